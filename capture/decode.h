@@ -1,0 +1,112 @@
+/* decode.h - link layer, VLAN/MPLS, IPv4/IPv6 and TCP decoding.
+ *
+ * The decoder turns one captured frame into a `struct pkt`: the TCP segment's
+ * endpoints, sequence numbers, flags and a span over its payload, which still
+ * points into the capture buffer (zero-copy: valid only for the duration of
+ * the packet callback). It never allocates and never prints; every frame it
+ * cannot use increments exactly one named counter in `struct decode_stats`.
+ *
+ * References: IEEE 802.1Q/802.1ad (VLAN, QinQ), RFC 3032 (MPLS label stack),
+ * RFC 791 (IPv4, options), RFC 8200 (IPv6, extension headers), RFC 9293 (TCP),
+ * tcpdump.org LINKTYPE_* list (DLT values, SLL, SLL2, NULL/LOOP).
+ */
+#ifndef TLSSCOPE_DECODE_H
+#define TLSSCOPE_DECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/span.h"
+
+/* libpcap DLT_* link types the decoder understands. */
+enum {
+    DECODE_LINK_NULL = 0,       /* BSD loopback, host-order AF_ value */
+    DECODE_LINK_EN10MB = 1,     /* Ethernet */
+    DECODE_LINK_RAW = 101,      /* LINKTYPE_RAW: raw IPv4/IPv6 */
+    DECODE_LINK_LOOP = 108,     /* OpenBSD loopback, network-order AF_ value */
+    DECODE_LINK_LINUX_SLL = 113,
+    DECODE_LINK_IPV4 = 228,
+    DECODE_LINK_IPV6 = 229,
+    DECODE_LINK_LINUX_SLL2 = 276,
+    /* DLT_RAW as some platforms number it (12 or 14) is mapped by the caller
+     * through pcap_datalink(); we accept both values. OpenBSD numbers DLT_LOOP
+     * 12, so a 12 frame whose first byte is 0 (never the start of an IP
+     * header) is decoded as LOOP. */
+    DECODE_LINK_RAW_ALT1 = 12,
+    DECODE_LINK_RAW_ALT2 = 14,
+};
+
+enum decode_result {
+    DECODE_TCP = 0,        /* a TCP segment: pkt is filled */
+    DECODE_SKIP,           /* not TCP (UDP, ARP, ICMP, ...) or an IP fragment */
+    DECODE_TRUNCATED,      /* captured bytes end before a header we need */
+    DECODE_MALFORMED,      /* a header is inconsistent with itself */
+    DECODE_UNSUPPORTED,    /* link type, ethertype or tunnel we do not decode */
+};
+/* pkt's fields are meaningful only when decode_frame() returned DECODE_TCP. */
+
+#define DECODE_MAX_VLANS 2
+
+struct pkt {
+    uint64_t ts_us;             /* capture time, microseconds since the epoch */
+    uint8_t ip_version;         /* 4 or 6 */
+    /* Addresses in network order; an IPv4 address is the first 4 bytes, the
+     * rest zero. */
+    uint8_t src[16];
+    uint8_t dst[16];
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t tcp_flags;          /* TCP_FIN.. below */
+    /* 802.1Q/802.1ad VLAN ids (12-bit VID), outermost first. vlan_count is
+     * how many are kept in vlan[] (never more than DECODE_MAX_VLANS);
+     * vlan_more says the frame carried further tags that were not kept. */
+    uint8_t vlan_count;
+    bool vlan_more;
+    uint16_t vlan[DECODE_MAX_VLANS];
+    /* TCP payload as captured. When the capture's snaplen cut the frame,
+     * payload.n is less than payload_len (the length the IP header gives). */
+    struct span payload;
+    uint32_t payload_len;
+};
+
+enum {
+    TCP_FIN = 0x01,
+    TCP_SYN = 0x02,
+    TCP_RST = 0x04,
+    TCP_PSH = 0x08,
+    TCP_ACK = 0x10,
+};
+
+/* Why frames were not turned into TCP segments; reported by the CLI at exit.
+ * Every frame counts in `frames` and in exactly one outcome counter (tcp,
+ * not_tcp, truncated, bad_ip, bad_tcp, ip_fragments, unsupported_link), so
+ * those sum to `frames`. payload_truncated is not an outcome: it further
+ * counts the `tcp` frames whose payload the snaplen cut. */
+struct decode_stats {
+    uint64_t frames;
+    uint64_t tcp;
+    uint64_t not_tcp;           /* ARP, UDP, ICMP, other ethertypes... */
+    uint64_t truncated;         /* snaplen or file cut a header short */
+    uint64_t payload_truncated; /* headers fine, payload cut by snaplen */
+    uint64_t bad_ip;            /* IPv4/IPv6 header inconsistent */
+    uint64_t bad_tcp;           /* TCP header inconsistent */
+    uint64_t ip_fragments;      /* IPv4/IPv6 fragments (not reassembled) */
+    /* Link type or encapsulation we do not decode: unknown DLT, PPPoE, PBB,
+     * MPLS pseudowires, IP tunnels (GRE, IP-in-IP), or more stacked VLAN
+     * tags, MPLS labels or IPv6 extension headers than the decoder walks. */
+    uint64_t unsupported_link;
+};
+
+/* Decode one frame of link type `linktype` (a DLT_ value). `wire_len` is the
+ * frame's original length, `data`/`caplen` what was captured. wire_len is what
+ * tells the two kinds of short apart: an IP or TCP length beyond the captured
+ * bytes but within wire_len was cut by the snaplen (TRUNCATED, or for payload
+ * bytes only payload_truncated); one beyond wire_len is a header that lies
+ * (MALFORMED). `out` and `st` must not be NULL. */
+enum decode_result decode_frame(int linktype, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
+                                uint64_t ts_us, struct pkt *out, struct decode_stats *st);
+
+/* True when the decoder knows `linktype`. */
+bool decode_link_supported(int linktype);
+
+#endif

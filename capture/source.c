@@ -1,0 +1,188 @@
+/* source.c - see source.h. */
+#include "capture/source.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#define FILE_BUFFER_BYTES (1u << 20)
+#define DISPATCH_BATCH 4096
+
+struct capture_source {
+    pcap_t *pcap;
+    FILE *file;              /* owned by pcap once pcap_fopen_offline succeeded */
+    char *file_buf;
+    bool live;
+    bool nsec;               /* timestamps in nanoseconds (pcapng/pcap-ns) */
+};
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+    if (errlen) {
+        strncpy(err, msg, errlen - 1);
+        err[errlen - 1] = '\0';
+    }
+}
+
+struct capture_source *capture_open_file(const char *path, char *err, size_t errlen)
+{
+    struct capture_source *src = calloc(1, sizeof *src);
+    if (!src) {
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        free(src);
+        return NULL;
+    }
+    /* glibc ignores setvbuf(fp, NULL, ...): the buffer must be ours. */
+    src->file_buf = malloc(FILE_BUFFER_BYTES);
+    if (src->file_buf)
+        setvbuf(fp, src->file_buf, _IOFBF, FILE_BUFFER_BYTES);
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    src->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+    if (!src->pcap) {
+        snprintf(err, errlen, "not a readable capture: %s", perr[0] ? perr : "unknown format");
+        if (fp != stdin)
+            fclose(fp);
+        free(src->file_buf);
+        free(src);
+        return NULL;
+    }
+    src->file = fp;
+    return src;
+}
+
+struct capture_source *capture_open_live(const char *iface, const struct capture_options *opt, char *err,
+                                         size_t errlen)
+{
+    struct capture_source *src = calloc(1, sizeof *src);
+    if (!src) {
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_create(iface, perr);
+    if (!p) {
+        snprintf(err, errlen, "%s", perr);
+        free(src);
+        return NULL;
+    }
+    pcap_set_snaplen(p, opt->snaplen > 0 ? opt->snaplen : 65535);
+    pcap_set_promisc(p, opt->promisc ? 1 : 0);
+    pcap_set_timeout(p, 100);
+    pcap_set_buffer_size(p, (opt->buffer_mb > 0 ? opt->buffer_mb : 64) << 20);
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: %s", pcap_statustostr(rc), pcap_geterr(p));
+        pcap_close(p);
+        free(src);
+        return NULL;
+    }
+    src->pcap = p;
+    src->live = true;
+    return src;
+}
+
+int capture_set_filter(struct capture_source *src, const char *expr, char *err, size_t errlen)
+{
+    struct bpf_program prog;
+    if (pcap_compile(src->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "bad filter '%s': %s", expr, pcap_geterr(src->pcap));
+        return -1;
+    }
+    int rc = pcap_setfilter(src->pcap, &prog);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot set filter: %s", pcap_geterr(src->pcap));
+    pcap_freecode(&prog);
+    return rc == 0 ? 0 : -1;
+}
+
+int capture_linktype(const struct capture_source *src)
+{
+    return pcap_datalink(src->pcap);
+}
+
+bool capture_is_live(const struct capture_source *src)
+{
+    return src->live;
+}
+
+struct dispatch_ctx {
+    capture_fn fn;
+    void *ctx;
+};
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    struct dispatch_ctx *d = (struct dispatch_ctx *)user;
+    struct capture_frame f = {
+        .ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec,
+        .data = bytes,
+        .caplen = h->caplen,
+        .wire_len = h->len,
+    };
+    d->fn(d->ctx, &f);
+}
+
+static uint64_t wall_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+enum capture_status capture_run(struct capture_source *src, capture_fn fn, void *ctx,
+                                void (*idle)(void *ctx, uint64_t now_us), volatile sig_atomic_t *stop,
+                                char *err, size_t errlen)
+{
+    struct dispatch_ctx d = { fn, ctx };
+    uint64_t last_idle = 0;
+    while (!*stop) {
+        int n = pcap_dispatch(src->pcap, DISPATCH_BATCH, on_packet, (u_char *)&d);
+        if (n == PCAP_ERROR_BREAK)
+            return CAPTURE_OK;
+        if (n == PCAP_ERROR) {
+            const char *msg = pcap_geterr(src->pcap);
+            snprintf(err, errlen, "%s", msg);
+            /* libpcap says "truncated dump file" / "truncated pcapng" when
+             * the file ends inside a record. */
+            return strstr(msg, "truncated") ? CAPTURE_TRUNCATED : CAPTURE_ERROR;
+        }
+        if (src->live) {
+            uint64_t now = wall_us();
+            if (idle && now - last_idle >= 100000u) {
+                idle(ctx, now);
+                last_idle = now;
+            }
+        } else if (n == 0) {
+            return CAPTURE_OK; /* end of file */
+        }
+    }
+    return CAPTURE_OK;
+}
+
+void capture_drops(struct capture_source *src, uint64_t *received, uint64_t *dropped)
+{
+    struct pcap_stat st;
+    *received = *dropped = 0;
+    if (src->live && pcap_stats(src->pcap, &st) == 0) {
+        *received = st.ps_recv;
+        *dropped = (uint64_t)st.ps_drop + st.ps_ifdrop;
+    }
+}
+
+void capture_close(struct capture_source *src)
+{
+    if (!src)
+        return;
+    if (src->pcap)
+        pcap_close(src->pcap); /* closes src->file too (stdin included) */
+    free(src->file_buf);
+    free(src);
+}

@@ -1,0 +1,147 @@
+/* engine.c - see engine.h. */
+#include "cli/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bufpool.h"
+
+void engine_defaults(struct engine_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_flows = 262144;
+    cfg->max_sessions = 16384;
+    cfg->buffer_budget = 64u << 20;
+    cfg->idle_timeout_s = 60;
+    cfg->out = stdout;
+}
+
+int engine_init(struct engine *e, const struct engine_config *cfg)
+{
+    memset(e, 0, sizeof *e);
+    e->cfg = *cfg;
+    e->writer = calloc(1, sizeof *e->writer);
+    if (!e->writer)
+        return -1;
+    e->writer->out = cfg->out;
+    e->tls.sink.ctx = e->writer;
+    e->tls.sink.emit = conn_json_emit;
+    bufpool_set_budget(cfg->buffer_budget);
+    struct flow_config fc = {
+        .max_flows = cfg->max_flows,
+        .max_sessions = cfg->max_sessions,
+        .idle_timeout_us = (uint64_t)cfg->idle_timeout_s * 1000000u,
+        /* A decided flow is only a tombstone that keeps its later packets
+         * from being taken for a new connection; keep it a while longer. */
+        .done_timeout_us = (uint64_t)(cfg->idle_timeout_s > 300 ? cfg->idle_timeout_s : 300) * 1000000u,
+    };
+    struct flow_consumer consumer = tls_dissector_consumer(&e->tls);
+    e->flows = flow_table_new(&fc, &consumer);
+    if (!e->flows) {
+        free(e->writer);
+        e->writer = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void engine_frame(struct engine *e, int linktype, const struct capture_frame *f)
+{
+    struct pkt p;
+    if (decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode) == DECODE_TCP)
+        flow_table_packet(e->flows, &p);
+}
+
+struct run_ctx {
+    struct engine *e;
+    int linktype;
+};
+
+static void on_frame(void *vctx, const struct capture_frame *f)
+{
+    struct run_ctx *c = vctx;
+    engine_frame(c->e, c->linktype, f);
+}
+
+static void on_idle(void *vctx, uint64_t now_us)
+{
+    struct run_ctx *c = vctx;
+    flow_table_expire(c->e->flows, now_us);
+    fflush(c->e->cfg.out);
+}
+
+enum capture_status engine_run(struct engine *e, struct capture_source *src, volatile sig_atomic_t *stop,
+                               char *err, size_t errlen)
+{
+    struct run_ctx c = { e, capture_linktype(src) };
+    e->linktype = c.linktype;
+    if (!decode_link_supported(c.linktype)) {
+        snprintf(err, errlen, "link type %d is not supported", c.linktype);
+        return CAPTURE_ERROR;
+    }
+    return capture_run(src, on_frame, &c, on_idle, stop, err, errlen);
+}
+
+void engine_finish(struct engine *e)
+{
+    flow_table_flush(e->flows, CONN_REASON_END_OF_INPUT);
+    fflush(e->cfg.out);
+}
+
+bool engine_had_loss(const struct engine *e)
+{
+    const struct flow_stats *fs = flow_table_stats(e->flows);
+    struct bufpool_stats bs;
+    bufpool_get_stats(&bs);
+    return fs->evicted || fs->sessions_evicted || bs.denied || fs->reasm.buffer_denied || e->writer->dropped;
+}
+
+void engine_print_stats(const struct engine *e, FILE *f)
+{
+    const struct flow_stats *fs = flow_table_stats(e->flows);
+    const struct decode_stats *d = &e->decode;
+    const struct tls_dissect_stats *t = &e->tls.st;
+    struct bufpool_stats bs;
+    bufpool_get_stats(&bs);
+    fprintf(f,
+            "{\"decode\":{\"frames\":%llu,\"tcp\":%llu,\"not_tcp\":%llu,\"truncated\":%llu,"
+            "\"payload_truncated\":%llu,\"bad_ip\":%llu,\"bad_tcp\":%llu,\"ip_fragments\":%llu,"
+            "\"unsupported_link\":%llu},",
+            (unsigned long long)d->frames, (unsigned long long)d->tcp, (unsigned long long)d->not_tcp,
+            (unsigned long long)d->truncated, (unsigned long long)d->payload_truncated,
+            (unsigned long long)d->bad_ip, (unsigned long long)d->bad_tcp, (unsigned long long)d->ip_fragments,
+            (unsigned long long)d->unsupported_link);
+    fprintf(f,
+            "\"flows\":{\"created\":%llu,\"peak_active\":%llu,\"evicted\":%llu,\"sessions_evicted\":%llu,"
+            "\"peak_sessions\":%llu,\"expired\":%llu,\"closed\":%llu,\"packets_after_decision\":%llu,"
+            "\"max_flows\":%u,\"max_sessions\":%u,\"table_bytes\":%llu},",
+            (unsigned long long)fs->created, (unsigned long long)fs->peak_active, (unsigned long long)fs->evicted,
+            (unsigned long long)fs->sessions_evicted, (unsigned long long)fs->peak_sessions,
+            (unsigned long long)fs->expired, (unsigned long long)fs->closed, (unsigned long long)fs->packets_done,
+            e->cfg.max_flows, e->cfg.max_sessions, (unsigned long long)flow_table_budget_bytes(e->flows));
+    fprintf(f,
+            "\"reassembly\":{\"in_order\":%llu,\"out_of_order\":%llu,\"retransmissions\":%llu,"
+            "\"partial_overlaps\":%llu,\"overlap_conflicts\":%llu,\"gaps\":%llu,\"gap_bytes\":%llu,"
+            "\"buffer_denied\":%llu},",
+            (unsigned long long)fs->reasm.in_order, (unsigned long long)fs->reasm.out_of_order,
+            (unsigned long long)fs->reasm.retransmissions, (unsigned long long)fs->reasm.partial_overlaps,
+            (unsigned long long)fs->reasm.overlap_conflicts, (unsigned long long)fs->reasm.gaps,
+            (unsigned long long)fs->reasm.gap_bytes, (unsigned long long)fs->reasm.buffer_denied);
+    fprintf(f,
+            "\"buffers\":{\"budget\":%llu,\"peak\":%llu,\"denied\":%llu},"
+            "\"tls\":{\"sessions\":%llu,\"not_tls\":%llu,\"lines\":%llu,\"malformed_hellos\":%llu},"
+            "\"output\":{\"lines\":%llu,\"dropped\":%llu,\"write_errors\":%llu}}\n",
+            (unsigned long long)bs.budget, (unsigned long long)bs.peak, (unsigned long long)bs.denied,
+            (unsigned long long)t->sessions, (unsigned long long)t->not_tls, (unsigned long long)t->lines,
+            (unsigned long long)t->malformed_hellos, (unsigned long long)e->writer->lines,
+            (unsigned long long)e->writer->dropped, (unsigned long long)e->writer->write_errors);
+}
+
+void engine_free(struct engine *e)
+{
+    flow_table_free(e->flows);
+    e->flows = NULL;
+    free(e->writer);
+    e->writer = NULL;
+    bufpool_release_all();
+}

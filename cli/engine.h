@@ -1,0 +1,60 @@
+/* engine.h - wires the stages together: capture -> decode -> flow table
+ * (TCP reassembly) -> TLS dissection -> JSON writer. No protocol logic lives
+ * here; it owns the objects and routes frames and counters.
+ */
+#ifndef TLSSCOPE_ENGINE_H
+#define TLSSCOPE_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture/decode.h"
+#include "capture/source.h"
+#include "dissect/tls_session.h"
+#include "flows/flow_table.h"
+#include "output/conn_json.h"
+
+struct engine_config {
+    uint32_t max_flows;
+    uint32_t max_sessions;
+    uint64_t buffer_budget;      /* bytes for reassembly and split messages */
+    uint32_t idle_timeout_s;
+    FILE *out;
+    bool live;                   /* flush output after each batch */
+};
+
+struct engine {
+    struct engine_config cfg;
+    struct flow_table *flows;
+    struct tls_dissector tls;
+    struct conn_json_writer *writer;
+    struct decode_stats decode;
+    int linktype;
+    uint64_t unsupported_link_frames;
+};
+
+/* Default configuration (see README "Memory"). */
+void engine_defaults(struct engine_config *cfg);
+
+int engine_init(struct engine *e, const struct engine_config *cfg);
+
+/* Runs one source to its end; the link type is taken from it. */
+enum capture_status engine_run(struct engine *e, struct capture_source *src, volatile sig_atomic_t *stop,
+                               char *err, size_t errlen);
+
+/* Processes one frame (used by engine_run and by the fuzz target). */
+void engine_frame(struct engine *e, int linktype, const struct capture_frame *f);
+
+/* Closes every open connection (their lines are written) and flushes output. */
+void engine_finish(struct engine *e);
+
+/* Writes the counters as one JSON object to `f`. */
+void engine_print_stats(const struct engine *e, FILE *f);
+
+/* True when something was lost that the user should hear about. */
+bool engine_had_loss(const struct engine *e);
+
+void engine_free(struct engine *e);
+
+#endif

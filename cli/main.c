@@ -1,0 +1,236 @@
+/* main.c - tlsscope's command line: parses options, opens sources, runs the
+ * engine, reports errors. Exit status: 0 success, 1 an input could not be
+ * read completely (unreadable, corrupt or truncated file, capture error),
+ * 2 bad usage. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/engine.h"
+
+#define MAX_INPUTS 256
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: tlsscope [-r FILE]... [-i IFACE] [-f FILTER] [-w OUT] [options]\n"
+            "\n"
+            "Reports every TLS handshake seen in a capture or on an interface as one JSON line.\n"
+            "\n"
+            "  -r FILE              read a pcap or pcapng file ('-' for standard input); repeatable,\n"
+            "                       files are read in order as one capture\n"
+            "  -i IFACE             capture live from an interface\n"
+            "  -f FILTER            BPF filter expression (tcpdump syntax)\n"
+            "  -w OUT               write JSON lines to OUT instead of standard output\n"
+            "  -s, --snaplen N      live capture: bytes kept per frame (default 65535)\n"
+            "  -p, --no-promisc     live capture: do not put the interface in promiscuous mode\n"
+            "      --max-flows N    connections tracked at once (default 262144)\n"
+            "      --max-sessions N connections under TLS inspection at once (default 16384)\n"
+            "      --buffer-mb N    memory for out-of-order segments and split handshake\n"
+            "                       messages, MiB (default 64)\n"
+            "      --idle-timeout S seconds before an idle undecided connection is reported (default 60)\n"
+            "      --stats          print counters as JSON to standard error at exit\n"
+            "  -h, --help           this help\n"
+            "  -V, --version        print the version\n");
+}
+
+static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+        fprintf(stderr, "tlsscope: %s: '%s' is not a whole number from %u to %u\n", opt, s, min, max);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS };
+    static const struct option longopts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { "snaplen", required_argument, NULL, 's' },
+        { "no-promisc", no_argument, NULL, 'p' },
+        { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+        { "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+        { "buffer-mb", required_argument, NULL, OPT_BUFFER_MB },
+        { "idle-timeout", required_argument, NULL, OPT_IDLE },
+        { "stats", no_argument, NULL, OPT_STATS },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *inputs[MAX_INPUTS];
+    int n_inputs = 0;
+    const char *iface = NULL, *filter = NULL, *out_path = NULL;
+    bool stats = false;
+    uint32_t snaplen = 65535, buffer_mb = 64;
+    bool promisc = true;
+    struct engine_config cfg;
+    engine_defaults(&cfg);
+
+    int ch;
+    while ((ch = getopt_long(argc, argv, "r:i:f:w:s:phV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'r':
+            if (n_inputs == MAX_INPUTS) {
+                fprintf(stderr, "tlsscope: at most %d -r files\n", MAX_INPUTS);
+                return 2;
+            }
+            inputs[n_inputs++] = optarg;
+            break;
+        case 'i': iface = optarg; break;
+        case 'f': filter = optarg; break;
+        case 'w': out_path = optarg; break;
+        case 's':
+            if (parse_u32("--snaplen", optarg, 64, 262144, &snaplen))
+                return 2;
+            break;
+        case 'p': promisc = false; break;
+        case OPT_MAX_FLOWS:
+            if (parse_u32("--max-flows", optarg, 16, 1u << 26, &cfg.max_flows))
+                return 2;
+            break;
+        case OPT_MAX_SESSIONS:
+            if (parse_u32("--max-sessions", optarg, 16, 1u << 24, &cfg.max_sessions))
+                return 2;
+            break;
+        case OPT_BUFFER_MB:
+            if (parse_u32("--buffer-mb", optarg, 1, 65536, &buffer_mb))
+                return 2;
+            break;
+        case OPT_IDLE:
+            if (parse_u32("--idle-timeout", optarg, 1, 86400, &cfg.idle_timeout_s))
+                return 2;
+            break;
+        case OPT_STATS: stats = true; break;
+        case 'V': printf("tlsscope 0.1.0\n"); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "tlsscope: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if ((n_inputs == 0) == (iface == NULL)) {
+        fprintf(stderr, "tlsscope: give either -r FILE or -i IFACE\n");
+        usage(stderr);
+        return 2;
+    }
+    cfg.buffer_budget = (uint64_t)buffer_mb << 20;
+    if (cfg.max_sessions > cfg.max_flows)
+        cfg.max_sessions = cfg.max_flows;
+
+    FILE *out = stdout;
+    if (out_path && strcmp(out_path, "-") != 0) {
+        out = fopen(out_path, "w");
+        if (!out) {
+            fprintf(stderr, "tlsscope: %s: cannot write: %s\n", out_path, strerror(errno));
+            return 1;
+        }
+    }
+    static char out_buf[1 << 16];
+    setvbuf(out, out_buf, _IOFBF, sizeof out_buf);
+    cfg.out = out;
+    cfg.live = iface != NULL;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct engine e;
+    if (engine_init(&e, &cfg) != 0) {
+        fprintf(stderr, "tlsscope: cannot allocate the flow table (--max-flows %u, --max-sessions %u)\n",
+                cfg.max_flows, cfg.max_sessions);
+        return 1;
+    }
+
+    int status = 0;
+    char err[512];
+    if (iface) {
+        struct capture_options opt = { .snaplen = (int)snaplen, .promisc = promisc, .buffer_mb = 64 };
+        struct capture_source *src = capture_open_live(iface, &opt, err, sizeof err);
+        if (!src) {
+            fprintf(stderr, "tlsscope: %s: %s\n", iface, err);
+            status = 1;
+        } else if (filter && capture_set_filter(src, filter, err, sizeof err) != 0) {
+            fprintf(stderr, "tlsscope: %s\n", err);
+            status = 2;
+            capture_close(src);
+        } else {
+            enum capture_status cs = engine_run(&e, src, &stop_requested, err, sizeof err);
+            if (cs != CAPTURE_OK) {
+                fprintf(stderr, "tlsscope: %s: %s\n", iface, err);
+                status = 1;
+            }
+            uint64_t recv, drop;
+            capture_drops(src, &recv, &drop);
+            if (drop)
+                fprintf(stderr, "tlsscope: %s: kernel dropped %llu of %llu packets\n", iface,
+                        (unsigned long long)drop, (unsigned long long)recv);
+            capture_close(src);
+        }
+    }
+    for (int i = 0; i < n_inputs && !stop_requested && status != 2; i++) {
+        const char *name = strcmp(inputs[i], "-") == 0 ? "(stdin)" : inputs[i];
+        struct capture_source *src = capture_open_file(inputs[i], err, sizeof err);
+        if (!src) {
+            fprintf(stderr, "tlsscope: %s: %s\n", name, err);
+            status = 1;
+            continue;
+        }
+        if (filter && capture_set_filter(src, filter, err, sizeof err) != 0) {
+            fprintf(stderr, "tlsscope: %s\n", err);
+            capture_close(src);
+            status = 2;
+            break;
+        }
+        enum capture_status cs = engine_run(&e, src, &stop_requested, err, sizeof err);
+        if (cs == CAPTURE_TRUNCATED) {
+            fprintf(stderr, "tlsscope: %s: file ends in the middle of a packet (%s); processed up to there\n",
+                    name, err);
+            status = 1;
+        } else if (cs == CAPTURE_ERROR) {
+            fprintf(stderr, "tlsscope: %s: %s; processed up to there\n", name, err);
+            status = 1;
+        }
+        capture_close(src);
+    }
+
+    /* Everything decided so far is written, whatever happened above. */
+    engine_finish(&e);
+    if (e.decode.payload_truncated)
+        fprintf(stderr, "tlsscope: %llu packets were cut short by the capture's snaplen; fields may be missing\n",
+                (unsigned long long)e.decode.payload_truncated);
+    if (engine_had_loss(&e))
+        fprintf(stderr, "tlsscope: memory budget reached: some connections were evicted or buffers refused "
+                        "(see --stats; raise --max-flows, --max-sessions or --buffer-mb)\n");
+    if (stats)
+        engine_print_stats(&e, stderr);
+    if (ferror(out) || fflush(out) != 0 || e.writer->write_errors) {
+        fprintf(stderr, "tlsscope: error writing output\n");
+        status = 1;
+    }
+    engine_free(&e);
+    if (out != stdout)
+        fclose(out);
+    return status;
+}

@@ -1,0 +1,278 @@
+/* fingerprint.c - JA3, JA3S, JA4. See fingerprint.h. */
+#include "dissect/fingerprint.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dissect/names.h"
+
+/* A bounded string builder: appends stop (and `over` is set) at capacity. */
+struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool over;
+};
+
+static void sb_putc(struct sbuf *b, char ch)
+{
+    if (b->len + 1 >= b->cap) {
+        b->over = true;
+        return;
+    }
+    b->p[b->len++] = ch;
+    b->p[b->len] = '\0';
+}
+
+static void sb_dec(struct sbuf *b, uint32_t v)
+{
+    char tmp[12];
+    int i = 0;
+    do {
+        tmp[i++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (i)
+        sb_putc(b, tmp[--i]);
+}
+
+static const char hex_digits[] = "0123456789abcdef";
+
+static void sb_hex16(struct sbuf *b, uint16_t v)
+{
+    for (int shift = 12; shift >= 0; shift -= 4)
+        sb_putc(b, hex_digits[(v >> shift) & 0xf]);
+}
+
+/* Appends the non-GREASE values of a 16-bit list, joined by '-'. */
+static void sb_dec_list(struct sbuf *b, const uint16_t *v, size_t n)
+{
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        if (tls_is_grease(v[i]))
+            continue;
+        if (!first)
+            sb_putc(b, '-');
+        sb_dec(b, v[i]);
+        first = false;
+    }
+}
+
+static void md5_hex_of(const char *s, size_t n, uint8_t out[16])
+{
+    unsigned int len = 16;
+    EVP_Digest(s, n, out, &len, EVP_md5(), NULL);
+}
+
+size_t fp_ja3_client_string(const struct tls_client_report *c, char *buf, size_t cap)
+{
+    if (!c->seen || c->sslv2_hello || c->ciphers.more || c->extensions.more || c->supported_groups.more ||
+        c->ec_point_formats.more || cap == 0)
+        return 0;
+    struct sbuf b = { buf, 0, cap, false };
+    buf[0] = '\0';
+    sb_dec(&b, c->legacy_version);
+    sb_putc(&b, ',');
+    bool first = true;
+    for (size_t i = 0; i < c->ciphers.n; i++) {
+        uint16_t cs = (uint16_t)c->ciphers.v[i];
+        if (tls_is_grease(cs))
+            continue;
+        if (!first)
+            sb_putc(&b, '-');
+        sb_dec(&b, cs);
+        first = false;
+    }
+    sb_putc(&b, ',');
+    sb_dec_list(&b, c->extensions.v, c->extensions.n);
+    sb_putc(&b, ',');
+    sb_dec_list(&b, c->supported_groups.v, c->supported_groups.n);
+    sb_putc(&b, ',');
+    for (size_t i = 0; i < c->ec_point_formats.n; i++) {
+        if (i)
+            sb_putc(&b, '-');
+        sb_dec(&b, c->ec_point_formats.v[i]);
+    }
+    return b.over ? 0 : b.len;
+}
+
+size_t fp_ja3s_string(const struct tls_server_report *s, char *buf, size_t cap)
+{
+    if (!s->seen || s->extensions.more || cap == 0)
+        return 0;
+    struct sbuf b = { buf, 0, cap, false };
+    buf[0] = '\0';
+    sb_dec(&b, s->legacy_version);
+    sb_putc(&b, ',');
+    sb_dec(&b, s->cipher);
+    sb_putc(&b, ',');
+    sb_dec_list(&b, s->extensions.v, s->extensions.n);
+    return b.over ? 0 : b.len;
+}
+
+void fp_ja3_client(struct tls_client_report *c)
+{
+    char buf[FP_JA3_STRING_MAX];
+    size_t n = fp_ja3_client_string(c, buf, sizeof buf);
+    c->has_ja3 = n > 0;
+    if (n)
+        md5_hex_of(buf, n, c->ja3);
+}
+
+void fp_ja3s(struct tls_server_report *s)
+{
+    char buf[1024];
+    size_t n = fp_ja3s_string(s, buf, sizeof buf);
+    s->has_ja3s = n > 0;
+    if (n)
+        md5_hex_of(buf, n, s->ja3s);
+}
+
+/* JA4's two-character version code. */
+static const char *ja4_version(uint16_t v)
+{
+    switch (v) {
+    case 0x0304: return "13";
+    case 0x0303: return "12";
+    case 0x0302: return "11";
+    case 0x0301: return "10";
+    case 0x0300: return "s3";
+    case 0x0002: return "s2";
+    case 0xfeff: return "d1";
+    case 0xfefd: return "d2";
+    case 0xfefc: return "d3";
+    default: return "00";
+    }
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool is_alnum(uint8_t ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* First 12 hex digits of SHA-256 of the string, or twelve zeros for "". */
+static void sha256_12(const char *s, size_t n, char out[13])
+{
+    if (n == 0) {
+        memcpy(out, "000000000000", 13);
+        return;
+    }
+    uint8_t md[32];
+    unsigned int len = sizeof md;
+    EVP_Digest(s, n, md, &len, EVP_sha256(), NULL);
+    for (int i = 0; i < 6; i++) {
+        out[2 * i] = hex_digits[md[i] >> 4];
+        out[2 * i + 1] = hex_digits[md[i] & 0xf];
+    }
+    out[12] = '\0';
+}
+
+void fp_ja4_client(struct tls_client_report *c)
+{
+    c->ja4[0] = '\0';
+    if (!c->seen || c->sslv2_hello || c->ciphers.more || c->extensions.more || c->signature_algorithms.more)
+        return;
+
+    uint16_t version = c->legacy_version;
+    bool have_sv = false;
+    for (size_t i = 0; i < c->supported_versions.n; i++) {
+        uint16_t v = c->supported_versions.v[i];
+        if (tls_is_grease(v))
+            continue;
+        if (!have_sv || v > version)
+            version = v;
+        have_sv = true;
+    }
+
+    uint16_t ciphers[TLS_MAX_CIPHERS];
+    size_t nc = 0;
+    for (size_t i = 0; i < c->ciphers.n; i++)
+        if (!tls_is_grease((uint16_t)c->ciphers.v[i]))
+            ciphers[nc++] = (uint16_t)c->ciphers.v[i];
+    uint16_t exts[TLS_MAX_EXTENSIONS];
+    size_t ne_all = 0, ne = 0;
+    bool sni = false;
+    for (size_t i = 0; i < c->extensions.n; i++) {
+        uint16_t e = c->extensions.v[i];
+        if (tls_is_grease(e))
+            continue;
+        ne_all++;
+        if (e == 0x0000)
+            sni = true;
+        if (e == 0x0000 || e == 0x0010)
+            continue; /* SNI and ALPN are counted but not hashed */
+        exts[ne++] = e;
+    }
+    qsort(ciphers, nc, sizeof ciphers[0], cmp_u16);
+    qsort(exts, ne, sizeof exts[0], cmp_u16);
+
+    /* ALPN: first and last characters of the first value; when either is not
+     * ASCII alphanumeric, the first hex digit of the first byte and the last
+     * hex digit of the last byte instead. */
+    char alpn[3] = "00";
+    if (c->alpn_count > 0 && c->alpn[0] > 0) {
+        uint8_t first = c->alpn[1], last = c->alpn[c->alpn[0]];
+        if (is_alnum(first) && is_alnum(last)) {
+            alpn[0] = (char)first;
+            alpn[1] = (char)last;
+        } else {
+            alpn[0] = hex_digits[first >> 4];
+            alpn[1] = hex_digits[last & 0xf];
+        }
+    }
+
+    char list[TLS_MAX_CIPHERS * 5 + 8];
+    struct sbuf b = { list, 0, sizeof list, false };
+    list[0] = '\0';
+    for (size_t i = 0; i < nc; i++) {
+        if (i)
+            sb_putc(&b, ',');
+        sb_hex16(&b, ciphers[i]);
+    }
+    char hash_b[13];
+    sha256_12(list, b.len, hash_b);
+
+    b.len = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < ne; i++) {
+        if (i)
+            sb_putc(&b, ',');
+        sb_hex16(&b, exts[i]);
+    }
+    bool first_sig = true;
+    for (size_t i = 0; i < c->signature_algorithms.n; i++) {
+        uint16_t sa = c->signature_algorithms.v[i];
+        if (tls_is_grease(sa))
+            continue;
+        sb_putc(&b, first_sig ? '_' : ',');
+        sb_hex16(&b, sa);
+        first_sig = false;
+    }
+    char hash_c[13];
+    sha256_12(list, ne ? b.len : 0, hash_c);
+
+    size_t shown_c = nc > 99 ? 99 : nc, shown_e = ne_all > 99 ? 99 : ne_all;
+    struct sbuf o = { c->ja4, 0, sizeof c->ja4, false };
+    sb_putc(&o, 't');
+    sb_putc(&o, ja4_version(version)[0]);
+    sb_putc(&o, ja4_version(version)[1]);
+    sb_putc(&o, sni ? 'd' : 'i');
+    sb_putc(&o, (char)('0' + shown_c / 10));
+    sb_putc(&o, (char)('0' + shown_c % 10));
+    sb_putc(&o, (char)('0' + shown_e / 10));
+    sb_putc(&o, (char)('0' + shown_e % 10));
+    sb_putc(&o, alpn[0]);
+    sb_putc(&o, alpn[1]);
+    sb_putc(&o, '_');
+    for (int i = 0; i < 12; i++)
+        sb_putc(&o, hash_b[i]);
+    sb_putc(&o, '_');
+    for (int i = 0; i < 12; i++)
+        sb_putc(&o, hash_c[i]);
+}

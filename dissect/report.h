@@ -1,0 +1,141 @@
+/* report.h - the per-connection record: the contract between dissection and
+ * every writer.
+ *
+ * The flow stage fills `struct conn_meta` (who talked to whom, when, how
+ * much); the TLS dissector fills `struct tls_report` (what the handshake
+ * said). Writers in output/ see only these two structs, never packet bytes.
+ *
+ * Everything is kept as numbers (code points, versions) until a line is
+ * written: names are looked up once per line, not per packet. Lists are fixed
+ * arrays with a count and a `more` flag: items beyond the array are counted,
+ * never allocated. Byte strings from the wire (SNI, ALPN) are copied here
+ * because packet memory does not outlive the packet callback.
+ */
+#ifndef TLSSCOPE_REPORT_H
+#define TLSSCOPE_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flows/conn_meta.h"
+
+/* Caps on what one hello can report. Real clients stay far below these
+ * (the largest in the corpus offers 350 cipher suites); more are counted. */
+#define TLS_MAX_CIPHERS 512
+#define TLS_MAX_EXTENSIONS 64
+#define TLS_MAX_GROUPS 64
+#define TLS_MAX_SIGALGS 64
+#define TLS_MAX_VERSIONS 16
+#define TLS_MAX_POINT_FORMATS 16
+#define TLS_MAX_KEY_SHARES 16
+#define TLS_MAX_ALPN 16
+#define TLS_ALPN_BYTES 256       /* ALPN names, each stored length-prefixed */
+#define TLS_SNI_BYTES 256        /* a DNS name is at most 253 octets */
+
+/* A list of 16-bit code points in wire order, GREASE included (writers drop
+ * GREASE; fingerprints treat it as their specifications say). */
+#define TLS_LIST(name, cap) struct { uint16_t n; bool more; uint16_t v[cap]; } name
+
+struct tls_client_report {
+    bool seen;                   /* a ClientHello (or its first bytes) was seen */
+    bool parsed;                 /* the ClientHello parsed to its end */
+    bool sslv2_hello;            /* SSLv2-compatible CLIENT-HELLO (RFC 5246 E.2) */
+    uint16_t record_version;     /* record layer version of its first record */
+    uint16_t legacy_version;     /* ClientHello.legacy_version */
+    uint8_t session_id_len;
+    /* Cipher suites; SSLv2 hellos carry 3-byte cipher kinds, hence 32 bits. */
+    struct { uint16_t n; bool more; uint32_t v[TLS_MAX_CIPHERS]; } ciphers;
+    TLS_LIST(extensions, TLS_MAX_EXTENSIONS);
+    TLS_LIST(supported_versions, TLS_MAX_VERSIONS);
+    TLS_LIST(supported_groups, TLS_MAX_GROUPS);
+    TLS_LIST(signature_algorithms, TLS_MAX_SIGALGS);   /* extension 13 alone (JA4 hashes it) */
+    /* Every SignatureScheme the hello offers, in wire order: signature_algorithms
+     * (13), signature_algorithms_cert (50) and delegated_credentials (34), as
+     * Wireshark lists them under tls.handshake.sig_hash_alg. This is what
+     * tls.client.signature_algorithms reports. */
+    TLS_LIST(signature_schemes, TLS_MAX_SIGALGS * 2);
+    TLS_LIST(key_share_groups, TLS_MAX_KEY_SHARES);
+    struct { uint8_t n; bool more; uint8_t v[TLS_MAX_POINT_FORMATS]; } ec_point_formats;
+    bool has_supported_versions;
+    bool has_ec_point_formats;
+    bool has_session_ticket;     /* session_ticket extension, non-empty */
+    bool has_psk;                /* pre_shared_key extension */
+    bool has_ech;                /* encrypted_client_hello (0xfe0d) */
+    /* SNI (first host_name entry), as bytes from the wire. */
+    uint16_t sni_len;
+    bool sni_truncated;
+    uint8_t sni[TLS_SNI_BYTES];
+    /* ALPN protocol names, each as <len><bytes>, in wire order. */
+    uint8_t alpn_count;
+    bool alpn_more;
+    uint16_t alpn_len;
+    uint8_t alpn[TLS_ALPN_BYTES];
+    /* JA3 (MD5 of the JA3 string), computed from the wire once per hello. */
+    bool has_ja3;
+    uint8_t ja3[16];
+    /* JA4 (TLS client), written at parse time: "t13d1516h2_8daaf6152771_b186095e22b6". */
+    char ja4[40];
+};
+
+struct tls_server_report {
+    bool seen;                   /* ServerHello (or SSLv2 SERVER-HELLO) seen */
+    bool parsed;
+    bool hello_retry_request;    /* a HelloRetryRequest came first */
+    uint16_t record_version;
+    uint16_t legacy_version;     /* ServerHello.legacy_version */
+    uint16_t selected_version;   /* supported_versions extension, 0 when absent */
+    uint16_t cipher;
+    uint8_t compression;
+    uint8_t session_id_len;
+    bool session_id_echoed;      /* non-empty and equal to the client's */
+    uint16_t key_share_group;    /* TLS 1.3 key_share (or HRR selected group) */
+    TLS_LIST(extensions, TLS_MAX_EXTENSIONS);
+    uint16_t alpn_len;           /* selected ALPN protocol */
+    uint8_t alpn[TLS_ALPN_BYTES];
+    bool has_psk;                /* pre_shared_key accepted (TLS 1.3 resumption) */
+    bool has_session_ticket_ext; /* server will send NewSessionTicket (TLS 1.2) */
+    bool has_ja3s;
+    uint8_t ja3s[16];
+    /* ServerKeyExchange (RFC 5246 7.4.3, RFC 8422 5.4). */
+    bool ske_seen;
+    uint16_t curve;              /* ECDHE named curve; 0 when none */
+    uint8_t curve_type;          /* ECCurveType: 3 = named_curve */
+    uint32_t dh_prime_bits;      /* DHE p, bits; 0 when none */
+    uint32_t dh_public_bits;     /* DHE Ys, bits */
+    bool dh_generator_known;
+    uint64_t dh_generator;       /* g, when it fits in 64 bits */
+    uint16_t kx_sigalg;          /* SignatureScheme of the SKE, 0 when absent */
+    uint16_t certificate_chain_length;
+    bool certificate_seen;
+};
+
+enum tls_outcome {
+    TLS_OUTCOME_INCOMPLETE = 0,
+    TLS_OUTCOME_ESTABLISHED,
+    TLS_OUTCOME_ALERT,
+    TLS_OUTCOME_RESET,
+    TLS_OUTCOME_CLOSED_DURING_HANDSHAKE,
+};
+
+struct tls_alert_report {
+    bool seen;
+    uint8_t level;               /* 1 warning, 2 fatal */
+    uint8_t description;
+    uint8_t sender;              /* DIR_C2S: client, DIR_S2C: server */
+};
+
+struct tls_report {
+    struct tls_client_report client;
+    struct tls_server_report server;
+    struct tls_alert_report alert;   /* first cleartext alert */
+    enum tls_outcome outcome;
+    bool established;
+    bool resumed;
+    bool ccs_seen[2];            /* ChangeCipherSpec per direction */
+    bool finished_seen[2];       /* encrypted Finished (first record after CCS) */
+    uint32_t app_records[2];     /* application_data records per direction */
+    bool malformed;              /* a record or handshake message did not parse */
+    bool truncated;              /* bytes needed for a field were missing */
+};
+
+#endif

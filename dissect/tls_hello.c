@@ -1,0 +1,403 @@
+/* tls_hello.c - ClientHello, ServerHello, ServerKeyExchange and the
+ * SSLv2-compatible CLIENT-HELLO, parsed in place. See tls_hello.h. */
+#include "dissect/tls_hello.h"
+
+#include <string.h>
+
+#include "dissect/fingerprint.h"
+#include "dissect/names.h"
+
+const uint8_t tls_hrr_random[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* Appends a 16-bit code to a fixed list, counting what does not fit. */
+#define LIST_PUSH(list, value)                                                    \
+    do {                                                                          \
+        if ((list).n < sizeof((list).v) / sizeof((list).v[0]))                    \
+            (list).v[(list).n++] = (value);                                       \
+        else                                                                      \
+            (list).more = true;                                                   \
+    } while (0)
+
+/* Reads a vector of 16-bit codes that must fill `vec` exactly. */
+#define READ_U16_LIST(vec, list)                                                  \
+    do {                                                                          \
+        while ((vec).n >= 2)                                                      \
+            LIST_PUSH(list, span_u16(&(vec)));                                    \
+    } while (0)
+
+static bool parse_server_name(struct span ext, struct tls_client_report *c)
+{
+    struct span list = span_vec16(&ext);
+    bool got = false;
+    while (list.n > 0) {
+        uint8_t type = span_u8(&list);
+        struct span name = span_vec16(&list);
+        if (!span_ok(&list))
+            break;
+        if (type == 0 && !got) { /* host_name; RFC 6066 allows one per type */
+            size_t n = name.n < TLS_SNI_BYTES ? name.n : TLS_SNI_BYTES;
+            memcpy(c->sni, name.p, n);
+            c->sni_len = (uint16_t)n;
+            c->sni_truncated = name.n > TLS_SNI_BYTES;
+            got = true;
+        }
+    }
+    return span_done(&list) && span_done(&ext);
+}
+
+/* ALPN protocol names are stored as <len><bytes> so that hostile names keep
+ * their exact bytes until the writer escapes them. */
+static void alpn_push(uint8_t *store, uint16_t *len, uint8_t *count, bool *more, struct span name)
+{
+    if ((size_t)*len + 1 + name.n > TLS_ALPN_BYTES || *count == UINT8_MAX) {
+        *more = true;
+        return;
+    }
+    store[(*len)++] = (uint8_t)name.n;
+    memcpy(store + *len, name.p, name.n);
+    *len = (uint16_t)(*len + name.n);
+    (*count)++;
+}
+
+static bool parse_alpn_client(struct span ext, struct tls_client_report *c)
+{
+    struct span list = span_vec16(&ext);
+    while (list.n > 0) {
+        struct span name = span_vec8(&list);
+        if (!span_ok(&list))
+            break;
+        if (name.n == 0)
+            return false; /* RFC 7301 3.1: empty names are not allowed */
+        if (c->alpn_count >= TLS_MAX_ALPN)
+            c->alpn_more = true;
+        else
+            alpn_push(c->alpn, &c->alpn_len, &c->alpn_count, &c->alpn_more, name);
+    }
+    return span_done(&list) && span_done(&ext);
+}
+
+static bool parse_key_share_client(struct span ext, struct tls_client_report *c)
+{
+    struct span list = span_vec16(&ext);
+    while (list.n > 0) {
+        uint16_t group = span_u16(&list);
+        span_vec16(&list); /* key_exchange */
+        if (!span_ok(&list))
+            break;
+        LIST_PUSH(c->key_share_groups, group);
+    }
+    return span_done(&list) && span_done(&ext);
+}
+
+static bool parse_client_extension(uint16_t type, struct span ext, struct tls_client_report *c)
+{
+    switch (type) {
+    case TLS_EXT_SERVER_NAME:
+        return parse_server_name(ext, c);
+    case TLS_EXT_SUPPORTED_GROUPS: {
+        struct span v = span_vec16(&ext);
+        READ_U16_LIST(v, c->supported_groups);
+        return span_done(&v) && span_done(&ext);
+    }
+    case TLS_EXT_EC_POINT_FORMATS: {
+        struct span v = span_vec8(&ext);
+        c->has_ec_point_formats = true;
+        while (v.n > 0) {
+            uint8_t f = span_u8(&v);
+            if (c->ec_point_formats.n < TLS_MAX_POINT_FORMATS)
+                c->ec_point_formats.v[c->ec_point_formats.n++] = f;
+            else
+                c->ec_point_formats.more = true;
+        }
+        return span_done(&v) && span_done(&ext);
+    }
+    case TLS_EXT_SIGNATURE_ALGORITHMS: {
+        struct span v = span_vec16(&ext);
+        struct span again = v;
+        READ_U16_LIST(v, c->signature_algorithms);
+        READ_U16_LIST(again, c->signature_schemes);
+        return span_done(&v) && span_done(&ext);
+    }
+    case TLS_EXT_SIGNATURE_ALGORITHMS_CERT:
+    case TLS_EXT_DELEGATED_CREDENTIALS: {
+        struct span v = span_vec16(&ext);
+        READ_U16_LIST(v, c->signature_schemes);
+        return span_done(&v) && span_done(&ext);
+    }
+    case TLS_EXT_ALPN:
+        return parse_alpn_client(ext, c);
+    case TLS_EXT_SESSION_TICKET:
+        c->has_session_ticket = ext.n > 0;
+        return true;
+    case TLS_EXT_PRE_SHARED_KEY:
+        c->has_psk = true;
+        return true;
+    case TLS_EXT_SUPPORTED_VERSIONS: {
+        struct span v = span_vec8(&ext);
+        c->has_supported_versions = true;
+        READ_U16_LIST(v, c->supported_versions);
+        return span_done(&v) && span_done(&ext);
+    }
+    case TLS_EXT_KEY_SHARE:
+        return parse_key_share_client(ext, c);
+    case TLS_EXT_ENCRYPTED_CLIENT_HELLO:
+        c->has_ech = true;
+        return true;
+    default:
+        return true;
+    }
+}
+
+enum tls_parse_result tls_parse_client_hello(struct span body, struct tls_client_report *c,
+                                             uint8_t session_id[32])
+{
+    c->seen = true;
+    c->legacy_version = span_u16(&body);
+    span_skip(&body, 32); /* random */
+    struct span sid = span_vec8(&body);
+    if (!span_ok(&body) || sid.n > 32)
+        return TLS_PARSE_MALFORMED;
+    c->session_id_len = (uint8_t)sid.n;
+    memcpy(session_id, sid.p, sid.n);
+
+    struct span suites = span_vec16(&body);
+    if (!span_ok(&body) || suites.n % 2 != 0)
+        return TLS_PARSE_MALFORMED;
+    while (suites.n >= 2) {
+        uint16_t cs = span_u16(&suites);
+        if (c->ciphers.n < TLS_MAX_CIPHERS)
+            c->ciphers.v[c->ciphers.n++] = cs;
+        else
+            c->ciphers.more = true;
+    }
+    struct span compression = span_vec8(&body);
+    if (!span_ok(&body) || compression.n == 0)
+        return TLS_PARSE_MALFORMED;
+
+    bool ok = true;
+    /* Extensions are optional before TLS 1.3 (RFC 5246 7.4.1.2): a hello may
+     * end right after the compression methods. */
+    if (body.n > 0) {
+        struct span exts = span_vec16(&body);
+        if (!span_ok(&body))
+            return TLS_PARSE_MALFORMED;
+        while (exts.n > 0) {
+            uint16_t type = span_u16(&exts);
+            struct span data = span_vec16(&exts);
+            if (!span_ok(&exts)) {
+                ok = false;
+                break;
+            }
+            LIST_PUSH(c->extensions, type);
+            /* A malformed extension body is reported but does not stop the
+             * walk: the framing around it is intact. */
+            if (!parse_client_extension(type, data, c))
+                ok = false;
+        }
+        if (body.n != 0)
+            ok = false; /* bytes after the extensions block */
+    }
+    c->parsed = ok;
+    /* Fingerprints are computed even from a hello whose extensions did not
+     * all parse: their framing was intact, which is all JA3/JA4 read. */
+    fp_ja3_client(c);
+    fp_ja4_client(c);
+    return ok ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
+}
+
+bool tls_looks_like_sslv2_hello(struct span head)
+{
+    uint8_t b0, b2, b3;
+    if (!span_peek(&head, 0, &b0) || !span_peek(&head, 2, &b2) || !span_peek(&head, 3, &b3))
+        return false;
+    /* Long (2-byte) header, CLIENT-HELLO, major version 0 (SSLv2) or 3. */
+    return (b0 & 0x80) && b2 == 1 && (b3 == 0 || b3 == 3);
+}
+
+enum tls_parse_result tls_parse_sslv2_client_hello(struct span record, struct tls_client_report *c)
+{
+    c->seen = true;
+    c->sslv2_hello = true;
+    c->record_version = 0x0002;
+    uint16_t len = span_u16(&record) & 0x7fff;
+    struct span msg = span_take(&record, len);
+    if (!span_ok(&record))
+        return TLS_PARSE_MALFORMED;
+    if (span_u8(&msg) != 1)
+        return TLS_PARSE_MALFORMED;
+    c->legacy_version = span_u16(&msg);
+    uint16_t specs_len = span_u16(&msg);
+    uint16_t sid_len = span_u16(&msg);
+    uint16_t challenge_len = span_u16(&msg);
+    struct span specs = span_take(&msg, specs_len);
+    span_skip(&msg, sid_len);
+    span_skip(&msg, challenge_len);
+    if (!span_ok(&msg) || specs_len % 3 != 0)
+        return TLS_PARSE_MALFORMED;
+    c->session_id_len = sid_len <= 32 ? (uint8_t)sid_len : 32;
+    while (specs.n >= 3) {
+        uint32_t kind = span_u24(&specs);
+        if (c->ciphers.n < TLS_MAX_CIPHERS)
+            c->ciphers.v[c->ciphers.n++] = kind;
+        else
+            c->ciphers.more = true;
+    }
+    c->parsed = msg.n == 0;
+    return c->parsed ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
+}
+
+static bool parse_server_extension(uint16_t type, struct span ext, struct tls_server_report *s)
+{
+    switch (type) {
+    case TLS_EXT_SUPPORTED_VERSIONS:
+        s->selected_version = span_u16(&ext);
+        return span_done(&ext);
+    case TLS_EXT_KEY_SHARE:
+        /* ServerHello: KeyShareEntry; HelloRetryRequest: the selected group only. */
+        s->key_share_group = span_u16(&ext);
+        if (!s->hello_retry_request)
+            span_vec16(&ext);
+        return span_done(&ext);
+    case TLS_EXT_ALPN: {
+        struct span list = span_vec16(&ext);
+        struct span name = span_vec8(&list);
+        if (!span_done(&list) || !span_done(&ext) || name.n == 0)
+            return false; /* exactly one protocol name (RFC 7301 3.1) */
+        size_t n = name.n < TLS_ALPN_BYTES ? name.n : TLS_ALPN_BYTES;
+        memcpy(s->alpn, name.p, n);
+        s->alpn_len = (uint16_t)n;
+        return true;
+    }
+    case TLS_EXT_PRE_SHARED_KEY:
+        s->has_psk = true;
+        span_u16(&ext); /* selected_identity */
+        return span_done(&ext);
+    case TLS_EXT_SESSION_TICKET:
+        s->has_session_ticket_ext = true;
+        return true;
+    default:
+        return true;
+    }
+}
+
+enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server_report *s,
+                                             const uint8_t *client_session_id, uint8_t client_session_id_len)
+{
+    s->seen = true;
+    s->legacy_version = span_u16(&body);
+    struct span random = span_take(&body, 32);
+    if (!span_ok(&body))
+        return TLS_PARSE_MALFORMED;
+    s->hello_retry_request = memcmp(random.p, tls_hrr_random, 32) == 0;
+    struct span sid = span_vec8(&body);
+    s->cipher = span_u16(&body);
+    s->compression = span_u8(&body);
+    if (!span_ok(&body) || sid.n > 32)
+        return TLS_PARSE_MALFORMED;
+    s->session_id_len = (uint8_t)sid.n;
+    s->session_id_echoed = sid.n > 0 && sid.n == client_session_id_len &&
+                           memcmp(sid.p, client_session_id, sid.n) == 0;
+    bool ok = true;
+    if (body.n > 0) {
+        struct span exts = span_vec16(&body);
+        if (!span_ok(&body))
+            return TLS_PARSE_MALFORMED;
+        while (exts.n > 0) {
+            uint16_t type = span_u16(&exts);
+            struct span data = span_vec16(&exts);
+            if (!span_ok(&exts)) {
+                ok = false;
+                break;
+            }
+            LIST_PUSH(s->extensions, type);
+            if (!parse_server_extension(type, data, s))
+                ok = false;
+        }
+        if (body.n != 0)
+            ok = false;
+    }
+    s->parsed = ok;
+    fp_ja3s(s);
+    return ok ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
+}
+
+/* Bit length of a big-endian unsigned integer, leading zero bytes ignored. */
+static uint32_t bignum_bits(struct span v)
+{
+    size_t i = 0;
+    while (i < v.n && v.p[i] == 0)
+        i++;
+    if (i == v.n)
+        return 0;
+    uint32_t bits = (uint32_t)(v.n - i - 1) * 8;
+    for (uint8_t top = v.p[i]; top; top >>= 1)
+        bits++;
+    return bits;
+}
+
+/* The signature that ends a non-anonymous ServerKeyExchange: TLS 1.2 prefixes
+ * it with the SignatureAndHashAlgorithm (RFC 5246 7.4.1.4.1). */
+static bool parse_ske_signature(struct span *body, uint16_t version, struct tls_server_report *s)
+{
+    if (version >= 0x0303)
+        s->kx_sigalg = span_u16(body);
+    span_vec16(body);
+    return span_done(body);
+}
+
+enum tls_parse_result tls_parse_server_key_exchange(struct span body, uint16_t version, uint16_t cipher,
+                                                    struct tls_server_report *s)
+{
+    enum tls_kx kx = tls_cipher_kx(cipher);
+    s->ske_seen = true;
+    if (kx == TLS_KX_PSK || kx == TLS_KX_DHE_PSK || kx == TLS_KX_ECDHE_PSK || kx == TLS_KX_RSA_PSK)
+        span_vec16(&body); /* psk_identity_hint (RFC 4279 2) */
+    bool anon = tls_cipher_is_anon(cipher) || kx == TLS_KX_DHE_PSK || kx == TLS_KX_ECDHE_PSK ||
+                kx == TLS_KX_PSK || kx == TLS_KX_RSA_PSK;
+    switch (kx) {
+    case TLS_KX_DHE:
+    case TLS_KX_DHE_PSK: {
+        struct span p = span_vec16(&body);
+        struct span g = span_vec16(&body);
+        struct span ys = span_vec16(&body);
+        if (!span_ok(&body))
+            return TLS_PARSE_MALFORMED;
+        s->dh_prime_bits = bignum_bits(p);
+        s->dh_public_bits = bignum_bits(ys);
+        if (bignum_bits(g) <= 64) {
+            uint64_t gv = 0;
+            for (size_t i = 0; i < g.n; i++)
+                gv = gv << 8 | g.p[i];
+            s->dh_generator = gv;
+            s->dh_generator_known = true;
+        }
+        break;
+    }
+    case TLS_KX_ECDHE:
+    case TLS_KX_ECDHE_PSK:
+        s->curve_type = span_u8(&body);
+        if (s->curve_type != 3) /* only named_curve is allowed (RFC 8422 5.4) */
+            return TLS_PARSE_MALFORMED;
+        s->curve = span_u16(&body);
+        span_vec8(&body); /* public point */
+        if (!span_ok(&body))
+            return TLS_PARSE_MALFORMED;
+        break;
+    case TLS_KX_RSA:
+        /* RSA_EXPORT: a temporary RSA key (RFC 2246 7.4.3). */
+        span_vec16(&body);
+        span_vec16(&body);
+        break;
+    case TLS_KX_PSK:
+    case TLS_KX_RSA_PSK:
+        break;
+    default:
+        return TLS_PARSE_MALFORMED;
+    }
+    if (anon)
+        return span_done(&body) ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
+    return parse_ske_signature(&body, version, s) ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
+}

@@ -1,0 +1,65 @@
+/* tls_hello.h - parsers for the cleartext handshake messages tlsscope reports.
+ *
+ * Each parser takes a handshake message body (the bytes after the 4-byte
+ * handshake header) as a span, parses it in place and fills its part of the
+ * report. Parsing is field by field in wire order: what was read before a
+ * malformation is kept (as Wireshark shows it), and the result says whether
+ * the whole message was well formed.
+ *
+ * RFC 8446 4.1.2 (ClientHello), 4.1.3 (ServerHello, HelloRetryRequest),
+ * RFC 5246 7.4.3 and E.2 (ServerKeyExchange, SSLv2-compatible ClientHello),
+ * RFC 8422 5.4 (ECDHE parameters), RFC 4279 (PSK identity hint),
+ * RFC 6066 3 (server_name), RFC 7301 (ALPN), RFC 8701 (GREASE).
+ */
+#ifndef TLSSCOPE_TLS_HELLO_H
+#define TLSSCOPE_TLS_HELLO_H
+
+#include "common/span.h"
+#include "dissect/report.h"
+
+enum tls_parse_result {
+    TLS_PARSE_OK = 0,
+    TLS_PARSE_MALFORMED = -1,
+};
+
+/* Extension code points (IANA TLS ExtensionType Values). */
+enum {
+    TLS_EXT_SERVER_NAME = 0,
+    TLS_EXT_SUPPORTED_GROUPS = 10,
+    TLS_EXT_EC_POINT_FORMATS = 11,
+    TLS_EXT_SIGNATURE_ALGORITHMS = 13,
+    TLS_EXT_ALPN = 16,
+    TLS_EXT_DELEGATED_CREDENTIALS = 34,
+    TLS_EXT_SIGNATURE_ALGORITHMS_CERT = 50,
+    TLS_EXT_SESSION_TICKET = 35,
+    TLS_EXT_PRE_SHARED_KEY = 41,
+    TLS_EXT_SUPPORTED_VERSIONS = 43,
+    TLS_EXT_KEY_SHARE = 51,
+    TLS_EXT_ENCRYPTED_CLIENT_HELLO = 0xfe0d,
+};
+
+/* ClientHello body -> r->client (and the client's session id, kept for
+ * resumption detection). */
+enum tls_parse_result tls_parse_client_hello(struct span body, struct tls_client_report *c,
+                                             uint8_t session_id[32]);
+
+/* A whole SSLv2-compatible CLIENT-HELLO record: the 2-byte header included. */
+enum tls_parse_result tls_parse_sslv2_client_hello(struct span record, struct tls_client_report *c);
+
+/* True when the first bytes of a stream look like an SSLv2 CLIENT-HELLO:
+ * 2-byte header with the high bit set, message type 1, version >= 0x0002. */
+bool tls_looks_like_sslv2_hello(struct span head);
+
+/* ServerHello body -> r->server. `client_session_id` (length in
+ * r->client.session_id_len) decides session_id_echoed. */
+enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server_report *s,
+                                             const uint8_t *client_session_id, uint8_t client_session_id_len);
+
+/* ServerKeyExchange body, laid out by the negotiated suite and version. */
+enum tls_parse_result tls_parse_server_key_exchange(struct span body, uint16_t version, uint16_t cipher,
+                                                    struct tls_server_report *s);
+
+/* The HelloRetryRequest's special random (RFC 8446 4.1.3). */
+extern const uint8_t tls_hrr_random[32];
+
+#endif

@@ -1,0 +1,219 @@
+/* tls_stream.c - see tls_stream.h. */
+#include "dissect/tls_stream.h"
+
+#include <string.h>
+
+#include "common/bufpool.h"
+#include "dissect/tls_hello.h"
+
+bool tls_record_header_plausible(struct span h)
+{
+    uint8_t type = span_u8(&h);
+    uint8_t major = span_u8(&h);
+    uint8_t minor = span_u8(&h);
+    uint16_t len = span_u16(&h);
+    if (!span_ok(&h))
+        return false;
+    if (type < TLS_CT_CHANGE_CIPHER_SPEC || type > TLS_CT_HEARTBEAT || major != 3 || minor > 4)
+        return false;
+    /* Empty application data is legal (and used against CBC attacks); empty
+     * handshake, alert and ChangeCipherSpec records are not. */
+    return len <= TLS_MAX_RECORD && (len > 0 || type == TLS_CT_APPLICATION_DATA);
+}
+
+static void drop_buffer(struct tls_stream *s)
+{
+    if (s->buf) {
+        bufpool_put(s->buf, s->buf_cap);
+        s->buf = NULL;
+        s->buf_cap = 0;
+    }
+}
+
+void tls_stream_release(struct tls_stream *s)
+{
+    drop_buffer(s);
+}
+
+void tls_stream_gap(struct tls_stream *s)
+{
+    if (s->mode == TLS_STREAM_DEAD)
+        return;
+    drop_buffer(s);
+    s->hdr_len = 0;
+    s->hs_hdr_len = 0;
+    s->hs_keep = false;
+    s->alert_len = 0;
+    s->mode = TLS_STREAM_RESYNC;
+}
+
+/* Appends to the assembly buffer; false (and the message dropped) when the
+ * pool refuses. */
+static bool keep_bytes(struct tls_stream *s, size_t have, struct span piece)
+{
+    void *buf = s->buf;
+    if (bufpool_grow(&buf, &s->buf_cap, have, have + piece.n) != 0) {
+        drop_buffer(s);
+        s->truncated = true;
+        return false;
+    }
+    s->buf = buf;
+    memcpy(s->buf + have, piece.p, piece.n);
+    return true;
+}
+
+static void handshake_bytes(struct tls_stream *s, struct span piece, const struct tls_stream_events *ev)
+{
+    while (piece.n > 0) {
+        if (s->hs_hdr_len < 4) {
+            if (s->hs_hdr_len == 0)
+                s->hs_record_version = s->rec_version;
+            size_t k = 4u - s->hs_hdr_len;
+            if (k > piece.n)
+                k = piece.n;
+            memcpy(s->hs_hdr + s->hs_hdr_len, piece.p, k);
+            s->hs_hdr_len = (uint8_t)(s->hs_hdr_len + k);
+            span_skip(&piece, k);
+            if (s->hs_hdr_len < 4)
+                return;
+            s->hs_len = (uint32_t)s->hs_hdr[1] << 16 | (uint32_t)s->hs_hdr[2] << 8 | s->hs_hdr[3];
+            s->hs_got = 0;
+            s->hs_keep = ev->want && ev->want(ev->ctx, s->hs_hdr[0]);
+            if (s->hs_keep && s->hs_len > TLS_MAX_KEPT_MESSAGE) {
+                s->hs_keep = false;
+                s->truncated = true;
+            }
+            if (s->hs_len <= piece.n) {
+                /* Fast path: the whole message is in this piece. */
+                struct span body = span_take(&piece, s->hs_len);
+                s->hs_hdr_len = 0;
+                if (s->hs_keep)
+                    ev->handshake(ev->ctx, s->hs_hdr[0], body, s->hs_record_version);
+                continue;
+            }
+        }
+        size_t k = s->hs_len - s->hs_got;
+        if (k > piece.n)
+            k = piece.n;
+        struct span part = span_take(&piece, k);
+        if (s->hs_keep && !keep_bytes(s, s->hs_got, part))
+            s->hs_keep = false;
+        s->hs_got += (uint32_t)k;
+        if (s->hs_got == s->hs_len) {
+            s->hs_hdr_len = 0;
+            if (s->hs_keep)
+                ev->handshake(ev->ctx, s->hs_hdr[0], span_make(s->buf, s->hs_len), s->hs_record_version);
+            drop_buffer(s);
+        }
+    }
+}
+
+static void record_body(struct tls_stream *s, struct span piece, const struct tls_stream_events *ev)
+{
+    if (s->encrypted)
+        return;
+    if (s->rec_type == TLS_CT_HANDSHAKE) {
+        handshake_bytes(s, piece, ev);
+    } else if (s->rec_type == TLS_CT_ALERT && s->alert_len < 2) {
+        while (piece.n > 0 && s->alert_len < 2)
+            s->alert[s->alert_len++] = span_u8(&piece);
+        if (s->alert_len == 2 && ev->alert)
+            ev->alert(ev->ctx, s->alert[0], s->alert[1]);
+    }
+}
+
+/* The SSLv2 CLIENT-HELLO is one record with a 2-byte header; it is kept
+ * whole (in place when it arrived in one piece) and parsed at once. */
+static void sslv2_bytes(struct tls_stream *s, struct span *data, const struct tls_stream_events *ev)
+{
+    if (s->hs_got == 0 && data->n >= s->hs_len) {
+        struct span rec = span_take(data, s->hs_len);
+        if (ev->sslv2_hello)
+            ev->sslv2_hello(ev->ctx, rec);
+        s->mode = TLS_STREAM_RECORDS;
+        return;
+    }
+    size_t k = s->hs_len - s->hs_got;
+    if (k > data->n)
+        k = data->n;
+    struct span part = span_take(data, k);
+    if (!keep_bytes(s, s->hs_got, part)) {
+        s->mode = TLS_STREAM_DEAD;
+        return;
+    }
+    s->hs_got += (uint32_t)k;
+    if (s->hs_got == s->hs_len) {
+        if (ev->sslv2_hello)
+            ev->sslv2_hello(ev->ctx, span_make(s->buf, s->hs_len));
+        drop_buffer(s);
+        s->mode = TLS_STREAM_RECORDS;
+    }
+}
+
+enum tls_stream_mode tls_stream_feed(struct tls_stream *s, struct span data, const struct tls_stream_events *ev)
+{
+    while (data.n > 0) {
+        switch (s->mode) {
+        case TLS_STREAM_DEAD:
+            return TLS_STREAM_DEAD;
+        case TLS_STREAM_START:
+            if (s->allow_sslv2 && tls_looks_like_sslv2_hello(data)) {
+                s->hs_len = 2u + (((uint32_t)data.p[0] & 0x7f) << 8 | data.p[1]);
+                s->hs_got = 0;
+                s->mode = TLS_STREAM_SSLV2;
+            } else {
+                s->mode = TLS_STREAM_RECORDS;
+            }
+            continue;
+        case TLS_STREAM_RESYNC:
+            /* Pieces start at TCP segment boundaries, where senders usually
+             * begin records: wait for one that starts with a header. */
+            if (!tls_record_header_plausible(data))
+                return s->mode;
+            s->mode = TLS_STREAM_RECORDS;
+            continue;
+        case TLS_STREAM_SSLV2:
+            sslv2_bytes(s, &data, ev);
+            continue;
+        case TLS_STREAM_RECORDS:
+            break;
+        }
+
+        if (s->hdr_len < 5) {
+            size_t k = 5u - s->hdr_len;
+            if (k > data.n)
+                k = data.n;
+            memcpy(s->hdr + s->hdr_len, data.p, k);
+            s->hdr_len = (uint8_t)(s->hdr_len + k);
+            span_skip(&data, k);
+            if (s->hdr_len < 5)
+                break;
+            struct span h = span_make(s->hdr, 5);
+            if (!tls_record_header_plausible(h)) {
+                /* Not TLS at all, or framing lost: either way nothing
+                 * further in this direction can be trusted. */
+                s->malformed = s->records > 0;
+                s->mode = TLS_STREAM_DEAD;
+                drop_buffer(s);
+                return s->mode;
+            }
+            s->rec_type = span_u8(&h);
+            s->rec_version = span_u16(&h);
+            s->rec_left = span_u16(&h);
+            s->records++;
+            s->alert_len = 0;
+            if (ev->record)
+                ev->record(ev->ctx, s->rec_type, s->rec_version, s->rec_left, s->encrypted);
+        }
+        size_t k = s->rec_left < data.n ? s->rec_left : data.n;
+        struct span piece = span_take(&data, k);
+        record_body(s, piece, ev);
+        s->rec_left = (uint16_t)(s->rec_left - k);
+        if (s->rec_left == 0) {
+            s->hdr_len = 0;
+            if (s->rec_type == TLS_CT_CHANGE_CIPHER_SPEC)
+                s->encrypted = true;
+        }
+    }
+    return (enum tls_stream_mode)s->mode;
+}

@@ -1,0 +1,40 @@
+/* conn_meta.h - what the flow stage knows about a connection: endpoints,
+ * times, counters. Filled by flows/, read by dissect/ and output/.
+ */
+#ifndef TLSSCOPE_CONN_META_H
+#define TLSSCOPE_CONN_META_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Why a line was written (SCHEMA.md event.reason). */
+enum conn_reason {
+    CONN_REASON_HANDSHAKE_DONE = 0,
+    CONN_REASON_ALERT,
+    CONN_REASON_RESET,
+    CONN_REASON_FIN,
+    CONN_REASON_IDLE_TIMEOUT,
+    CONN_REASON_EVICTED,
+    CONN_REASON_END_OF_INPUT,
+};
+
+/* Direction index used everywhere: 0 = client to server, 1 = server to client. */
+enum { DIR_C2S = 0, DIR_S2C = 1 };
+
+struct conn_meta {
+    uint8_t ip_version;          /* 4 or 6 */
+    uint8_t client_ip[16];       /* TCP initiator (source.*), network order */
+    uint8_t server_ip[16];       /* TCP responder (destination.*) */
+    uint16_t client_port, server_port;
+    uint64_t first_ts_us;        /* @timestamp */
+    uint64_t last_ts_us;         /* event.end */
+    uint64_t bytes[2];           /* TCP payload bytes per direction */
+    uint64_t packets[2];         /* packets per direction */
+    uint16_t vlan[2];            /* network.vlan.id, network.inner.vlan.id */
+    uint8_t vlan_count;
+    bool client_inferred;        /* no SYN seen: client chosen by ClientHello or port */
+    bool gap;                    /* bytes were missing from a stream (capture loss) */
+    enum conn_reason reason;
+};
+
+#endif

@@ -1,0 +1,512 @@
+/* flow_table.c - see flow_table.h. */
+#include "flows/flow_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Flows idle-expired per packet at most: bounds the work one packet can
+ * trigger, while still outpacing flow creation (at most one per packet). */
+#define EXPIRE_PER_PACKET 4
+
+enum { LIST_ACTIVE = 0, LIST_DONE = 1 };
+
+struct lru_list {
+    uint32_t head, tail;         /* head: most recent */
+};
+
+/* An attachment slot: bookkeeping, then the consumer's state. */
+struct attach_hdr {
+    uint32_t flow;
+    uint32_t prev, next;         /* attachment LRU (or free list via next) */
+    uint32_t pad;
+};
+
+struct flow_table {
+    struct flow_config cfg;
+    struct flow_consumer consumer;
+    struct flow *flows;
+    uint32_t *buckets;
+    uint32_t bucket_mask;
+    uint32_t flow_free;          /* free list through hash_next */
+    uint32_t flow_unused;        /* slots never used yet: [flow_unused, max) */
+    struct lru_list lru[2];
+    uint8_t *attach;
+    size_t attach_stride;
+    uint32_t attach_free;
+    uint32_t attach_unused;
+    struct lru_list attach_lru;
+    uint64_t now;
+    struct flow_stats st;
+};
+
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint32_t key_hash(const struct flow_key *k)
+{
+    uint64_t w[4];
+    memcpy(w, k->addr[0], 16);
+    memcpy(w + 2, k->addr[1], 16);
+    uint64_t h = w[0] * 0x9e3779b97f4a7c15ULL;
+    h = (h ^ w[1]) * 0x9e3779b97f4a7c15ULL;
+    h = (h ^ w[2]) * 0x9e3779b97f4a7c15ULL;
+    h = (h ^ w[3]) * 0x9e3779b97f4a7c15ULL;
+    h ^= (uint64_t)k->port[0] << 16 | k->port[1] | (uint64_t)k->ip_version << 32;
+    return (uint32_t)mix64(h);
+}
+
+static bool key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+    return a->port[0] == b->port[0] && a->port[1] == b->port[1] && a->ip_version == b->ip_version &&
+           memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+/* Canonical key for a packet; returns the key side of the packet's sender. */
+static int make_key(const struct pkt *p, struct flow_key *k)
+{
+    int c = memcmp(p->src, p->dst, 16);
+    int sender = (c < 0 || (c == 0 && p->sport <= p->dport)) ? 0 : 1;
+    memcpy(k->addr[sender], p->src, 16);
+    memcpy(k->addr[!sender], p->dst, 16);
+    k->port[sender] = p->sport;
+    k->port[!sender] = p->dport;
+    k->ip_version = p->ip_version;
+    return sender;
+}
+
+/* ---- LRU lists (indexes into a slot array through prev/next accessors) ---- */
+
+#define LRU_UNLINK(list, idx, PREV, NEXT)                                        \
+    do {                                                                         \
+        uint32_t p_ = PREV(idx), n_ = NEXT(idx);                                 \
+        if (p_ != FLOW_NONE) NEXT(p_) = n_; else (list)->head = n_;              \
+        if (n_ != FLOW_NONE) PREV(n_) = p_; else (list)->tail = p_;              \
+    } while (0)
+
+#define LRU_PUSH_HEAD(list, idx, PREV, NEXT)                                     \
+    do {                                                                         \
+        PREV(idx) = FLOW_NONE;                                                   \
+        NEXT(idx) = (list)->head;                                                \
+        if ((list)->head != FLOW_NONE) PREV((list)->head) = (idx);               \
+        (list)->head = (idx);                                                    \
+        if ((list)->tail == FLOW_NONE) (list)->tail = (idx);                     \
+    } while (0)
+
+#define FPREV(i) (t->flows[i].lru_prev)
+#define FNEXT(i) (t->flows[i].lru_next)
+
+static inline struct attach_hdr *attach_at(struct flow_table *t, uint32_t i)
+{
+    return (struct attach_hdr *)(t->attach + (size_t)i * t->attach_stride);
+}
+
+#define APREV(i) (attach_at(t, i)->prev)
+#define ANEXT(i) (attach_at(t, i)->next)
+
+static inline void *attach_data(struct flow_table *t, uint32_t i)
+{
+    return attach_at(t, i) + 1;
+}
+
+static inline int flow_list(const struct flow *f)
+{
+    return f->state == FLOW_DONE ? LIST_DONE : LIST_ACTIVE;
+}
+
+struct flow_table *flow_table_new(const struct flow_config *cfg, const struct flow_consumer *consumer)
+{
+    if (cfg->max_flows == 0 || cfg->max_flows >= FLOW_NONE / 2 || cfg->max_sessions == 0)
+        return NULL;
+    struct flow_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->cfg = *cfg;
+    t->consumer = *consumer;
+    uint32_t nb = 1;
+    while (nb < cfg->max_flows * 2u)
+        nb <<= 1;
+    t->bucket_mask = nb - 1;
+    /* calloc'd pools: pages the kernel has not handed out yet cost no RSS,
+     * so memory grows with concurrent flows, not with the configured size. */
+    t->flows = calloc(cfg->max_flows, sizeof *t->flows);
+    t->buckets = malloc((size_t)nb * sizeof *t->buckets);
+    t->attach_stride = (sizeof(struct attach_hdr) + consumer->attach_size + 15) & ~(size_t)15;
+    t->attach = calloc(cfg->max_sessions, t->attach_stride);
+    if (!t->flows || !t->buckets || !t->attach) {
+        flow_table_free(t);
+        return NULL;
+    }
+    memset(t->buckets, 0xff, (size_t)nb * sizeof *t->buckets);
+    t->flow_free = FLOW_NONE;
+    t->attach_free = FLOW_NONE;
+    for (int i = 0; i < 2; i++)
+        t->lru[i].head = t->lru[i].tail = FLOW_NONE;
+    t->attach_lru.head = t->attach_lru.tail = FLOW_NONE;
+    return t;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+    if (!t)
+        return;
+    if (t->flows) {
+        for (uint32_t i = 0; i < t->flow_unused; i++) {
+            struct flow *f = &t->flows[i];
+            if (f->state == FLOW_FREE)
+                continue;
+            tcp_reasm_release(&f->tcp[0]);
+            tcp_reasm_release(&f->tcp[1]);
+            if (f->attach != FLOW_NONE && t->consumer.on_detach)
+                t->consumer.on_detach(t->consumer.ctx, attach_data(t, f->attach));
+        }
+    }
+    free(t->flows);
+    free(t->buckets);
+    free(t->attach);
+    free(t);
+}
+
+const struct flow_stats *flow_table_stats(const struct flow_table *t)
+{
+    return &t->st;
+}
+
+uint64_t flow_table_budget_bytes(const struct flow_table *t)
+{
+    return (uint64_t)t->cfg.max_flows * sizeof(struct flow) + ((uint64_t)t->bucket_mask + 1) * sizeof(uint32_t) +
+           (uint64_t)t->cfg.max_sessions * t->attach_stride;
+}
+
+/* ---- attachments ---- */
+
+static void detach(struct flow_table *t, struct flow *f)
+{
+    if (f->attach == FLOW_NONE)
+        return;
+    uint32_t a = f->attach;
+    if (t->consumer.on_detach)
+        t->consumer.on_detach(t->consumer.ctx, attach_data(t, a));
+    LRU_UNLINK(&t->attach_lru, a, APREV, ANEXT);
+    attach_at(t, a)->next = t->attach_free;
+    t->attach_free = a;
+    f->attach = FLOW_NONE;
+    t->st.sessions_active--;
+}
+
+static void mark_done(struct flow_table *t, struct flow *f)
+{
+    uint32_t idx = (uint32_t)(f - t->flows);
+    detach(t, f);
+    tcp_reasm_release(&f->tcp[0]);
+    tcp_reasm_release(&f->tcp[1]);
+    if (f->state == FLOW_ACTIVE) {
+        LRU_UNLINK(&t->lru[LIST_ACTIVE], idx, FPREV, FNEXT);
+        f->state = FLOW_DONE;
+        LRU_PUSH_HEAD(&t->lru[LIST_DONE], idx, FPREV, FNEXT);
+    }
+}
+
+static bool attach_new(struct flow_table *t, struct flow *f)
+{
+    uint32_t a;
+    if (t->attach_free != FLOW_NONE) {
+        a = t->attach_free;
+        t->attach_free = attach_at(t, a)->next;
+    } else if (t->attach_unused < t->cfg.max_sessions) {
+        a = t->attach_unused++;
+    } else {
+        /* Full: the least recently active session gives way; its line is
+         * written now with what it has. */
+        uint32_t victim = t->attach_lru.tail;
+        if (victim == FLOW_NONE)
+            return false;
+        struct flow *vf = &t->flows[attach_at(t, victim)->flow];
+        t->consumer.on_close(t->consumer.ctx, vf, attach_data(t, victim), CONN_REASON_EVICTED);
+        mark_done(t, vf);
+        t->st.sessions_evicted++;
+        a = t->attach_free;
+        t->attach_free = attach_at(t, a)->next;
+    }
+    struct attach_hdr *h = attach_at(t, a);
+    memset(h, 0, t->attach_stride);
+    h->flow = (uint32_t)(f - t->flows);
+    LRU_PUSH_HEAD(&t->attach_lru, a, APREV, ANEXT);
+    f->attach = a;
+    t->st.sessions_active++;
+    if (t->st.sessions_active > t->st.peak_sessions)
+        t->st.peak_sessions = t->st.sessions_active;
+    if (t->consumer.on_attach)
+        t->consumer.on_attach(t->consumer.ctx, f, attach_data(t, a));
+    return true;
+}
+
+/* ---- flow lifecycle ---- */
+
+static void unhash(struct flow_table *t, uint32_t idx)
+{
+    struct flow *f = &t->flows[idx];
+    uint32_t *pp = &t->buckets[key_hash(&f->key) & t->bucket_mask];
+    while (*pp != idx)
+        pp = &t->flows[*pp].hash_next;
+    *pp = f->hash_next;
+}
+
+/* Ends a flow: delivers held bytes, lets the consumer write its line, frees the slot. */
+static void flow_close(struct flow_table *t, struct flow *f, enum conn_reason reason);
+
+static void flow_release(struct flow_table *t, struct flow *f)
+{
+    uint32_t idx = (uint32_t)(f - t->flows);
+    detach(t, f);
+    tcp_reasm_release(&f->tcp[0]);
+    tcp_reasm_release(&f->tcp[1]);
+    unhash(t, idx);
+    LRU_UNLINK(&t->lru[flow_list(f)], idx, FPREV, FNEXT);
+    f->state = FLOW_FREE;
+    f->hash_next = t->flow_free;
+    t->flow_free = idx;
+    t->st.active--;
+}
+
+static struct flow *flow_alloc(struct flow_table *t)
+{
+    uint32_t idx;
+    if (t->flow_free != FLOW_NONE) {
+        idx = t->flow_free;
+        t->flow_free = t->flows[idx].hash_next;
+    } else if (t->flow_unused < t->cfg.max_flows) {
+        idx = t->flow_unused++;
+    } else {
+        /* Full: forget the oldest decided flow, else evict the oldest
+         * undecided one (it still gets its line). */
+        uint32_t victim = t->lru[LIST_DONE].tail;
+        if (victim != FLOW_NONE) {
+            flow_release(t, &t->flows[victim]);
+        } else {
+            victim = t->lru[LIST_ACTIVE].tail;
+            flow_close(t, &t->flows[victim], CONN_REASON_EVICTED);
+        }
+        t->st.evicted++;
+        idx = t->flow_free;
+        t->flow_free = t->flows[idx].hash_next;
+    }
+    return &t->flows[idx];
+}
+
+struct deliver_ctx {
+    struct flow_table *t;
+    struct flow *f;
+    int dir;
+};
+
+static void deliver(void *vctx, struct span data, bool gap)
+{
+    struct deliver_ctx *c = vctx;
+    struct flow *f = c->f;
+    if (f->state != FLOW_ACTIVE || f->attach == FLOW_NONE)
+        return;
+    if (gap)
+        f->meta.gap = true;
+    enum flow_verdict v =
+        c->t->consumer.on_data(c->t->consumer.ctx, f, attach_data(c->t, f->attach), c->dir, data, gap);
+    if (v == FLOW_VERDICT_DONE)
+        mark_done(c->t, f);
+}
+
+static void flow_close(struct flow_table *t, struct flow *f, enum conn_reason reason)
+{
+    if (f->state == FLOW_ACTIVE && f->attach != FLOW_NONE) {
+        for (int dir = 0; dir < 2; dir++) {
+            struct deliver_ctx c = { t, f, dir };
+            tcp_reasm_flush(&f->tcp[dir], deliver, &c, &t->st.reasm);
+        }
+        if (f->attach != FLOW_NONE) {
+            f->meta.reason = reason;
+            t->consumer.on_close(t->consumer.ctx, f, attach_data(t, f->attach), reason);
+        }
+    }
+    flow_release(t, f);
+}
+
+/* Swaps the client and server roles (a ClientHello came from the side we
+ * had taken for the server). */
+static void swap_roles(struct flow *f)
+{
+    struct conn_meta *m = &f->meta;
+    uint8_t ip[16];
+    memcpy(ip, m->client_ip, 16);
+    memcpy(m->client_ip, m->server_ip, 16);
+    memcpy(m->server_ip, ip, 16);
+    uint16_t port = m->client_port;
+    m->client_port = m->server_port;
+    m->server_port = port;
+    uint64_t x = m->bytes[0];
+    m->bytes[0] = m->bytes[1];
+    m->bytes[1] = x;
+    x = m->packets[0];
+    m->packets[0] = m->packets[1];
+    m->packets[1] = x;
+    struct tcp_dir d = f->tcp[0];
+    f->tcp[0] = f->tcp[1];
+    f->tcp[1] = d;
+    bool fin = f->fin_seen[0];
+    f->fin_seen[0] = f->fin_seen[1];
+    f->fin_seen[1] = fin;
+    f->client_side = (int8_t)!f->client_side;
+}
+
+static void set_roles(struct flow *f, int client_side)
+{
+    f->client_side = (int8_t)client_side;
+    memcpy(f->meta.client_ip, f->key.addr[client_side], 16);
+    memcpy(f->meta.server_ip, f->key.addr[!client_side], 16);
+    f->meta.client_port = f->key.port[client_side];
+    f->meta.server_port = f->key.port[!client_side];
+}
+
+static void expire_some(struct flow_table *t, int budget)
+{
+    for (int list = 0; list < 2; list++) {
+        uint64_t timeout = list == LIST_DONE ? t->cfg.done_timeout_us : t->cfg.idle_timeout_us;
+        while (budget > 0 && t->lru[list].tail != FLOW_NONE) {
+            struct flow *f = &t->flows[t->lru[list].tail];
+            if (t->now - f->meta.last_ts_us <= timeout)
+                break;
+            budget--;
+            t->st.expired++;
+            flow_close(t, f, CONN_REASON_IDLE_TIMEOUT);
+        }
+    }
+}
+
+void flow_table_expire(struct flow_table *t, uint64_t now_us)
+{
+    if (now_us > t->now)
+        t->now = now_us;
+    expire_some(t, INT32_MAX);
+}
+
+void flow_table_packet(struct flow_table *t, const struct pkt *p)
+{
+    if (p->ts_us > t->now)
+        t->now = p->ts_us;
+    expire_some(t, EXPIRE_PER_PACKET);
+
+    struct flow_key key;
+    int sender = make_key(p, &key);
+    uint32_t h = key_hash(&key) & t->bucket_mask;
+    uint32_t idx = t->buckets[h];
+    while (idx != FLOW_NONE && !key_equal(&t->flows[idx].key, &key))
+        idx = t->flows[idx].hash_next;
+
+    struct flow *f;
+    bool syn = p->tcp_flags & TCP_SYN, ack = p->tcp_flags & TCP_ACK;
+    if (idx == FLOW_NONE) {
+        /* Only a SYN or a segment with payload opens a flow: stray ACKs and
+         * RSTs of connections we never saw would only fill the table. */
+        if (!syn && p->payload_len == 0)
+            return;
+        f = flow_alloc(t);
+        idx = (uint32_t)(f - t->flows);
+        memset(f, 0, sizeof *f);
+        f->key = key;
+        f->attach = FLOW_NONE;
+        f->state = FLOW_ACTIVE;
+        f->hash_next = t->buckets[h];
+        t->buckets[h] = idx;
+        LRU_PUSH_HEAD(&t->lru[LIST_ACTIVE], idx, FPREV, FNEXT);
+        f->meta.ip_version = p->ip_version;
+        f->meta.first_ts_us = p->ts_us;
+        f->meta.vlan_count = p->vlan_count;
+        memcpy(f->meta.vlan, p->vlan, sizeof f->meta.vlan);
+        if (syn) {
+            /* SYN: the sender is the client; SYN-ACK: the receiver is. */
+            set_roles(f, ack ? !sender : sender);
+        } else {
+            /* Picked up mid-connection: the higher (ephemeral) port is
+             * probably the client, until a hello says otherwise. */
+            set_roles(f, p->sport > p->dport ? sender : (p->sport < p->dport ? !sender : 0));
+            f->meta.client_inferred = true;
+        }
+        t->st.created++;
+        t->st.active++;
+        if (t->st.active > t->st.peak_active)
+            t->st.peak_active = t->st.active;
+    } else {
+        f = &t->flows[idx];
+        int list = flow_list(f);
+        if (t->lru[list].head != idx) {
+            LRU_UNLINK(&t->lru[list], idx, FPREV, FNEXT);
+            LRU_PUSH_HEAD(&t->lru[list], idx, FPREV, FNEXT);
+        }
+    }
+
+    int dir = sender == f->client_side ? DIR_C2S : DIR_S2C;
+    f->meta.last_ts_us = p->ts_us;
+    f->meta.packets[dir]++;
+    f->meta.bytes[dir] += p->payload_len;
+    if (p->tcp_flags & TCP_RST)
+        f->rst_seen = true;
+    if (p->tcp_flags & TCP_FIN)
+        f->fin_seen[dir] = true;
+
+    if (f->state == FLOW_DONE) {
+        t->st.packets_done++;
+        if (f->rst_seen || (f->fin_seen[0] && f->fin_seen[1])) {
+            t->st.closed++;
+            flow_release(t, f);
+        }
+        return;
+    }
+
+    if (syn && !f->tcp[dir].delivered_any)
+        tcp_reasm_syn(&f->tcp[dir], p->seq);
+
+    if (p->payload_len > 0) {
+        if (f->attach == FLOW_NONE) {
+            if (f->meta.client_inferred && !f->tcp[0].delivered_any && !f->tcp[1].delivered_any &&
+                t->consumer.client_hint) {
+                int hint = t->consumer.client_hint(t->consumer.ctx, p->payload);
+                if ((hint > 0 && dir == DIR_S2C) || (hint < 0 && dir == DIR_C2S)) {
+                    swap_roles(f);
+                    dir = !dir;
+                }
+            }
+            if (!attach_new(t, f)) {
+                mark_done(t, f);
+                return;
+            }
+        } else if (t->attach_lru.head != f->attach) {
+            LRU_UNLINK(&t->attach_lru, f->attach, APREV, ANEXT);
+            LRU_PUSH_HEAD(&t->attach_lru, f->attach, APREV, ANEXT);
+        }
+        struct deliver_ctx c = { t, f, dir };
+        tcp_reasm_data(&f->tcp[dir], p->seq, p->payload, p->payload_len, deliver, &c, &t->st.reasm);
+    }
+    if (ack && f->state == FLOW_ACTIVE && f->tcp[!dir].ooo) {
+        struct deliver_ctx c = { t, f, !dir };
+        tcp_reasm_acked(&f->tcp[!dir], p->ack, deliver, &c, &t->st.reasm);
+    }
+
+    if (f->rst_seen) {
+        t->st.closed++;
+        flow_close(t, f, CONN_REASON_RESET);
+    } else if (f->fin_seen[0] && f->fin_seen[1]) {
+        t->st.closed++;
+        flow_close(t, f, CONN_REASON_FIN);
+    }
+}
+
+void flow_table_flush(struct flow_table *t, enum conn_reason reason)
+{
+    for (int list = 0; list < 2; list++)
+        while (t->lru[list].tail != FLOW_NONE)
+            flow_close(t, &t->flows[t->lru[list].tail], reason);
+}

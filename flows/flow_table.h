@@ -1,0 +1,119 @@
+/* flow_table.h - the connection tracker: flow table, TCP reassembly driving,
+ * idle timeouts and eviction, all within a memory budget fixed at start-up.
+ *
+ * Flows live in a pool of `max_flows` slots allocated once; a hash table of
+ * slot indexes finds them by their 5-tuple in either direction. Every flow is
+ * on an LRU list ordered by last packet time, so idle expiry looks only at the
+ * oldest flows (a bounded number per packet, as Redis bounds each rehash
+ * step), and when the pool is full the least recently seen flow is evicted
+ * (its consumer still writes its line, with reason "evicted").
+ *
+ * A consumer (the TLS dissector) attaches per-flow state of a fixed size when
+ * a flow first carries payload. Attachments come from a second, smaller pool
+ * (`max_sessions`) with its own LRU, because they are large and only TLS-ish
+ * flows need one. Once the consumer says a flow is decided, its attachment is
+ * released and the flow's later packets cost a lookup and counter updates.
+ */
+#ifndef TLSSCOPE_FLOW_TABLE_H
+#define TLSSCOPE_FLOW_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/decode.h"
+#include "common/span.h"
+#include "flows/conn_meta.h"
+#include "flows/tcp_reasm.h"
+
+#define FLOW_NONE UINT32_MAX
+
+struct flow_key {
+    uint8_t addr[2][16];        /* canonical order: side 0 sorts first */
+    uint16_t port[2];
+    uint8_t ip_version;
+};
+
+enum flow_state {
+    FLOW_FREE = 0,
+    FLOW_ACTIVE,                /* being dissected */
+    FLOW_DONE,                  /* decided: counted only, until it closes or idles out */
+};
+
+struct flow {
+    struct flow_key key;
+    uint32_t hash_next;         /* next slot in the hash chain */
+    uint32_t lru_prev, lru_next;
+    uint32_t attach;            /* consumer attachment slot, FLOW_NONE when none */
+    uint8_t state;              /* enum flow_state */
+    int8_t client_side;         /* which key side is the client: 0, 1, or -1 unknown */
+    bool rst_seen;
+    bool fin_seen[2];           /* per direction (DIR_C2S, DIR_S2C) */
+    struct tcp_dir tcp[2];      /* per direction (DIR_C2S, DIR_S2C) */
+    struct conn_meta meta;
+};
+
+/* What the tracker tells the consumer, and what the consumer answers. */
+enum flow_verdict {
+    FLOW_VERDICT_CONTINUE = 0,  /* keep delivering */
+    FLOW_VERDICT_DONE,          /* decided (line written or not TLS): detach */
+};
+
+struct flow_consumer {
+    void *ctx;
+    size_t attach_size;
+    /* First payload of a flow whose client is unknown (no SYN seen): +1 when
+     * the sender looks like the client, -1 like the server, 0 no idea. */
+    int (*client_hint)(void *ctx, struct span payload);
+    /* A new attachment (zeroed) for flow f. */
+    void (*on_attach)(void *ctx, struct flow *f, void *attach);
+    /* In-order stream bytes for direction `dir`; `gap`: bytes before are missing. */
+    enum flow_verdict (*on_data)(void *ctx, struct flow *f, void *attach, int dir, struct span data, bool gap);
+    /* The flow ends (or is evicted) while still attached: write what is known. */
+    void (*on_close)(void *ctx, struct flow *f, void *attach, enum conn_reason reason);
+    /* Frees what the attachment holds (buffers); called before the slot is reused. */
+    void (*on_detach)(void *ctx, void *attach);
+};
+
+struct flow_config {
+    uint32_t max_flows;          /* flow slots */
+    uint32_t max_sessions;       /* attachment slots */
+    uint64_t idle_timeout_us;    /* undecided flows idle this long are closed */
+    uint64_t done_timeout_us;    /* decided flows are forgotten after this idle time */
+};
+
+struct flow_stats {
+    uint64_t created;
+    uint64_t evicted;            /* flows pushed out because the pool was full */
+    uint64_t sessions_evicted;   /* attachments pushed out because their pool was full */
+    uint64_t expired;            /* idle timeouts */
+    uint64_t closed;             /* RST or FIN both ways */
+    uint64_t active;             /* flows in the table now */
+    uint64_t peak_active;
+    uint64_t sessions_active;
+    uint64_t peak_sessions;
+    uint64_t packets_done;       /* packets of decided flows: lookup and counters only */
+    struct tcp_reasm_stats reasm;
+};
+
+struct flow_table;
+
+/* Allocates the pools; NULL when memory is short. */
+struct flow_table *flow_table_new(const struct flow_config *cfg, const struct flow_consumer *consumer);
+void flow_table_free(struct flow_table *t);
+
+/* Processes one decoded TCP segment. */
+void flow_table_packet(struct flow_table *t, const struct pkt *p);
+
+/* Closes every flow (end of input), delivering what is held. */
+void flow_table_flush(struct flow_table *t, enum conn_reason reason);
+
+/* Expires flows idle at time `now_us` (live capture with no traffic). */
+void flow_table_expire(struct flow_table *t, uint64_t now_us);
+
+const struct flow_stats *flow_table_stats(const struct flow_table *t);
+
+/* Bytes the pools take at most (for the memory report). */
+uint64_t flow_table_budget_bytes(const struct flow_table *t);
+
+#endif

@@ -1,0 +1,203 @@
+/* tcp_reasm.c - see tcp_reasm.h. */
+#include "flows/tcp_reasm.h"
+
+#include <string.h>
+
+#include "common/bufpool.h"
+
+struct tcp_ooo_seg {
+    struct tcp_ooo_seg *next;
+    size_t cap;                /* bufpool capacity of this allocation */
+    uint32_t seq;
+    uint32_t len;
+    uint8_t data[];
+};
+
+/* Signed distance from b to a in sequence space. */
+static inline int32_t seq_diff(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b);
+}
+
+void tcp_reasm_syn(struct tcp_dir *d, uint32_t seq)
+{
+    /* A SYN (or a second SYN-ACK with another ISN, as some stacks and
+     * middleboxes send) sets the stream start, unless data already flowed. */
+    if (d->delivered_any)
+        return;
+    tcp_reasm_release(d);
+    d->syn_seen = true;
+    d->seq_known = true;
+    d->next_seq = seq + 1;
+}
+
+static void free_seg(struct tcp_dir *d, struct tcp_ooo_seg *s)
+{
+    d->ooo_count--;
+    d->ooo_bytes -= s->len;
+    bufpool_put(s, s->cap);
+}
+
+static void emit(struct tcp_dir *d, struct span data, bool gap, tcp_deliver_fn deliver, void *ctx)
+{
+    gap = gap || d->gap_pending;
+    d->gap_pending = false;
+    d->delivered_any = true;
+    deliver(ctx, data, gap);
+}
+
+/* Delivers held segments that are now contiguous with next_seq, trimming
+ * what was already delivered. */
+static void drain(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx)
+{
+    while (d->ooo) {
+        struct tcp_ooo_seg *s = d->ooo;
+        int32_t off = seq_diff(s->seq, d->next_seq);
+        if (off > 0)
+            return;
+        d->ooo = s->next;
+        uint32_t skip = (uint32_t)-off;
+        if (skip < s->len) {
+            struct span rest = span_make(s->data + skip, s->len - skip);
+            d->next_seq += s->len - skip;
+            emit(d, rest, false, deliver, ctx);
+        }
+        free_seg(d, s);
+    }
+}
+
+/* Skips the hole before the first held segment and delivers from there. */
+static void skip_hole(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx, struct tcp_reasm_stats *st)
+{
+    struct tcp_ooo_seg *s = d->ooo;
+    if (!s)
+        return;
+    st->gaps++;
+    st->gap_bytes += (uint32_t)seq_diff(s->seq, d->next_seq);
+    d->ooo = s->next;
+    d->next_seq = s->seq + s->len;
+    emit(d, span_make(s->data, s->len), true, deliver, ctx);
+    free_seg(d, s);
+    drain(d, deliver, ctx);
+}
+
+/* Holds a segment that lies ahead of next_seq. The list stays sorted; bytes
+ * already held win over a later copy (and a disagreement is counted). */
+static void hold(struct tcp_dir *d, uint32_t seq, struct span payload, tcp_deliver_fn deliver, void *ctx,
+                 struct tcp_reasm_stats *st)
+{
+    struct tcp_ooo_seg **pp = &d->ooo;
+    while (*pp && seq_diff((*pp)->seq, seq) < 0)
+        pp = &(*pp)->next;
+    /* An exact or contained duplicate of a held segment: compare and drop. */
+    struct tcp_ooo_seg *prev = NULL;
+    for (struct tcp_ooo_seg *s = d->ooo; s && s != *pp; s = s->next)
+        prev = s;
+    struct tcp_ooo_seg *cand[2] = { prev, *pp };
+    for (int i = 0; i < 2; i++) {
+        struct tcp_ooo_seg *s = cand[i];
+        if (!s)
+            continue;
+        int32_t start = seq_diff(seq, s->seq);
+        if (start >= 0 && (uint32_t)start + payload.n <= s->len) {
+            if (memcmp(s->data + start, payload.p, payload.n) != 0)
+                st->overlap_conflicts++;
+            st->retransmissions++;
+            return;
+        }
+    }
+    if (d->ooo_count >= TCP_REASM_MAX_SEGS || d->ooo_bytes + payload.n > TCP_REASM_MAX_BYTES) {
+        /* The hole has been open too long to be a reordering: treat it as
+         * capture loss, deliver what we hold, then take this segment. */
+        skip_hole(d, deliver, ctx, st);
+        int32_t off = seq_diff(seq, d->next_seq);
+        if (off > 0 && (d->ooo_count >= TCP_REASM_MAX_SEGS || d->ooo_bytes + payload.n > TCP_REASM_MAX_BYTES)) {
+            st->buffer_denied++;
+            return;
+        }
+        if (off <= 0) {
+            tcp_reasm_data(d, seq, payload, (uint32_t)payload.n, deliver, ctx, st);
+            return;
+        }
+        pp = &d->ooo;
+        while (*pp && seq_diff((*pp)->seq, seq) < 0)
+            pp = &(*pp)->next;
+    }
+    size_t cap;
+    struct tcp_ooo_seg *s = bufpool_get(sizeof *s + payload.n, &cap);
+    if (!s) {
+        st->buffer_denied++;
+        return;
+    }
+    s->cap = cap;
+    s->seq = seq;
+    s->len = (uint32_t)payload.n;
+    memcpy(s->data, payload.p, payload.n);
+    s->next = *pp;
+    *pp = s;
+    d->ooo_count++;
+    d->ooo_bytes += s->len;
+    st->out_of_order++;
+}
+
+void tcp_reasm_data(struct tcp_dir *d, uint32_t seq, struct span payload, uint32_t wire_len, tcp_deliver_fn deliver,
+                    void *ctx, struct tcp_reasm_stats *st)
+{
+    if (payload.n == 0)
+        return;
+    if (!d->seq_known) {
+        /* Mid-stream pickup: the stream starts at the first byte we see. */
+        d->seq_known = true;
+        d->next_seq = seq;
+    }
+    int32_t off = seq_diff(seq, d->next_seq);
+    if (off > 0) {
+        hold(d, seq, payload, deliver, ctx, st);
+        return;
+    }
+    if (off < 0) {
+        uint32_t already = (uint32_t)-off;
+        if (already >= payload.n) {
+            st->retransmissions++;
+            return;
+        }
+        st->partial_overlaps++;
+        span_skip(&payload, already);
+    } else {
+        st->in_order++;
+    }
+    d->next_seq += (uint32_t)payload.n;
+    emit(d, payload, false, deliver, ctx);
+    if (off == 0 && wire_len > payload.n) {
+        /* Snaplen cut this segment: what follows it starts after a hole. */
+        d->next_seq = seq + wire_len;
+        d->gap_pending = true;
+    }
+    if (d->ooo)
+        drain(d, deliver, ctx);
+}
+
+void tcp_reasm_acked(struct tcp_dir *d, uint32_t ack, tcp_deliver_fn deliver, void *ctx,
+                     struct tcp_reasm_stats *st)
+{
+    /* Only act when something is held: a hole with nothing after it costs
+     * nothing to keep waiting on. */
+    while (d->ooo && d->seq_known && seq_diff(ack, d->next_seq) > 0 && seq_diff(d->ooo->seq, d->next_seq) > 0 &&
+           seq_diff(ack, d->ooo->seq) >= 0)
+        skip_hole(d, deliver, ctx, st);
+}
+
+void tcp_reasm_flush(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx, struct tcp_reasm_stats *st)
+{
+    while (d->ooo)
+        skip_hole(d, deliver, ctx, st);
+}
+
+void tcp_reasm_release(struct tcp_dir *d)
+{
+    while (d->ooo) {
+        struct tcp_ooo_seg *s = d->ooo;
+        d->ooo = s->next;
+        free_seg(d, s);
+    }
+}

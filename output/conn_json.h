@@ -1,0 +1,39 @@
+/* conn_json.h - one JSON line per connection, in the fields of SCHEMA.md.
+ *
+ * The writer sees only the per-connection record (struct conn_meta and struct
+ * tls_report); names for code points are looked up here, once per line.
+ */
+#ifndef TLSSCOPE_CONN_JSON_H
+#define TLSSCOPE_CONN_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dissect/report.h"
+
+/* Large enough for the longest line the report's caps allow. */
+#define CONN_JSON_LINE_MAX (128u * 1024u)
+
+/* Formats the line (with its '\n') into buf; returns its length, 0 when it
+ * did not fit (never a partial line). */
+size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, char *buf, size_t cap);
+
+/* A sink writing lines to a stdio stream. */
+struct conn_json_writer {
+    FILE *out;
+    uint64_t lines;
+    uint64_t dropped;            /* lines that did not fit (should stay 0) */
+    uint64_t write_errors;
+    char buf[CONN_JSON_LINE_MAX];
+};
+
+void conn_json_emit(void *writer, const struct conn_meta *m, const struct tls_report *r);
+
+/* Every version the client is willing to use, highest first (tls.client.offered_versions). */
+size_t conn_offered_versions(const struct tls_client_report *c, uint16_t *out, size_t cap);
+
+/* Community ID v1 (seed 0) of a TCP connection: "1:" + base64(SHA-1). */
+void conn_community_id(const struct conn_meta *m, char out[32]);
+
+#endif

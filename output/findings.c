@@ -1,0 +1,127 @@
+/* findings.c - see findings.h. Each finding has a stable id (for alerting
+ * and dashboards), a severity and a message saying what to do. */
+#include "output/findings.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "dissect/names.h"
+#include "output/conn_json.h"
+
+struct finding_list {
+    struct json_writer *w;
+    bool open;
+};
+
+static void add(struct finding_list *l, const char *id, const char *severity, const char *message)
+{
+    if (!l->open) {
+        json_array_begin(l->w, "findings");
+        l->open = true;
+    }
+    json_object_begin(l->w, NULL);
+    json_str(l->w, "id", id);
+    json_str(l->w, "severity", severity);
+    json_str(l->w, "message", message);
+    json_object_end(l->w);
+}
+
+static bool below_tls12(uint16_t v)
+{
+    return v == 0x0002 || v == 0x0200 || (v >= 0x0300 && v < 0x0303);
+}
+
+/* Suites no longer acceptable (RFC 7465 RC4, RFC 8996 context, NIST SP
+ * 800-52r2): NULL, export, RC4, single and triple DES, anonymous, MD5 MACs. */
+static bool weak_cipher(uint16_t cs, const char **why)
+{
+    const char *name = tls_cipher_name(cs);
+    if (!name)
+        return false;
+    static const struct { const char *needle, *why; } weak[] = {
+        { "_NULL_", "NULL encryption" }, { "_WITH_NULL", "NULL encryption" }, { "EXPORT", "export-grade" },
+        { "_RC4_", "RC4" },              { "_DES_", "single DES" },          { "3DES", "triple DES" },
+        { "_anon_", "anonymous (unauthenticated)" }, { "_MD5", "MD5 MAC" },
+    };
+    for (size_t i = 0; i < sizeof weak / sizeof weak[0]; i++) {
+        if (strstr(name, weak[i].needle)) {
+            *why = weak[i].why;
+            return true;
+        }
+    }
+    return false;
+}
+
+void findings_write(struct json_writer *w, const struct conn_meta *m, const struct tls_report *r)
+{
+    (void)m;
+    struct finding_list l = { w, false };
+    char msg[256], a[TLS_VERSION_TOKEN_MAX], b[TLS_VERSION_TOKEN_MAX];
+    const struct tls_client_report *c = &r->client;
+    const struct tls_server_report *s = &r->server;
+    uint16_t negotiated = s->selected_version ? s->selected_version : s->legacy_version;
+
+    uint16_t offered[TLS_MAX_VERSIONS];
+    size_t no = c->seen ? conn_offered_versions(c, offered, TLS_MAX_VERSIONS) : 0;
+    if (no > 0 && below_tls12(offered[0])) {
+        snprintf(msg, sizeof msg,
+                 "client offers nothing above %s: update or reconfigure it (enable TLS 1.2) before %s is disabled",
+                 tls_version_token(offered[0], a), tls_version_token(offered[0], b));
+        add(&l, "legacy-client", "high", msg);
+    }
+    if (c->sslv2_hello)
+        add(&l, "sslv2-hello", "medium",
+            "client sends an SSLv2-compatible ClientHello, a sign of a very old TLS stack: find and update it");
+    if (s->seen && below_tls12(negotiated)) {
+        snprintf(msg, sizeof msg, "connection negotiated %s: legacy protocol in use",
+                 tls_version_token(negotiated, a));
+        if (no > 0 && !below_tls12(offered[0]))
+            snprintf(msg, sizeof msg,
+                     "server chose %s although the client offers %s: enable TLS 1.2 or later on the server",
+                     tls_version_token(negotiated, a), tls_version_token(offered[0], b));
+        add(&l, "legacy-version", "high", msg);
+    }
+    const char *why;
+    if (s->seen && weak_cipher(s->cipher, &why)) {
+        snprintf(msg, sizeof msg, "negotiated cipher suite uses %s: remove it from the server's configuration", why);
+        add(&l, "weak-cipher", "high", msg);
+    }
+    if (s->dh_prime_bits && s->dh_prime_bits < 2048) {
+        snprintf(msg, sizeof msg, "server's DHE group is %u bits (below 2048): configure a 2048-bit or larger group "
+                 "or prefer ECDHE", s->dh_prime_bits);
+        add(&l, "weak-dh", s->dh_prime_bits < 1024 ? "critical" : "high", msg);
+    }
+    if (r->alert.seen && r->alert.level == 2) {
+        const char *who = r->alert.sender == DIR_C2S ? "client" : "server";
+        switch (r->alert.description) {
+        case 70: /* protocol_version */
+            snprintf(msg, sizeof msg,
+                     "%s refused the protocol version (client offers up to %s): the two sides share no version",
+                     who, no > 0 ? tls_version_token(offered[0], a) : "unknown");
+            add(&l, "version-mismatch", "high", msg);
+            break;
+        case 40: /* handshake_failure */
+        case 71: /* insufficient_security */
+            snprintf(msg, sizeof msg,
+                     "%s ended the handshake (%s): usually no common cipher suite, group or signature "
+                     "algorithm; compare the client's offer with the server's configuration",
+                     who, tls_alert_name(r->alert.description));
+            add(&l, "no-common-parameters", "high", msg);
+            break;
+        case 86: /* inappropriate_fallback */
+            add(&l, "fallback-rejected", "medium",
+                "client retried with a lower version and the server refused it (RFC 7507): the first attempt "
+                "failed for another reason");
+            break;
+        case 42: case 43: case 44: case 45: case 46: case 48: /* certificate problems */
+            snprintf(msg, sizeof msg, "%s rejected a certificate (%s): check the chain, its expiry and the "
+                     "client's trust store", who, tls_alert_name(r->alert.description));
+            add(&l, "certificate-rejected", "high", msg);
+            break;
+        default:
+            break;
+        }
+    }
+    if (l.open)
+        json_array_end(w);
+}

@@ -1,0 +1,70 @@
+/* json.h - a small streaming JSON writer for one output line.
+ *
+ * The writer appends to a caller-supplied buffer and tracks nesting and
+ * commas, so callers only say what to write. It never fails half-way: when the
+ * buffer would overflow it sets `overflow` and stops appending, and the caller
+ * drops the line (counted) rather than writing invalid JSON.
+ *
+ * Strings from the wire go through json_wire_str(): each byte that is not part
+ * of a valid UTF-8 sequence becomes U+FFFD (as Wireshark displays it), and
+ * JSON escaping applies to the rest (quote, backslash, control characters,
+ * NUL as \u0000). Overlong encodings, surrogates (U+D800..U+DFFF) and code
+ * points above U+10FFFF are invalid UTF-8 (RFC 3629).
+ */
+#ifndef TLSSCOPE_JSON_H
+#define TLSSCOPE_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JSON_MAX_DEPTH 16
+
+struct json_writer {
+    char *buf;
+    size_t cap;
+    size_t len;
+    bool overflow;
+    int depth;
+    bool first[JSON_MAX_DEPTH]; /* no member written yet at this depth */
+    bool in_array[JSON_MAX_DEPTH]; /* the container at this depth is an array */
+};
+
+/* Misuse that would make the line invalid JSON also sets `overflow`, so the
+ * line is dropped rather than written: a key inside an array or at top level,
+ * a missing key inside an object, an end that does not match its begin, a
+ * second top-level value, or nesting deeper than JSON_MAX_DEPTH - 1.
+ *
+ * Escaping: \" \\ \b \f \n \r \t, other control characters and DEL as
+ * \u00XX with lowercase hex (NUL as \u0000). json_str() shares the escaper
+ * with json_wire_str(), so non-ASCII bytes in a "trusted" string are UTF-8
+ * checked too (at no cost for ASCII). */
+
+void json_init(struct json_writer *w, char *buf, size_t cap);
+
+/* `key` is NULL inside arrays and at top level. */
+void json_object_begin(struct json_writer *w, const char *key);
+void json_object_end(struct json_writer *w);
+void json_array_begin(struct json_writer *w, const char *key);
+void json_array_end(struct json_writer *w);
+
+/* A trusted string (ASCII names, tokens): still escaped (and, sharing the
+ * escaper, UTF-8 checked, though that is not its purpose). s == NULL writes
+ * nothing at all (no key either): an unknown value is left out. */
+void json_str(struct json_writer *w, const char *key, const char *s);
+/* Bytes from the wire: UTF-8 validated (invalid bytes -> U+FFFD), escaped. */
+void json_wire_str(struct json_writer *w, const char *key, const uint8_t *p, size_t n);
+void json_u64(struct json_writer *w, const char *key, uint64_t v);
+void json_i64(struct json_writer *w, const char *key, int64_t v);
+void json_bool(struct json_writer *w, const char *key, bool v);
+/* RFC 3339 UTC with microseconds: 2018-02-22T13:53:10.494123Z */
+/* A time after 9999-12-31T23:59:59.999999Z (no RFC 3339 form) writes nothing. */
+void json_time_us(struct json_writer *w, const char *key, uint64_t ts_us);
+/* Bytes as lowercase (or uppercase) hex string. */
+void json_hex(struct json_writer *w, const char *key, const uint8_t *p, size_t n, bool upper);
+
+/* Ends the line with '\n'. Returns the line length, or 0 on overflow or when
+ * objects/arrays are left open. */
+size_t json_finish(struct json_writer *w);
+
+#endif
