@@ -145,8 +145,8 @@ enum capture_status capture_run(struct capture_source *src, capture_fn fn, void 
     uint64_t last_idle = 0;
     while (!*stop) {
         int n = pcap_dispatch(src->pcap, DISPATCH_BATCH, on_packet, (u_char *)&d);
-        if (n == PCAP_ERROR_BREAK)
-            return CAPTURE_OK;
+        if (n == PCAP_ERROR_BREAK || *stop)
+            return CAPTURE_OK; /* a signal interrupting a read is a stop, not an error */
         if (n == PCAP_ERROR) {
             const char *msg = pcap_geterr(src->pcap);
             snprintf(err, errlen, "%s", msg);

@@ -151,9 +151,42 @@ static int cmp_u16(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static bool is_alnum(uint8_t ch)
+/* Bytes taken by the first character of p[0..n): a valid UTF-8 sequence
+ * (RFC 3629), or for invalid input the maximal subpart that one U+FFFD
+ * replaces (Unicode 15, 3.9). */
+static size_t utf8_char_len(const uint8_t *p, size_t n)
 {
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    uint8_t b = p[0];
+    if (b < 0x80)
+        return 1;
+    size_t need;
+    uint8_t lo = 0x80, hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) {
+        need = 2;
+    } else if (b >= 0xe0 && b <= 0xef) {
+        need = 3;
+        if (b == 0xe0)
+            lo = 0xa0;
+        else if (b == 0xed)
+            hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+        need = 4;
+        if (b == 0xf0)
+            lo = 0x90;
+        else if (b == 0xf4)
+            hi = 0x8f;
+    } else {
+        return 1;
+    }
+    size_t i = 1;
+    for (; i < need && i < n; i++) {
+        uint8_t cb = p[i];
+        if (cb < lo || cb > hi)
+            return i;
+        lo = 0x80;
+        hi = 0xbf;
+    }
+    return i;
 }
 
 /* First 12 hex digits of SHA-256 of the string, or twelve zeros for "". */
@@ -212,19 +245,20 @@ void fp_ja4_client(struct tls_client_report *c)
     qsort(ciphers, nc, sizeof ciphers[0], cmp_u16);
     qsort(exts, ne, sizeof exts[0], cmp_u16);
 
-    /* ALPN: first and last characters of the first value; when either is not
-     * ASCII alphanumeric, the first hex digit of the first byte and the last
-     * hex digit of the last byte instead. */
+    /* ALPN: the first and last characters of the first value, as FoxIO's
+     * reference implementation takes them from Wireshark's string: the value
+     * is read as UTF-8 (an invalid byte counts as one U+FFFD character), a
+     * non-ASCII character becomes '9', and a one-character value gives its
+     * character then '0'. (The prose specification's later revision uses hex
+     * digits instead; the reference output is what fingerprints are compared
+     * against, so we follow it.) */
     char alpn[3] = "00";
     if (c->alpn_count > 0 && c->alpn[0] > 0) {
-        uint8_t first = c->alpn[1], last = c->alpn[c->alpn[0]];
-        if (is_alnum(first) && is_alnum(last)) {
-            alpn[0] = (char)first;
-            alpn[1] = (char)last;
-        } else {
-            alpn[0] = hex_digits[first >> 4];
-            alpn[1] = hex_digits[last & 0xf];
-        }
+        const uint8_t *v = c->alpn + 1;
+        size_t n = c->alpn[0];
+        alpn[0] = v[0] < 0x80 ? (char)v[0] : '9';
+        if (utf8_char_len(v, n) < n)
+            alpn[1] = v[n - 1] < 0x80 ? (char)v[n - 1] : '9';
     }
 
     char list[TLS_MAX_CIPHERS * 5 + 8];
@@ -255,7 +289,7 @@ void fp_ja4_client(struct tls_client_report *c)
         first_sig = false;
     }
     char hash_c[13];
-    sha256_12(list, ne ? b.len : 0, hash_c);
+    sha256_12(list, b.len, hash_c);
 
     size_t shown_c = nc > 99 ? 99 : nc, shown_e = ne_all > 99 ? 99 : ne_all;
     struct sbuf o = { c->ja4, 0, sizeof c->ja4, false };

@@ -377,7 +377,10 @@ static void expire_some(struct flow_table *t, int budget)
         uint64_t timeout = list == LIST_DONE ? t->cfg.done_timeout_us : t->cfg.idle_timeout_us;
         while (budget > 0 && t->lru[list].tail != FLOW_NONE) {
             struct flow *f = &t->flows[t->lru[list].tail];
-            if (t->now - f->meta.last_ts_us <= timeout)
+            /* Time is the packets' own; it may step back (files given out
+                 * of order, merged captures): only a flow older than now by
+                 * the timeout is idle. */
+            if (t->now <= f->meta.last_ts_us || t->now - f->meta.last_ts_us <= timeout)
                 break;
             budget--;
             t->st.expired++;
@@ -388,15 +391,13 @@ static void expire_some(struct flow_table *t, int budget)
 
 void flow_table_expire(struct flow_table *t, uint64_t now_us)
 {
-    if (now_us > t->now)
-        t->now = now_us;
+    t->now = now_us;
     expire_some(t, INT32_MAX);
 }
 
 void flow_table_packet(struct flow_table *t, const struct pkt *p)
 {
-    if (p->ts_us > t->now)
-        t->now = p->ts_us;
+    t->now = p->ts_us;
     expire_some(t, EXPIRE_PER_PACKET);
 
     struct flow_key key;

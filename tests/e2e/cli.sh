@@ -1,0 +1,75 @@
+#!/bin/sh
+# cli.sh TLSSCOPE SAMPLES_DIR: the command line's contract: exit codes, error
+# messages that name the input, output to -w and stdout alike, stdin input,
+# several -r in order, truncated and corrupt files, and SIGTERM still writing
+# what was decided.
+set -u
+bin=$1; samples=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+ok()   { pass=$((pass + 1)); }
+bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { if eval "$2"; then ok; else bad "$1"; fi; }
+
+alert="$samples/legacy-client-alert.pcap"
+imaps="$samples/imaps.pcap"
+
+"$bin" >/dev/null 2>"$tmp/err"; rc=$?
+check "no input gives usage error" '[ $rc -eq 2 ] && grep -q "give either -r FILE or -i IFACE" "$tmp/err"'
+
+"$bin" -r "$alert" --max-flows abc >/dev/null 2>"$tmp/err"; rc=$?
+check "bad number is rejected" '[ $rc -eq 2 ] && grep -q -- "--max-flows: .abc. is not a whole number" "$tmp/err"'
+
+"$bin" --no-such-option >/dev/null 2>"$tmp/err"; rc=$?
+check "unknown option is rejected" '[ $rc -eq 2 ]'
+
+"$bin" -r "$tmp/missing.pcap" >/dev/null 2>"$tmp/err"; rc=$?
+check "missing file names the file" '[ $rc -eq 1 ] && grep -q "missing.pcap: cannot open" "$tmp/err"'
+
+printf 'this is not a capture file at all\n' > "$tmp/bad.pcap"
+"$bin" -r "$tmp/bad.pcap" >/dev/null 2>"$tmp/err"; rc=$?
+check "bad magic is a clear error" '[ $rc -eq 1 ] && grep -q "bad.pcap: not a readable capture" "$tmp/err"'
+
+# A corrupt file after a good one: the good one's lines are still written.
+"$bin" -r "$alert" -r "$tmp/bad.pcap" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "lines before a bad file are kept" '[ $rc -eq 1 ] && [ $(wc -l < "$tmp/out") -eq 1 ]'
+
+"$bin" -r "$imaps" >"$tmp/full" 2>/dev/null
+size=$(wc -c < "$imaps")
+head -c $((size - 700)) "$imaps" > "$tmp/cut.pcap"
+"$bin" -r "$tmp/cut.pcap" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "truncated file: error, reported up to the cut" \
+    '[ $rc -eq 1 ] && grep -q "cut.pcap: file ends in the middle of a packet" "$tmp/err" && [ $(wc -l < "$tmp/out") -ge 1 ]'
+
+"$bin" -r "$imaps" -w "$tmp/w.jsonl" >"$tmp/stdout" 2>/dev/null; rc=$?
+check "-w writes the same lines as stdout" '[ $rc -eq 0 ] && [ ! -s "$tmp/stdout" ] && cmp -s "$tmp/w.jsonl" "$tmp/full"'
+
+"$bin" -r - < "$imaps" >"$tmp/stdin.jsonl" 2>/dev/null; rc=$?
+check "-r - reads standard input" '[ $rc -eq 0 ] && cmp -s "$tmp/stdin.jsonl" "$tmp/full"'
+
+"$bin" -r "$alert" -r "$imaps" >"$tmp/two" 2>/dev/null; rc=$?
+check "several -r are read in order" '[ $rc -eq 0 ] && [ $(wc -l < "$tmp/two") -eq $(( $(wc -l < "$tmp/full") + 1 )) ]'
+
+"$bin" -r "$alert" --stats >/dev/null 2>"$tmp/stats"; rc=$?
+check "--stats prints counters" '[ $rc -eq 0 ] && grep -q "\"decode\":{\"frames\":" "$tmp/stats"'
+
+"$bin" -r "$alert" -f "tcp port 9" >"$tmp/out" 2>/dev/null; rc=$?
+check "-f filter applies" '[ $rc -eq 0 ] && [ ! -s "$tmp/out" ]'
+
+"$bin" -r "$alert" -f "not a filter (" >/dev/null 2>"$tmp/err"; rc=$?
+check "bad filter is a usage error" '[ $rc -eq 2 ] && grep -q "bad filter" "$tmp/err"'
+
+# SIGTERM while reading a pipe that stays open: what was decided is written.
+mkfifo "$tmp/fifo"
+"$bin" -r - < "$tmp/fifo" >"$tmp/sig.jsonl" 2>/dev/null &
+pid=$!
+exec 3>"$tmp/fifo"
+cat "$alert" >&3
+sleep 1
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+exec 3>&-
+check "SIGTERM flushes decided lines" '[ $rc -eq 0 ] && [ $(wc -l < "$tmp/sig.jsonl") -eq 1 ]'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
