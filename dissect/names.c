@@ -144,7 +144,9 @@ enum tls_kx tls_cipher_kx(uint16_t cipher)
     /* The registry names spell the key exchange between "TLS_" and "_WITH_". */
     if (strncmp(name, "TLS_ECDHE_PSK_", 14) == 0)
         return TLS_KX_ECDHE_PSK;
-    if (strncmp(name, "TLS_DHE_PSK_", 12) == 0)
+    /* RFC 6655 spelled two DHE_PSK suites the other way round:
+     * TLS_PSK_DHE_WITH_AES_{128,256}_CCM_8 (0xc0aa, 0xc0ab). */
+    if (strncmp(name, "TLS_DHE_PSK_", 12) == 0 || strncmp(name, "TLS_PSK_DHE_", 12) == 0)
         return TLS_KX_DHE_PSK;
     if (strncmp(name, "TLS_RSA_PSK_", 12) == 0)
         return TLS_KX_RSA_PSK;

@@ -157,6 +157,32 @@ enum tls_stream_mode tls_stream_feed(struct tls_stream *s, struct span data, con
         case TLS_STREAM_DEAD:
             return TLS_STREAM_DEAD;
         case TLS_STREAM_START:
+            if (s->allow_sslv2 && (s->hdr_len > 0 || data.n < 4)) {
+                /* Telling SSLv2 from TLS takes 4 bytes, and the first piece
+                 * may be shorter: gather them in hdr, decide, then run them
+                 * through the chosen mode like any other piece. */
+                size_t k = 4u - s->hdr_len;
+                if (k > data.n)
+                    k = data.n;
+                memcpy(s->hdr + s->hdr_len, data.p, k);
+                s->hdr_len = (uint8_t)(s->hdr_len + k);
+                span_skip(&data, k);
+                if (s->hdr_len < 4)
+                    return s->mode;
+                uint8_t first[4];
+                memcpy(first, s->hdr, 4);
+                s->hdr_len = 0;
+                if (tls_looks_like_sslv2_hello(span_make(first, 4))) {
+                    s->hs_len = 2u + (((uint32_t)first[0] & 0x7f) << 8 | first[1]);
+                    s->hs_got = 0;
+                    s->mode = TLS_STREAM_SSLV2;
+                } else {
+                    s->mode = TLS_STREAM_RECORDS;
+                }
+                /* The mode is no longer START, so this recurses only once. */
+                tls_stream_feed(s, span_make(first, 4), ev);
+                continue;
+            }
             if (s->allow_sslv2 && tls_looks_like_sslv2_hello(data)) {
                 s->hs_len = 2u + (((uint32_t)data.p[0] & 0x7f) << 8 | data.p[1]);
                 s->hs_got = 0;

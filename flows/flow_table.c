@@ -122,7 +122,7 @@ static inline int flow_list(const struct flow *f)
 
 struct flow_table *flow_table_new(const struct flow_config *cfg, const struct flow_consumer *consumer)
 {
-    if (cfg->max_flows == 0 || cfg->max_flows >= FLOW_NONE / 2 || cfg->max_sessions == 0)
+    if (cfg->max_flows == 0 || cfg->max_flows > (1u << 30) || cfg->max_sessions == 0)
         return NULL;
     struct flow_table *t = calloc(1, sizeof *t);
     if (!t)

@@ -133,6 +133,25 @@ static void hold(struct tcp_dir *d, uint32_t seq, struct span payload, tcp_deliv
     s->seq = seq;
     s->len = (uint32_t)payload.n;
     memcpy(s->data, payload.p, payload.n);
+    /* Where the new copy overlaps bytes already held, the held bytes win
+     * (and a disagreement is counted): drain() delivers by sequence order,
+     * not arrival order, so the new segment must carry the first copy's
+     * bytes or it would override them whenever it starts earlier. */
+    for (struct tcp_ooo_seg *t = d->ooo; t; t = t->next) {
+        int64_t lo = seq_diff(t->seq, seq); /* t's start, relative to the new segment */
+        if (lo >= (int64_t)payload.n)
+            break; /* sorted: no later segment overlaps either */
+        int64_t a = lo > 0 ? lo : 0, b = lo + (int64_t)t->len;
+        if (b > (int64_t)payload.n)
+            b = (int64_t)payload.n;
+        if (a >= b)
+            continue;
+        const uint8_t *held = t->data + (a - lo);
+        if (memcmp(s->data + a, held, (size_t)(b - a)) != 0) {
+            st->overlap_conflicts++;
+            memcpy(s->data + a, held, (size_t)(b - a));
+        }
+    }
     s->next = *pp;
     *pp = s;
     d->ooo_count++;
@@ -172,6 +191,8 @@ void tcp_reasm_data(struct tcp_dir *d, uint32_t seq, struct span payload, uint32
         /* Snaplen cut this segment: what follows it starts after a hole. */
         d->next_seq = seq + wire_len;
         d->gap_pending = true;
+        st->gaps++;
+        st->gap_bytes += wire_len - payload.n;
     }
     if (d->ooo)
         drain(d, deliver, ctx);

@@ -69,6 +69,14 @@ void findings_write(struct json_writer *w, const struct conn_meta *m, const stru
                  tls_version_token(offered[0], a), tls_version_token(offered[0], b));
         add(&l, "legacy-client", "high", msg);
     }
+    for (size_t i = 0; i < c->ciphers.n && !c->sslv2_hello; i++) {
+        if (c->ciphers.v[i] == 0x5600) { /* TLS_FALLBACK_SCSV, RFC 7507 */
+            add(&l, "fallback-retry", "medium",
+                "client is retrying at a lower version after a failed attempt (TLS_FALLBACK_SCSV): look for its "
+                "earlier failed connection to find the real cause");
+            break;
+        }
+    }
     if (c->sslv2_hello)
         add(&l, "sslv2-hello", "medium",
             "client sends an SSLv2-compatible ClientHello, a sign of a very old TLS stack: find and update it");

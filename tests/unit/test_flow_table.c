@@ -1,0 +1,862 @@
+/* test_flow_table.c - flows/flow_table.c with a fake consumer that records
+ * every callback, fed hand-made `struct pkt` values (capture/decode.h).
+ *
+ * Covers: client/server roles from SYN and SYN-ACK (RFC 9293 3.5), both
+ * directions mapping to one flow, the port heuristic and client_hint for a
+ * connection picked up mid-stream, FLOW_VERDICT_DONE detaching the consumer,
+ * RST and FIN closes, idle expiry, eviction when the flow pool or the
+ * session pool is full, flush at end of input, stray packets creating no
+ * flow, the per-direction counters, and a SYN flood staying within the pool.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bufpool.h"
+#include "flows/flow_table.h"
+
+/* ---- the fake consumer ---- */
+
+struct sess {
+    uint32_t id;
+    uint32_t deliveries;
+};
+
+#define MAX_EVENTS 256
+
+struct data_ev {
+    uint32_t id;                 /* session id */
+    const struct flow *f;
+    int dir;
+    const uint8_t *p;
+    size_t n;
+    bool gap;
+    uint8_t bytes[64];
+};
+
+struct close_ev {
+    uint32_t id;
+    enum conn_reason reason;
+    struct conn_meta meta;
+};
+
+struct fake {
+    int hint;                    /* what client_hint answers */
+    int hint_calls;
+    uint32_t done_after;         /* answer DONE at this delivery of a session (0: never) */
+    uint32_t next_id;
+    uint64_t attaches, detaches, closes, deliveries;
+    size_t ndata;
+    struct data_ev data[MAX_EVENTS];
+    size_t nclose;
+    struct close_ev close[MAX_EVENTS];
+};
+
+static struct fake *fk;
+
+static int fake_hint(void *ctx, struct span payload)
+{
+    struct fake *k = ctx;
+    assert_true(span_ok(&payload));
+    k->hint_calls++;
+    return k->hint;
+}
+
+static void fake_attach(void *ctx, struct flow *f, void *attach)
+{
+    struct fake *k = ctx;
+    struct sess *s = attach;
+    (void)f;
+    /* The attachment comes zeroed. */
+    assert_int_equal(s->id, 0);
+    assert_int_equal(s->deliveries, 0);
+    s->id = ++k->next_id;
+    k->attaches++;
+}
+
+static enum flow_verdict fake_data(void *ctx, struct flow *f, void *attach, int dir, struct span data, bool gap)
+{
+    struct fake *k = ctx;
+    struct sess *s = attach;
+    assert_int_equal(f->state, FLOW_ACTIVE);
+    assert_true(data.n > 0);
+    k->deliveries++;
+    s->deliveries++;
+    if (k->ndata < MAX_EVENTS) {
+        struct data_ev *e = &k->data[k->ndata++];
+        e->id = s->id;
+        e->f = f;
+        e->dir = dir;
+        e->p = data.p;
+        e->n = data.n;
+        e->gap = gap;
+        memcpy(e->bytes, data.p, data.n < sizeof e->bytes ? data.n : sizeof e->bytes);
+    }
+    return k->done_after && s->deliveries >= k->done_after ? FLOW_VERDICT_DONE : FLOW_VERDICT_CONTINUE;
+}
+
+static void fake_close(void *ctx, struct flow *f, void *attach, enum conn_reason reason)
+{
+    struct fake *k = ctx;
+    struct sess *s = attach;
+    k->closes++;
+    if (k->nclose < MAX_EVENTS) {
+        struct close_ev *e = &k->close[k->nclose++];
+        e->id = s->id;
+        e->reason = reason;
+        e->meta = f->meta;
+    }
+}
+
+static void fake_detach(void *ctx, void *attach)
+{
+    struct fake *k = ctx;
+    struct sess *s = attach;
+    assert_true(s->id != 0);
+    k->detaches++;
+}
+
+static struct flow_consumer consumer(void)
+{
+    struct flow_consumer c = {
+        .ctx = fk,
+        .attach_size = sizeof(struct sess),
+        .client_hint = fake_hint,
+        .on_attach = fake_attach,
+        .on_data = fake_data,
+        .on_close = fake_close,
+        .on_detach = fake_detach,
+    };
+    return c;
+}
+
+static struct flow_table *table(uint32_t max_flows, uint32_t max_sessions)
+{
+    struct flow_config cfg = {
+        .max_flows = max_flows,
+        .max_sessions = max_sessions,
+        .idle_timeout_us = 60u * 1000000u,
+        .done_timeout_us = 120u * 1000000u,
+    };
+    struct flow_consumer c = consumer();
+    struct flow_table *t = flow_table_new(&cfg, &c);
+    assert_non_null(t);
+    return t;
+}
+
+static uint64_t pool_in_use(void)
+{
+    struct bufpool_stats s;
+    bufpool_get_stats(&s);
+    return s.in_use;
+}
+
+/* in_use when the test started (a failed test may leak held segments). */
+static uint64_t in_use_before;
+
+/* Pool bytes taken since the test started. */
+static uint64_t pool_held(void)
+{
+    return pool_in_use() - in_use_before;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    in_use_before = pool_in_use();
+    fk = calloc(1, sizeof *fk);
+    bufpool_set_budget(64u << 20);
+    return fk ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    /* Every session attached was detached, every held buffer returned. */
+    int ok = fk->attaches == fk->detaches && pool_in_use() == in_use_before;
+    free(fk);
+    fk = NULL;
+    bufpool_release_all();
+    return ok ? 0 : -1;
+}
+
+/* ---- packets ---- */
+
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+static void put_ip4(uint8_t out[16], uint32_t ip)
+{
+    memset(out, 0, 16);
+    out[0] = (uint8_t)(ip >> 24);
+    out[1] = (uint8_t)(ip >> 16);
+    out[2] = (uint8_t)(ip >> 8);
+    out[3] = (uint8_t)ip;
+}
+
+static struct pkt mk(uint64_t ts, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint8_t flags,
+                     uint32_t seq, uint32_t ack, const void *payload, size_t n)
+{
+    struct pkt p;
+    memset(&p, 0, sizeof p);
+    p.ts_us = ts;
+    p.ip_version = 4;
+    put_ip4(p.src, src);
+    put_ip4(p.dst, dst);
+    p.sport = sport;
+    p.dport = dport;
+    p.seq = seq;
+    p.ack = ack;
+    p.tcp_flags = flags;
+    p.payload = span_make(payload, n);
+    p.payload_len = (uint32_t)n;
+    return p;
+}
+
+static void inject(struct flow_table *t, uint64_t ts, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+                 uint8_t flags, uint32_t seq, uint32_t ack, const char *payload)
+{
+    size_t n = payload ? strlen(payload) : 0;
+    struct pkt p = mk(ts, src, sport, dst, dport, flags, seq, ack, payload, n);
+    flow_table_packet(t, &p);
+}
+
+static void assert_ip4(const uint8_t ip[16], uint32_t want)
+{
+    uint8_t w[16];
+    put_ip4(w, want);
+    assert_memory_equal(ip, w, 16);
+}
+
+static const uint32_t CLI = IP4(192, 168, 1, 20);
+static const uint32_t SRV = IP4(10, 0, 0, 5);   /* sorts before CLI: key side 0 */
+static const uint32_t SRV_HI = IP4(203, 0, 113, 9); /* sorts after CLI */
+
+/* A full three-way handshake, then one payload each way. */
+static void handshake(struct flow_table *t, uint64_t ts, uint32_t c, uint16_t cport, uint32_t s, uint16_t sport)
+{
+    inject(t, ts, c, cport, s, sport, TCP_SYN, 1000, 0, NULL);
+    inject(t, ts + 1, s, sport, c, cport, TCP_SYN | TCP_ACK, 5000, 1001, NULL);
+    inject(t, ts + 2, c, cport, s, sport, TCP_ACK, 1001, 5001, NULL);
+}
+
+/* ---- tests ---- */
+
+static void check_syn_roles(uint32_t server)
+{
+    struct flow_table *t = table(16, 16);
+    handshake(t, 100, CLI, 40000, server, 443);
+    inject(t, 103, CLI, 40000, server, 443, TCP_ACK | TCP_PSH, 1001, 5001, "hello");
+    inject(t, 104, server, 443, CLI, 40000, TCP_ACK | TCP_PSH, 5001, 1006, "world!");
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[0].dir, DIR_C2S);
+    assert_memory_equal(fk->data[0].bytes, "hello", 5);
+    assert_int_equal(fk->data[1].dir, DIR_S2C);
+    assert_memory_equal(fk->data[1].bytes, "world!", 6);
+    /* Both directions reach the same flow and session. */
+    assert_ptr_equal(fk->data[0].f, fk->data[1].f);
+    assert_int_equal(fk->data[0].id, fk->data[1].id);
+    const struct flow *f = fk->data[0].f;
+    assert_ip4(f->meta.client_ip, CLI);
+    assert_ip4(f->meta.server_ip, server);
+    assert_int_equal(f->meta.client_port, 40000);
+    assert_int_equal(f->meta.server_port, 443);
+    assert_false(f->meta.client_inferred);
+    assert_int_equal(f->meta.ip_version, 4);
+    assert_int_equal(fk->hint_calls, 0); /* roles known: no hint asked */
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->created, 1);
+    assert_int_equal(st->active, 1);
+    assert_int_equal(st->sessions_active, 1);
+    flow_table_free(t);
+}
+
+static void test_syn_sets_client(void **state)
+{
+    (void)state;
+    check_syn_roles(SRV);     /* client is key side 1 */
+    memset(fk, 0, sizeof *fk);
+    check_syn_roles(SRV_HI);  /* client is key side 0 */
+}
+
+/* The SYN was missed: a SYN-ACK says its receiver is the client. */
+static void test_synack_first(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    inject(t, 1, SRV, 443, CLI, 40000, TCP_SYN | TCP_ACK, 5000, 1001, NULL);
+    inject(t, 2, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "hi");
+    assert_int_equal(fk->ndata, 1);
+    assert_int_equal(fk->data[0].dir, DIR_C2S);
+    const struct flow *f = fk->data[0].f;
+    assert_ip4(f->meta.client_ip, CLI);
+    assert_int_equal(f->meta.client_port, 40000);
+    assert_false(f->meta.client_inferred);
+    flow_table_free(t);
+}
+
+/* In-order payload reaches the consumer as the packet's own memory. */
+static void test_zero_copy(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    handshake(t, 1, CLI, 40000, SRV, 443);
+    static const uint8_t payload[] = { 0x16, 0x03, 0x01, 0x00, 0x05 };
+    struct pkt p = mk(10, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, payload, sizeof payload);
+    flow_table_packet(t, &p);
+    assert_int_equal(fk->ndata, 1);
+    assert_ptr_equal(fk->data[0].p, payload);
+    assert_int_equal(fk->data[0].n, sizeof payload);
+    assert_false(fk->data[0].gap);
+    flow_table_free(t);
+}
+
+/* No SYN: the higher port is taken for the client. */
+static void test_infer_client_by_port(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    fk->hint = 0;
+    /* The server speaks first, from the low port. */
+    inject(t, 1, SRV, 443, CLI, 50000, TCP_ACK, 7000, 3000, "srv");
+    assert_int_equal(fk->hint_calls, 1);
+    assert_int_equal(fk->ndata, 1);
+    assert_int_equal(fk->data[0].dir, DIR_S2C);
+    const struct flow *f = fk->data[0].f;
+    assert_true(f->meta.client_inferred);
+    assert_ip4(f->meta.client_ip, CLI);
+    assert_int_equal(f->meta.client_port, 50000);
+    assert_int_equal(f->meta.server_port, 443);
+    inject(t, 2, CLI, 50000, SRV, 443, TCP_ACK, 3000, 7003, "cli");
+    assert_int_equal(fk->data[1].dir, DIR_C2S);
+    assert_int_equal(fk->hint_calls, 1); /* asked once, on the first payload */
+    flow_table_free(t);
+}
+
+/* The hint overrides the port guess: the low-port sender is the client. */
+static void test_hint_swaps_roles(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    fk->hint = +1;
+    /* e.g. an outgoing connection from port 443 to a high port */
+    inject(t, 1, SRV, 443, CLI, 50000, TCP_ACK, 7000, 3000, "client hello");
+    assert_int_equal(fk->hint_calls, 1);
+    assert_int_equal(fk->ndata, 1);
+    assert_int_equal(fk->data[0].dir, DIR_C2S);
+    const struct flow *f = fk->data[0].f;
+    assert_ip4(f->meta.client_ip, SRV);
+    assert_int_equal(f->meta.client_port, 443);
+    assert_ip4(f->meta.server_ip, CLI);
+    assert_int_equal(f->meta.server_port, 50000);
+    /* Counters moved with the roles. */
+    assert_int_equal(f->meta.packets[DIR_C2S], 1);
+    assert_int_equal(f->meta.packets[DIR_S2C], 0);
+    assert_int_equal(f->meta.bytes[DIR_C2S], 12);
+    assert_int_equal(f->meta.bytes[DIR_S2C], 0);
+    /* The other side is now the server, and its stream continues. */
+    fk->hint = -1;
+    inject(t, 2, CLI, 50000, SRV, 443, TCP_ACK, 3000, 7012, "server hello");
+    inject(t, 3, SRV, 443, CLI, 50000, TCP_ACK, 7012, 3012, "more");
+    assert_int_equal(fk->ndata, 3);
+    assert_int_equal(fk->data[1].dir, DIR_S2C);
+    assert_int_equal(fk->data[2].dir, DIR_C2S);
+    assert_memory_equal(fk->data[2].bytes, "more", 4);
+    assert_int_equal(fk->hint_calls, 1);
+    assert_int_equal(f->meta.packets[DIR_C2S], 2);
+    assert_int_equal(f->meta.packets[DIR_S2C], 1);
+    flow_table_free(t);
+
+    /* hint -1 on the first payload from the high port: that sender is the server. */
+    memset(fk, 0, sizeof *fk);
+    t = table(16, 16);
+    fk->hint = -1;
+    inject(t, 1, CLI, 50000, SRV, 443, TCP_ACK, 3000, 7000, "server hello");
+    assert_int_equal(fk->data[0].dir, DIR_S2C);
+    f = fk->data[0].f;
+    assert_ip4(f->meta.client_ip, SRV);
+    assert_int_equal(f->meta.client_port, 443);
+    assert_int_equal(f->meta.packets[DIR_S2C], 1);
+    flow_table_free(t);
+}
+
+/* DONE detaches: later packets are only counted. */
+static void test_verdict_done(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    fk->done_after = 1;
+    handshake(t, 1, CLI, 40000, SRV, 443);
+    inject(t, 10, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "first");
+    assert_int_equal(fk->ndata, 1);
+    assert_int_equal(fk->detaches, 1);
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->sessions_active, 0);
+    assert_int_equal(st->packets_done, 0);
+    inject(t, 11, SRV, 443, CLI, 40000, TCP_ACK, 5001, 1006, "reply");
+    inject(t, 12, CLI, 40000, SRV, 443, TCP_ACK, 1006, 5006, "again");
+    inject(t, 13, CLI, 40000, SRV, 443, TCP_ACK, 1011, 5006, NULL);
+    assert_int_equal(fk->ndata, 1);
+    assert_int_equal(fk->attaches, 1);
+    assert_int_equal(st->packets_done, 3);
+    assert_int_equal(st->active, 1);
+    /* FIN both ways forgets it without a line (the consumer already decided). */
+    inject(t, 14, CLI, 40000, SRV, 443, TCP_ACK | TCP_FIN, 1011, 5006, NULL);
+    inject(t, 15, SRV, 443, CLI, 40000, TCP_ACK | TCP_FIN, 5006, 1012, NULL);
+    assert_int_equal(st->packets_done, 5);
+    assert_int_equal(st->active, 0);
+    assert_int_equal(st->closed, 1);
+    assert_int_equal(fk->closes, 0);
+    flow_table_free(t);
+}
+
+/* A DONE verdict while held data is being released stops the rest. */
+static void test_verdict_done_during_drain(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    fk->done_after = 1;
+    handshake(t, 1, CLI, 40000, SRV, 443);
+    inject(t, 10, CLI, 40000, SRV, 443, TCP_ACK, 1004, 5001, "def"); /* ahead: held */
+    inject(t, 11, CLI, 40000, SRV, 443, TCP_ACK, 1007, 5001, "ghi"); /* ahead: held */
+    assert_int_equal(fk->ndata, 0);
+    assert_true(pool_held() > 0);
+    inject(t, 12, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "abc");
+    assert_int_equal(fk->ndata, 1);
+    assert_int_equal(pool_held(), 0); /* held segments freed with the session */
+    assert_int_equal(flow_table_stats(t)->active, 1);
+    flow_table_free(t);
+}
+
+static void test_rst_closes(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    handshake(t, 100, CLI, 40000, SRV, 443);
+    inject(t, 103, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "hello");
+    inject(t, 104, SRV, 443, CLI, 40000, TCP_RST | TCP_ACK, 5001, 1006, NULL);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_RESET);
+    const struct conn_meta *m = &fk->close[0].meta;
+    assert_int_equal(m->reason, CONN_REASON_RESET);
+    assert_int_equal(m->first_ts_us, 100);
+    assert_int_equal(m->last_ts_us, 104);
+    assert_int_equal(m->packets[DIR_C2S], 3);
+    assert_int_equal(m->packets[DIR_S2C], 2);
+    assert_int_equal(m->bytes[DIR_C2S], 5);
+    assert_int_equal(m->bytes[DIR_S2C], 0);
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->closed, 1);
+    assert_int_equal(st->active, 0);
+    assert_int_equal(st->sessions_active, 0);
+    assert_int_equal(fk->detaches, 1);
+    /* Packets after the close start nothing (no SYN, no payload). */
+    inject(t, 105, CLI, 40000, SRV, 443, TCP_RST, 1006, 0, NULL);
+    assert_int_equal(st->created, 1);
+    flow_table_free(t);
+}
+
+static void test_fin_closes(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    handshake(t, 100, CLI, 40000, SRV, 443);
+    inject(t, 103, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "hello");
+    inject(t, 104, SRV, 443, CLI, 40000, TCP_ACK, 5001, 1006, "hi");
+    inject(t, 105, CLI, 40000, SRV, 443, TCP_ACK | TCP_FIN, 1006, 5003, NULL);
+    assert_int_equal(fk->nclose, 0); /* half-closed: the server may still talk */
+    inject(t, 106, SRV, 443, CLI, 40000, TCP_ACK | TCP_FIN, 5003, 1007, NULL);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_FIN);
+    assert_int_equal(fk->close[0].meta.packets[DIR_C2S], 4);
+    assert_int_equal(fk->close[0].meta.packets[DIR_S2C], 3);
+    assert_int_equal(fk->close[0].meta.bytes[DIR_C2S], 5);
+    assert_int_equal(fk->close[0].meta.bytes[DIR_S2C], 2);
+    assert_int_equal(flow_table_stats(t)->closed, 1);
+    assert_int_equal(flow_table_stats(t)->active, 0);
+    flow_table_free(t);
+}
+
+/* FIN on a connection with data still held: the data is delivered (after a
+ * gap) before the line is written. */
+static void test_close_flushes_held(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    handshake(t, 100, CLI, 40000, SRV, 443);
+    inject(t, 103, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "abc");
+    inject(t, 104, CLI, 40000, SRV, 443, TCP_ACK, 1010, 5001, "xyz"); /* hole [1004,1010) */
+    assert_int_equal(fk->ndata, 1);
+    inject(t, 105, CLI, 40000, SRV, 443, TCP_RST, 1013, 0, NULL);
+    assert_int_equal(fk->ndata, 2);
+    assert_true(fk->data[1].gap);
+    assert_memory_equal(fk->data[1].bytes, "xyz", 3);
+    assert_int_equal(fk->nclose, 1);
+    assert_true(fk->close[0].meta.gap);
+    assert_int_equal(flow_table_stats(t)->reasm.gaps, 1);
+    flow_table_free(t);
+}
+
+/* The client acknowledged server bytes we never saw: the hole is skipped. */
+static void test_ack_skips_hole(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    handshake(t, 100, CLI, 40000, SRV, 443);
+    inject(t, 103, SRV, 443, CLI, 40000, TCP_ACK, 5001, 1001, "aaaa");
+    inject(t, 104, SRV, 443, CLI, 40000, TCP_ACK, 5009, 1001, "cccc"); /* [5005,5009) lost */
+    assert_int_equal(fk->ndata, 1);
+    inject(t, 105, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5013, NULL);
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[1].dir, DIR_S2C);
+    assert_true(fk->data[1].gap);
+    assert_memory_equal(fk->data[1].bytes, "cccc", 4);
+    flow_table_free(t);
+}
+
+static void test_idle_timeout(void **state)
+{
+    (void)state;
+    struct flow_config cfg = { .max_flows = 16, .max_sessions = 16, .idle_timeout_us = 1000000,
+                               .done_timeout_us = 5000000 };
+    struct flow_consumer c = consumer();
+    struct flow_table *t = flow_table_new(&cfg, &c);
+    assert_non_null(t);
+    inject(t, 1000000, CLI, 40000, SRV, 443, TCP_ACK, 1, 1, "data");
+    flow_table_expire(t, 1500000);
+    flow_table_expire(t, 2000000); /* exactly the timeout: still alive */
+    assert_int_equal(fk->nclose, 0);
+    assert_int_equal(flow_table_stats(t)->active, 1);
+    flow_table_expire(t, 2000001);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_IDLE_TIMEOUT);
+    assert_int_equal(fk->close[0].meta.reason, CONN_REASON_IDLE_TIMEOUT);
+    assert_int_equal(flow_table_stats(t)->expired, 1);
+    assert_int_equal(flow_table_stats(t)->active, 0);
+
+    /* A decided flow is forgotten after done_timeout, without a line. */
+    fk->done_after = 1;
+    inject(t, 3000000, CLI, 40001, SRV, 443, TCP_ACK, 1, 1, "data");
+    assert_int_equal(fk->detaches, 2);
+    flow_table_expire(t, 4100000);
+    assert_int_equal(flow_table_stats(t)->active, 1); /* idle 1.1 s < 5 s */
+    flow_table_expire(t, 8000001);
+    assert_int_equal(flow_table_stats(t)->active, 0);
+    assert_int_equal(flow_table_stats(t)->expired, 2);
+    assert_int_equal(fk->nclose, 1);
+
+    /* Expiry also runs as packets arrive: another flow's packet, later, closes it. */
+    fk->done_after = 0;
+    inject(t, 9000000, CLI, 40002, SRV, 443, TCP_ACK, 1, 1, "old");
+    inject(t, 11000000, CLI, 40003, SRV, 443, TCP_ACK, 1, 1, "new");
+    assert_int_equal(fk->nclose, 2);
+    assert_int_equal(fk->close[1].reason, CONN_REASON_IDLE_TIMEOUT);
+    assert_int_equal(fk->close[1].meta.client_port, 40002);
+    assert_int_equal(flow_table_stats(t)->active, 1);
+    /* Time never goes backwards for expiry. */
+    flow_table_expire(t, 0);
+    assert_int_equal(flow_table_stats(t)->active, 1);
+    flow_table_free(t);
+}
+
+/* Flow pool full: the least recently seen flow is evicted, with its line. */
+static void test_evict_oldest_flow(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(2, 8);
+    inject(t, 1, CLI, 40001, SRV, 443, TCP_ACK, 1, 1, "A");
+    inject(t, 2, CLI, 40002, SRV, 443, TCP_ACK, 1, 1, "B");
+    inject(t, 3, CLI, 40001, SRV, 443, TCP_ACK, 2, 1, "A"); /* A is now the most recent */
+    inject(t, 4, CLI, 40003, SRV, 443, TCP_ACK, 1, 1, "C");
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_EVICTED);
+    assert_int_equal(fk->close[0].meta.client_port, 40002);
+    assert_int_equal(st->evicted, 1);
+    assert_int_equal(st->active, 2);
+    assert_int_equal(st->created, 3);
+    assert_int_equal(st->peak_active, 2);
+    /* A and C are still there: their packets continue their sessions. */
+    inject(t, 5, CLI, 40001, SRV, 443, TCP_ACK, 3, 1, "A");
+    inject(t, 6, CLI, 40003, SRV, 443, TCP_ACK, 2, 1, "C");
+    assert_int_equal(st->created, 3);
+    assert_int_equal(fk->attaches, 3);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 3);
+    flow_table_free(t);
+}
+
+/* A decided flow gives way before an undecided one, without a line. */
+static void test_evict_prefers_done(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(2, 8);
+    fk->done_after = 1;
+    inject(t, 1, CLI, 40001, SRV, 443, TCP_ACK, 1, 1, "A");  /* decided at once */
+    fk->done_after = 0;
+    inject(t, 2, CLI, 40002, SRV, 443, TCP_ACK, 1, 1, "B");
+    inject(t, 3, CLI, 40001, SRV, 443, TCP_ACK, 2, 1, "A");  /* most recent, but decided */
+    inject(t, 4, CLI, 40003, SRV, 443, TCP_ACK, 1, 1, "C");
+    assert_int_equal(flow_table_stats(t)->evicted, 1);
+    assert_int_equal(fk->nclose, 0);
+    /* B kept its session. */
+    inject(t, 5, CLI, 40002, SRV, 443, TCP_ACK, 2, 1, "B");
+    assert_int_equal(fk->attaches, 3);
+    assert_int_equal(flow_table_stats(t)->created, 3);
+    flow_table_free(t);
+}
+
+/* Session pool full: the least recently active session is evicted. */
+static void test_evict_lru_session(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(8, 2);
+    inject(t, 1, CLI, 40001, SRV, 443, TCP_ACK, 1, 1, "A");
+    inject(t, 2, CLI, 40002, SRV, 443, TCP_ACK, 1, 1, "B");
+    inject(t, 3, CLI, 40001, SRV, 443, TCP_ACK, 2, 1, "A");
+    inject(t, 4, CLI, 40003, SRV, 443, TCP_ACK, 1, 1, "C");
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_EVICTED);
+    assert_int_equal(fk->close[0].meta.client_port, 40002);
+    assert_int_equal(st->sessions_evicted, 1);
+    assert_int_equal(st->sessions_active, 2);
+    assert_int_equal(st->peak_sessions, 2);
+    assert_int_equal(st->evicted, 0);
+    assert_int_equal(st->active, 3);    /* B's flow stays, decided */
+    /* B's later packets are counted only. */
+    uint64_t deliveries = fk->deliveries;
+    inject(t, 5, CLI, 40002, SRV, 443, TCP_ACK, 2, 1, "B");
+    assert_int_equal(fk->deliveries, deliveries);
+    assert_int_equal(st->packets_done, 1);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 3);    /* A and C get theirs, B not twice */
+    flow_table_free(t);
+}
+
+static void test_flush(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    handshake(t, 1, CLI, 40001, SRV, 443);                     /* no payload: no session */
+    inject(t, 10, CLI, 40002, SRV, 443, TCP_ACK, 1, 1, "A");
+    inject(t, 11, CLI, 40003, SRV, 443, TCP_ACK, 1, 1, "C");
+    inject(t, 12, CLI, 40003, SRV, 443, TCP_ACK, 5, 1, "held"); /* after a hole */
+    assert_int_equal(flow_table_stats(t)->active, 3);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 2);
+    for (size_t i = 0; i < fk->nclose; i++) {
+        assert_int_equal(fk->close[i].reason, CONN_REASON_END_OF_INPUT);
+        assert_int_equal(fk->close[i].meta.reason, CONN_REASON_END_OF_INPUT);
+    }
+    /* The held bytes reached the consumer, after a gap, before its line. */
+    assert_int_equal(fk->ndata, 3);
+    assert_memory_equal(fk->data[2].bytes, "held", 4);
+    assert_true(fk->data[2].gap);
+    assert_int_equal(flow_table_stats(t)->active, 0);
+    assert_int_equal(flow_table_stats(t)->sessions_active, 0);
+    assert_int_equal(pool_held(), 0);
+    /* The table is usable afterwards. */
+    inject(t, 20, CLI, 40004, SRV, 443, TCP_SYN, 1, 0, NULL);
+    assert_int_equal(flow_table_stats(t)->active, 1);
+    flow_table_flush(t, CONN_REASON_EVICTED);
+    assert_int_equal(flow_table_stats(t)->active, 0);
+    flow_table_free(t);
+}
+
+/* Only a SYN or payload opens a flow. */
+static void test_stray_packets(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    inject(t, 1, CLI, 40000, SRV, 443, TCP_ACK, 1, 1, NULL);
+    inject(t, 2, CLI, 40000, SRV, 443, TCP_RST, 1, 0, NULL);
+    inject(t, 3, CLI, 40000, SRV, 443, TCP_FIN | TCP_ACK, 1, 1, NULL);
+    inject(t, 4, SRV, 443, CLI, 40000, TCP_ACK, 1, 1, NULL);
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->created, 0);
+    assert_int_equal(st->active, 0);
+    assert_int_equal(fk->attaches, 0);
+    /* A segment whose payload the snaplen cut entirely still counts as payload. */
+    struct pkt p = mk(5, CLI, 40000, SRV, 443, TCP_ACK, 1, 1, NULL, 0);
+    p.payload_len = 100;
+    flow_table_packet(t, &p);
+    assert_int_equal(st->created, 1);
+    flow_table_free(t);
+}
+
+/* bytes count the TCP payload as the IP header gives it; packets count all. */
+static void test_meta_counters(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    handshake(t, 50, CLI, 40000, SRV, 443);
+    inject(t, 60, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "0123456789");
+    inject(t, 61, SRV, 443, CLI, 40000, TCP_ACK, 5001, 1011, "abc");
+    inject(t, 62, SRV, 443, CLI, 40000, TCP_ACK, 5004, 1011, "defg");
+    /* snaplen cut: 2 bytes captured of 20 */
+    struct pkt p = mk(63, SRV, 443, CLI, 40000, TCP_ACK, 5008, 1011, "hi", 2);
+    p.payload_len = 20;
+    flow_table_packet(t, &p);
+    inject(t, 64, CLI, 40000, SRV, 443, TCP_ACK, 1011, 5028, NULL);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 1);
+    const struct conn_meta *m = &fk->close[0].meta;
+    assert_int_equal(m->packets[DIR_C2S], 4);   /* SYN, ACK, data, ACK */
+    assert_int_equal(m->packets[DIR_S2C], 4);   /* SYN-ACK, 3 data */
+    assert_int_equal(m->bytes[DIR_C2S], 10);
+    assert_int_equal(m->bytes[DIR_S2C], 3 + 4 + 20);
+    assert_int_equal(m->first_ts_us, 50);
+    assert_int_equal(m->last_ts_us, 64);
+    assert_false(m->gap);
+    flow_table_free(t);
+}
+
+static void test_vlan_and_ipv6(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    struct pkt p = mk(1, 0, 40000, 0, 443, TCP_SYN, 1000, 0, NULL, 0);
+    p.ip_version = 6;
+    memset(p.src, 0, 16);
+    memset(p.dst, 0, 16);
+    p.src[0] = 0x20;
+    p.src[1] = 0x01;
+    p.src[15] = 0x02;   /* 2001::2, client */
+    p.dst[0] = 0x20;
+    p.dst[1] = 0x01;
+    p.dst[15] = 0x01;   /* 2001::1, server: sorts first */
+    p.vlan_count = 2;
+    p.vlan[0] = 100;
+    p.vlan[1] = 200;
+    flow_table_packet(t, &p);
+    struct pkt q = p;
+    memcpy(q.src, p.dst, 16);
+    memcpy(q.dst, p.src, 16);
+    q.sport = 443;
+    q.dport = 40000;
+    q.tcp_flags = TCP_SYN | TCP_ACK;
+    q.seq = 9000;
+    q.ack = 1001;
+    flow_table_packet(t, &q);
+    p.tcp_flags = TCP_ACK;
+    p.seq = 1001;
+    p.payload = span_make("x", 1);
+    p.payload_len = 1;
+    flow_table_packet(t, &p);
+    assert_int_equal(fk->ndata, 1);
+    const struct flow *f = fk->data[0].f;
+    assert_int_equal(fk->data[0].dir, DIR_C2S);
+    assert_int_equal(f->meta.ip_version, 6);
+    assert_memory_equal(f->meta.client_ip, p.src, 16);
+    assert_memory_equal(f->meta.server_ip, p.dst, 16);
+    assert_int_equal(f->meta.vlan_count, 2);
+    assert_int_equal(f->meta.vlan[0], 100);
+    assert_int_equal(f->meta.vlan[1], 200);
+    assert_int_equal(flow_table_stats(t)->created, 1);
+    flow_table_free(t);
+}
+
+/* 100000 distinct SYNs into 1024 slots. */
+static void test_syn_flood_bounded(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(1024, 64);
+    const struct flow_stats *st = flow_table_stats(t);
+    for (uint32_t i = 0; i < 100000; i++) {
+        uint32_t src = IP4(100, 64, 0, 0) + (i >> 8);
+        inject(t, 1000 + i, src, (uint16_t)(1024 + (i & 0xff)), SRV, 443, TCP_SYN, i, 0, NULL);
+        assert_true(st->active <= 1024);
+    }
+    assert_int_equal(st->created, 100000);
+    assert_int_equal(st->active, 1024);
+    assert_int_equal(st->peak_active, 1024);
+    assert_int_equal(st->evicted, 100000 - 1024);
+    assert_int_equal(fk->attaches, 0);
+    /* The most recent SYNs are the ones kept: a reply finds its flow. */
+    inject(t, 200000, SRV, 443, IP4(100, 64, 0, 0) + (99999 >> 8), (uint16_t)(1024 + (99999 & 0xff)),
+         TCP_SYN | TCP_ACK, 7, 100000, NULL);
+    assert_int_equal(st->created, 100000);
+    flow_table_free(t);
+}
+
+/* Payload flood into small pools: every flow gets exactly one line. */
+static void test_payload_flood_one_line_each(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(256, 16);
+    const struct flow_stats *st = flow_table_stats(t);
+    const uint32_t n = 5000;
+    for (uint32_t i = 0; i < n; i++) {
+        inject(t, 1000 + i, CLI, (uint16_t)(10000 + i), SRV, 443, TCP_ACK, 1, 1, "x");
+        if (i % 3 == 0) /* some flows get a second packet, reordering the LRUs */
+            inject(t, 1000 + i, CLI, (uint16_t)(10000 + i / 2), SRV, 443, TCP_ACK, 2, 1, "y");
+        assert_true(st->active <= 256);
+        assert_true(st->sessions_active <= 16);
+    }
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->attaches, st->created);
+    assert_int_equal(fk->closes, st->created);
+    assert_int_equal(fk->detaches, st->created);
+    assert_int_equal(st->active, 0);
+    assert_int_equal(st->sessions_active, 0);
+    flow_table_free(t);
+}
+
+static void test_new_rejects_bad_config(void **state)
+{
+    (void)state;
+    struct flow_consumer c = consumer();
+    struct flow_config cfg = { .max_flows = 0, .max_sessions = 1 };
+    assert_null(flow_table_new(&cfg, &c));
+    cfg.max_flows = 1;
+    cfg.max_sessions = 0;
+    assert_null(flow_table_new(&cfg, &c));
+    cfg.max_flows = UINT32_MAX;
+    cfg.max_sessions = 1;
+    assert_null(flow_table_new(&cfg, &c));
+    cfg.max_flows = 1;
+    struct flow_table *t = flow_table_new(&cfg, &c);
+    assert_non_null(t);
+    assert_true(flow_table_budget_bytes(t) >= sizeof(struct flow) + c.attach_size);
+    /* A single slot still works: every new flow evicts the last. */
+    inject(t, 1, CLI, 40001, SRV, 443, TCP_ACK, 1, 1, "A");
+    inject(t, 2, CLI, 40002, SRV, 443, TCP_ACK, 1, 1, "B");
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(flow_table_stats(t)->active, 1);
+    flow_table_free(t);
+    flow_table_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_syn_sets_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_synack_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zero_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_infer_client_by_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hint_swaps_roles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verdict_done, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verdict_done_during_drain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rst_closes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fin_closes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_flushes_held, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ack_skips_hole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evict_oldest_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evict_prefers_done, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evict_lru_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stray_packets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta_counters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vlan_and_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syn_flood_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payload_flood_one_line_each, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_rejects_bad_config, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
