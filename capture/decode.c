@@ -4,7 +4,20 @@
  * RAW), IEEE 802.1Q/802.1ad (VLAN tags, QinQ), RFC 3032 section 2.1 (MPLS
  * label stack entry), RFC 791 section 3.1 (IPv4 header), RFC 8200 sections
  * 3-4 (IPv6 header, extension headers), RFC 4302 section 2.2 (AH length),
- * RFC 6946 (atomic fragments), RFC 9293 section 3.1 (TCP header).
+ * RFC 6946 (atomic fragments), RFC 9293 section 3.1 (TCP header), RFC 768
+ * (UDP). Tunnels: RFC 2784 section 2 and RFC 2890 section 2 (GRE header, key,
+ * sequence number; RFC 1701's routing is not decoded), draft-foschiano-erspan
+ * sections 4.1-4.3 (ERSPAN type I, II and III headers and the type III
+ * platform-specific subheader), RFC 7348 section 5 (VXLAN),
+ * draft-ietf-nvo3-vxlan-gpe section 3 (VXLAN-GPE next protocol), RFC 8926
+ * section 3.4 (Geneve header and options), 3GPP TS 29.281 section 5 (GTP-U
+ * header and extension headers), RFC 2003 / RFC 2473 / RFC 4213 (IP in IP).
+ *
+ * A tunnel decoder reads its header, then calls decode_tunnel_enter(), then
+ * decodes its payload with the same functions as the outer frame, through the
+ * same `struct decode_layer`: the outer IP and UDP lengths keep bounding what
+ * the inner headers may claim, and the snaplen's cut is still told apart
+ * from a lie at every depth.
  *
  * Every byte is read through the span cursor. Each layer is a `struct
  * decode_layer`: the captured bytes plus how many more the frame had on the
@@ -25,8 +38,15 @@
 #define DECODE_MPLS_LIMIT 8
 #define DECODE_IPV6_EXT_LIMIT 8
 
+/* GTP-U extension headers are one or two in practice (PDU session
+ * container, UDP port); the bound keeps a crafted chain short. */
+#define DECODE_GTPU_EXT_LIMIT 8
+
 #define DECODE_IPV4_HDR_LEN 20
 #define DECODE_TCP_HDR_LEN 20
+#define DECODE_UDP_HDR_LEN 8
+#define DECODE_ETH_HDR_LEN 14
+#define DECODE_IP_MAX_LEN 65535
 
 enum {
     DECODE_ETHERTYPE_IPV4 = 0x0800,
@@ -38,6 +58,23 @@ enum {
     DECODE_ETHERTYPE_MPLS_MC = 0x8848,
     DECODE_ETHERTYPE_PPPOE = 0x8864,     /* PPPoE session: IP inside PPP */
     DECODE_ETHERTYPE_PBB = 0x88e7,       /* 802.1ah: a whole Ethernet frame inside */
+    /* GRE protocol types are ethertypes; these three appear only there. */
+    DECODE_ETHERTYPE_TEB = 0x6558,       /* transparent Ethernet bridging (also Geneve) */
+    DECODE_ETHERTYPE_ERSPAN = 0x88be,    /* ERSPAN type II, or type I without S */
+    DECODE_ETHERTYPE_ERSPAN3 = 0x22eb,   /* ERSPAN type III */
+};
+
+/* UDP destination ports of the tunnels we take apart (IANA service names
+ * registry; 8472 is the Linux kernel's VXLAN default, older than 4789). Only
+ * the destination port is looked at: the source port of VXLAN, Geneve and
+ * GTP-U is a hash of the inner flow chosen for ECMP (RFC 7348 section 5,
+ * RFC 8926 section 3.3), so it may be anything. */
+enum {
+    DECODE_PORT_GTPU = 2152,
+    DECODE_PORT_VXLAN = 4789,
+    DECODE_PORT_VXLAN_GPE = 4790,
+    DECODE_PORT_GENEVE = 6081,
+    DECODE_PORT_VXLAN_LINUX = 8472,
 };
 
 /* IP protocol / IPv6 next-header numbers (IANA "Assigned Internet Protocol
@@ -46,6 +83,7 @@ enum {
     DECODE_PROTO_HOPOPTS = 0,
     DECODE_PROTO_IPIP = 4,
     DECODE_PROTO_TCP = 6,
+    DECODE_PROTO_UDP = 17,
     DECODE_PROTO_IPV6 = 41,
     DECODE_PROTO_ROUTING = 43,
     DECODE_PROTO_FRAGMENT = 44,
@@ -80,6 +118,8 @@ enum decode_outcome {
     DECODE_OUTCOME_BAD_IP,
     DECODE_OUTCOME_BAD_TCP,
     DECODE_OUTCOME_UNSUPPORTED,
+    DECODE_OUTCOME_BAD_TUNNEL,
+    DECODE_OUTCOME_TOO_DEEP,
 };
 
 /* One protocol layer: `s` is what was captured of it, `missing` how many of
@@ -156,20 +196,387 @@ static enum decode_outcome decode_tcp(struct decode_layer *l, struct pkt *out)
     return DECODE_OUTCOME_TCP;
 }
 
-/* The IP payload dispatcher, by protocol number. Tunnel decoders will hook in
- * here and recurse into decode_ip() with the inner layer. */
+/* The decoders below call one another through tunnels: an IP header leads
+ * to GRE, which leads to Ethernet, which leads to IP again. The recursion is
+ * bounded by DECODE_MAX_TUNNELS (decode_tunnel_enter()). */
+static enum decode_outcome decode_ipv4(struct decode_layer *l, struct pkt *out);
+static enum decode_outcome decode_ipv6(struct decode_layer *l, struct pkt *out);
+static enum decode_outcome decode_ip(struct decode_layer *l, struct pkt *out);
+static enum decode_outcome decode_ethertype(uint16_t ethertype, struct decode_layer *l, struct pkt *out);
+
+/* Called once a tunnel header has been read whole, before its payload is
+ * decoded. The first call records the outermost tunnel: the IP header just
+ * decoded is the outer one, and the inner header is about to overwrite
+ * ip_version/src/dst. The depth bound is what keeps a frame of tunnels
+ * inside tunnels to a fixed amount of work and stack. */
+static enum decode_outcome decode_tunnel_enter(struct pkt *out, uint8_t type, bool has_id, uint32_t id)
+{
+    if (out->tunnel_depth >= DECODE_MAX_TUNNELS)
+        return DECODE_OUTCOME_TOO_DEEP;
+    if (out->tunnel_depth == 0) {
+        out->tunnel_type = type;
+        out->tunnel_ip_version = out->ip_version;
+        memcpy(out->tunnel_src, out->src, sizeof(out->tunnel_src));
+        memcpy(out->tunnel_dst, out->dst, sizeof(out->tunnel_dst));
+        out->tunnel_has_id = has_id;
+        out->tunnel_id = id;
+    }
+    out->tunnel_depth++;
+    return DECODE_OUTCOME_NONE;
+}
+
+/* An Ethernet frame carried by a tunnel (GRE 0x6558, ERSPAN, VXLAN, Geneve).
+ * Its header must fit in what the outer lengths left: if not, the tunnel
+ * lies. VLAN tags inside are recorded after the outer frame's. */
+static enum decode_outcome decode_inner_ether(struct decode_layer *l, struct pkt *out)
+{
+    enum decode_outcome o = decode_need(l, DECODE_ETH_HDR_LEN, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    span_skip(&l->s, 12); /* destination, source MAC */
+    uint16_t ethertype = span_u16(&l->s);
+    return decode_ethertype(ethertype, l, out);
+}
+
+/* IP carried by a tunnel that does not say which version (GTP-U, ERSPAN III
+ * with frame type IP): the first nibble does. Anything else (an Ethernet or
+ * PPP PDU session in GTP-U) is not decoded. */
+static enum decode_outcome decode_inner_ip(struct decode_layer *l, struct pkt *out)
+{
+    enum decode_outcome o = decode_need(l, 1, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    uint8_t b = 0;
+    (void)span_peek(&l->s, 0, &b);
+    if (b >> 4 != 4 && b >> 4 != 6)
+        return DECODE_OUTCOME_UNSUPPORTED;
+    return decode_ip(l, out);
+}
+
+/* ERSPAN (draft-foschiano-erspan). The T bit says the mirroring switch cut
+ * the copied frame to fit the tunnel's MTU: the inner IP length then
+ * legitimately exceeds what follows, as if a snaplen had cut it, so the
+ * missing bytes are made room for instead of calling the length a lie. */
+static void decode_erspan_truncated(struct decode_layer *l)
+{
+    if (l->missing < DECODE_IP_MAX_LEN)
+        l->missing = DECODE_IP_MAX_LEN;
+}
+
+/* ERSPAN type II, after a GRE header with the S bit: 8 bytes, then the
+ * mirrored Ethernet frame. */
+static enum decode_outcome decode_erspan2(struct decode_layer *l, struct pkt *out)
+{
+    struct span *s = &l->s;
+    enum decode_outcome o = decode_need(l, 8, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    uint16_t ver_vlan = span_u16(s);   /* version 4 bits, original VLAN 12 */
+    uint16_t cos_sess = span_u16(s);   /* COS 3, encapsulation 2, T 1, session id 10 */
+    span_skip(s, 4);                   /* reserved 12, index 20 */
+    if (ver_vlan >> 12 != 1)
+        return DECODE_OUTCOME_BAD_TUNNEL;
+    if (cos_sess & 0x0400)
+        decode_erspan_truncated(l);
+    o = decode_tunnel_enter(out, DECODE_TUNNEL_ERSPAN, true, cos_sess & 0x03ffu);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    return decode_inner_ether(l, out);
+}
+
+/* ERSPAN type III (GRE protocol 0x22eb): 12 bytes, 8 more of platform
+ * specific subheader when O is set, then an Ethernet frame or an IP packet
+ * as the frame type says. */
+static enum decode_outcome decode_erspan3(struct decode_layer *l, struct pkt *out)
+{
+    struct span *s = &l->s;
+    enum decode_outcome o = decode_need(l, 12, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    uint16_t ver_vlan = span_u16(s);   /* version 4 bits, VLAN 12 */
+    uint16_t cos_sess = span_u16(s);   /* COS 3, BSO 2, T 1, session id 10 */
+    span_skip(s, 4);                   /* timestamp */
+    span_skip(s, 2);                   /* security group tag */
+    uint16_t bits = span_u16(s);       /* P 1, FT 5, hardware id 6, D 1, Gra 2, O 1 */
+    if (ver_vlan >> 12 != 2)
+        return DECODE_OUTCOME_BAD_TUNNEL;
+    if (bits & 0x0001) {
+        o = decode_need(l, 8, DECODE_OUTCOME_BAD_TUNNEL);
+        if (o != DECODE_OUTCOME_NONE)
+            return o;
+        span_skip(s, 8); /* platform id 6 bits, platform-specific information */
+    }
+    unsigned frame_type = (bits >> 10) & 0x1f;
+    if (frame_type != 0 && frame_type != 2)
+        return DECODE_OUTCOME_UNSUPPORTED; /* reserved frame types */
+    if (cos_sess & 0x0400)
+        decode_erspan_truncated(l);
+    o = decode_tunnel_enter(out, DECODE_TUNNEL_ERSPAN, true, cos_sess & 0x03ffu);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    return frame_type == 0 ? decode_inner_ether(l, out) : decode_inner_ip(l, out);
+}
+
+/* GRE (IP protocol 47): RFC 2784's 4-byte header, then checksum (C), key (K)
+ * and sequence number (S) words as the flags say (RFC 2890). The protocol
+ * type is an ethertype, so IP, VLAN and MPLS inside go through
+ * decode_ethertype(). */
+static enum decode_outcome decode_gre(struct decode_layer *l, struct pkt *out)
+{
+    struct span *s = &l->s;
+    enum decode_outcome o = decode_need(l, 4, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    uint16_t flags_ver = span_u16(s);
+    uint16_t proto = span_u16(s);
+
+    switch (flags_ver & 0x0007) {
+    case 0:
+        break;
+    case 1:
+        /* PPTP's enhanced GRE (RFC 2637): PPP inside, usually MPPE
+         * encrypted; not decoded. */
+        return DECODE_OUTCOME_UNSUPPORTED;
+    default:
+        return DECODE_OUTCOME_BAD_TUNNEL;
+    }
+    /* R (routing present), s (strict source route) and the recursion count
+     * are RFC 1701's, which RFC 2784 dropped; a receiver that does not
+     * implement RFC 1701 discards such packets. Bits 6-12 are ignored. */
+    if (flags_ver & 0x4f00)
+        return DECODE_OUTCOME_UNSUPPORTED;
+
+    bool has_c = flags_ver & 0x8000, has_k = flags_ver & 0x2000, has_s = flags_ver & 0x1000;
+    o = decode_need(l, (has_c ? 4u : 0u) + (has_k ? 4u : 0u) + (has_s ? 4u : 0u), DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    if (has_c)
+        span_skip(s, 4); /* checksum (not verified), reserved1 */
+    uint32_t key = has_k ? span_u32(s) : 0;
+    if (has_s)
+        span_skip(s, 4); /* sequence number */
+
+    switch (proto) {
+    case DECODE_ETHERTYPE_ERSPAN:
+        /* Type II has a sequence number and its own header; type I has
+         * neither, the mirrored frame follows GRE directly. */
+        if (has_s)
+            return decode_erspan2(l, out);
+        o = decode_tunnel_enter(out, DECODE_TUNNEL_ERSPAN, has_k, key);
+        if (o != DECODE_OUTCOME_NONE)
+            return o;
+        return decode_inner_ether(l, out);
+    case DECODE_ETHERTYPE_ERSPAN3:
+        return decode_erspan3(l, out);
+    case DECODE_ETHERTYPE_TEB:
+        /* NVGRE (RFC 7637) is this with the key holding VSID and FlowID. */
+        o = decode_tunnel_enter(out, DECODE_TUNNEL_GRE, has_k, key);
+        if (o != DECODE_OUTCOME_NONE)
+            return o;
+        return decode_inner_ether(l, out);
+    default:
+        o = decode_tunnel_enter(out, DECODE_TUNNEL_GRE, has_k, key);
+        if (o != DECODE_OUTCOME_NONE)
+            return o;
+        return decode_ethertype(proto, l, out);
+    }
+}
+
+/* VXLAN (RFC 7348) and VXLAN-GPE: 8 bytes with the I flag saying the VNI is
+ * valid. Plain VXLAN always carries Ethernet; GPE (UDP 4790) names its
+ * payload in the last byte of the first word when its P flag is set. */
+static enum decode_outcome decode_vxlan(struct decode_layer *l, struct pkt *out, bool gpe)
+{
+    struct span *s = &l->s;
+    enum decode_outcome o = decode_need(l, 8, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    uint8_t flags = span_u8(s);
+    span_skip(s, 2);               /* reserved (VXLAN-GBP: group policy id) */
+    uint8_t next = span_u8(s);     /* reserved; GPE: next protocol */
+    uint32_t vni = span_u24(s);
+    span_skip(s, 1);               /* reserved */
+    if (!(flags & 0x08))
+        return DECODE_OUTCOME_BAD_TUNNEL; /* no I flag: no VNI, receivers drop it */
+
+    enum { GPE_IPV4 = 1, GPE_IPV6 = 2, GPE_ETHERNET = 3 };
+    if (!gpe || !(flags & 0x04))
+        next = GPE_ETHERNET;
+    else if (flags & 0x30)
+        return DECODE_OUTCOME_UNSUPPORTED; /* a GPE version after 0 */
+    else if (flags & 0x01)
+        return DECODE_OUTCOME_NOT_TCP; /* OAM packet */
+    if (next != GPE_IPV4 && next != GPE_IPV6 && next != GPE_ETHERNET)
+        return DECODE_OUTCOME_UNSUPPORTED; /* NSH, MPLS, ... */
+
+    o = decode_tunnel_enter(out, DECODE_TUNNEL_VXLAN, true, vni);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    if (next == GPE_IPV4)
+        return decode_ipv4(l, out);
+    if (next == GPE_IPV6)
+        return decode_ipv6(l, out);
+    return decode_inner_ether(l, out);
+}
+
+/* Geneve (RFC 8926 section 3.4): 8 bytes, then Opt Len 4-byte words of
+ * options, each a 4-byte header and Length 4-byte words of data. The options
+ * must fill their area exactly, as any length-prefixed vector. */
+static enum decode_outcome decode_geneve(struct decode_layer *l, struct pkt *out)
+{
+    struct span *s = &l->s;
+    enum decode_outcome o = decode_need(l, 8, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    uint8_t ver_optlen = span_u8(s);   /* version 2 bits, Opt Len 6 */
+    span_skip(s, 1);                   /* O (control), C (critical options), reserved */
+    uint16_t proto = span_u16(s);
+    uint32_t vni = span_u24(s);
+    span_skip(s, 1);                   /* reserved */
+    if (ver_optlen >> 6 != 0)
+        return DECODE_OUTCOME_UNSUPPORTED; /* "MUST be dropped": we cannot read it */
+
+    size_t opt_len = (size_t)(ver_optlen & 0x3f) * 4;
+    o = decode_need(l, opt_len, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    struct span opts = span_take(s, opt_len);
+    /* Each option takes at least 4 bytes, so 63 steps cover 252 bytes. */
+    for (int i = 0; i < 63 && opts.n > 0; i++) {
+        span_skip(&opts, 3);           /* option class, type (C bit included) */
+        uint8_t len = span_u8(&opts);  /* 3 reserved bits, length in 4-byte words */
+        span_skip(&opts, (size_t)(len & 0x1f) * 4);
+    }
+    if (!span_done(&opts))
+        return DECODE_OUTCOME_BAD_TUNNEL;
+
+    if (proto != DECODE_ETHERTYPE_TEB && proto != DECODE_ETHERTYPE_IPV4 && proto != DECODE_ETHERTYPE_IPV6)
+        return DECODE_OUTCOME_UNSUPPORTED;
+    o = decode_tunnel_enter(out, DECODE_TUNNEL_GENEVE, true, vni);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    if (proto == DECODE_ETHERTYPE_TEB)
+        return decode_inner_ether(l, out);
+    return decode_ethertype(proto, l, out);
+}
+
+/* GTP-U (3GPP TS 29.281 section 5): an 8-byte header whose length counts
+ * what follows it, 4 more bytes when any of E, S, PN is set, then (with E)
+ * a chain of extension headers, each a length in 4-byte words, content, and
+ * the next type in its last byte. Only G-PDUs carry user traffic. */
+static enum decode_outcome decode_gtpu(struct decode_layer *l, struct pkt *out)
+{
+    struct span *s = &l->s;
+    enum decode_outcome o = decode_need(l, 8, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    uint8_t flags = span_u8(s);    /* version 3 bits, PT, spare, E, S, PN */
+    uint8_t msg_type = span_u8(s);
+    uint16_t len = span_u16(s);
+    uint32_t teid = span_u32(s);
+    if (flags >> 5 != 1)
+        return DECODE_OUTCOME_BAD_TUNNEL; /* only version 1 runs on UDP 2152 */
+    if (!(flags & 0x10) || msg_type != 0xff)
+        return DECODE_OUTCOME_NOT_TCP; /* GTP' (charging), echo, error indication, end marker */
+    o = decode_bound(l, len, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+
+    if (flags & 0x07) {
+        o = decode_need(l, 4, DECODE_OUTCOME_BAD_TUNNEL);
+        if (o != DECODE_OUTCOME_NONE)
+            return o;
+        span_skip(s, 3);               /* sequence number, N-PDU number */
+        uint8_t next = span_u8(s);     /* meaningful only with E */
+        if (!(flags & 0x04))
+            next = 0;
+        for (int i = 0; next != 0; i++) {
+            if (i == DECODE_GTPU_EXT_LIMIT)
+                return DECODE_OUTCOME_UNSUPPORTED;
+            o = decode_need(l, 1, DECODE_OUTCOME_BAD_TUNNEL);
+            if (o != DECODE_OUTCOME_NONE)
+                return o;
+            size_t ext_len = (size_t)span_u8(s) * 4;
+            if (ext_len == 0)
+                return DECODE_OUTCOME_BAD_TUNNEL; /* would never advance */
+            o = decode_need(l, ext_len - 1, DECODE_OUTCOME_BAD_TUNNEL);
+            if (o != DECODE_OUTCOME_NONE)
+                return o;
+            span_skip(s, ext_len - 2); /* content */
+            next = span_u8(s);
+        }
+    }
+    o = decode_tunnel_enter(out, DECODE_TUNNEL_GTPU, true, teid);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    return decode_inner_ip(l, out);
+}
+
+/* UDP: only a datagram to a tunnel port is looked into; the rest is not
+ * TCP. Once it is a tunnel, the UDP length bounds it as the IP length bounds
+ * TCP (a length that lies makes the tunnel bad). */
+static enum decode_outcome decode_udp(struct decode_layer *l, struct pkt *out)
+{
+    struct span *s = &l->s;
+    enum decode_outcome o = decode_need(l, DECODE_UDP_HDR_LEN, DECODE_OUTCOME_NOT_TCP);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    span_skip(s, 2); /* source port: an entropy hash for tunnels */
+    uint16_t dport = span_u16(s);
+    uint16_t udp_len = span_u16(s);
+    span_skip(s, 2); /* checksum */
+
+    switch (dport) {
+    case DECODE_PORT_VXLAN:
+    case DECODE_PORT_VXLAN_LINUX:
+    case DECODE_PORT_VXLAN_GPE:
+    case DECODE_PORT_GENEVE:
+    case DECODE_PORT_GTPU:
+        break;
+    default:
+        return DECODE_OUTCOME_NOT_TCP; /* DNS, QUIC, ... */
+    }
+    if (udp_len < DECODE_UDP_HDR_LEN)
+        return DECODE_OUTCOME_BAD_TUNNEL;
+    o = decode_bound(l, udp_len - DECODE_UDP_HDR_LEN, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+
+    switch (dport) {
+    case DECODE_PORT_VXLAN:
+    case DECODE_PORT_VXLAN_LINUX:
+        return decode_vxlan(l, out, false);
+    case DECODE_PORT_VXLAN_GPE:
+        return decode_vxlan(l, out, true);
+    case DECODE_PORT_GENEVE:
+        return decode_geneve(l, out);
+    default:
+        return decode_gtpu(l, out);
+    }
+}
+
+/* The IP payload dispatcher, by protocol number (IPv6: the next header after
+ * the extension headers). */
 static enum decode_outcome decode_ip_payload(uint8_t proto, struct decode_layer *l, struct pkt *out)
 {
+    enum decode_outcome o;
     switch (proto) {
     case DECODE_PROTO_TCP:
         return decode_tcp(l, out);
-    case DECODE_PROTO_IPIP:
-    case DECODE_PROTO_IPV6:
+    case DECODE_PROTO_UDP:
+        return decode_udp(l, out);
     case DECODE_PROTO_GRE:
-        /* TLS may be inside; say so rather than call it "not TCP". */
-        return DECODE_OUTCOME_UNSUPPORTED;
+        return decode_gre(l, out);
+    case DECODE_PROTO_IPIP:
+        /* RFC 2003 (in IPv4), RFC 2473 (in IPv6): no header of its own. */
+        o = decode_tunnel_enter(out, DECODE_TUNNEL_IPIP, false, 0);
+        return o != DECODE_OUTCOME_NONE ? o : decode_ipv4(l, out);
+    case DECODE_PROTO_IPV6:
+        /* 6in4 (RFC 4213), or IPv6 in IPv6 (RFC 2473). */
+        o = decode_tunnel_enter(out, DECODE_TUNNEL_IPIP, false, 0);
+        return o != DECODE_OUTCOME_NONE ? o : decode_ipv6(l, out);
     default:
-        /* UDP (VXLAN and Geneve included, for now), ICMP, ESP, ... */
+        /* ICMP, ESP, SCTP, ... */
         return DECODE_OUTCOME_NOT_TCP;
     }
 }
@@ -188,6 +595,10 @@ static enum decode_outcome decode_ipv4(struct decode_layer *l, struct pkt *out)
     uint8_t proto = span_u8(&h);
     span_skip(&h, 2); /* checksum: not verified, checksum offload leaves it
                        * unset on packets captured on the sending host */
+    /* An IPv4 address fills 4 of the 16 bytes; the rest must be zero even
+     * when an outer IPv6 header of a tunnel filled them before. */
+    memset(out->src, 0, sizeof(out->src));
+    memset(out->dst, 0, sizeof(out->dst));
     decode_copy(&h, out->src, 4);
     decode_copy(&h, out->dst, 4);
     if (!span_ok(&h))
@@ -455,7 +866,10 @@ enum decode_result decode_frame(int linktype, const uint8_t *data, uint32_t capl
     st->frames++;
 
     struct decode_layer l = { span_make(data, caplen), wire_len > caplen ? wire_len - caplen : 0 };
-    switch (decode_link(linktype, &l, out)) {
+    enum decode_outcome o = decode_link(linktype, &l, out);
+    if (out->tunnel_depth > 0)
+        st->tunnels++;
+    switch (o) {
     case DECODE_OUTCOME_TCP:
         st->tcp++;
         if (out->payload.n < out->payload_len)
@@ -476,6 +890,12 @@ enum decode_result decode_frame(int linktype, const uint8_t *data, uint32_t capl
     case DECODE_OUTCOME_BAD_TCP:
         st->bad_tcp++;
         return DECODE_MALFORMED;
+    case DECODE_OUTCOME_BAD_TUNNEL:
+        st->bad_tunnel++;
+        return DECODE_MALFORMED;
+    case DECODE_OUTCOME_TOO_DEEP:
+        st->tunnel_too_deep++;
+        return DECODE_UNSUPPORTED;
     case DECODE_OUTCOME_NONE:
     case DECODE_OUTCOME_UNSUPPORTED:
     default:
@@ -501,5 +921,25 @@ bool decode_link_supported(int linktype)
         return true;
     default:
         return false;
+    }
+}
+
+const char *decode_tunnel_name(int tunnel_type)
+{
+    switch (tunnel_type) {
+    case DECODE_TUNNEL_GRE:
+        return "gre";
+    case DECODE_TUNNEL_ERSPAN:
+        return "erspan";
+    case DECODE_TUNNEL_VXLAN:
+        return "vxlan";
+    case DECODE_TUNNEL_GENEVE:
+        return "geneve";
+    case DECODE_TUNNEL_IPIP:
+        return "ipip";
+    case DECODE_TUNNEL_GTPU:
+        return "gtpu";
+    default:
+        return NULL;
     }
 }

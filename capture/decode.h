@@ -6,9 +6,17 @@
  * the packet callback). It never allocates and never prints; every frame it
  * cannot use increments exactly one named counter in `struct decode_stats`.
  *
+ * Tunnels are taken apart, nested up to DECODE_MAX_TUNNELS deep, so that
+ * `struct pkt` describes the innermost TCP connection; the outermost
+ * encapsulation is kept in the pkt's tunnel_* fields.
+ *
  * References: IEEE 802.1Q/802.1ad (VLAN, QinQ), RFC 3032 (MPLS label stack),
  * RFC 791 (IPv4, options), RFC 8200 (IPv6, extension headers), RFC 9293 (TCP),
- * tcpdump.org LINKTYPE_* list (DLT values, SLL, SLL2, NULL/LOOP).
+ * tcpdump.org LINKTYPE_* list (DLT values, SLL, SLL2, NULL/LOOP); tunnels:
+ * RFC 2784 and RFC 2890 (GRE, key and sequence number), draft-foschiano-erspan
+ * (ERSPAN types I, II, III), RFC 7348 (VXLAN), draft-ietf-nvo3-vxlan-gpe,
+ * RFC 8926 (Geneve), 3GPP TS 29.281 (GTP-U), RFC 2003, RFC 2473 and RFC 4213
+ * (IPv4/IPv6 in IPv4/IPv6).
  */
 #ifndef TLSSCOPE_DECODE_H
 #define TLSSCOPE_DECODE_H
@@ -47,6 +55,24 @@ enum decode_result {
 
 #define DECODE_MAX_VLANS 2
 
+/* Encapsulations removed from one frame at most; a frame nested deeper is
+ * counted as tunnel_too_deep. Real deployments stack two or three (ERSPAN
+ * carrying VXLAN carrying a tenant's frame). */
+#define DECODE_MAX_TUNNELS 4
+
+/* pkt.tunnel_type: the outermost encapsulation. GRE carrying ERSPAN is
+ * `ERSPAN`; VXLAN-GPE (UDP 4790) is `VXLAN`; IPv4 or IPv6 directly inside
+ * IPv4 or IPv6 (protocol 4 or 41) is `IPIP`. */
+enum decode_tunnel {
+    DECODE_TUNNEL_NONE = 0,
+    DECODE_TUNNEL_GRE,
+    DECODE_TUNNEL_ERSPAN,
+    DECODE_TUNNEL_VXLAN,
+    DECODE_TUNNEL_GENEVE,
+    DECODE_TUNNEL_IPIP,
+    DECODE_TUNNEL_GTPU,
+};
+
 struct pkt {
     uint64_t ts_us;             /* capture time, microseconds since the epoch */
     uint8_t ip_version;         /* 4 or 6 */
@@ -63,6 +89,22 @@ struct pkt {
     uint8_t vlan_count;
     bool vlan_more;
     uint16_t vlan[DECODE_MAX_VLANS];
+    /* VLAN tags are kept as they are met, across tunnels: the tags of the
+     * outer frame first, then those inside a tunnel's Ethernet payload. */
+
+    /* The outermost tunnel, when at least one was removed (tunnel_depth >
+     * 0): its type (enum decode_tunnel), the outer IP header's version and
+     * addresses (same layout as src/dst), and its identifier when it has one:
+     * the GRE key, ERSPAN session id (10 bits), VXLAN or Geneve VNI (24
+     * bits), GTP-U TEID. ip_version/src/dst/ports above are the inner
+     * connection's. */
+    uint8_t tunnel_type;
+    uint8_t tunnel_depth;       /* encapsulations removed, 0..DECODE_MAX_TUNNELS */
+    uint8_t tunnel_ip_version;
+    uint8_t tunnel_src[16];
+    uint8_t tunnel_dst[16];
+    bool tunnel_has_id;
+    uint32_t tunnel_id;
     /* TCP payload as captured. When the capture's snaplen cut the frame,
      * payload.n is less than payload_len (the length the IP header gives). */
     struct span payload;
@@ -79,9 +121,11 @@ enum {
 
 /* Why frames were not turned into TCP segments; reported by the CLI at exit.
  * Every frame counts in `frames` and in exactly one outcome counter (tcp,
- * not_tcp, truncated, bad_ip, bad_tcp, ip_fragments, unsupported_link), so
- * those sum to `frames`. payload_truncated is not an outcome: it further
- * counts the `tcp` frames whose payload the snaplen cut. */
+ * not_tcp, truncated, bad_ip, bad_tcp, ip_fragments, unsupported_link,
+ * bad_tunnel, tunnel_too_deep), so those sum to `frames`. payload_truncated
+ * and tunnels are not outcomes: the first further counts the `tcp` frames
+ * whose payload the snaplen cut, the second the frames (of any outcome) from
+ * which at least one encapsulation was removed. */
 struct decode_stats {
     uint64_t frames;
     uint64_t tcp;
@@ -92,9 +136,18 @@ struct decode_stats {
     uint64_t bad_tcp;           /* TCP header inconsistent */
     uint64_t ip_fragments;      /* IPv4/IPv6 fragments (not reassembled) */
     /* Link type or encapsulation we do not decode: unknown DLT, PPPoE, PBB,
-     * MPLS pseudowires, IP tunnels (GRE, IP-in-IP), or more stacked VLAN
-     * tags, MPLS labels or IPv6 extension headers than the decoder walks. */
+     * MPLS pseudowires, PPTP (GRE version 1) and RFC 1701 source-routed GRE,
+     * a tunnel payload that is neither Ethernet nor IP, an unknown Geneve
+     * version, or more stacked VLAN tags, MPLS labels, IPv6 extension
+     * headers or GTP-U extension headers than the decoder walks. */
     uint64_t unsupported_link;
+    /* A tunnel header inconsistent with itself or with the length around it
+     * (GRE version, ERSPAN version, VXLAN without its I flag, GTP-U version,
+     * a UDP, GTP-U or option length that lies, an inner Ethernet header that
+     * does not fit). */
+    uint64_t bad_tunnel;
+    uint64_t tunnel_too_deep;   /* more than DECODE_MAX_TUNNELS nested */
+    uint64_t tunnels;           /* not an outcome: frames decapsulated */
 };
 
 /* Decode one frame of link type `linktype` (a DLT_ value). `wire_len` is the
@@ -108,5 +161,10 @@ enum decode_result decode_frame(int linktype, const uint8_t *data, uint32_t capl
 
 /* True when the decoder knows `linktype`. */
 bool decode_link_supported(int linktype);
+
+/* The tunnel type's name as network.tunnel.type writes it ("gre", "erspan",
+ * "vxlan", "geneve", "ipip", "gtpu"); NULL for DECODE_TUNNEL_NONE or an
+ * unknown value. */
+const char *decode_tunnel_name(int tunnel_type);
 
 #endif

@@ -124,12 +124,15 @@ static void expect_stats(const struct decode_stats *got, struct decode_stats wan
     assert_int_equal(got->bad_tcp, want.bad_tcp);
     assert_int_equal(got->ip_fragments, want.ip_fragments);
     assert_int_equal(got->unsupported_link, want.unsupported_link);
+    assert_int_equal(got->bad_tunnel, want.bad_tunnel);
+    assert_int_equal(got->tunnel_too_deep, want.tunnel_too_deep);
+    assert_int_equal(got->tunnels, want.tunnels);
 }
 
 static uint64_t outcome_sum(const struct decode_stats *st)
 {
     return st->tcp + st->not_tcp + st->truncated + st->bad_ip + st->bad_tcp + st->ip_fragments +
-           st->unsupported_link;
+           st->unsupported_link + st->bad_tunnel + st->tunnel_too_deep;
 }
 
 /* The payload span must point into the input buffer, not at a copy. */
@@ -848,19 +851,13 @@ static void test_udp_skipped(void **state)
     free(buf);
 }
 
-static void test_tunnels_unsupported(void **state)
+static void test_pppoe_unsupported(void **state)
 {
     (void)state;
     size_t len;
     uint8_t *buf = CAT(&len, PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
-    buf[14 + 9] = 47; /* protocol GRE */
     struct pkt pkt;
     struct decode_stats st;
-    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_UNSUPPORTED);
-    expect_stats(&st, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
-    buf[14 + 9] = 4; /* protocol IP-in-IP */
-    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_UNSUPPORTED);
-    expect_stats(&st, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
     buf[12] = 0x88; /* ethertype PPPoE session */
     buf[13] = 0x64;
     assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_UNSUPPORTED);
@@ -940,6 +937,743 @@ static void test_tcp_malformed(void **state)
     free(buf);
 }
 
+/* ---- tunnels ------------------------------------------------------------ */
+
+/* Outer (tunnel endpoint) addresses: 203.0.113.1 -> 203.0.113.2 and
+ * 2001:db8:ffff::1 -> 2001:db8:ffff::2. The inner connection keeps src4/dst4
+ * or src6/dst6. */
+static const uint8_t osrc4[16] = { 0xcb, 0x00, 0x71, 0x01 };
+static const uint8_t odst4[16] = { 0xcb, 0x00, 0x71, 0x02 };
+static const uint8_t osrc6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, [15] = 0x01 };
+static const uint8_t odst6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, [15] = 0x02 };
+
+/* Fill an outer IP header of version `v` for protocol `proto` carrying
+ * `payload` bytes; returns its length. The lengths are computed so that each
+ * test's vector only spells out the tunnel header it is about. */
+static size_t outer_ip(uint8_t *h, int v, uint8_t proto, size_t payload)
+{
+    static const uint8_t ip4[20] = {
+        0x45,                   /* version 4, IHL 5 */
+        0x00,                   /* DSCP/ECN */
+        0x00, 0x00,             /* total length: set below */
+        0x00, 0x07,             /* identification */
+        0x40, 0x00,             /* DF, fragment offset 0 */
+        0x40,                   /* TTL 64 */
+        0x00,                   /* protocol: set below */
+        0x00, 0x00,             /* header checksum */
+        0xcb, 0x00, 0x71, 0x01, /* source 203.0.113.1 */
+        0xcb, 0x00, 0x71, 0x02, /* destination 203.0.113.2 */
+    };
+    static const uint8_t ip6[40] = {
+        0x60, 0x00, 0x00, 0x00, /* version 6 */
+        0x00, 0x00,             /* payload length: set below */
+        0x00,                   /* next header: set below */
+        0x40,                   /* hop limit */
+        0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0x00, 0x00, /* source 2001:db8:ffff::1 */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+        0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0x00, 0x00, /* destination 2001:db8:ffff::2 */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+    };
+    if (v == 4) {
+        memcpy(h, ip4, sizeof(ip4));
+        h[2] = (uint8_t)((20 + payload) >> 8);
+        h[3] = (uint8_t)(20 + payload);
+        h[9] = proto;
+        return sizeof(ip4);
+    }
+    memcpy(h, ip6, sizeof(ip6));
+    h[4] = (uint8_t)(payload >> 8);
+    h[5] = (uint8_t)payload;
+    h[6] = proto;
+    return sizeof(ip6);
+}
+
+static size_t parts_len(const struct part *parts, size_t count)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        n += parts[i].n;
+    return n;
+}
+
+/* Ethernet + outer IP (version v, protocol proto) + the parts. */
+static uint8_t *wrap(size_t *len, int v, uint8_t proto, const struct part *parts, size_t count)
+{
+    uint8_t ip[40];
+    struct part all[16];
+    assert_true(count + 2 <= 16);
+    all[0] = v == 4 ? (struct part)PART(eth_ipv4) : (struct part)PART(eth_ipv6);
+    all[1] = (struct part){ ip, outer_ip(ip, v, proto, parts_len(parts, count)) };
+    memcpy(all + 2, parts, count * sizeof(*parts));
+    return cat(len, all, count + 2);
+}
+
+/* Ethernet + outer IP + UDP to `dport` + the parts. */
+static uint8_t *wrap_udp(size_t *len, int v, uint16_t dport, const struct part *parts, size_t count)
+{
+    size_t udp_len = 8 + parts_len(parts, count);
+    const uint8_t udp[8] = {
+        0xd4, 0x31,                                         /* source port 54321 (entropy) */
+        (uint8_t)(dport >> 8), (uint8_t)dport,              /* destination port */
+        (uint8_t)(udp_len >> 8), (uint8_t)udp_len,          /* length */
+        0x00, 0x00,                                         /* checksum: none */
+    };
+    struct part all[16];
+    assert_true(count + 1 <= 16);
+    all[0] = (struct part)PART(udp);
+    memcpy(all + 1, parts, count * sizeof(*parts));
+    return wrap(len, v, 17, all, count + 1);
+}
+
+#define PARTS(...) (const struct part[]){ __VA_ARGS__ }, sizeof((const struct part[]){ __VA_ARGS__ }) / sizeof(struct part)
+#define WRAP(lenp, v, proto, ...) wrap((lenp), (v), (proto), PARTS(__VA_ARGS__))
+#define WRAP_UDP(lenp, v, dport, ...) wrap_udp((lenp), (v), (dport), PARTS(__VA_ARGS__))
+
+/* Offsets in a WRAP()ed IPv4 frame: the tunnel header after Ethernet and
+ * IPv4, a UDP tunnel's header after UDP too. */
+#define T4 (14 + 20)
+#define U4 (14 + 20 + 8)
+
+static void expect_tunnel(const struct pkt *pkt, uint8_t type, uint8_t depth, int outer_v, bool has_id, uint32_t id)
+{
+    assert_int_equal(pkt->tunnel_type, type);
+    assert_int_equal(pkt->tunnel_depth, depth);
+    assert_int_equal(pkt->tunnel_ip_version, outer_v);
+    assert_memory_equal(pkt->tunnel_src, outer_v == 4 ? osrc4 : osrc6, 16);
+    assert_memory_equal(pkt->tunnel_dst, outer_v == 4 ? odst4 : odst6, 16);
+    assert_int_equal(pkt->tunnel_has_id, has_id);
+    assert_int_equal(pkt->tunnel_id, id);
+}
+
+/* Decode a tunnelled frame that carries tcp_hello as its last bytes. */
+static void expect_tunnelled_hello(const uint8_t *buf, size_t len, int inner_v, uint8_t type, int outer_v,
+                                   bool has_id, uint32_t id)
+{
+    struct pkt pkt;
+    struct decode_stats st;
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_TCP);
+    expect_hello(&pkt, buf, len, len - 5);
+    if (inner_v == 4)
+        expect_v4(&pkt);
+    else
+        expect_v6(&pkt);
+    expect_tunnel(&pkt, type, 1, outer_v, has_id, id);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .tcp = 1, .tunnels = 1 });
+}
+
+/* Decode and expect one outcome, with `tunnels` as given. */
+static void expect_outcome(const uint8_t *buf, size_t len, enum decode_result want, struct decode_stats want_st)
+{
+    struct pkt pkt;
+    struct decode_stats st;
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), want);
+    expect_stats(&st, want_st);
+}
+
+/* GRE, RFC 2784: no optional words, IPv4 inside. */
+static const uint8_t gre_ipv4[] = {
+    0x00, 0x00,             /* C 0, R 0, K 0, S 0, version 0 */
+    0x08, 0x00,             /* protocol type IPv4 */
+};
+
+/* GRE with checksum, key and sequence number (RFC 2890), IPv6 inside. */
+static const uint8_t gre_cks_ipv6[] = {
+    0xb0, 0x00,             /* C 1, R 0, K 1, S 1, version 0 */
+    0x86, 0xdd,             /* protocol type IPv6 */
+    0x12, 0x34, 0x00, 0x00, /* checksum (not verified), reserved1 */
+    0x01, 0x02, 0x03, 0x04, /* key 0x01020304 */
+    0x00, 0x00, 0x00, 0x2a, /* sequence number 42 */
+};
+
+static void test_gre(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = WRAP(&len, 4, 47, PART(gre_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_GRE, 4, false, 0);
+    free(buf);
+
+    buf = WRAP(&len, 4, 47, PART(gre_cks_ipv6), PART(ipv6_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_GRE, 4, true, 0x01020304);
+    free(buf);
+
+    /* Key only. */
+    static const uint8_t gre_key[] = {
+        0x20, 0x00,             /* K 1, version 0 */
+        0x08, 0x00,             /* protocol type IPv4 */
+        0xff, 0xff, 0xff, 0xfe, /* key 0xfffffffe */
+    };
+    buf = WRAP(&len, 4, 47, PART(gre_key), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_GRE, 4, true, 0xfffffffe);
+    free(buf);
+
+    /* Over IPv6: the inner IPv4 addresses' last 12 bytes are zero again
+     * although the outer IPv6 header filled them. */
+    buf = WRAP(&len, 6, 47, PART(gre_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_GRE, 6, false, 0);
+    free(buf);
+
+    /* Bits 6-12 (reserved0) are ignored on receipt (RFC 2784 section 2.3). */
+    buf = WRAP(&len, 4, 47, PART(gre_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    buf[T4 + 1] = 0xf8; /* reserved0 bits set */
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_GRE, 4, false, 0);
+    free(buf);
+}
+
+/* Transparent Ethernet bridging (NVGRE-style key), with VLAN tags outside
+ * and inside: kept outermost first. */
+static void test_gre_ethernet_vlans(void **state)
+{
+    (void)state;
+    static const uint8_t eth_vlan100[] = {
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x02, /* destination MAC */
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x01, /* source MAC */
+        0x81, 0x00,                         /* 802.1Q */
+        0x00, 0x64,                         /* VID 100 */
+        0x08, 0x00,                         /* ethertype IPv4 */
+    };
+    static const uint8_t gre_teb[] = {
+        0x20, 0x00,             /* K 1, version 0 */
+        0x65, 0x58,             /* protocol type: transparent Ethernet bridging */
+        0x00, 0xab, 0xcd, 0x01, /* key: VSID 0xabcd, flow id 1 */
+    };
+    static const uint8_t inner_eth_vlan300[] = {
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x04, /* destination MAC */
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x03, /* source MAC */
+        0x81, 0x00,                         /* 802.1Q */
+        0x01, 0x2c,                         /* VID 300 */
+        0x08, 0x00,                         /* ethertype IPv4 */
+    };
+    uint8_t ip[20];
+    outer_ip(ip, 4, 47, sizeof(gre_teb) + sizeof(inner_eth_vlan300) + sizeof(ipv4_tcp) + sizeof(tcp_hello));
+    size_t len;
+    uint8_t *buf = CAT(&len, PART(eth_vlan100), PART(ip), PART(gre_teb), PART(inner_eth_vlan300), PART(ipv4_tcp),
+                       PART(tcp_hello));
+    struct pkt pkt;
+    struct decode_stats st;
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_TCP);
+    expect_hello(&pkt, buf, len, len - 5);
+    expect_v4(&pkt);
+    expect_tunnel(&pkt, DECODE_TUNNEL_GRE, 1, 4, true, 0x00abcd01);
+    assert_int_equal(pkt.vlan_count, 2);
+    assert_int_equal(pkt.vlan[0], 100);
+    assert_int_equal(pkt.vlan[1], 300);
+    assert_false(pkt.vlan_more);
+    free(buf);
+
+    /* No outer tag: the inner one is recorded. */
+    buf = WRAP(&len, 4, 47, PART(gre_teb), PART(inner_eth_vlan300), PART(ipv4_tcp), PART(tcp_hello));
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_TCP);
+    assert_int_equal(pkt.vlan_count, 1);
+    assert_int_equal(pkt.vlan[0], 300);
+    free(buf);
+}
+
+static void test_gre_bad(void **state)
+{
+    (void)state;
+    size_t len;
+    /* PPTP (RFC 2637): version 1, PPP inside. */
+    static const uint8_t gre_pptp[] = {
+        0x30, 0x81,             /* K 1, S 1, A 1, version 1 */
+        0x88, 0x0b,             /* protocol type PPP */
+        0x00, 0x19,             /* payload length 25 */
+        0x98, 0x50,             /* call id */
+        0x00, 0x00, 0x00, 0x6a, /* sequence number */
+        0x00, 0x00, 0x00, 0x8c, /* acknowledgment number */
+        0xff, 0x03, 0x00, 0x21, /* PPP: address, control, protocol IPv4 */
+    };
+    uint8_t *buf = WRAP(&len, 4, 47, PART(gre_pptp), PART(ipv4_tcp), PART(tcp_hello));
+    expect_outcome(buf, len, DECODE_UNSUPPORTED, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
+    buf[T4 + 1] = 0x82; /* version 2: not defined */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    free(buf);
+
+    /* RFC 1701 routing (R), strict source route (s), recursion control:
+     * not decoded. */
+    static const uint8_t flags_1701[] = { 0x40, 0x08, 0x01 }; /* R; s; recursion 1 (first byte) */
+    for (size_t i = 0; i < sizeof(flags_1701); i++) {
+        buf = WRAP(&len, 4, 47, PART(gre_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+        buf[T4] = flags_1701[i];
+        expect_outcome(buf, len, DECODE_UNSUPPORTED, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
+        free(buf);
+    }
+
+    /* The IP datagram ends inside the GRE header or its optional words: the
+     * GRE header lies about what follows. */
+    static const uint8_t gre_short[] = { 0x00, 0x00 }; /* flags and version, then nothing */
+    buf = WRAP(&len, 4, 47, PART(gre_short));
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    free(buf);
+    static const uint8_t gre_k_short[] = {
+        0x20, 0x00,             /* K 1 */
+        0x08, 0x00,             /* protocol type IPv4 */
+        0x00, 0x00,             /* half a key */
+    };
+    buf = WRAP(&len, 4, 47, PART(gre_k_short));
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    free(buf);
+
+    /* An unknown protocol type inside is not TCP, as an unknown ethertype. */
+    buf = WRAP(&len, 4, 47, PART(gre_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    buf[T4 + 2] = 0x88; /* protocol type 0x880b: PPP */
+    buf[T4 + 3] = 0x0b;
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1, .tunnels = 1 });
+    free(buf);
+}
+
+/* ERSPAN type I: GRE without sequence number, the mirrored frame right
+ * after it. */
+static const uint8_t gre_erspan1[] = {
+    0x00, 0x00,             /* no flags, version 0 */
+    0x88, 0xbe,             /* protocol type ERSPAN */
+};
+
+/* ERSPAN type II: GRE with a sequence number, then the ERSPAN header. */
+static const uint8_t gre_erspan2[] = {
+    0x10, 0x00,             /* S 1, version 0 */
+    0x88, 0xbe,             /* protocol type ERSPAN */
+    0x00, 0x00, 0x00, 0x07, /* sequence number 7 */
+    0x10, 0x64,             /* ERSPAN version 1 (type II), VLAN 100 */
+    0x03, 0xff,             /* COS 0, En 0, T 0, session id 1023 */
+    0x00, 0x00, 0x00, 0x05, /* reserved, index 5 */
+};
+
+/* ERSPAN type III with the platform-specific subheader. */
+static const uint8_t gre_erspan3_o[] = {
+    0x10, 0x00,             /* S 1, version 0 */
+    0x22, 0xeb,             /* protocol type ERSPAN type III */
+    0x00, 0x00, 0x00, 0x01, /* sequence number 1 */
+    0x20, 0x0a,             /* ERSPAN version 2 (type III), VLAN 10 */
+    0x00, 0x2a,             /* COS 0, BSO 0, T 0, session id 42 */
+    0x11, 0x22, 0x33, 0x44, /* timestamp */
+    0x00, 0x00,             /* security group tag */
+    0x00, 0x05,             /* P 0, FT 0 (Ethernet), hardware id 0, D 0, Gra 2, O 1 */
+    0x0c, 0x00, 0x00, 0x00, /* platform id 3, platform-specific information */
+    0x00, 0x00, 0x00, 0x00, /* platform-specific information */
+};
+
+static void test_erspan(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = WRAP(&len, 4, 47, PART(gre_erspan1), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_ERSPAN, 4, false, 0);
+    free(buf);
+
+    buf = WRAP(&len, 4, 47, PART(gre_erspan2), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_ERSPAN, 4, true, 1023);
+    struct pkt pkt;
+    struct decode_stats st;
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_TCP);
+    assert_int_equal(pkt.vlan_count, 0); /* the ERSPAN header's VLAN field is not a tag */
+    buf[T4 + 8] = 0x20; /* ERSPAN version 2 under protocol type 0x88be */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    free(buf);
+
+    buf = WRAP(&len, 6, 47, PART(gre_erspan3_o), PART(eth_ipv6), PART(ipv6_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_ERSPAN, 6, true, 42);
+    free(buf);
+
+    /* Type III without the subheader, carrying IP directly (frame type 2). */
+    static const uint8_t gre_erspan3_ip[] = {
+        0x10, 0x00,             /* S 1, version 0 */
+        0x22, 0xeb,             /* protocol type ERSPAN type III */
+        0x00, 0x00, 0x00, 0x02, /* sequence number 2 */
+        0x20, 0x00,             /* ERSPAN version 2, VLAN 0 */
+        0x00, 0x01,             /* session id 1 */
+        0x00, 0x00, 0x00, 0x00, /* timestamp */
+        0x00, 0x00,             /* security group tag */
+        0x08, 0x00,             /* P 0, FT 2 (IP), hardware id 0, D 0, Gra 0, O 0 */
+    };
+    buf = WRAP(&len, 4, 47, PART(gre_erspan3_ip), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_ERSPAN, 4, true, 1);
+    buf[T4 + 8 + 10] = 0x04; /* FT 1: reserved */
+    expect_outcome(buf, len, DECODE_UNSUPPORTED, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
+    buf[T4 + 8 + 10] = 0x08;
+    buf[T4 + 8] = 0x10; /* ERSPAN version 1 under protocol type 0x22eb */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    free(buf);
+
+    /* O set but the datagram ends inside the subheader. */
+    buf = WRAP(&len, 4, 47, { gre_erspan3_o, sizeof(gre_erspan3_o) - 4 });
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    free(buf);
+}
+
+/* ERSPAN's T bit: the switch cut the mirrored frame, so the inner IP length
+ * exceeds what follows without lying. */
+static void test_erspan_truncated_bit(void **state)
+{
+    (void)state;
+    size_t len;
+    /* 42 of the inner datagram's 45 bytes: 2 of 5 payload bytes. */
+    uint8_t *buf = WRAP(&len, 4, 47, PART(gre_erspan2), PART(eth_ipv4), PART(ipv4_tcp), { tcp_hello, 22 });
+    struct pkt pkt;
+    struct decode_stats st;
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_MALFORMED);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .bad_ip = 1, .tunnels = 1 });
+
+    buf[T4 + 10] = 0x07; /* T 1, session id 1023 */
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_TCP);
+    assert_int_equal(pkt.payload_len, 5);
+    assert_int_equal(pkt.payload.n, 2);
+    expect_in_buffer(&pkt, buf, len, len - 2);
+    expect_tunnel(&pkt, DECODE_TUNNEL_ERSPAN, 1, 4, true, 1023);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .tcp = 1, .payload_truncated = 1, .tunnels = 1 });
+    free(buf);
+}
+
+/* VXLAN, RFC 7348. */
+static const uint8_t vxlan_hdr[] = {
+    0x08,                   /* flags: I */
+    0x00, 0x00, 0x00,       /* reserved */
+    0xab, 0xcd, 0xef,       /* VNI 0xabcdef */
+    0x00,                   /* reserved */
+};
+
+static void test_vxlan(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = WRAP_UDP(&len, 4, 4789, PART(vxlan_hdr), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_VXLAN, 4, true, 0xabcdef);
+    free(buf);
+
+    /* Linux's historical port, over IPv6. */
+    buf = WRAP_UDP(&len, 6, 8472, PART(vxlan_hdr), PART(eth_ipv6), PART(ipv6_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_VXLAN, 6, true, 0xabcdef);
+    free(buf);
+
+    /* Reserved bits are ignored on receipt (VXLAN-GBP sets some). */
+    buf = WRAP_UDP(&len, 4, 4789, PART(vxlan_hdr), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    buf[U4] = 0x88;     /* flags: G (GBP), I */
+    buf[U4 + 2] = 0x12; /* group policy id */
+    buf[U4 + 7] = 0xff; /* reserved */
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_VXLAN, 4, true, 0xabcdef);
+
+    buf[U4] = 0x00; /* no I flag: the VNI is not valid */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    buf[U4] = 0x08;
+
+    /* The UDP length lies: beyond the datagram, or shorter than a UDP
+     * header. */
+    buf[T4 + 4] = 0x01; /* UDP length 256 + ... */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    buf[T4 + 4] = 0x00;
+    buf[T4 + 5] = 0x07; /* UDP length 7 */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    /* UDP length 12: the VXLAN header does not fit in it. */
+    buf[T4 + 5] = 0x0c;
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    /* UDP length 20: VXLAN fits, the inner Ethernet header does not. */
+    buf[T4 + 5] = 0x14;
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1, .tunnels = 1 });
+    free(buf);
+
+    /* The source port is an entropy hash: 4789 there alone is not VXLAN. */
+    buf = WRAP_UDP(&len, 4, 53, PART(vxlan_hdr), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    buf[T4] = 0x12; /* source port 4789 */
+    buf[T4 + 1] = 0xb5;
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
+    free(buf);
+}
+
+/* VXLAN-GPE (UDP 4790): the next protocol field may name IP directly. */
+static void test_vxlan_gpe(void **state)
+{
+    (void)state;
+    static const uint8_t gpe_ipv4[] = {
+        0x0c,                   /* flags: version 0, I, P */
+        0x00, 0x00,             /* reserved */
+        0x01,                   /* next protocol: IPv4 */
+        0x00, 0x00, 0x07,       /* VNI 7 */
+        0x00,                   /* reserved */
+    };
+    size_t len;
+    uint8_t *buf = WRAP_UDP(&len, 4, 4790, PART(gpe_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_VXLAN, 4, true, 7);
+    buf[U4] = 0x0d; /* O: an OAM packet */
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
+    buf[U4] = 0x1c; /* version 1 */
+    expect_outcome(buf, len, DECODE_UNSUPPORTED, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
+    buf[U4] = 0x0c;
+    buf[U4 + 3] = 0x04; /* next protocol NSH */
+    expect_outcome(buf, len, DECODE_UNSUPPORTED, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
+    free(buf);
+
+    /* Next protocol 3 (Ethernet), as in the ERSPAN/VXLAN sample capture;
+     * and without P, Ethernet as in plain VXLAN. */
+    buf = WRAP_UDP(&len, 4, 4790, PART(gpe_ipv4), PART(eth_ipv6), PART(ipv6_tcp), PART(tcp_hello));
+    buf[U4 + 3] = 0x03; /* next protocol: Ethernet */
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_VXLAN, 4, true, 7);
+    buf[U4] = 0x08;     /* I only */
+    buf[U4 + 3] = 0x01; /* ignored without P */
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_VXLAN, 4, true, 7);
+    free(buf);
+}
+
+/* Geneve, RFC 8926, with two options (20 bytes). */
+static const uint8_t geneve_opts[] = {
+    0x05,                   /* version 0, Opt Len 5 (20 bytes) */
+    0x40,                   /* O 0, C 1 (a critical option is present) */
+    0x65, 0x58,             /* protocol type: Ethernet */
+    0x00, 0x00, 0x0a,       /* VNI 10 */
+    0x00,                   /* reserved */
+    0x01, 0x02,             /* option 1: class 0x0102 */
+    0x80,                   /* type 0x80 (critical) */
+    0x01,                   /* reserved 0, length 1 (4 bytes) */
+    0x00, 0x00, 0x00, 0x0c, /* data */
+    0xff, 0xff,             /* option 2: class 0xffff (experimental) */
+    0x01,                   /* type 1 */
+    0x02,                   /* reserved 0, length 2 (8 bytes) */
+    0xde, 0xad, 0xbe, 0xef, /* data */
+    0xca, 0xfe, 0xba, 0xbe,
+};
+
+static void test_geneve(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = WRAP_UDP(&len, 4, 6081, PART(geneve_opts), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_GENEVE, 4, true, 10);
+
+    buf[U4 + 8 + 8 + 3] = 0x03; /* option 2 claims 12 bytes, 8 are left */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    buf[U4 + 8 + 8 + 3] = 0x01; /* option 2 claims 4 bytes: 4 bytes left over */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    buf[U4 + 8 + 8 + 3] = 0xe2; /* the reserved bits beside the length are not length */
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_GENEVE, 4, true, 10);
+
+    buf[U4] = 0x3f; /* Opt Len 63: 252 bytes, beyond the datagram */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    buf[U4] = 0x45; /* version 1 */
+    expect_outcome(buf, len, DECODE_UNSUPPORTED, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
+    buf[U4] = 0x05;
+    buf[U4 + 2] = 0x88; /* protocol type 0x8847 MPLS: not decoded here */
+    buf[U4 + 3] = 0x47;
+    expect_outcome(buf, len, DECODE_UNSUPPORTED, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
+    free(buf);
+
+    /* No options, IPv6 directly inside, over IPv6. */
+    static const uint8_t geneve_ipv6[] = {
+        0x00,                   /* version 0, Opt Len 0 */
+        0x00,                   /* O 0, C 0 */
+        0x86, 0xdd,             /* protocol type IPv6 */
+        0xff, 0xff, 0xff,       /* VNI 0xffffff */
+        0x00,                   /* reserved */
+    };
+    buf = WRAP_UDP(&len, 6, 6081, PART(geneve_ipv6), PART(ipv6_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_GENEVE, 6, true, 0xffffff);
+    free(buf);
+}
+
+/* GTP-U, 3GPP TS 29.281: the minimal G-PDU header. */
+static const uint8_t gtpu_ipv4[] = {
+    0x30,                   /* version 1, PT 1 (GTP), E 0, S 0, PN 0 */
+    0xff,                   /* message type: G-PDU */
+    0x00, 0x2d,             /* length 45: the inner datagram */
+    0x07, 0xec, 0xe4, 0x96, /* TEID */
+};
+
+/* With an extension header chain: one PDU session container. */
+static const uint8_t gtpu_ext_ipv6[] = {
+    0x34,                   /* version 1, PT 1, E 1 */
+    0xff,                   /* message type: G-PDU */
+    0x00, 0x49,             /* length 73 = 4 + 4 + 65 */
+    0x00, 0x00, 0x00, 0x01, /* TEID 1 */
+    0x00, 0x00,             /* sequence number (not meaningful without S) */
+    0x00,                   /* N-PDU number */
+    0x85,                   /* next extension header: PDU session container */
+    0x01,                   /* extension length 1 (4 bytes) */
+    0x10, 0x09,             /* PDU type 1 (UL), QFI 9 */
+    0x00,                   /* next extension header: none */
+};
+
+static void test_gtpu(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = WRAP_UDP(&len, 4, 2152, PART(gtpu_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_GTPU, 4, true, 0x07ece496);
+    buf[U4 + 1] = 0x01; /* echo request */
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
+    buf[U4 + 1] = 0xff;
+    buf[U4] = 0x20; /* PT 0: GTP' */
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
+    buf[U4] = 0x50; /* version 2 */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    buf[U4] = 0x30;
+    buf[U4 + 3] = 0x2e; /* length 46: one byte beyond the UDP datagram */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    buf[U4 + 3] = 0x00; /* length 0: an empty G-PDU (its header was whole) */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1, .tunnels = 1 });
+    free(buf);
+
+    buf = WRAP_UDP(&len, 4, 2152, PART(gtpu_ext_ipv6), PART(ipv6_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_GTPU, 4, true, 1);
+    buf[U4 + 12] = 0x00; /* extension length 0: it would never end */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    buf[U4 + 12] = 0x20; /* extension length 32 (128 bytes): beyond the GTP length */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    free(buf);
+
+    /* S only: the next-extension field is there but not meaningful. */
+    static const uint8_t gtpu_seq[] = {
+        0x32,                   /* version 1, PT 1, S 1 */
+        0xff,                   /* G-PDU */
+        0x00, 0x31,             /* length 49 = 4 + 45 */
+        0x00, 0x00, 0x00, 0x02, /* TEID 2 */
+        0x12, 0x34,             /* sequence number */
+        0x00,                   /* N-PDU number */
+        0xc0,                   /* next extension header: ignored, E is 0 */
+    };
+    buf = WRAP_UDP(&len, 4, 2152, PART(gtpu_seq), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_GTPU, 4, true, 2);
+    free(buf);
+
+    /* Nine extension headers: more than the decoder walks. */
+    static const uint8_t gtpu_ext9[] = {
+        0x34, 0xff,             /* version 1, PT 1, E 1; G-PDU */
+        0x00, 0x51,             /* length 81 = 4 + 9 * 4 + 41 */
+        0x00, 0x00, 0x00, 0x03, /* TEID 3 */
+        0x00, 0x00, 0x00, 0x85, /* sequence, N-PDU, next: PDU session container */
+        0x01, 0x00, 0x00, 0x85, /* extension 1: length 1, content, next */
+        0x01, 0x00, 0x00, 0x85, /* extension 2 */
+        0x01, 0x00, 0x00, 0x85, /* extension 3 */
+        0x01, 0x00, 0x00, 0x85, /* extension 4 */
+        0x01, 0x00, 0x00, 0x85, /* extension 5 */
+        0x01, 0x00, 0x00, 0x85, /* extension 6 */
+        0x01, 0x00, 0x00, 0x85, /* extension 7 */
+        0x01, 0x00, 0x00, 0x85, /* extension 8 */
+        0x01, 0x00, 0x00, 0x00, /* extension 9: next none */
+    };
+    buf = WRAP_UDP(&len, 4, 2152, PART(gtpu_ext9), PART(ipv4_tcp), { tcp_hello, 21 });
+    expect_outcome(buf, len, DECODE_UNSUPPORTED, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
+    free(buf);
+
+    /* An Ethernet PDU session: not IP inside. */
+    buf = WRAP_UDP(&len, 4, 2152, PART(gtpu_ipv4), PART(eth_ipv4), PART(ipv4_tcp), { tcp_hello, 11 }); /* 45 bytes */
+    expect_outcome(buf, len, DECODE_UNSUPPORTED,
+                   (struct decode_stats){ .frames = 1, .unsupported_link = 1, .tunnels = 1 });
+    free(buf);
+}
+
+static void test_ip_in_ip(void **state)
+{
+    (void)state;
+    size_t len;
+    /* RFC 2003 IPv4 in IPv4. */
+    uint8_t *buf = WRAP(&len, 4, 4, PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_IPIP, 4, false, 0);
+    free(buf);
+    /* RFC 4213 6in4. */
+    buf = WRAP(&len, 4, 41, PART(ipv6_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_IPIP, 4, false, 0);
+    free(buf);
+    /* RFC 2473 IPv4 and IPv6 in IPv6. */
+    buf = WRAP(&len, 6, 4, PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_IPIP, 6, false, 0);
+    free(buf);
+    buf = WRAP(&len, 6, 41, PART(ipv6_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_IPIP, 6, false, 0);
+    free(buf);
+
+    /* Protocol 4 with an IPv6 packet inside: the inner header is bad. */
+    buf = WRAP(&len, 4, 4, PART(ipv6_tcp), PART(tcp_hello));
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_ip = 1, .tunnels = 1 });
+    free(buf);
+    /* The inner datagram claims more than the outer one holds. */
+    buf = WRAP(&len, 4, 4, PART(ipv4_tcp), PART(tcp_hello));
+    buf[T4 + 3] = 0x2e; /* inner total length 46 */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_ip = 1, .tunnels = 1 });
+    free(buf);
+}
+
+/* The ERSPAN/VXLAN sample capture's layout: GRE/ERSPAN II around a frame
+ * that is itself VXLAN. Only the outermost tunnel is recorded. */
+static uint8_t *nested_erspan_vxlan(size_t *len)
+{
+    static const uint8_t mid_ipv4_udp[] = {
+        0x45, 0x00,             /* version 4, IHL 5, DSCP/ECN */
+        0x00, 0x5f,             /* total length 95 = 20 + 8 + 8 + 59 */
+        0x00, 0x01, 0x00, 0x00, /* identification, no flags */
+        0x40, 0x11,             /* TTL 64, protocol UDP */
+        0x00, 0x00,             /* header checksum */
+        0x0a, 0x00, 0x00, 0x01, /* source 10.0.0.1 (VTEP) */
+        0x0a, 0x00, 0x00, 0x02, /* destination 10.0.0.2 (VTEP) */
+        0x12, 0xb5, 0x12, 0xb5, /* UDP ports 4789 -> 4789 */
+        0x00, 0x4b, 0x00, 0x00, /* UDP length 75, checksum none */
+    };
+    return WRAP(len, 4, 47, PART(gre_erspan2), PART(eth_ipv4), PART(mid_ipv4_udp), PART(vxlan_hdr), PART(eth_ipv4),
+                PART(ipv4_tcp), PART(tcp_hello));
+}
+
+/* `n` IPv4-in-IPv4 headers around ipv4_tcp + tcp_hello. */
+static uint8_t *ipip_nest(size_t n, size_t *len)
+{
+    uint8_t hdrs[8][20];
+    struct part parts[12];
+    assert_true(n <= 8);
+    parts[0] = (struct part)PART(eth_ipv4);
+    for (size_t i = 0; i < n; i++) {
+        outer_ip(hdrs[i], 4, 4 /* IP-in-IP */, 20 * (n - 1 - i) + sizeof(ipv4_tcp) + sizeof(tcp_hello));
+        parts[1 + i] = (struct part){ hdrs[i], 20 };
+    }
+    parts[1 + n] = (struct part)PART(ipv4_tcp);
+    parts[2 + n] = (struct part)PART(tcp_hello);
+    return cat(len, parts, n + 3);
+}
+
+static void test_tunnel_nesting(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = nested_erspan_vxlan(&len);
+    struct pkt pkt;
+    struct decode_stats st;
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_TCP);
+    expect_hello(&pkt, buf, len, len - 5);
+    expect_v4(&pkt);
+    expect_tunnel(&pkt, DECODE_TUNNEL_ERSPAN, 2, 4, true, 1023);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .tcp = 1, .tunnels = 1 });
+    free(buf);
+
+    /* DECODE_MAX_TUNNELS deep is decoded; one more is not. */
+    buf = ipip_nest(DECODE_MAX_TUNNELS, &len);
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_TCP);
+    expect_hello(&pkt, buf, len, len - 5);
+    expect_v4(&pkt);
+    expect_tunnel(&pkt, DECODE_TUNNEL_IPIP, DECODE_MAX_TUNNELS, 4, false, 0);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .tcp = 1, .tunnels = 1 });
+    free(buf);
+
+    buf = ipip_nest(DECODE_MAX_TUNNELS + 1, &len);
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_UNSUPPORTED);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .tunnel_too_deep = 1, .tunnels = 1 });
+    free(buf);
+
+    /* Eight deep, mixing kinds: still stopped at the bound. */
+    buf = ipip_nest(8, &len);
+    buf[T4 + 9] = 41; /* outermost says 6in4 over an IPv4 header: bad inner IP */
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_MALFORMED);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .bad_ip = 1, .tunnels = 1 });
+    free(buf);
+}
+
+static void test_tunnel_names(void **state)
+{
+    (void)state;
+    assert_null(decode_tunnel_name(DECODE_TUNNEL_NONE));
+    assert_string_equal(decode_tunnel_name(DECODE_TUNNEL_GRE), "gre");
+    assert_string_equal(decode_tunnel_name(DECODE_TUNNEL_ERSPAN), "erspan");
+    assert_string_equal(decode_tunnel_name(DECODE_TUNNEL_VXLAN), "vxlan");
+    assert_string_equal(decode_tunnel_name(DECODE_TUNNEL_GENEVE), "geneve");
+    assert_string_equal(decode_tunnel_name(DECODE_TUNNEL_IPIP), "ipip");
+    assert_string_equal(decode_tunnel_name(DECODE_TUNNEL_GTPU), "gtpu");
+    assert_null(decode_tunnel_name(99));
+}
+
 /* ---- truncation ---------------------------------------------------------- */
 
 static void test_snaplen_truncated_payload(void **state)
@@ -984,6 +1718,10 @@ struct prefix_case {
     size_t payload_off;   /* first TCP payload byte */
     size_t ip_end;        /* end of the IP datagram (padding follows) */
     uint32_t payload_len;
+    /* Tunnels: the first byte past the outermost tunnel's header(s), where
+     * the frame starts counting in `tunnels`; 0 when there is no tunnel.
+     * ip_fixed_end and ip_end are the outer IP header's. */
+    size_t tunnel_off;
 };
 
 static void check_prefixes(const struct prefix_case *c)
@@ -1000,7 +1738,8 @@ static void check_prefixes(const struct prefix_case *c)
         if (k < c->payload_off) {
             if (r != DECODE_TRUNCATED)
                 fail_msg("%s: prefix %zu of %zu: result %d, want TRUNCATED", c->name, k, c->len, (int)r);
-            expect_stats(&st, (struct decode_stats){ .frames = 1, .truncated = 1 });
+            expect_stats(&st, (struct decode_stats){ .frames = 1, .truncated = 1,
+                                                     .tunnels = c->tunnel_off && k >= c->tunnel_off });
         } else {
             if (r != DECODE_TCP)
                 fail_msg("%s: prefix %zu of %zu: result %d, want TCP", c->name, k, c->len, (int)r);
@@ -1009,7 +1748,8 @@ static void check_prefixes(const struct prefix_case *c)
             assert_int_equal(pkt.payload.n, got);
             expect_in_buffer(&pkt, cut, k, c->payload_off);
             expect_stats(&st, (struct decode_stats){ .frames = 1, .tcp = 1,
-                                                     .payload_truncated = got < c->payload_len });
+                                                     .payload_truncated = got < c->payload_len,
+                                                     .tunnels = c->tunnel_off != 0 });
         }
 
         /* The frame was only k bytes on the wire too: the IP length lies. */
@@ -1037,13 +1777,13 @@ static void test_every_prefix(void **state)
 {
     (void)state;
     static const uint8_t pad[] = { 0x00, 0x00, 0x00 }; /* Ethernet padding */
-    struct prefix_case cases[16];
+    struct prefix_case cases[32];
     size_t n = 0;
     size_t len;
     uint8_t *b;
 
 #define ADD(nm, lt, fixed, poff, iend, plen) \
-    cases[n++] = (struct prefix_case){ (nm), (lt), b, len, (fixed), (poff), (iend), (plen) }
+    cases[n++] = (struct prefix_case){ (nm), (lt), b, len, (fixed), (poff), (iend), (plen), 0 }
 
     b = CAT(&len, PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
     ADD("eth ipv4", DECODE_LINK_EN10MB, 34, 54, 59, 5);
@@ -1071,7 +1811,41 @@ static void test_every_prefix(void **state)
     ADD("raw ipv6 ah", DECODE_LINK_IPV6, 40, 84, 89, 5);
     b = CAT(&len, PART(ipv6_frag_head), PART(frag_atomic), PART(tcp_hello));
     ADD("raw ipv6 atomic fragment", DECODE_LINK_RAW, 40, 68, 73, 5);
+
+    /* Tunnels: the outer IP header bounds everything, so a runt below its
+     * end is a lying outer length; a snaplen cut anywhere before the inner
+     * payload is TRUNCATED, at every depth. */
+#define ADDT(nm, fixed, toff) \
+    cases[n++] = (struct prefix_case){ (nm), DECODE_LINK_EN10MB, b, len, (fixed), len - 5, len, 5, (toff) }
+    b = WRAP(&len, 4, 47, PART(gre_cks_ipv6), PART(ipv6_tcp), PART(tcp_hello));
+    ADDT("gre keyed", 34, T4 + sizeof(gre_cks_ipv6));
+    b = WRAP(&len, 4, 47, PART(gre_erspan1), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    ADDT("erspan i", 34, T4 + sizeof(gre_erspan1));
+    b = WRAP(&len, 4, 47, PART(gre_erspan2), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    ADDT("erspan ii", 34, T4 + sizeof(gre_erspan2));
+    b = WRAP(&len, 6, 47, PART(gre_erspan3_o), PART(eth_ipv6), PART(ipv6_tcp), PART(tcp_hello));
+    ADDT("erspan iii subheader", 54, 54 + sizeof(gre_erspan3_o));
+    b = WRAP_UDP(&len, 4, 4789, PART(vxlan_hdr), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    ADDT("vxlan", 34, U4 + sizeof(vxlan_hdr));
+    b = WRAP_UDP(&len, 4, 6081, PART(geneve_opts), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    ADDT("geneve options", 34, U4 + sizeof(geneve_opts));
+    b = WRAP_UDP(&len, 4, 2152, PART(gtpu_ext_ipv6), PART(ipv6_tcp), PART(tcp_hello));
+    ADDT("gtpu extension", 34, U4 + sizeof(gtpu_ext_ipv6));
+    b = WRAP_UDP(&len, 4, 2152, PART(gtpu_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    ADDT("gtpu", 34, U4 + sizeof(gtpu_ipv4));
+    b = WRAP(&len, 4, 4, PART(ipv4_tcp), PART(tcp_hello));
+    ADDT("ipip", 34, T4);
+    b = WRAP(&len, 4, 41, PART(ipv6_tcp), PART(tcp_hello));
+    ADDT("6in4", 34, T4);
+    b = WRAP(&len, 6, 4, PART(ipv4_tcp), PART(tcp_hello));
+    ADDT("ipv4 in ipv6", 54, 54);
+    b = nested_erspan_vxlan(&len);
+    ADDT("erspan around vxlan", 34, T4 + sizeof(gre_erspan2));
+    b = ipip_nest(DECODE_MAX_TUNNELS, &len);
+    ADDT("ipip at the depth bound", 34, T4);
+#undef ADDT
 #undef ADD
+    assert_true(n <= sizeof(cases) / sizeof(cases[0]));
 
     for (size_t i = 0; i < n; i++) {
         /* The whole frame decodes; then each strict prefix. */
@@ -1104,6 +1878,22 @@ static void test_pkt_reset_between_frames(void **state)
     assert_int_equal(pkt.vlan_count, 0);
     assert_int_equal(run_wire(DECODE_LINK_RAW, raw6, 10, len6, &pkt, &st), DECODE_TRUNCATED);
     expect_stats(&st, (struct decode_stats){ .frames = 4, .tcp = 3, .truncated = 1 });
+
+    /* A tunnelled frame over IPv6, then a plain one: no tunnel fields left. */
+    size_t lent;
+    uint8_t *tun = WRAP(&lent, 6, 4, PART(ipv4_tcp), PART(tcp_hello));
+    assert_int_equal(run_wire(DECODE_LINK_EN10MB, tun, lent, lent, &pkt, &st), DECODE_TCP);
+    assert_int_equal(pkt.tunnel_type, DECODE_TUNNEL_IPIP);
+    expect_v4(&pkt);
+    assert_int_equal(run_wire(DECODE_LINK_EN10MB, tagged4, len4, len4, &pkt, &st), DECODE_TCP);
+    assert_int_equal(pkt.tunnel_type, DECODE_TUNNEL_NONE);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    assert_int_equal(pkt.tunnel_ip_version, 0);
+    static const uint8_t zero16[16] = { 0 };
+    assert_memory_equal(pkt.tunnel_src, zero16, 16);
+    assert_false(pkt.tunnel_has_id);
+    expect_stats(&st, (struct decode_stats){ .frames = 6, .tcp = 5, .truncated = 1, .tunnels = 1 });
+    free(tun);
     free(tagged4);
     free(raw6);
 }
@@ -1132,7 +1922,19 @@ int main(void)
         cmocka_unit_test(test_ipv6_bad_lengths),
         cmocka_unit_test(test_ipv4_fragment),
         cmocka_unit_test(test_udp_skipped),
-        cmocka_unit_test(test_tunnels_unsupported),
+        cmocka_unit_test(test_pppoe_unsupported),
+        cmocka_unit_test(test_gre),
+        cmocka_unit_test(test_gre_ethernet_vlans),
+        cmocka_unit_test(test_gre_bad),
+        cmocka_unit_test(test_erspan),
+        cmocka_unit_test(test_erspan_truncated_bit),
+        cmocka_unit_test(test_vxlan),
+        cmocka_unit_test(test_vxlan_gpe),
+        cmocka_unit_test(test_geneve),
+        cmocka_unit_test(test_gtpu),
+        cmocka_unit_test(test_ip_in_ip),
+        cmocka_unit_test(test_tunnel_nesting),
+        cmocka_unit_test(test_tunnel_names),
         cmocka_unit_test(test_ipv4_malformed),
         cmocka_unit_test(test_tcp_malformed),
         cmocka_unit_test(test_snaplen_truncated_payload),
