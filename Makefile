@@ -1,7 +1,8 @@
 # Thin wrapper over CMake: the two set-up commands of the README.
 #   make demo   install what is missing, build, run tlsscope on samples/
 #   make test   install what is missing, build, run every test (CTest)
-# Also: make build, make asan (sanitizer build + tests), make clean.
+# Also: make build, make asan (sanitizer build + tests), make bench (performance,
+# bench/run.sh; BENCH_BYTES=50000000 for a quick run), make clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -12,7 +13,7 @@ CMAKE_ARGS ?=
 PACKAGES = build-essential cmake pkg-config libpcap-dev libndpi-dev libcmocka-dev libssl-dev \
            python3 valgrind
 
-.PHONY: all deps build demo test asan clean
+.PHONY: all deps build demo test asan bench clean
 
 all: build
 
@@ -47,6 +48,12 @@ asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTLSSCOPE_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+# Throughput against the libpcap floor and the peers, plus a manifest check;
+# needs GNU time as well (installed by deps like the rest).
+bench: PACKAGES += time
+bench: deps
+	bench/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

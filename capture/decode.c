@@ -43,6 +43,7 @@
 #define DECODE_GTPU_EXT_LIMIT 8
 
 #define DECODE_IPV4_HDR_LEN 20
+#define DECODE_IPV6_HDR_LEN 40
 #define DECODE_TCP_HDR_LEN 20
 #define DECODE_UDP_HDR_LEN 8
 #define DECODE_ETH_HDR_LEN 14
@@ -611,6 +612,8 @@ static enum decode_outcome decode_ipv4(struct decode_layer *l, struct pkt *out)
     enum decode_outcome o = decode_bound(l, total_len, DECODE_OUTCOME_BAD_IP);
     if (o != DECODE_OUTCOME_NONE)
         return o;
+    /* The (innermost) IP packet as captured, for the application classifier. */
+    out->l3 = l->s;
 
     /* MF set or a fragment offset: we do not reassemble, and even a first
      * fragment's TCP payload would reach the flow table incomplete. */
@@ -627,6 +630,7 @@ static enum decode_outcome decode_ipv4(struct decode_layer *l, struct pkt *out)
 static enum decode_outcome decode_ipv6(struct decode_layer *l, struct pkt *out)
 {
     struct span *s = &l->s;
+    const uint8_t *start = s->p;
     uint32_t ver_tc_flow = span_u32(s);
     uint16_t payload_len = span_u16(s);
     uint8_t next = span_u8(s);
@@ -645,6 +649,7 @@ static enum decode_outcome decode_ipv6(struct decode_layer *l, struct pkt *out)
     enum decode_outcome o = decode_bound(l, payload_len, DECODE_OUTCOME_BAD_IP);
     if (o != DECODE_OUTCOME_NONE)
         return o;
+    out->l3 = span_make(start, DECODE_IPV6_HDR_LEN + s->n);
 
     for (int i = 0; i < DECODE_IPV6_EXT_LIMIT; i++) {
         size_t ext_len;

@@ -109,6 +109,8 @@ struct pkt {
      * payload.n is less than payload_len (the length the IP header gives). */
     struct span payload;
     uint32_t payload_len;
+    /* The innermost IP packet (header to end of datagram, as captured). */
+    struct span l3;
 };
 
 enum {

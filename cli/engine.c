@@ -26,6 +26,14 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     e->writer->out = cfg->out;
     e->tls.sink.ctx = e->writer;
     e->tls.sink.emit = conn_json_emit;
+    if (!cfg->no_classify) {
+        e->tls.classifier = classifier_new();
+        if (!e->tls.classifier) {
+            free(e->writer);
+            e->writer = NULL;
+            return -1;
+        }
+    }
     bufpool_set_budget(cfg->buffer_budget);
     struct flow_config fc = {
         .max_flows = cfg->max_flows,
@@ -38,6 +46,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     struct flow_consumer consumer = tls_dissector_consumer(&e->tls);
     e->flows = flow_table_new(&fc, &consumer);
     if (!e->flows) {
+        classifier_free(e->tls.classifier);
+        e->tls.classifier = NULL;
         free(e->writer);
         e->writer = NULL;
         return -1;
@@ -106,11 +116,12 @@ void engine_print_stats(const struct engine *e, FILE *f)
     fprintf(f,
             "{\"decode\":{\"frames\":%llu,\"tcp\":%llu,\"not_tcp\":%llu,\"truncated\":%llu,"
             "\"payload_truncated\":%llu,\"bad_ip\":%llu,\"bad_tcp\":%llu,\"ip_fragments\":%llu,"
-            "\"unsupported_link\":%llu},",
+            "\"unsupported_link\":%llu,\"bad_tunnel\":%llu,\"tunnel_too_deep\":%llu,\"tunnels\":%llu},",
             (unsigned long long)d->frames, (unsigned long long)d->tcp, (unsigned long long)d->not_tcp,
             (unsigned long long)d->truncated, (unsigned long long)d->payload_truncated,
             (unsigned long long)d->bad_ip, (unsigned long long)d->bad_tcp, (unsigned long long)d->ip_fragments,
-            (unsigned long long)d->unsupported_link);
+            (unsigned long long)d->unsupported_link, (unsigned long long)d->bad_tunnel,
+            (unsigned long long)d->tunnel_too_deep, (unsigned long long)d->tunnels);
     fprintf(f,
             "\"flows\":{\"created\":%llu,\"peak_active\":%llu,\"evicted\":%llu,\"sessions_evicted\":%llu,"
             "\"peak_sessions\":%llu,\"expired\":%llu,\"closed\":%llu,\"packets_after_decision\":%llu,"
@@ -129,18 +140,33 @@ void engine_print_stats(const struct engine *e, FILE *f)
             (unsigned long long)fs->reasm.gap_bytes, (unsigned long long)fs->reasm.buffer_denied);
     fprintf(f,
             "\"buffers\":{\"budget\":%llu,\"peak\":%llu,\"denied\":%llu},"
-            "\"tls\":{\"sessions\":%llu,\"not_tls\":%llu,\"lines\":%llu,\"malformed_hellos\":%llu},"
-            "\"output\":{\"lines\":%llu,\"dropped\":%llu,\"write_errors\":%llu}}\n",
+            "\"tls\":{\"sessions\":%llu,\"not_tls\":%llu,\"lines\":%llu,\"malformed_hellos\":%llu,"
+            "\"proxy_headers\":%llu,\"proxy_malformed\":%llu,\"starttls_upgrades\":%llu,\"starttls_refused\":%llu},"
+            "\"output\":{\"lines\":%llu,\"dropped\":%llu,\"write_errors\":%llu},",
             (unsigned long long)bs.budget, (unsigned long long)bs.peak, (unsigned long long)bs.denied,
             (unsigned long long)t->sessions, (unsigned long long)t->not_tls, (unsigned long long)t->lines,
-            (unsigned long long)t->malformed_hellos, (unsigned long long)e->writer->lines,
+            (unsigned long long)t->malformed_hellos, (unsigned long long)t->proxy_headers,
+            (unsigned long long)t->proxy_malformed, (unsigned long long)t->starttls_upgrades,
+            (unsigned long long)t->starttls_refused, (unsigned long long)e->writer->lines,
             (unsigned long long)e->writer->dropped, (unsigned long long)e->writer->write_errors);
+    if (e->tls.classifier) {
+        const struct classify_stats *cs = classifier_stats(e->tls.classifier);
+        fprintf(f,
+                "\"classify\":{\"flows\":%llu,\"decided\":%llu,\"gave_up\":%llu,\"packets\":%llu,"
+                "\"states_allocated\":%llu}}\n",
+                (unsigned long long)cs->flows, (unsigned long long)cs->decided, (unsigned long long)cs->gave_up,
+                (unsigned long long)cs->packets, (unsigned long long)cs->states_allocated);
+    } else {
+        fprintf(f, "\"classify\":null}\n");
+    }
 }
 
 void engine_free(struct engine *e)
 {
     flow_table_free(e->flows);
     e->flows = NULL;
+    classifier_free(e->tls.classifier);
+    e->tls.classifier = NULL;
     free(e->writer);
     e->writer = NULL;
     bufpool_release_all();

@@ -22,6 +22,7 @@ struct engine_config {
     uint32_t idle_timeout_s;
     FILE *out;
     bool live;                   /* flush output after each batch */
+    bool no_classify;            /* skip nDPI classification (network.protocol from ports only) */
 };
 
 struct engine {

@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "      --buffer-mb N    memory for out-of-order segments and split handshake\n"
             "                       messages, MiB (default 64)\n"
             "      --idle-timeout S seconds before an idle undecided connection is reported (default 60)\n"
+            "      --no-ndpi        do not classify applications with nDPI (network.protocol then\n"
+            "                       comes from the STARTTLS dialogue or the server port)\n"
             "      --stats          print counters as JSON to standard error at exit\n"
             "  -h, --help           this help\n"
             "  -V, --version        print the version\n");
@@ -60,7 +62,7 @@ static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max,
 
 int main(int argc, char **argv)
 {
-    enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS };
+    enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -71,6 +73,7 @@ int main(int argc, char **argv)
         { "buffer-mb", required_argument, NULL, OPT_BUFFER_MB },
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
         { "stats", no_argument, NULL, OPT_STATS },
+        { "no-ndpi", no_argument, NULL, OPT_NO_NDPI },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
@@ -117,6 +120,7 @@ int main(int argc, char **argv)
                 return 2;
             break;
         case OPT_STATS: stats = true; break;
+        case OPT_NO_NDPI: cfg.no_classify = true; break;
         case 'V': printf("tlsscope 0.1.0\n"); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

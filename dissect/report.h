@@ -115,6 +115,7 @@ enum tls_outcome {
     TLS_OUTCOME_ALERT,
     TLS_OUTCOME_RESET,
     TLS_OUTCOME_CLOSED_DURING_HANDSHAKE,
+    TLS_OUTCOME_STARTTLS_REFUSED,    /* the cleartext protocol refused to upgrade */
 };
 
 struct tls_alert_report {
@@ -124,10 +125,29 @@ struct tls_alert_report {
     uint8_t sender;              /* DIR_C2S: client, DIR_S2C: server */
 };
 
+/* What came before TLS on the connection: a PROXY protocol header, a
+ * STARTTLS-like dialogue, and what the classifier made of the connection. */
+#define TLS_STARTTLS_REPLY_MAX 200
+#define TLS_APPLICATION_MAX 48
+struct conn_context_report {
+    uint8_t proxy_version;       /* 1 or 2 when a PROXY header came first, else 0 */
+    bool proxy_has_client;       /* it named the true client */
+    uint8_t proxy_ip_version;
+    uint8_t proxy_client_ip[16];
+    uint16_t proxy_client_port;
+    uint8_t starttls;            /* enum starttls_proto; 0 for implicit TLS */
+    bool starttls_refused;       /* the server refused the upgrade */
+    uint8_t starttls_reply_len;
+    uint8_t starttls_reply[TLS_STARTTLS_REPLY_MAX]; /* the server's answer, raw */
+    const char *protocol;        /* network.protocol: a static lowercase name, or NULL */
+    char application[TLS_APPLICATION_MAX]; /* nDPI's name for the flow, "" when unknown */
+};
+
 struct tls_report {
     struct tls_client_report client;
     struct tls_server_report server;
     struct tls_alert_report alert;   /* first cleartext alert */
+    struct conn_context_report context;
     enum tls_outcome outcome;
     bool established;
     bool resumed;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "dissect/proxy_proto.h"
 #include "dissect/tls_hello.h"
 
 /* Context for the framing callbacks of one direction. */
@@ -184,6 +185,8 @@ static bool handshake_established(const struct tls_session *s)
     return r->app_records[0] > 0 && r->app_records[1] > 0;
 }
 
+static void copy_starttls_result(struct tls_session *s);
+
 static void finish(struct tls_dissector *d, struct tls_session *s, struct conn_meta *meta, enum conn_reason reason)
 {
     struct tls_report *r = &s->report;
@@ -198,14 +201,24 @@ static void finish(struct tls_dissector *d, struct tls_session *s, struct conn_m
     r->truncated = r->truncated || s->dir[0].truncated || s->dir[1].truncated || meta->gap;
     if (s->dir[0].malformed || s->dir[1].malformed)
         r->malformed = true;
+    copy_starttls_result(s);
+    if (s->mode == TLS_MODE_STARTTLS && starttls_verdict(&s->starttls) == STARTTLS_UPGRADED)
+        d->st.starttls_upgrades++;
+    if (d->classifier) {
+        classify_finish(d->classifier, &s->classify);
+        r->context.protocol = classify_protocol(&s->classify);
+        if (!classify_application(d->classifier, &s->classify, r->context.application,
+                                  sizeof r->context.application))
+            r->context.application[0] = '\0';
+    }
     meta->reason = reason;
     d->st.lines++;
     if (d->sink.emit)
         d->sink.emit(d->sink.ctx, meta, r);
 }
 
-enum flow_verdict tls_session_data(struct tls_dissector *d, struct tls_session *s, struct conn_meta *meta,
-                                   int dir, struct span data, bool gap)
+/* Feeds bytes that belong to the TLS stream of one direction. */
+static void feed_tls(struct tls_dissector *d, struct tls_session *s, int dir, struct span data, bool gap)
 {
     struct dir_ctx c = { d, s, dir };
     const struct tls_stream_events ev = {
@@ -221,12 +234,160 @@ enum flow_verdict tls_session_data(struct tls_dissector *d, struct tls_session *
         tls_stream_gap(ts);
     ts->allow_sslv2 = dir == DIR_C2S;
     tls_stream_feed(ts, data, &ev);
+}
+
+struct starttls_ctx {
+    struct tls_dissector *d;
+    struct tls_session *s;
+};
+
+static void starttls_to_tls(void *vctx, int dir, struct span bytes)
+{
+    struct starttls_ctx *c = vctx;
+    feed_tls(c->d, c->s, dir, bytes, false);
+}
+
+/* Is this the start of a TLS stream (a record header, or an SSLv2 hello
+ * from the client)? Decides implicit TLS versus a cleartext dialogue. */
+static bool looks_like_tls_start(struct span data, int dir)
+{
+    if (dir == DIR_C2S && tls_looks_like_sslv2_hello(data))
+        return true;
+    if (data.n >= 5)
+        return tls_record_header_plausible(data);
+    /* A tiny first segment: judge by what there is. */
+    uint8_t b0, b1;
+    if (!span_peek(&data, 0, &b0))
+        return false;
+    if (b0 == TLS_CT_HANDSHAKE)
+        return !span_peek(&data, 1, &b1) || b1 == 3;
+    return dir == DIR_C2S && (b0 & 0x80);
+}
+
+/* Routes one piece of a direction's stream (after any PROXY header). */
+static void route(struct tls_dissector *d, struct tls_session *s, struct conn_meta *meta, int dir,
+                  struct span data, bool gap)
+{
+    if (data.n == 0)
+        return;
+    if (s->mode == TLS_MODE_UNKNOWN) {
+        if (looks_like_tls_start(data, dir)) {
+            s->mode = TLS_MODE_IMPLICIT;
+        } else {
+            s->mode = TLS_MODE_STARTTLS;
+            starttls_init(&s->starttls, meta->server_port);
+        }
+    }
+    if (s->mode == TLS_MODE_IMPLICIT || starttls_dir_is_tls(&s->starttls, dir)) {
+        feed_tls(d, s, dir, data, gap);
+        return;
+    }
+    struct starttls_ctx c = { d, s };
+    starttls_feed(&s->starttls, dir, data, starttls_to_tls, &c);
+}
+
+/* The client stream may begin with a PROXY protocol header (a load balancer
+ * relaying the connection): read it, remember the true client, and pass on
+ * what follows. A header split across segments is held in proxy_buf. */
+static void client_start(struct tls_dissector *d, struct tls_session *s, struct conn_meta *meta,
+                         struct span data, bool gap)
+{
+    struct span whole = data;
+    size_t held = s->proxy_have;
+    if (held > 0 && !gap) {
+        size_t k = TLS_PROXY_PEEK_MAX - held < data.n ? TLS_PROXY_PEEK_MAX - held : data.n;
+        memcpy(s->proxy_buf + held, data.p, k);
+        s->proxy_have = (uint16_t)(held + k);
+        whole = span_make(s->proxy_buf, s->proxy_have);
+    }
+    struct proxy_info info;
+    size_t header_len = 0;
+    enum proxy_result pr = gap ? PROXY_NOT_PROXY : proxy_parse(whole, &info, &header_len);
+    if (pr == PROXY_NEED_MORE && (held > 0 ? s->proxy_have < TLS_PROXY_PEEK_MAX : data.n < TLS_PROXY_PEEK_MAX)) {
+        if (held == 0) {
+            memcpy(s->proxy_buf, data.p, data.n);
+            s->proxy_have = (uint16_t)data.n;
+        }
+        return;
+    }
+    s->proxy_checked = true;
+    s->proxy_have = 0;
+    struct conn_context_report *ctx = &s->report.context;
+    if (pr == PROXY_OK) {
+        d->st.proxy_headers++;
+        ctx->proxy_version = info.version;
+        if (info.has_addresses && !info.local) {
+            ctx->proxy_has_client = true;
+            ctx->proxy_ip_version = info.ip_version;
+            memcpy(ctx->proxy_client_ip, info.src, 16);
+            ctx->proxy_client_port = info.sport;
+        }
+        /* What follows the header: in the held bytes and/or this piece. */
+        if (held > 0) {
+            if (header_len < held)
+                route(d, s, meta, DIR_C2S, span_make(s->proxy_buf + header_len, held - header_len), false);
+            size_t from_data = header_len > held ? header_len - held : 0;
+            route(d, s, meta, DIR_C2S, span_make(data.p + from_data, data.n - from_data), false);
+        } else {
+            route(d, s, meta, DIR_C2S, span_make(data.p + header_len, data.n - header_len), false);
+        }
+        return;
+    }
+    if (pr == PROXY_MALFORMED || pr == PROXY_NEED_MORE)
+        d->st.proxy_malformed++;
+    /* Not a PROXY header: the held bytes and this piece are the stream. */
+    if (held > 0 && !gap) {
+        route(d, s, meta, DIR_C2S, span_make(s->proxy_buf, held), false);
+        route(d, s, meta, DIR_C2S, data, false);
+    } else {
+        route(d, s, meta, DIR_C2S, data, gap);
+    }
+}
+
+static void copy_starttls_result(struct tls_session *s)
+{
+    struct conn_context_report *ctx = &s->report.context;
+    if (s->mode != TLS_MODE_STARTTLS)
+        return;
+    ctx->starttls = (uint8_t)starttls_protocol(&s->starttls);
+    size_t n = 0;
+    const uint8_t *reply = starttls_reply(&s->starttls, &n);
+    if (reply && n > 0) {
+        if (n > TLS_STARTTLS_REPLY_MAX)
+            n = TLS_STARTTLS_REPLY_MAX;
+        memcpy(ctx->starttls_reply, reply, n);
+        ctx->starttls_reply_len = (uint8_t)n;
+    }
+}
+
+enum flow_verdict tls_session_data(struct tls_dissector *d, struct tls_session *s, struct conn_meta *meta,
+                                   int dir, struct span data, bool gap)
+{
+    if (dir == DIR_C2S && !s->proxy_checked)
+        client_start(d, s, meta, data, gap);
+    else
+        route(d, s, meta, dir, data, gap);
 
     struct tls_report *r = &s->report;
+    if (s->mode == TLS_MODE_STARTTLS) {
+        enum starttls_verdict v = starttls_verdict(&s->starttls);
+        if (v == STARTTLS_REFUSED && !r->client.seen) {
+            copy_starttls_result(s);
+            r->context.starttls_refused = true;
+            r->outcome = TLS_OUTCOME_STARTTLS_REFUSED;
+            d->st.starttls_refused++;
+            finish(d, s, meta, CONN_REASON_STARTTLS_REFUSED);
+            return FLOW_VERDICT_DONE;
+        }
+        if (v == STARTTLS_NOT_STARTTLS && !r->client.seen && !r->server.seen) {
+            d->st.not_tls++;
+            return FLOW_VERDICT_DONE;
+        }
+    }
     if (!r->client.seen && !r->server.seen) {
         /* Nothing recognisable yet. A direction that is not TLS from its
          * first byte means the connection is not (implicit) TLS. */
-        if (s->dir[dir].mode == TLS_STREAM_DEAD && s->dir[dir].records == 0) {
+        if (s->mode == TLS_MODE_IMPLICIT && s->dir[dir].mode == TLS_STREAM_DEAD && s->dir[dir].records == 0) {
             d->st.not_tls++;
             return FLOW_VERDICT_DONE;
         }
@@ -256,8 +417,11 @@ void tls_session_close(struct tls_dissector *d, struct tls_session *s, struct co
                        enum conn_reason reason, bool rst_seen, bool fin_seen)
 {
     struct tls_report *r = &s->report;
-    if (!r->client.seen && !r->server.seen)
+    if (!r->client.seen && !r->server.seen) {
+        if (d->classifier)
+            classify_finish(d->classifier, &s->classify);
         return;
+    }
     if (r->alert.seen && r->alert.level == 2)
         r->outcome = TLS_OUTCOME_ALERT;
     else if (rst_seen)
@@ -273,6 +437,13 @@ void tls_session_release(struct tls_session *s)
 {
     tls_stream_release(&s->dir[0]);
     tls_stream_release(&s->dir[1]);
+}
+
+static void session_forget(struct tls_dissector *d, struct tls_session *s)
+{
+    if (d->classifier)
+        classify_finish(d->classifier, &s->classify);
+    tls_session_release(s);
 }
 
 int tls_client_hint(struct span payload)
@@ -318,8 +489,17 @@ static void consumer_attach(void *ctx, struct flow *f, void *attach)
 
 static void consumer_detach(void *ctx, void *attach)
 {
-    (void)ctx;
-    tls_session_release(attach);
+    session_forget(ctx, attach);
+}
+
+static void consumer_packet(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet, uint64_t ts_us)
+{
+    (void)f;
+    (void)dir;
+    struct tls_dissector *d = ctx;
+    struct tls_session *s = attach;
+    if (d->classifier && !s->classify.decided)
+        classify_packet(d->classifier, &s->classify, ip_packet, ts_us);
 }
 
 struct flow_consumer tls_dissector_consumer(struct tls_dissector *d)
@@ -329,6 +509,7 @@ struct flow_consumer tls_dissector_consumer(struct tls_dissector *d)
         .attach_size = sizeof(struct tls_session),
         .client_hint = consumer_hint,
         .on_attach = consumer_attach,
+        .on_packet = consumer_packet,
         .on_data = consumer_data,
         .on_close = consumer_close,
         .on_detach = consumer_detach,

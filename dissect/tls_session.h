@@ -21,7 +21,9 @@
 
 #include <stdint.h>
 
+#include "dissect/classify.h"
 #include "dissect/report.h"
+#include "dissect/starttls.h"
 #include "dissect/tls_stream.h"
 #include "flows/flow_table.h"
 
@@ -38,7 +40,22 @@ struct tls_dissect_stats {
     uint64_t malformed_hellos;
     uint64_t malformed_records;
     uint64_t truncated_messages; /* handshake messages too large or over budget */
+    uint64_t proxy_headers;      /* PROXY protocol headers read */
+    uint64_t proxy_malformed;    /* streams that began like a PROXY header but were not one */
+    uint64_t starttls_upgrades;  /* cleartext dialogues that upgraded to TLS */
+    uint64_t starttls_refused;
 };
+
+/* How a connection carries TLS, decided by its first bytes. */
+enum tls_session_mode {
+    TLS_MODE_UNKNOWN = 0,
+    TLS_MODE_IMPLICIT,           /* TLS from the first byte (after any PROXY header) */
+    TLS_MODE_STARTTLS,           /* a cleartext dialogue first (dissect/starttls.h) */
+};
+
+/* Enough for any PROXY v1 line and a v2 header with a few TLVs; a longer v2
+ * header split across segments is not followed. */
+#define TLS_PROXY_PEEK_MAX 536
 
 /* Per-flow state: the report and both directions' framing. */
 struct tls_session {
@@ -48,10 +65,17 @@ struct tls_session {
     bool server_hs_after_hello;  /* Certificate/SKE/ServerHelloDone: a full handshake */
     bool client_data_after_server_flight; /* TLS 1.3: client's first encrypted record seen */
     bool server_answered_client; /* TLS 1.3: server record after the client's first */
+    uint8_t mode;                /* enum tls_session_mode */
+    bool proxy_checked;          /* the client stream's start was examined for PROXY */
+    uint16_t proxy_have;         /* bytes held in proxy_buf */
+    uint8_t proxy_buf[TLS_PROXY_PEEK_MAX];
+    struct starttls starttls;
+    struct classify_flow classify;
 };
 
 struct tls_dissector {
     struct conn_sink sink;
+    struct classifier *classifier; /* nDPI; NULL: no classification */
     struct tls_dissect_stats st;
 };
 

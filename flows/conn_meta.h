@@ -16,6 +16,7 @@ enum conn_reason {
     CONN_REASON_IDLE_TIMEOUT,
     CONN_REASON_EVICTED,
     CONN_REASON_END_OF_INPUT,
+    CONN_REASON_STARTTLS_REFUSED,
 };
 
 /* Direction index used everywhere: 0 = client to server, 1 = server to client. */
@@ -32,6 +33,15 @@ struct conn_meta {
     uint64_t packets[2];         /* packets per direction */
     uint16_t vlan[2];            /* network.vlan.id, network.inner.vlan.id */
     uint8_t vlan_count;
+    /* The outermost tunnel the connection was carried in, as the first
+     * packet showed it: its name ("gre", "vxlan", ...; a static string, NULL
+     * when none), outer addresses and identifier. */
+    const char *tunnel_type;
+    uint8_t tunnel_ip_version;
+    bool tunnel_has_id;
+    uint32_t tunnel_id;          /* GRE key, ERSPAN session, VNI, TEID */
+    uint8_t tunnel_src[16];
+    uint8_t tunnel_dst[16];
     bool client_inferred;        /* no SYN seen: client chosen by ClientHello or port */
     bool gap;                    /* bytes were missing from a stream (capture loss) */
     enum conn_reason reason;

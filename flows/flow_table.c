@@ -58,14 +58,14 @@ static uint32_t key_hash(const struct flow_key *k)
     h = (h ^ w[1]) * 0x9e3779b97f4a7c15ULL;
     h = (h ^ w[2]) * 0x9e3779b97f4a7c15ULL;
     h = (h ^ w[3]) * 0x9e3779b97f4a7c15ULL;
-    h ^= (uint64_t)k->port[0] << 16 | k->port[1] | (uint64_t)k->ip_version << 32;
+    h ^= (uint64_t)k->port[0] << 16 | k->port[1] | (uint64_t)k->ip_version << 32 | (uint64_t)k->vni << 40;
     return (uint32_t)mix64(h);
 }
 
 static bool key_equal(const struct flow_key *a, const struct flow_key *b)
 {
     return a->port[0] == b->port[0] && a->port[1] == b->port[1] && a->ip_version == b->ip_version &&
-           memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+           a->vni == b->vni && memcmp(a->addr, b->addr, sizeof a->addr) == 0;
 }
 
 /* Canonical key for a packet; returns the key side of the packet's sender. */
@@ -78,6 +78,9 @@ static int make_key(const struct pkt *p, struct flow_key *k)
     k->port[sender] = p->sport;
     k->port[!sender] = p->dport;
     k->ip_version = p->ip_version;
+    k->vni = (p->tunnel_type == DECODE_TUNNEL_VXLAN || p->tunnel_type == DECODE_TUNNEL_GENEVE) && p->tunnel_has_id
+                 ? p->tunnel_id
+                 : 0;
     return sender;
 }
 
@@ -427,6 +430,14 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
         f->meta.first_ts_us = p->ts_us;
         f->meta.vlan_count = p->vlan_count;
         memcpy(f->meta.vlan, p->vlan, sizeof f->meta.vlan);
+        if (p->tunnel_depth > 0) {
+            f->meta.tunnel_type = decode_tunnel_name(p->tunnel_type);
+            f->meta.tunnel_ip_version = p->tunnel_ip_version;
+            f->meta.tunnel_has_id = p->tunnel_has_id;
+            f->meta.tunnel_id = p->tunnel_id;
+            memcpy(f->meta.tunnel_src, p->tunnel_src, 16);
+            memcpy(f->meta.tunnel_dst, p->tunnel_dst, 16);
+        }
         if (syn) {
             /* SYN: the sender is the client; SYN-ACK: the receiver is. */
             set_roles(f, ack ? !sender : sender);
@@ -488,12 +499,23 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
             LRU_UNLINK(&t->attach_lru, f->attach, APREV, ANEXT);
             LRU_PUSH_HEAD(&t->attach_lru, f->attach, APREV, ANEXT);
         }
+        if (t->consumer.on_packet)
+            t->consumer.on_packet(t->consumer.ctx, f, attach_data(t, f->attach), dir, p->l3, p->ts_us);
         struct deliver_ctx c = { t, f, dir };
         tcp_reasm_data(&f->tcp[dir], p->seq, p->payload, p->payload_len, deliver, &c, &t->st.reasm);
     }
-    if (ack && f->state == FLOW_ACTIVE && f->tcp[!dir].ooo) {
-        struct deliver_ctx c = { t, f, !dir };
-        tcp_reasm_acked(&f->tcp[!dir], p->ack, deliver, &c, &t->st.reasm);
+    if (ack && f->state == FLOW_ACTIVE) {
+        struct tcp_dir *peer = &f->tcp[!dir];
+        if (peer->ooo) {
+            struct deliver_ctx c = { t, f, !dir };
+            tcp_reasm_acked(peer, p->ack, deliver, &c, &t->st.reasm);
+        } else if (peer->seq_known && (int32_t)(p->ack - peer->next_seq) > (f->fin_seen[!dir] ? 1 : 0)) {
+            /* The peer acknowledged bytes this capture never carried (a FIN
+             * takes one sequence number): they are lost to us, so the line
+             * says it may lack fields. The stream itself is left alone in
+             * case a reordered capture still brings them. */
+            f->meta.gap = true;
+        }
     }
 
     if (f->rst_seen) {

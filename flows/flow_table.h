@@ -32,6 +32,9 @@ struct flow_key {
     uint8_t addr[2][16];        /* canonical order: side 0 sorts first */
     uint16_t port[2];
     uint8_t ip_version;
+    /* VXLAN/Geneve VNI: overlay tenants may reuse the same addresses. (Not
+     * GTP-U TEIDs, which differ per direction, nor mirror session ids.) */
+    uint32_t vni;
 };
 
 enum flow_state {
@@ -67,6 +70,9 @@ struct flow_consumer {
     int (*client_hint)(void *ctx, struct span payload);
     /* A new attachment (zeroed) for flow f. */
     void (*on_attach)(void *ctx, struct flow *f, void *attach);
+    /* Every packet of an attached flow, before its payload is reassembled:
+     * the IP packet (for classifiers that want packets, not streams). May be NULL. */
+    void (*on_packet)(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet, uint64_t ts_us);
     /* In-order stream bytes for direction `dir`; `gap`: bytes before are missing. */
     enum flow_verdict (*on_data)(void *ctx, struct flow *f, void *attach, int dir, struct span data, bool gap);
     /* The flow ends (or is evicted) while still attached: write what is known. */

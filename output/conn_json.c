@@ -7,6 +7,7 @@
 
 #include "dissect/fingerprint.h"
 #include "dissect/names.h"
+#include "dissect/starttls.h"
 #include "output/findings.h"
 #include "output/json.h"
 
@@ -20,6 +21,7 @@ static const char *reason_name(enum conn_reason r)
     case CONN_REASON_IDLE_TIMEOUT: return "idle_timeout";
     case CONN_REASON_EVICTED: return "evicted";
     case CONN_REASON_END_OF_INPUT: return "end_of_input";
+    case CONN_REASON_STARTTLS_REFUSED: return "starttls_refused";
     }
     return "end_of_input";
 }
@@ -32,8 +34,33 @@ static const char *outcome_name(enum tls_outcome o)
     case TLS_OUTCOME_RESET: return "reset";
     case TLS_OUTCOME_CLOSED_DURING_HANDSHAKE: return "closed_during_handshake";
     case TLS_OUTCOME_INCOMPLETE: return "incomplete";
+    case TLS_OUTCOME_STARTTLS_REFUSED: return "starttls_refused";
     }
     return "incomplete";
+}
+
+/* The application protocol a server port stands for, when nothing better
+ * (the STARTTLS dialogue, nDPI) names it: IANA's implicit-TLS ports first. */
+static const char *port_protocol(uint16_t port)
+{
+    switch (port) {
+    case 443: case 8443: case 4443: return "https";
+    case 993: case 143: return "imap";
+    case 995: case 110: return "pop3";
+    case 465: case 587: case 25: return "smtp";
+    case 636: case 389: case 3269: return "ldap";
+    case 989: case 990: case 21: return "ftp";
+    case 853: return "dns";
+    case 5061: return "sip";
+    case 5222: case 5223: case 5269: return "xmpp";
+    case 563: case 119: return "nntp";
+    case 4190: return "sieve";
+    case 3389: return "rdp";
+    case 1433: return "tds";
+    case 5432: return "postgresql";
+    case 3306: return "mysql";
+    default: return NULL;
+    }
 }
 
 static void put_ip(struct json_writer *w, const char *key, int version, const uint8_t *addr)
@@ -356,14 +383,30 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
     json_u64(&w, "bytes", m->bytes[DIR_S2C]);
     json_u64(&w, "packets", m->packets[DIR_S2C]);
     json_object_end(&w);
+    const struct conn_context_report *ctx = &r->context;
     json_object_begin(&w, "client");
-    put_ip(&w, "ip", m->ip_version, m->client_ip);
-    json_u64(&w, "port", m->client_port);
+    if (ctx->proxy_has_client) {
+        /* The true client, as the load balancer's PROXY header names it. */
+        put_ip(&w, "ip", ctx->proxy_ip_version, ctx->proxy_client_ip);
+        json_u64(&w, "port", ctx->proxy_client_port);
+        json_str(&w, "address_source", ctx->proxy_version == 1 ? "proxy_v1" : "proxy_v2");
+    } else {
+        put_ip(&w, "ip", m->ip_version, m->client_ip);
+        json_u64(&w, "port", m->client_port);
+    }
     json_object_end(&w);
 
     json_object_begin(&w, "network");
     json_str(&w, "transport", "tcp");
     json_str(&w, "type", m->ip_version == 6 ? "ipv6" : "ipv4");
+    const char *proto = ctx->starttls ? starttls_protocol_name(ctx->starttls) : ctx->protocol;
+    const char *by_port = port_protocol(m->server_port);
+    if (!proto || (strcmp(proto, "tls") == 0 && by_port))
+        proto = by_port;
+    if (proto)
+        json_str(&w, "protocol", proto);
+    if (ctx->application[0])
+        json_str(&w, "application", ctx->application);
     char cid[32];
     conn_community_id(m, cid);
     json_str(&w, "community_id", cid);
@@ -382,17 +425,31 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
             json_object_end(&w);
         }
     }
+    if (m->tunnel_type) {
+        json_object_begin(&w, "tunnel");
+        json_str(&w, "type", m->tunnel_type);
+        put_ip(&w, "source_ip", m->tunnel_ip_version, m->tunnel_src);
+        put_ip(&w, "destination_ip", m->tunnel_ip_version, m->tunnel_dst);
+        if (m->tunnel_has_id)
+            json_u64(&w, "id", m->tunnel_id);
+        json_object_end(&w);
+    }
     json_object_end(&w);
 
     json_object_begin(&w, "tls");
     json_bool(&w, "established", r->established);
     json_str(&w, "outcome", outcome_name(r->outcome));
+    if (ctx->starttls) {
+        json_str(&w, "starttls", starttls_protocol_name(ctx->starttls));
+        if (ctx->starttls_reply_len)
+            json_wire_str(&w, "starttls_reply", ctx->starttls_reply, ctx->starttls_reply_len);
+    }
     uint16_t version = r->server.selected_version ? r->server.selected_version : r->server.legacy_version;
     if (r->server.seen) {
-        const char *num, *proto;
-        if (tls_version_ecs(version, &num, &proto)) {
+        const char *num, *family;
+        if (tls_version_ecs(version, &num, &family)) {
             json_str(&w, "version", num);
-            json_str(&w, "version_protocol", proto);
+            json_str(&w, "version_protocol", family);
         }
         put_version(&w, "negotiated_version", version);
         put_code(&w, "cipher", tls_cipher_name(r->server.cipher), r->server.cipher);

@@ -13,7 +13,11 @@ Captures listed in the deferred file (one name per line, '#' comments) are
 still run and must not fail, but their expectations are reported, not
 enforced: they need features of a later issue (STARTTLS, tunnels, PROXY).
 
-Usage: check_corpus.py TLSSCOPE CORPUS_DIR [--deferred FILE] [--verbose]
+Captures without an expectations file beside them may have one in the
+directory given by --expectations (ours, for captures Wireshark 4.0 does not
+decode); one there for a capture that has its own is an error.
+
+Usage: check_corpus.py TLSSCOPE CORPUS_DIR [--deferred FILE] [--expectations DIR] [--verbose]
 """
 import json
 import os
@@ -77,10 +81,20 @@ def main():
                 if ln:
                     deferred.add(ln)
         del args[i:i + 2]
+    extra = None
+    if "--expectations" in args:
+        i = args.index("--expectations")
+        extra = args[i + 1]
+        del args[i:i + 2]
     if len(args) != 2:
         print(__doc__, file=sys.stderr)
         return 2
     binary, corpus = args
+    if extra:
+        for name in os.listdir(extra):
+            if name.endswith(".expected.jsonl") and os.path.exists(os.path.join(corpus, name)):
+                print(f"ERROR {name}: the corpus has its own expectations; remove ours")
+                return 1
     captures = sorted(f for f in os.listdir(corpus)
                       if f.endswith((".pcap", ".pcapng", ".cap")) and os.path.isfile(os.path.join(corpus, f)))
     if not captures:
@@ -96,6 +110,8 @@ def main():
             print(f"ERROR {cap}: exit {rc} {err.strip()} {bad[:2]}")
             continue
         exp_path = path + ".expected.jsonl"
+        if not os.path.exists(exp_path) and extra:
+            exp_path = os.path.join(extra, cap + ".expected.jsonl")
         if not os.path.exists(exp_path):
             if verbose:
                 print(f"ok    {cap}: no expectations, {len(lines)} lines")

@@ -172,7 +172,7 @@ static void test_whole_line_minimal(void **state)
                          "\"source\":{\"ip\":\"192.168.1.102\",\"port\":63767,\"bytes\":1210,\"packets\":7},"
                          "\"destination\":{\"ip\":\"10.0.0.241\",\"port\":993,\"bytes\":4391,\"packets\":6},"
                          "\"client\":{\"ip\":\"192.168.1.102\",\"port\":63767},"
-                         "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\","
+                         "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\",\"protocol\":\"imap\","
                          "\"community_id\":\"1:A+j40d6CywZs7pDuFK2vC4EXNrQ=\"},"
                          "\"tls\":{\"established\":false,\"outcome\":\"incomplete\"}}");
     free(r);
@@ -207,7 +207,7 @@ static void test_whole_line_tls12(void **state)
                          "\"source\":{\"ip\":\"192.168.1.102\",\"port\":63767,\"bytes\":1210,\"packets\":7},"
                          "\"destination\":{\"ip\":\"10.0.0.241\",\"port\":993,\"bytes\":4391,\"packets\":6},"
                          "\"client\":{\"ip\":\"192.168.1.102\",\"port\":63767},"
-                         "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\","
+                         "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\",\"protocol\":\"imap\","
                          "\"community_id\":\"1:A+j40d6CywZs7pDuFK2vC4EXNrQ=\"},"
                          "\"tls\":{\"established\":true,\"outcome\":\"established\","
                          "\"version\":\"1.2\",\"version_protocol\":\"tls\",\"negotiated_version\":\"TLSv1.2\","

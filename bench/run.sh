@@ -1,0 +1,350 @@
+#!/usr/bin/env bash
+# bench/run.sh - how fast tlsscope reads captures, measured against the limit
+# (the fastest honest libpcap read loop, bench/noop_read) and the peers
+# (tshark, ndpiReader, when installed), over two generated captures:
+#   handshake  many short TLS connections (hellos, certificates, key exchange)
+#   bulk       few connections, most bytes application data
+# tlsscope's lines over each capture are checked against the generator's
+# manifest (bench/check_manifest.py): a mismatch fails the run. On a small
+# capture, the manifest itself is checked against tshark's reading
+# (bench/tshark_manifest.py) and callgrind counts instructions per packet.
+# `make bench` runs this. Results: a table on stdout, bench/out/results.json.
+#
+# Environment (all optional):
+#   BENCH_BYTES            size of each capture, bytes (default 1073741824 = 1 GiB;
+#                          e.g. BENCH_BYTES=50000000 for a quick run)
+#   BENCH_SEED             generator seed (default 1)
+#   BENCH_REPEAT           timed runs per measurement, the median is reported (default 3)
+#   BENCH_CALLGRIND_BYTES  size of the callgrind capture (default 20000000; 0 skips)
+#   BENCH_TSHARK_BYTES     tshark reads only a prefix of this many bytes of each capture
+#                          (default 200000000), its times scaled to the whole file
+#   BENCH_BUILD            build directory (default build-bench)
+#   BENCH_OUT              output directory (default bench/out)
+#   BENCH_COMMIT           what to call the tlsscope measured (default: git rev-parse HEAD)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BYTES=${BENCH_BYTES:-1073741824}
+SEED=${BENCH_SEED:-1}
+REPEAT=${BENCH_REPEAT:-3}
+CG_BYTES=${BENCH_CALLGRIND_BYTES:-20000000}
+TSHARK_BYTES=${BENCH_TSHARK_BYTES:-200000000}
+BUILD=${BENCH_BUILD:-build-bench}
+OUT=${BENCH_OUT:-bench/out}
+TIME=/usr/bin/time
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+say() { printf '== %s\n' "$*" >&2; }
+
+# GNU time gives wall, user, sys and peak RSS in one line.
+if ! "$TIME" --version 2>&1 | grep -q GNU; then
+    echo "bench/run.sh: GNU time ($TIME) is missing. Install it with:" >&2
+    echo "  sudo apt-get install -y time" >&2
+    exit 1
+fi
+for tool in cmake python3; do
+    command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (make deps)" >&2; exit 1; }
+done
+
+mkdir -p "$OUT"
+RUNS=$OUT/runs.tsv
+: >"$RUNS"
+
+say "build (Release): $BUILD"
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTLSSCOPE_BENCH=ON >"$OUT/cmake.log" ||
+    { cat "$OUT/cmake.log" >&2; exit 1; }
+cmake --build "$BUILD" -j "$JOBS" --target tlsscope gen_capture noop_read >"$OUT/build.log" ||
+    { cat "$OUT/build.log" >&2; exit 1; }
+TLSSCOPE=$BUILD/tlsscope
+GEN=$BUILD/bench/gen_capture
+NOOP=$BUILD/bench/noop_read
+
+# gen NAME PROFILE BYTES: bench/out/NAME.pcap and NAME.manifest.jsonl, kept
+# when they exist with the same parameters and the same generator source.
+gen() {
+    local name=$1 profile=$2 bytes=$3
+    local pcap=$OUT/$name.pcap manifest=$OUT/$name.manifest.jsonl params=$OUT/$name.params
+    local want
+    want="profile=$profile bytes=$bytes seed=$SEED gen=$(sha256sum bench/gen_capture.c | cut -c1-16)"
+    if [[ -s $pcap && -s $manifest && -f $params && "$(cat "$params")" == "$want" ]]; then
+        say "capture $pcap: up to date ($want)"
+        return
+    fi
+    say "capture $pcap: generating ($want)"
+    rm -f "$params"
+    "$GEN" --profile "$profile" --bytes "$bytes" --seed "$SEED" --out "$pcap" --manifest "$manifest"
+    echo "$want" >"$params"
+}
+
+# timed CAPTURE TOOL INPUT CMD...: one line per run in runs.tsv:
+# capture tool input wall_s user_s sys_s max_rss_kb. GNU time gives CPU
+# time and peak RSS; wall time comes from bash's microsecond clock, as
+# time's %e has only 10 ms steps (a no-op pass over 1 GB takes ~150 ms).
+timed() {
+    local capture=$1 tool=$2 input=$3
+    shift 3
+    local t=$OUT/.time start end
+    for ((i = 0; i < REPEAT; i++)); do
+        start=$EPOCHREALTIME
+        "$TIME" -f '%U %S %M' -o "$t" "$@" || return 1
+        end=$EPOCHREALTIME
+        printf '%s\t%s\t%s\t%s\t%s\n' "$capture" "$tool" "$input" \
+            "$(python3 -c 'import sys; print(f"{float(sys.argv[2]) - float(sys.argv[1]):.6f}")' "$start" "$end")" \
+            "$(tail -1 "$t" | tr ' ' '\t')" >>"$RUNS"
+    done
+}
+
+# prefix IN OUT BYTES: the whole packets of IN that fit in BYTES.
+prefix() {
+    python3 - "$1" "$2" "$3" <<'EOF'
+import struct, sys
+src, dst, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(src, "rb") as f, open(dst, "wb") as o:
+    hdr = f.read(24)
+    end = "<" if struct.unpack("<I", hdr[:4])[0] == 0xa1b2c3d4 else ">"
+    o.write(hdr)
+    n = 24
+    while True:
+        rec = f.read(16)
+        if len(rec) < 16:
+            break
+        caplen = struct.unpack(end + "I", rec[8:12])[0]
+        if n + 16 + caplen > limit:
+            break
+        o.write(rec + f.read(caplen))
+        n += 16 + caplen
+EOF
+}
+
+CHECK_FAILED=0
+for profile in handshake bulk; do
+    gen "$profile" "$profile" "$BYTES"
+    pcap=$OUT/$profile.pcap
+    cat "$pcap" >/dev/null # into the page cache: measure the tools, not the disk
+
+    say "$profile: no-op libpcap read"
+    timed "$profile" noop "$pcap" "$NOOP" "$pcap" >"$OUT/$profile.noop.txt"
+    say "$profile: tlsscope -w /dev/null"
+    timed "$profile" tlsscope "$pcap" "$TLSSCOPE" -r "$pcap" -w /dev/null
+    say "$profile: tlsscope -w file (checked against the manifest)"
+    timed "$profile" tlsscope_file "$pcap" "$TLSSCOPE" -r "$pcap" -w "$OUT/$profile.tlsscope.jsonl"
+    "$TLSSCOPE" -r "$pcap" -w /dev/null --stats 2>"$OUT/$profile.stats.json"
+    if python3 bench/check_manifest.py "$OUT/$profile.manifest.jsonl" "$OUT/$profile.tlsscope.jsonl" \
+        >"$OUT/$profile.check.txt"; then
+        say "$profile: manifest check: $(tail -1 "$OUT/$profile.check.txt")"
+    else
+        CHECK_FAILED=1
+        say "$profile: manifest check FAILED: $(tail -1 "$OUT/$profile.check.txt")"
+        head -20 "$OUT/$profile.check.txt" >&2
+    fi
+
+    if command -v ndpiReader >/dev/null; then
+        say "$profile: ndpiReader -q"
+        timed "$profile" ndpiReader "$pcap" ndpiReader -i "$pcap" -q >/dev/null 2>&1 ||
+            say "$profile: ndpiReader failed (ignored)"
+    fi
+    if command -v tshark >/dev/null; then
+        tpcap=$pcap
+        if (($(stat -c %s "$pcap") > TSHARK_BYTES)); then
+            tpcap=$OUT/$profile.prefix.pcap
+            prefix "$pcap" "$tpcap" "$TSHARK_BYTES"
+            "$NOOP" "$tpcap" >"$OUT/$profile.prefix.noop.txt" # its packet count
+        fi
+        # What tlsscope does, as tshark does it: TCP reassembly (out-of-order
+        # segments too) and TLS dissection, hello fields out.
+        say "$profile: tshark over $(stat -c %s "$tpcap") bytes"
+        timed "$profile" tshark "$tpcap" tshark -n -o tcp.reassemble_out_of_order:TRUE -r "$tpcap" \
+            -Y 'tls.handshake.type == 1 || tls.handshake.type == 2' -T fields -e ip.src -e ipv6.src \
+            -e tcp.srcport -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite \
+            -e tls.handshake.extensions.supported_version >/dev/null 2>&1 ||
+            say "$profile: tshark failed (ignored)"
+    fi
+done
+
+CG=""
+GEN_CHECK=""
+if ((CG_BYTES > 0)); then
+    gen callgrind handshake "$CG_BYTES"
+    # The manifest is the ground truth: check it against Wireshark's reading.
+    if command -v tshark >/dev/null; then
+        if python3 bench/tshark_manifest.py "$OUT/callgrind.pcap" "$OUT/callgrind.manifest.jsonl" \
+            >"$OUT/callgrind.tshark_check.txt"; then
+            say "generator vs tshark on $OUT/callgrind.pcap: $(tail -1 "$OUT/callgrind.tshark_check.txt")"
+        else
+            CHECK_FAILED=1
+            say "generator vs tshark FAILED: $(tail -1 "$OUT/callgrind.tshark_check.txt")"
+            head -20 "$OUT/callgrind.tshark_check.txt" >&2
+        fi
+        GEN_CHECK=$(tail -1 "$OUT/callgrind.tshark_check.txt")
+    fi
+    if command -v valgrind >/dev/null; then
+        say "callgrind: tlsscope and the no-op loop over $OUT/callgrind.pcap"
+        valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.tlsscope.out" \
+            "$TLSSCOPE" -r "$OUT/callgrind.pcap" -w /dev/null 2>"$OUT/callgrind.tlsscope.log"
+        valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.noop.out" \
+            "$NOOP" "$OUT/callgrind.pcap" >"$OUT/callgrind.noop.txt" 2>"$OUT/callgrind.noop.log"
+        CG=$OUT/callgrind
+    else
+        say "callgrind: valgrind is missing, skipped"
+    fi
+fi
+
+say "report"
+COMMIT=${BENCH_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
+MODIFIED=$({ git status --porcelain --untracked-files=no 2>/dev/null || true; } | wc -l)
+python3 - "$OUT" "$RUNS" "$BYTES" "$SEED" "$REPEAT" "$CG" "$COMMIT" "$MODIFIED" "$GEN_CHECK" <<'EOF'
+import datetime, json, os, platform, re, statistics, sys
+
+out, runs_path, target, seed, repeat, cg, commit, dirty, gen_check = sys.argv[1:10]
+
+def read_noop(path):
+    packets, nbytes = open(path).read().split()[:2]
+    return int(packets), int(nbytes)
+
+def count_lines(path):
+    with open(path, "rb") as f:
+        return sum(1 for _ in f)
+
+runs = {}
+for line in open(runs_path):
+    capture, tool, inp, wall, user, sys_, rss = line.rstrip("\n").split("\t")
+    runs.setdefault((capture, tool, inp), []).append((float(wall), float(user) + float(sys_), float(user), float(sys_), int(rss)))
+
+def median(key):
+    rs = runs[key]
+    return {
+        "runs": len(rs),
+        "wall_s": statistics.median(r[0] for r in rs),
+        "cpu_s": statistics.median(r[1] for r in rs),
+        "user_s": statistics.median(r[2] for r in rs),
+        "sys_s": statistics.median(r[3] for r in rs),
+        "max_rss_kb": max(r[4] for r in rs),
+    }
+
+captures = []
+for profile in ("handshake", "bulk"):
+    pcap = os.path.join(out, profile + ".pcap")
+    if (profile, "noop", pcap) not in runs:
+        continue
+    packets, _ = read_noop(os.path.join(out, profile + ".noop.txt"))
+    size = os.path.getsize(pcap)
+    conns = count_lines(os.path.join(out, profile + ".manifest.jsonl"))
+    floor = median((profile, "noop", pcap))
+    cap = {"profile": profile, "file": pcap, "bytes": size, "packets": packets, "connections": conns, "runs": []}
+    prefix = os.path.join(out, profile + ".prefix.pcap")
+    for tool, label in (("noop", "no-op libpcap read"), ("tlsscope", "tlsscope -w /dev/null"),
+                        ("tlsscope_file", "tlsscope -w file"), ("ndpiReader", "ndpiReader -q"),
+                        ("tshark", "tshark (TLS hellos)")):
+        for inp in (pcap, prefix):
+            key = (profile, tool, inp)
+            if key not in runs:
+                continue
+            m = median(key)
+            whole = inp == pcap
+            in_bytes = size if whole else os.path.getsize(prefix)
+            in_packets = packets if whole else read_noop(os.path.join(out, profile + ".prefix.noop.txt"))[0]
+            # A prefix run is compared with the no-op pass over the whole file,
+            # scaled to the prefix's share of the packets.
+            share = in_packets / packets
+            wall = max(m["wall_s"], 1e-6)
+            r = {"tool": tool, "label": label, "input": inp, "input_bytes": in_bytes, "input_packets": in_packets, **m,
+                 "mb_per_s": in_bytes / wall / 1e6, "packets_per_s": in_packets / wall,
+                 "connections_per_s": conns * share / wall,
+                 "ratio_wall": m["wall_s"] / max(floor["wall_s"] * share, 1e-6),
+                 "ratio_cpu": m["cpu_s"] / max(floor["cpu_s"] * share, 1e-6)}
+            if not whole:
+                r["scaled_wall_s_whole_file"] = m["wall_s"] / share
+                r["connections_per_s_estimated"] = True
+            cap["runs"].append(r)
+    check = open(os.path.join(out, profile + ".check.txt")).read().strip().splitlines()
+    mc = re.match(r"(\d+) passed, (\d+) failed", check[-1] if check else "")
+    cap["manifest_check"] = {"passed": int(mc.group(1)), "failed": int(mc.group(2))} if mc else {"error": check}
+    try:
+        cap["tlsscope_stats"] = json.load(open(os.path.join(out, profile + ".stats.json")))
+    except (OSError, ValueError):
+        pass
+    captures.append(cap)
+
+callgrind = None
+if cg:
+    def total_ir(path):
+        for line in open(path):
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+        raise SystemExit(path + ": no totals")
+    cpk, _ = read_noop(cg + ".noop.txt")
+    t_ir, n_ir = total_ir(cg + ".tlsscope.out"), total_ir(cg + ".noop.out")
+    callgrind = {"capture": cg + ".pcap", "bytes": os.path.getsize(cg + ".pcap"), "packets": cpk,
+                 "connections": count_lines(cg + ".manifest.jsonl"),
+                 "tlsscope_ir": t_ir, "noop_ir": n_ir,
+                 "tlsscope_ir_per_packet": t_ir / cpk, "noop_ir_per_packet": n_ir / cpk,
+                 "tlsscope_own_ir_per_packet": (t_ir - n_ir) / cpk}
+    callgrind["tlsscope_ir_per_connection"] = t_ir / callgrind["connections"]
+
+cpu_model = "unknown"
+mem_kb = None
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu_model = line.split(":", 1)[1].strip()
+            break
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            mem_kb = int(line.split()[1])
+except OSError:
+    pass
+result = {
+    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "machine": {"nproc": os.cpu_count(), "cpu_model": cpu_model, "mem_total_kb": mem_kb,
+                "kernel": platform.release(), "python": platform.python_version()},
+    "tlsscope": {"commit": commit, "modified_tracked_files": int(dirty), "build": "Release"},
+    "parameters": {"bytes": int(target), "seed": int(seed), "repeat": int(repeat)},
+    "captures": captures,
+    "callgrind": callgrind,
+    "generator_vs_tshark": gen_check or None,
+}
+with open(os.path.join(out, "results.json"), "w") as f:
+    json.dump(result, f, indent=2)
+    f.write("\n")
+
+def si(v):
+    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if v >= div:
+            return f"{v / div:.2f}{unit}"
+    return f"{v:.0f}"
+
+m = result["machine"]
+print(f"\ntlsscope {commit[:12]}{' (+%s modified files)' % dirty if int(dirty) else ''}, Release; "
+      f"{m['cpu_model']}, {m['nproc']} CPUs; {result['date']}; median of {repeat} runs, files in the page cache;"
+      f" x no-op: wall time over the no-op libpcap pass's")
+hdr = f"{'capture':<10} {'tool':<22} {'input':>8} {'wall s':>8} {'CPU s':>8} {'MB/s':>8} {'pkt/s':>8} {'conn/s':>8} {'peak RSS':>9} {'x no-op':>8}"
+print(hdr)
+print("-" * len(hdr))
+for cap in captures:
+    for r in cap["runs"]:
+        label = r["label"] + ("" if r["input"] == cap["file"] else " *")
+        print(f"{cap['profile']:<10} {label:<22} {si(r['input_bytes']) + 'B':>8} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} "
+              f"{r['mb_per_s']:>8.0f} {si(r['packets_per_s']):>8} {si(r['connections_per_s']):>8} "
+              f"{r['max_rss_kb'] / 1024:>7.0f}MB {r['ratio_wall']:>7.2f}x")
+    print(f"{'':<10} {cap['packets']} packets, {cap['connections']} connections, manifest check: "
+          + (f"{cap['manifest_check']['passed']} passed, {cap['manifest_check']['failed']} failed"
+             if "passed" in cap["manifest_check"] else "error"))
+if any(r["input"] != cap["file"] for cap in captures for r in cap["runs"]):
+    print("* over a prefix of the capture (conn/s estimated); x no-op against the no-op pass over the whole"
+          " file, scaled to the prefix's packets; whole-file time scaled: " + ", ".join(
+              f"{cap['profile']} {r['scaled_wall_s_whole_file']:.0f} s" for cap in captures for r in cap["runs"]
+              if "scaled_wall_s_whole_file" in r))
+if callgrind:
+    print(f"callgrind over {si(callgrind['bytes'])}B ({callgrind['packets']} packets, {callgrind['connections']} "
+          f"connections): tlsscope {callgrind['tlsscope_ir_per_packet']:.0f} instructions/packet "
+          f"(no-op loop {callgrind['noop_ir_per_packet']:.0f}; tlsscope's own "
+          f"{callgrind['tlsscope_own_ir_per_packet']:.0f}), {callgrind['tlsscope_ir_per_connection']:.0f} per connection")
+if gen_check:
+    print(f"generator manifest vs tshark over the callgrind capture: {gen_check}")
+print(f"results: {os.path.join(out, 'results.json')}")
+EOF
+
+if ((CHECK_FAILED)); then
+    echo "bench/run.sh: tlsscope's output does not match the manifest (see $OUT/*.check.txt)" >&2
+    exit 1
+fi

@@ -1,0 +1,165 @@
+/* classify.c - see classify.h. */
+#include "dissect/classify.h"
+
+#include <ndpi/ndpi_api.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A recycled nDPI flow state: the free list reuses the state's own memory. */
+struct free_state {
+    struct free_state *next;
+};
+
+struct classifier {
+    struct ndpi_detection_module_struct *ndpi;
+    struct free_state *free_states;
+    struct classify_stats st;
+};
+
+struct classifier *classifier_new(void)
+{
+    struct classifier *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+    if (!c->ndpi) {
+        free(c);
+        return NULL;
+    }
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
+    ndpi_finalize_initialization(c->ndpi);
+    return c;
+}
+
+void classifier_free(struct classifier *c)
+{
+    if (!c)
+        return;
+    while (c->free_states) {
+        struct free_state *s = c->free_states;
+        c->free_states = s->next;
+        ndpi_free(s); /* its data was freed when it was put back */
+    }
+    ndpi_exit_detection_module(c->ndpi);
+    free(c);
+}
+
+const struct classify_stats *classifier_stats(const struct classifier *c)
+{
+    return &c->st;
+}
+
+static struct ndpi_flow_struct *state_get(struct classifier *c)
+{
+    void *mem;
+    if (c->free_states) {
+        mem = c->free_states;
+        c->free_states = c->free_states->next;
+    } else {
+        mem = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
+        if (!mem)
+            return NULL;
+        c->st.states_allocated++;
+    }
+    memset(mem, 0, SIZEOF_FLOW_STRUCT);
+    return mem;
+}
+
+static void state_put(struct classifier *c, struct classify_flow *f)
+{
+    if (!f->ndpi)
+        return;
+    /* nDPI keeps a few heap strings in its flow state: free those, keep the state. */
+    ndpi_free_flow_data(f->ndpi);
+    struct free_state *s = (struct free_state *)f->ndpi;
+    s->next = c->free_states;
+    c->free_states = s;
+    f->ndpi = NULL;
+}
+
+void classify_packet(struct classifier *c, struct classify_flow *f, struct span ip_packet, uint64_t ts_us)
+{
+    if (f->decided || ip_packet.n == 0 || ip_packet.n > UINT16_MAX)
+        return;
+    if (!f->ndpi) {
+        f->ndpi = state_get(c);
+        if (!f->ndpi) {
+            f->decided = true;
+            return;
+        }
+        c->st.flows++;
+    }
+    c->st.packets++;
+    f->packets++;
+    ndpi_protocol p = ndpi_detection_process_packet(c->ndpi, f->ndpi, ip_packet.p, (unsigned short)ip_packet.n,
+                                                    ts_us / 1000);
+    f->master_protocol = p.master_protocol;
+    f->app_protocol = p.app_protocol;
+    if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
+        c->st.decided++;
+        f->decided = true;
+        state_put(c, f);
+    } else if (f->packets >= CLASSIFY_MAX_PACKETS) {
+        classify_finish(c, f);
+    }
+}
+
+void classify_finish(struct classifier *c, struct classify_flow *f)
+{
+    if (f->decided || !f->ndpi) {
+        f->decided = true;
+        return;
+    }
+    uint8_t guessed = 0;
+    ndpi_protocol p = ndpi_detection_giveup(c->ndpi, f->ndpi, 1, &guessed);
+    f->master_protocol = p.master_protocol;
+    f->app_protocol = p.app_protocol;
+    c->st.gave_up++;
+    f->decided = true;
+    state_put(c, f);
+}
+
+const char *classify_application(struct classifier *c, const struct classify_flow *f, char *buf, size_t len)
+{
+    if (f->master_protocol == NDPI_PROTOCOL_UNKNOWN && f->app_protocol == NDPI_PROTOCOL_UNKNOWN)
+        return NULL;
+    ndpi_protocol p;
+    memset(&p, 0, sizeof p);
+    p.master_protocol = f->master_protocol;
+    p.app_protocol = f->app_protocol;
+    return ndpi_protocol2name(c->ndpi, p, buf, (u_int)len);
+}
+
+/* nDPI ids of protocols that name what TLS carries, and the ECS value. */
+static const char *ecs_name(uint16_t id)
+{
+    switch (id) {
+    case NDPI_PROTOCOL_MAIL_IMAPS: case NDPI_PROTOCOL_MAIL_IMAP: return "imap";
+    case NDPI_PROTOCOL_MAIL_POPS: case NDPI_PROTOCOL_MAIL_POP: return "pop3";
+    case NDPI_PROTOCOL_MAIL_SMTPS: case NDPI_PROTOCOL_MAIL_SMTP: return "smtp";
+    case NDPI_PROTOCOL_FTP_CONTROL: return "ftp";
+    case NDPI_PROTOCOL_LDAP: return "ldap";
+    case NDPI_PROTOCOL_MSSQL_TDS: return "tds";
+    case NDPI_PROTOCOL_RDP: return "rdp";
+    case NDPI_PROTOCOL_POSTGRES: return "postgresql";
+    case NDPI_PROTOCOL_MYSQL: return "mysql";
+    case NDPI_PROTOCOL_DOH_DOT: return "dns";
+    case NDPI_PROTOCOL_HTTP: case NDPI_PROTOCOL_HTTP_CONNECT: case NDPI_PROTOCOL_HTTP_PROXY: return "http";
+    case NDPI_PROTOCOL_JABBER: return "xmpp";
+    default: return NULL;
+    }
+}
+
+const char *classify_protocol(const struct classify_flow *f)
+{
+    const char *n = ecs_name(f->app_protocol);
+    if (!n)
+        n = ecs_name(f->master_protocol);
+    if (n)
+        return n;
+    if (f->master_protocol == NDPI_PROTOCOL_TLS || f->app_protocol == NDPI_PROTOCOL_TLS)
+        return "tls";
+    return NULL;
+}
