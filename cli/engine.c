@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/bufpool.h"
+#include "common/digest.h"
 
 void engine_defaults(struct engine_config *cfg)
 {
@@ -153,9 +154,10 @@ void engine_print_stats(const struct engine *e, FILE *f)
         const struct classify_stats *cs = classifier_stats(e->tls.classifier);
         fprintf(f,
                 "\"classify\":{\"flows\":%llu,\"decided\":%llu,\"gave_up\":%llu,\"packets\":%llu,"
-                "\"states_allocated\":%llu}}\n",
+                "\"states_allocated\":%llu,\"by_server_name\":%llu}}\n",
                 (unsigned long long)cs->flows, (unsigned long long)cs->decided, (unsigned long long)cs->gave_up,
-                (unsigned long long)cs->packets, (unsigned long long)cs->states_allocated);
+                (unsigned long long)cs->packets, (unsigned long long)cs->states_allocated,
+                (unsigned long long)cs->by_server_name);
     } else {
         fprintf(f, "\"classify\":null}\n");
     }
@@ -170,4 +172,5 @@ void engine_free(struct engine *e)
     free(e->writer);
     e->writer = NULL;
     bufpool_release_all();
+    digest_cleanup();
 }

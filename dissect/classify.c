@@ -1,6 +1,7 @@
 /* classify.c - see classify.h. */
 #include "dissect/classify.h"
 
+#include <arpa/inet.h>
 #include <ndpi/ndpi_api.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,45 @@ void classify_packet(struct classifier *c, struct classify_flow *f, struct span 
         state_put(c, f);
     } else if (f->packets >= CLASSIFY_MAX_PACKETS) {
         classify_finish(c, f);
+    }
+}
+
+void classify_tls(struct classifier *c, struct classify_flow *f, const uint8_t *sni, size_t sni_len,
+                  int ip_version, const uint8_t server_ip[16])
+{
+    if (f->decided)
+        return;
+    state_put(c, f);
+    f->decided = true;
+    c->st.by_server_name++;
+    uint16_t app = NDPI_PROTOCOL_UNKNOWN;
+    if (sni_len > 0) {
+        char host[256];
+        size_t n = sni_len < sizeof host - 1 ? sni_len : sizeof host - 1;
+        for (size_t i = 0; i < n; i++) {
+            uint8_t ch = sni[i];
+            host[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
+        }
+        host[n] = '\0';
+        ndpi_protocol_match_result m;
+        memset(&m, 0, sizeof m);
+        int id = ndpi_match_string_subprotocol(c->ndpi, host, (u_int)n, &m);
+        if (id > 0)
+            app = (uint16_t)id;
+    }
+    if (app == NDPI_PROTOCOL_UNKNOWN && ip_version == 4) {
+        struct in_addr a;
+        memcpy(&a, server_ip, 4);
+        app = ndpi_network_ptree_match(c->ndpi, &a);
+    }
+    /* As nDPI itself reports TLS flows: TLS as the master protocol when an
+     * application is known ("TLS.Google"), else plain "TLS". */
+    if (app != NDPI_PROTOCOL_UNKNOWN && app != NDPI_PROTOCOL_TLS) {
+        f->master_protocol = NDPI_PROTOCOL_TLS;
+        f->app_protocol = app;
+    } else {
+        f->master_protocol = NDPI_PROTOCOL_UNKNOWN;
+        f->app_protocol = NDPI_PROTOCOL_TLS;
     }
 }
 

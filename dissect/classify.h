@@ -32,6 +32,7 @@ struct classify_stats {
     uint64_t decided;               /* nDPI named a protocol */
     uint64_t gave_up;               /* CLASSIFY_MAX_PACKETS reached or the flow ended first */
     uint64_t packets;               /* packets handed to nDPI */
+    uint64_t by_server_name;        /* implicit TLS classified by SNI/IP, without packets */
     uint64_t states_allocated;      /* nDPI flow states ever malloc'd (the pool's size) */
 };
 
@@ -40,6 +41,15 @@ void classifier_free(struct classifier *c);
 
 /* One IP packet (from the IP header) of the connection. */
 void classify_packet(struct classifier *c, struct classify_flow *f, struct span ip_packet, uint64_t ts_us);
+
+/* Classifies a connection that carries TLS from its first byte without
+ * feeding nDPI its packets: nDPI would parse the ClientHello a second time
+ * (in nDPI 4.2 that costs more than all of tlsscope's own work per
+ * connection), so it is asked only what it adds: which application the
+ * server name (SNI), else the server's IPv4 address, belongs to, through its
+ * host-name automaton and IP lists. */
+void classify_tls(struct classifier *c, struct classify_flow *f, const uint8_t *sni, size_t sni_len,
+                  int ip_version, const uint8_t server_ip[16]);
 
 /* Ends classification (connection decided or closed): takes nDPI's guess if
  * it had none, and releases the nDPI state. */

@@ -1,10 +1,10 @@
 /* fingerprint.c - JA3, JA3S, JA4. See fingerprint.h. */
 #include "dissect/fingerprint.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/digest.h"
 #include "dissect/names.h"
 
 /* A bounded string builder: appends stop (and `over` is set) at capacity. */
@@ -58,11 +58,6 @@ static void sb_dec_list(struct sbuf *b, const uint16_t *v, size_t n)
     }
 }
 
-static void md5_hex_of(const char *s, size_t n, uint8_t out[16])
-{
-    unsigned int len = 16;
-    EVP_Digest(s, n, out, &len, EVP_md5(), NULL);
-}
 
 size_t fp_ja3_client_string(const struct tls_client_report *c, char *buf, size_t cap)
 {
@@ -116,7 +111,7 @@ void fp_ja3_client(struct tls_client_report *c)
     size_t n = fp_ja3_client_string(c, buf, sizeof buf);
     c->has_ja3 = n > 0;
     if (n)
-        md5_hex_of(buf, n, c->ja3);
+        digest_md5(buf, n, c->ja3);
 }
 
 void fp_ja3s(struct tls_server_report *s)
@@ -125,7 +120,7 @@ void fp_ja3s(struct tls_server_report *s)
     size_t n = fp_ja3s_string(s, buf, sizeof buf);
     s->has_ja3s = n > 0;
     if (n)
-        md5_hex_of(buf, n, s->ja3s);
+        digest_md5(buf, n, s->ja3s);
 }
 
 /* JA4's two-character version code. */
@@ -145,10 +140,18 @@ static const char *ja4_version(uint16_t v)
     }
 }
 
-static int cmp_u16(const void *a, const void *b)
+/* Insertion sort: the lists are short (tens of items) and mostly in order. */
+static void sort_u16(uint16_t *v, size_t n)
 {
-    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
-    return (x > y) - (x < y);
+    for (size_t i = 1; i < n; i++) {
+        uint16_t x = v[i];
+        size_t k = i;
+        while (k > 0 && v[k - 1] > x) {
+            v[k] = v[k - 1];
+            k--;
+        }
+        v[k] = x;
+    }
 }
 
 /* Bytes taken by the first character of p[0..n): a valid UTF-8 sequence
@@ -197,8 +200,7 @@ static void sha256_12(const char *s, size_t n, char out[13])
         return;
     }
     uint8_t md[32];
-    unsigned int len = sizeof md;
-    EVP_Digest(s, n, md, &len, EVP_sha256(), NULL);
+    digest_sha256(s, n, md);
     for (int i = 0; i < 6; i++) {
         out[2 * i] = hex_digits[md[i] >> 4];
         out[2 * i + 1] = hex_digits[md[i] & 0xf];
@@ -242,8 +244,8 @@ void fp_ja4_client(struct tls_client_report *c)
             continue; /* SNI and ALPN are counted but not hashed */
         exts[ne++] = e;
     }
-    qsort(ciphers, nc, sizeof ciphers[0], cmp_u16);
-    qsort(exts, ne, sizeof exts[0], cmp_u16);
+    sort_u16(ciphers, nc);
+    sort_u16(exts, ne);
 
     /* ALPN: the first and last characters of the first value, as FoxIO's
      * reference implementation takes them from Wireshark's string: the value

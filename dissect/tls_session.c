@@ -205,6 +205,9 @@ static void finish(struct tls_dissector *d, struct tls_session *s, struct conn_m
     if (s->mode == TLS_MODE_STARTTLS && starttls_verdict(&s->starttls) == STARTTLS_UPGRADED)
         d->st.starttls_upgrades++;
     if (d->classifier) {
+        if (s->mode == TLS_MODE_IMPLICIT)
+            classify_tls(d->classifier, &s->classify, r->client.sni, r->client.sni_len, meta->ip_version,
+                         meta->server_ip);
         classify_finish(d->classifier, &s->classify);
         r->context.protocol = classify_protocol(&s->classify);
         if (!classify_application(d->classifier, &s->classify, r->context.application,
@@ -492,14 +495,19 @@ static void consumer_detach(void *ctx, void *attach)
     session_forget(ctx, attach);
 }
 
-static void consumer_packet(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet, uint64_t ts_us)
+static void consumer_packet(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet,
+                            struct span payload, uint64_t ts_us)
 {
     (void)f;
-    (void)dir;
     struct tls_dissector *d = ctx;
     struct tls_session *s = attach;
-    if (d->classifier && !s->classify.decided)
-        classify_packet(d->classifier, &s->classify, ip_packet, ts_us);
+    if (!d->classifier || s->classify.decided || s->mode == TLS_MODE_IMPLICIT)
+        return;
+    /* Implicit TLS is classified from the hello we parse (classify_tls, at
+     * finish); nDPI gets the packets of everything else. */
+    if (s->mode == TLS_MODE_UNKNOWN && looks_like_tls_start(payload, dir))
+        return;
+    classify_packet(d->classifier, &s->classify, ip_packet, ts_us);
 }
 
 struct flow_consumer tls_dissector_consumer(struct tls_dissector *d)

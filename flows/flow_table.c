@@ -500,7 +500,7 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
             LRU_PUSH_HEAD(&t->attach_lru, f->attach, APREV, ANEXT);
         }
         if (t->consumer.on_packet)
-            t->consumer.on_packet(t->consumer.ctx, f, attach_data(t, f->attach), dir, p->l3, p->ts_us);
+            t->consumer.on_packet(t->consumer.ctx, f, attach_data(t, f->attach), dir, p->l3, p->payload, p->ts_us);
         struct deliver_ctx c = { t, f, dir };
         tcp_reasm_data(&f->tcp[dir], p->seq, p->payload, p->payload_len, deliver, &c, &t->st.reasm);
     }

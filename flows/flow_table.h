@@ -72,7 +72,8 @@ struct flow_consumer {
     void (*on_attach)(void *ctx, struct flow *f, void *attach);
     /* Every packet of an attached flow, before its payload is reassembled:
      * the IP packet (for classifiers that want packets, not streams). May be NULL. */
-    void (*on_packet)(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet, uint64_t ts_us);
+    void (*on_packet)(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet, struct span payload,
+                      uint64_t ts_us);
     /* In-order stream bytes for direction `dir`; `gap`: bytes before are missing. */
     enum flow_verdict (*on_data)(void *ctx, struct flow *f, void *attach, int dir, struct span data, bool gap);
     /* The flow ends (or is evicted) while still attached: write what is known. */

@@ -128,6 +128,19 @@ static void json_put_escaped(struct json_writer *w, const uint8_t *p, size_t n)
         size_t start = i;
         size_t bad = 0; /* maximal subpart length when stopped at invalid UTF-8 */
 
+        /* Eight bytes at a time while none needs a look: no control
+         * character, quote, backslash, DEL or non-ASCII byte (SWAR, as in
+         * Hacker's Delight 6-1; strings here are mostly plain ASCII). */
+        while (n - i >= 8) {
+            uint64_t x;
+            memcpy(&x, p + i, 8);
+            const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+            uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\'), del = x ^ (ones * 0x7f);
+            uint64_t special = ((x - ones * 0x20) | (quote - ones) | (backslash - ones) | (del - ones) | x) & highs;
+            if (special)
+                break;
+            i += 8;
+        }
         while (i < n) {
             char e = json_escape[p[i]];
             if (e == 0) {
@@ -192,8 +205,22 @@ static bool json_member(struct json_writer *w, const char *key)
         json_putc(w, ',');
     w->first[d] = false;
     if (key) {
-        json_put_quoted(w, (const uint8_t *)key, strlen(key));
-        json_putc(w, ':');
+        /* Keys are short literals of ours, almost always plain: one pass
+         * that checks and measures, then a single copy. */
+        size_t k = 0;
+        bool plain = true;
+        for (; key[k]; k++)
+            plain = plain && json_escape[(uint8_t)key[k]] == 0;
+        if (!plain) {
+            json_put_quoted(w, (const uint8_t *)key, k);
+            json_putc(w, ':');
+        } else if (json_reserve(w, k + 3)) {
+            w->buf[w->len++] = '"';
+            memcpy(w->buf + w->len, key, k);
+            w->len += k;
+            w->buf[w->len++] = '"';
+            w->buf[w->len++] = ':';
+        }
     }
     return !w->overflow;
 }

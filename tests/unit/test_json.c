@@ -46,6 +46,34 @@ static void expect_wire(const void *in, size_t n, const char *want_inner)
     expect_line(&w, want);
 }
 
+/* The escaper skips eight plain bytes at a time: a special byte at any
+ * offset of a long string, including each lane of a word and the tail, must
+ * still be seen. */
+static void test_escapes_at_every_offset(void **state)
+{
+    (void)state;
+    static const struct { const char *in; size_t n; const char *out; } specials[] = {
+        { "\"", 1, "\\\"" }, { "\\", 1, "\\\\" }, { "\x01", 1, "\\u0001" }, { "\x1f", 1, "\\u001f" },
+        { "\x7f", 1, "\\u007f" }, { "\0", 1, "\\u0000" }, { "\x80", 1, "\xef\xbf\xbd" },
+        { "\xc3\xa9", 2, "\xc3\xa9" }, { "\xff", 1, "\xef\xbf\xbd" },
+    };
+    for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+        for (size_t pos = 0; pos < 24; pos++) {
+            char in[40], out[64];
+            memset(in, 'a', pos);
+            memcpy(in + pos, specials[k].in, specials[k].n);
+            memset(in + pos + specials[k].n, 'b', 24 - pos);
+            size_t n = pos + specials[k].n + (24 - pos);
+            memset(out, 'a', pos);
+            size_t m = strlen(specials[k].out);
+            memcpy(out + pos, specials[k].out, m);
+            memset(out + pos + m, 'b', 24 - pos);
+            out[pos + m + 24 - pos] = '\0';
+            expect_wire(in, n, out);
+        }
+    }
+}
+
 static void test_nesting(void **state)
 {
     (void)state;
@@ -431,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_misuse_loses_line),
         cmocka_unit_test(test_overflow_every_size),
         cmocka_unit_test(test_overflow_is_sticky),
+        cmocka_unit_test(test_escapes_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
