@@ -126,6 +126,9 @@ for profile in handshake bulk; do
     timed "$profile" noop "$pcap" "$NOOP" "$pcap" >"$OUT/$profile.noop.txt"
     say "$profile: tlsscope -w /dev/null"
     timed "$profile" tlsscope "$pcap" "$TLSSCOPE" -r "$pcap" -w /dev/null
+    # What nDPI classification adds (issue 5): the same run without it.
+    say "$profile: tlsscope --no-ndpi -w /dev/null"
+    timed "$profile" tlsscope_no_ndpi "$pcap" "$TLSSCOPE" --no-ndpi -r "$pcap" -w /dev/null
     say "$profile: tlsscope -w file (checked against the manifest)"
     timed "$profile" tlsscope_file "$pcap" "$TLSSCOPE" -r "$pcap" -w "$OUT/$profile.tlsscope.jsonl"
     "$TLSSCOPE" -r "$pcap" -w /dev/null --stats 2>"$OUT/$profile.stats.json"
@@ -233,6 +236,7 @@ for profile in ("handshake", "bulk"):
     cap = {"profile": profile, "file": pcap, "bytes": size, "packets": packets, "connections": conns, "runs": []}
     prefix = os.path.join(out, profile + ".prefix.pcap")
     for tool, label in (("noop", "no-op libpcap read"), ("tlsscope", "tlsscope -w /dev/null"),
+                        ("tlsscope_no_ndpi", "tlsscope --no-ndpi -w /dev/null"),
                         ("tlsscope_file", "tlsscope -w file"), ("ndpiReader", "ndpiReader -q"),
                         ("tshark", "tshark (TLS hellos)")):
         for inp in (pcap, prefix):
