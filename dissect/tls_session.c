@@ -67,8 +67,9 @@ static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t re
     struct dir_ctx *c = vctx;
     struct tls_report *r = &c->s->report;
     if (c->dir == DIR_C2S) {
-        if (type != TLS_HS_CLIENT_HELLO || r->client.seen)
+        if (type != TLS_HS_CLIENT_HELLO || c->s->client_hello_done)
             return; /* the report describes the first ClientHello (a second follows an HRR) */
+        c->s->client_hello_done = true;
         r->client.record_version = record_version;
         if (tls_parse_client_hello(body, &r->client, c->s->client_session_id) != TLS_PARSE_OK) {
             r->malformed = true;
@@ -117,6 +118,20 @@ static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t re
         return;
     default:
         return;
+    }
+}
+
+/* A ClientHello whose first bytes arrived is reported even if the rest never
+ * does (a half-open connection, a capture cut short): its record version is
+ * known, and the line says it is truncated. */
+static void on_message_begin(void *vctx, uint8_t type, uint32_t length, uint16_t record_version)
+{
+    (void)length;
+    struct dir_ctx *c = vctx;
+    struct tls_report *r = &c->s->report;
+    if (c->dir == DIR_C2S && type == TLS_HS_CLIENT_HELLO && !r->client.seen) {
+        r->client.seen = true;
+        r->client.record_version = record_version;
     }
 }
 
@@ -198,7 +213,9 @@ static void finish(struct tls_dissector *d, struct tls_session *s, struct conn_m
             r->resumed = r->server.session_id_echoed ||
                          (r->ccs_seen[DIR_S2C] && !s->server_hs_after_hello);
     }
-    r->truncated = r->truncated || s->dir[0].truncated || s->dir[1].truncated || meta->gap;
+    r->truncated = r->truncated || s->dir[0].truncated || s->dir[1].truncated || meta->gap ||
+                   (r->client.seen && !s->client_hello_done && !r->client.sslv2_hello) || r->client.sni_truncated ||
+                   r->client.alpn_more;
     if (s->dir[0].malformed || s->dir[1].malformed)
         r->malformed = true;
     copy_starttls_result(s);
@@ -213,6 +230,12 @@ static void finish(struct tls_dissector *d, struct tls_session *s, struct conn_m
         if (!classify_application(d->classifier, &s->classify, r->context.application,
                                   sizeof r->context.application))
             r->context.application[0] = '\0';
+        /* The dialogue we followed knows the protocol for certain; an nDPI
+         * name that contradicts it (nDPI 4.2 takes some LDAP for MQTT) would
+         * only mislead. */
+        if (r->context.starttls && r->context.protocol &&
+            strcmp(r->context.protocol, starttls_protocol_name(r->context.starttls)) != 0)
+            r->context.application[0] = '\0';
     }
     meta->reason = reason;
     d->st.lines++;
@@ -226,6 +249,7 @@ static void feed_tls(struct tls_dissector *d, struct tls_session *s, int dir, st
     struct dir_ctx c = { d, s, dir };
     const struct tls_stream_events ev = {
         .ctx = &c,
+        .message_begin = on_message_begin,
         .want = want_message,
         .handshake = on_handshake,
         .record = on_record,
@@ -338,6 +362,21 @@ static void client_start(struct tls_dissector *d, struct tls_session *s, struct 
     }
     if (pr == PROXY_MALFORMED || pr == PROXY_NEED_MORE)
         d->st.proxy_malformed++;
+    if (pr == PROXY_MALFORMED && held == 0) {
+        /* A v2 header that fails its checks (a CRC32C mismatch, a bad TLV)
+         * still says how long it is: skip it so the TLS behind it is not
+         * lost, but trust none of its addresses. */
+        static const uint8_t sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+        struct span h = data;
+        struct span head = span_take(&h, 12);
+        span_skip(&h, 2);
+        uint16_t len = span_u16(&h);
+        if (span_ok(&h) && memcmp(head.p, sig, 12) == 0 && h.n >= len) {
+            span_skip(&h, len);
+            route(d, s, meta, DIR_C2S, h, false);
+            return;
+        }
+    }
     /* Not a PROXY header: the held bytes and this piece are the stream. */
     if (held > 0 && !gap) {
         route(d, s, meta, DIR_C2S, span_make(s->proxy_buf, held), false);

@@ -65,6 +65,7 @@ struct tls_session {
     bool server_hs_after_hello;  /* Certificate/SKE/ServerHelloDone: a full handshake */
     bool client_data_after_server_flight; /* TLS 1.3: client's first encrypted record seen */
     bool server_answered_client; /* TLS 1.3: server record after the client's first */
+    bool client_hello_done;      /* the first ClientHello was parsed (or failed to) */
     uint8_t mode;                /* enum tls_session_mode */
     bool proxy_checked;          /* the client stream's start was examined for PROXY */
     uint16_t proxy_have;         /* bytes held in proxy_buf */

@@ -78,6 +78,8 @@ static void handshake_bytes(struct tls_stream *s, struct span piece, const struc
                 return;
             s->hs_len = (uint32_t)s->hs_hdr[1] << 16 | (uint32_t)s->hs_hdr[2] << 8 | s->hs_hdr[3];
             s->hs_got = 0;
+            if (ev->message_begin)
+                ev->message_begin(ev->ctx, s->hs_hdr[0], s->hs_len, s->hs_record_version);
             s->hs_keep = ev->want && ev->want(ev->ctx, s->hs_hdr[0]);
             if (s->hs_keep && s->hs_len > TLS_MAX_KEPT_MESSAGE) {
                 s->hs_keep = false;

@@ -58,6 +58,10 @@ enum tls_stream_mode {
 
 struct tls_stream_events {
     void *ctx;
+    /* A handshake message's header arrived (its body may never all arrive):
+     * its type, declared length and the version of the record it began in.
+     * May be NULL. */
+    void (*message_begin)(void *ctx, uint8_t hs_type, uint32_t length, uint16_t record_version);
     /* Is a handshake message of this type worth keeping whole? */
     bool (*want)(void *ctx, uint8_t hs_type);
     /* A whole handshake message; `record_version` is that of the record it began in. */
