@@ -53,7 +53,7 @@ RUNS=$OUT/runs.tsv
 say "build (Release): $BUILD"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTLSSCOPE_BENCH=ON >"$OUT/cmake.log" ||
     { cat "$OUT/cmake.log" >&2; exit 1; }
-cmake --build "$BUILD" -j "$JOBS" --target tlsscope gen_capture noop_read >"$OUT/build.log" ||
+cmake --build "$BUILD" -j "$JOBS" --target tlsscope gen_capture noop_read json_bench >"$OUT/build.log" ||
     { cat "$OUT/build.log" >&2; exit 1; }
 TLSSCOPE=$BUILD/tlsscope
 GEN=$BUILD/bench/gen_capture
@@ -192,6 +192,9 @@ if ((CG_BYTES > 0)); then
     fi
 fi
 
+say "JSON line writer on its own (bench/json_bench.c)"
+"$BUILD/bench/json_bench" >"$OUT/json_bench.json"
+
 say "report"
 COMMIT=${BENCH_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
 MODIFIED=$({ git status --porcelain --untracked-files=no 2>/dev/null || true; } | wc -l)
@@ -305,6 +308,7 @@ result = {
     "parameters": {"bytes": int(target), "seed": int(seed), "repeat": int(repeat)},
     "captures": captures,
     "callgrind": callgrind,
+    "json_writer": json.load(open(os.path.join(out, "json_bench.json"))),
     "generator_vs_tshark": gen_check or None,
 }
 with open(os.path.join(out, "results.json"), "w") as f:
@@ -343,6 +347,9 @@ if callgrind:
           f"connections): tlsscope {callgrind['tlsscope_ir_per_packet']:.0f} instructions/packet "
           f"(no-op loop {callgrind['noop_ir_per_packet']:.0f}; tlsscope's own "
           f"{callgrind['tlsscope_own_ir_per_packet']:.0f}), {callgrind['tlsscope_ir_per_connection']:.0f} per connection")
+jw = result["json_writer"]
+print(f"JSON writer alone: {jw['lines_per_second']:.0f} lines/s ({jw['bytes_per_line']:.0f} bytes each, "
+      f"{jw['mb_per_second']:.0f} MB/s)")
 if gen_check:
     print(f"generator manifest vs tshark over the callgrind capture: {gen_check}")
 print(f"results: {os.path.join(out, 'results.json')}")

@@ -221,6 +221,9 @@ int main(int argc, char **argv)
 
     /* Everything decided so far is written, whatever happened above. */
     engine_finish(&e);
+    if (e.decode.truncated)
+        fprintf(stderr, "tlsscope: %llu frames were cut inside their headers (snaplen too small?) and skipped\n",
+                (unsigned long long)e.decode.truncated);
     if (e.decode.payload_truncated)
         fprintf(stderr, "tlsscope: %llu packets were cut short by the capture's snaplen; fields may be missing\n",
                 (unsigned long long)e.decode.payload_truncated);
