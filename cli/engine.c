@@ -11,7 +11,7 @@ void engine_defaults(struct engine_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->max_flows = 262144;
-    cfg->max_sessions = 16384;
+    cfg->max_sessions = 12288;
     cfg->buffer_budget = 64u << 20;
     cfg->idle_timeout_s = 60;
     cfg->out = stdout;

@@ -36,7 +36,7 @@ static void usage(FILE *f)
             "  -s, --snaplen N      live capture: bytes kept per frame (default 65535)\n"
             "  -p, --no-promisc     live capture: do not put the interface in promiscuous mode\n"
             "      --max-flows N    connections tracked at once (default 262144)\n"
-            "      --max-sessions N connections under TLS inspection at once (default 16384)\n"
+            "      --max-sessions N connections under TLS inspection at once (default 12288)\n"
             "      --buffer-mb N    memory for out-of-order segments and split handshake\n"
             "                       messages, MiB (default 64)\n"
             "      --idle-timeout S seconds before an idle undecided connection is reported (default 60)\n"

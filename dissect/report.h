@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dissect/x509.h"
 #include "flows/conn_meta.h"
 
 /* Caps on what one hello can report. Real clients stay far below these
@@ -148,6 +149,7 @@ struct tls_report {
     struct tls_server_report server;
     struct tls_alert_report alert;   /* first cleartext alert */
     struct conn_context_report context;
+    struct x509_report server_cert;  /* leaf of the server's Certificate message (TLS <= 1.2) */
     enum tls_outcome outcome;
     bool established;
     bool resumed;

@@ -43,23 +43,30 @@ static bool is_tls13(uint16_t v)
 
 /* Counts the certificates of a Certificate message (RFC 5246 7.4.2; TLS 1.3
  * adds a request context and per-entry extensions, RFC 8446 4.4.2). */
-static void count_certificates(struct span body, bool tls13, struct tls_server_report *srv)
+static void read_certificates(struct span body, bool tls13, struct tls_report *r)
 {
     if (tls13)
         span_vec8(&body);
     struct span list = span_vec24(&body);
     uint16_t n = 0;
+    struct span leaf = span_poisoned();
     while (list.n > 0) {
-        span_vec24(&list);
+        struct span cert = span_vec24(&list);
         if (tls13)
             span_vec16(&list);
         if (!span_ok(&list))
             break;
+        if (n == 0)
+            leaf = cert;
         if (n < UINT16_MAX)
             n++;
     }
-    srv->certificate_seen = true;
-    srv->certificate_chain_length = n;
+    r->server.certificate_seen = true;
+    r->server.certificate_chain_length = n;
+    /* The leaf is the server's own certificate (RFC 5246 7.4.2: the
+     * sender's comes first). */
+    if (span_ok(&leaf) && !x509_parse_leaf(leaf, &r->server_cert))
+        r->malformed = true;
 }
 
 static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t record_version)
@@ -104,7 +111,7 @@ static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t re
     case TLS_HS_CERTIFICATE:
         c->s->server_hs_after_hello = true;
         if (!r->server.certificate_seen)
-            count_certificates(body, is_tls13(negotiated_version(r)), &r->server);
+            read_certificates(body, is_tls13(negotiated_version(r)), r);
         return;
     case TLS_HS_SERVER_KEY_EXCHANGE:
         c->s->server_hs_after_hello = true;

@@ -337,9 +337,12 @@ static void put_client(struct json_writer *w, const struct tls_client_report *c)
     json_object_end(w);
 }
 
-static void put_server(struct json_writer *w, const struct tls_server_report *s, uint16_t version)
+static void put_certificate(struct json_writer *w, const struct x509_report *x);
+
+static void put_server(struct json_writer *w, const struct tls_server_report *s, uint16_t version,
+                       const struct x509_report *cert)
 {
-    if (!s->seen && !s->ske_seen)
+    if (!s->seen && !s->ske_seen && !cert->parsed)
         return;
     json_object_begin(w, "server");
     if (s->seen) {
@@ -372,6 +375,58 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
         put_code(w, "kx_signature_algorithm", tls_sigscheme_name(s->kx_sigalg), s->kx_sigalg);
     if (s->certificate_seen)
         json_u64(w, "certificate_chain_length", s->certificate_chain_length);
+    if (cert->parsed)
+        put_certificate(w, cert);
+    json_object_end(w);
+}
+
+/* tls.server.x509.* and tls.server.hash.*, ECS's x509 field set. */
+static void put_certificate(struct json_writer *w, const struct x509_report *x)
+{
+    json_object_begin(w, "x509");
+    if (x->subject_cn_len || x->subject_dn_len) {
+        json_object_begin(w, "subject");
+        if (x->subject_cn_len)
+            json_wire_str(w, "common_name", x->subject_cn, x->subject_cn_len);
+        if (x->subject_dn_len)
+            json_wire_str(w, "distinguished_name", (const uint8_t *)x->subject_dn, x->subject_dn_len);
+        json_object_end(w);
+    }
+    if (x->issuer_cn_len || x->issuer_dn_len) {
+        json_object_begin(w, "issuer");
+        if (x->issuer_cn_len)
+            json_wire_str(w, "common_name", x->issuer_cn, x->issuer_cn_len);
+        if (x->issuer_dn_len)
+            json_wire_str(w, "distinguished_name", (const uint8_t *)x->issuer_dn, x->issuer_dn_len);
+        json_object_end(w);
+    }
+    if (x->san_count) {
+        json_array_begin(w, "alternative_names");
+        size_t off = 0;
+        for (uint8_t i = 0; i < x->san_count; i++) {
+            json_wire_str(w, NULL, x->san + off + 1, x->san[off]);
+            off += 1u + x->san[off];
+        }
+        json_array_end(w);
+    }
+    if (x->not_before > 0)
+        json_time_us(w, "not_before", (uint64_t)x->not_before * 1000000u);
+    if (x->not_after > 0)
+        json_time_us(w, "not_after", (uint64_t)x->not_after * 1000000u);
+    if (x->serial[0])
+        json_str(w, "serial_number", x->serial);
+    if (x->key_algorithm[0])
+        json_str(w, "public_key_algorithm", x->key_algorithm);
+    if (x->key_bits)
+        json_u64(w, "public_key_size", x->key_bits);
+    if (x->key_curve[0])
+        json_str(w, "public_key_curve", x->key_curve);
+    if (x->signature_algorithm[0])
+        json_str(w, "signature_algorithm", x->signature_algorithm);
+    json_object_end(w);
+    json_object_begin(w, "hash");
+    json_hex(w, "sha256", x->sha256, sizeof x->sha256, true);
+    json_hex(w, "sha1", x->sha1, sizeof x->sha1, true);
     json_object_end(w);
 }
 
@@ -492,7 +547,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
         json_object_end(&w);
     }
     put_client(&w, &r->client);
-    put_server(&w, &r->server, version);
+    put_server(&w, &r->server, version, &r->server_cert);
     findings_write(&w, m, r);
     if (r->malformed)
         json_bool(&w, "malformed", true);

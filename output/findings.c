@@ -54,7 +54,6 @@ static bool weak_cipher(uint16_t cs, const char **why)
 
 void findings_write(struct json_writer *w, const struct conn_meta *m, const struct tls_report *r)
 {
-    (void)m;
     struct finding_list l = { w, false };
     char msg[256], a[TLS_VERSION_TOKEN_MAX], b[TLS_VERSION_TOKEN_MAX];
     const struct tls_client_report *c = &r->client;
@@ -98,6 +97,31 @@ void findings_write(struct json_writer *w, const struct conn_meta *m, const stru
         snprintf(msg, sizeof msg, "server's DHE group is %u bits (below 2048): configure a 2048-bit or larger group "
                  "or prefer ECDHE", s->dh_prime_bits);
         add(&l, "weak-dh", s->dh_prime_bits < 1024 ? "critical" : "high", msg);
+    }
+    const struct x509_report *x = &r->server_cert;
+    if (x->parsed) {
+        int64_t now = (int64_t)(m->first_ts_us / 1000000u);
+        if (x->not_after > 0 && x->not_after < now)
+            add(&l, "certificate-expired", "high",
+                "the server's certificate had expired when this connection was made: renew it");
+        else if (x->not_before > now)
+            add(&l, "certificate-not-yet-valid", "high",
+                "the server's certificate is not valid yet at the time of this connection: check its dates "
+                "and the server's clock");
+        if (x->signature_sha1_or_md5) {
+            snprintf(msg, sizeof msg, "the server's certificate is signed with %s, which clients reject: reissue "
+                     "it with SHA-256", x->signature_algorithm);
+            add(&l, "certificate-weak-signature", "high", msg);
+        }
+        if (strcmp(x->key_algorithm, "RSA") == 0 && x->key_bits > 0 && x->key_bits < 2048) {
+            snprintf(msg, sizeof msg, "the server's certificate has a %u-bit RSA key (below 2048): reissue it "
+                     "with a longer key", x->key_bits);
+            add(&l, "certificate-short-key", "high", msg);
+        }
+        if (x->self_signed)
+            add(&l, "certificate-self-signed", "medium",
+                "the server presents a self-signed certificate: clients that do not trust it explicitly fail "
+                "with a certificate error");
     }
     if (r->alert.seen && r->alert.level == 2) {
         const char *who = r->alert.sender == DIR_C2S ? "client" : "server";
