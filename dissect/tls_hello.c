@@ -12,11 +12,15 @@ const uint8_t tls_hrr_random[32] = {
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
-/* Appends a 16-bit code to a fixed list, counting what does not fit. */
+/* Appends a 16-bit code to a fixed list, counting what does not fit.
+ * `value` is evaluated exactly once, full list or not: READ_U16_LIST passes a
+ * read, and a full list that skipped it would never empty its vector (found
+ * by fuzz_tls_hello: 17 supported_versions hung the parser). */
 #define LIST_PUSH(list, value)                                                    \
     do {                                                                          \
+        uint16_t list_push_value_ = (value);                                      \
         if ((list).n < sizeof((list).v) / sizeof((list).v[0]))                    \
-            (list).v[(list).n++] = (value);                                       \
+            (list).v[(list).n++] = list_push_value_;                              \
         else                                                                      \
             (list).more = true;                                                   \
     } while (0)

@@ -412,6 +412,59 @@ static uint8_t *build_big_hello(size_t nsuites, size_t nexts, size_t *len)
     return p;
 }
 
+/* Lists inside extensions longer than their arrays: supported_versions (vec8
+ * of 20), supported_groups (100) and signature_algorithms (200). Each is read
+ * to its end, the excess counted: once a full list skipped the read that
+ * advances the cursor, and the parser never returned. */
+static void test_client_hello_long_extension_lists(void **state)
+{
+    (void)state;
+    const size_t nver = 20, ngroups = 100, nsig = 200;
+    size_t ext_len = (4 + 1 + 2 * nver) + (4 + 2 + 2 * ngroups) + (4 + 2 + 2 * nsig);
+    size_t n = 2 + 32 + 1 + 2 + 2 + 2 + 2 + ext_len;
+    uint8_t *p = calloc(1, n);
+    assert_non_null(p);
+    size_t off = put16(p, 0, 0x0303); /* legacy_version */
+    off += 32;                        /* random */
+    p[off++] = 0;                     /* empty session id */
+    off = put16(p, off, 2);           /* one suite */
+    off = put16(p, off, 0x1301);
+    p[off++] = 1;                     /* compression: null */
+    p[off++] = 0;
+    off = put16(p, off, (uint16_t)ext_len);
+    off = put16(p, off, TLS_EXT_SUPPORTED_VERSIONS);
+    off = put16(p, off, (uint16_t)(1 + 2 * nver));
+    p[off++] = (uint8_t)(2 * nver);
+    for (size_t i = 0; i < nver; i++)
+        off = put16(p, off, (uint16_t)(0x7f00 + i));
+    off = put16(p, off, TLS_EXT_SUPPORTED_GROUPS);
+    off = put16(p, off, (uint16_t)(2 + 2 * ngroups));
+    off = put16(p, off, (uint16_t)(2 * ngroups));
+    for (size_t i = 0; i < ngroups; i++)
+        off = put16(p, off, (uint16_t)(0x0100 + i));
+    off = put16(p, off, TLS_EXT_SIGNATURE_ALGORITHMS);
+    off = put16(p, off, (uint16_t)(2 + 2 * nsig));
+    off = put16(p, off, (uint16_t)(2 * nsig));
+    for (size_t i = 0; i < nsig; i++)
+        off = put16(p, off, (uint16_t)(0x0400 + i));
+    assert_int_equal(off, n);
+
+    struct tls_client_report *c = new_client();
+    uint8_t sid[32];
+    assert_int_equal(run_ch(p, n, c, sid), TLS_PARSE_OK);
+    assert_int_equal(c->supported_versions.n, TLS_MAX_VERSIONS);
+    assert_true(c->supported_versions.more);
+    assert_int_equal(c->supported_groups.n, TLS_MAX_GROUPS);
+    assert_true(c->supported_groups.more);
+    assert_int_equal(c->supported_groups.v[TLS_MAX_GROUPS - 1], 0x0100 + TLS_MAX_GROUPS - 1);
+    assert_int_equal(c->signature_algorithms.n, TLS_MAX_SIGALGS);
+    assert_true(c->signature_algorithms.more);
+    assert_int_equal(c->signature_schemes.n, TLS_MAX_SIGALGS * 2);
+    assert_true(c->signature_schemes.more);
+    free(c);
+    free(p);
+}
+
 /* 600 suites do not fit TLS_MAX_CIPHERS = 512: counted, and no fingerprint
  * is computed from a partial list. */
 static void test_client_hello_too_many_ciphers(void **state)
@@ -1222,6 +1275,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_hello_fields),
+        cmocka_unit_test(test_client_hello_long_extension_lists),
         cmocka_unit_test(test_client_hello_prefixes),
         cmocka_unit_test(test_client_hello_without_extensions),
         cmocka_unit_test(test_client_hello_trailing_byte),
