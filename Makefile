@@ -2,10 +2,13 @@
 #   make demo   install what is missing, build, run tlsscope on samples/
 #   make test   install what is missing, build, run every test (CTest)
 # Also: make build, make asan (sanitizer build + tests), make bench (performance,
-# bench/run.sh; BENCH_BYTES=50000000 for a quick run), make clean.
+# bench/run.sh; BENCH_BYTES=50000000 for a quick run), make fuzz (libFuzzer
+# targets, FUZZ_SECONDS each; fuzz/run.sh), make clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
@@ -13,7 +16,7 @@ CMAKE_ARGS ?=
 PACKAGES = build-essential cmake pkg-config libpcap-dev libndpi-dev libcmocka-dev libssl-dev \
            python3 valgrind
 
-.PHONY: all deps build demo test asan bench clean
+.PHONY: all deps build demo test asan bench fuzz clean
 
 all: build
 
@@ -55,5 +58,16 @@ bench: PACKAGES += time
 bench: deps
 	bench/run.sh
 
+# libFuzzer targets (fuzz/, clang with ASan + UBSan), each run for
+# FUZZ_SECONDS on a working corpus seeded from fuzz/corpus/; fails on any
+# crash (artifacts in $(FUZZ_BUILD)/fuzz-artifacts/). FUZZ_TARGETS="json decode"
+# runs only those.
+fuzz: PACKAGES += clang libclang-rt-14-dev
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	      -DTLSSCOPE_FUZZ=ON -DTLSSCOPE_SANITIZE=ON $(CMAKE_ARGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -56,7 +56,7 @@ static void drain(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx)
         if (off > 0)
             return;
         d->ooo = s->next;
-        uint32_t skip = (uint32_t)-off;
+        uint32_t skip = 0u - (uint32_t)off; /* -off overflows for INT32_MIN (2^31 behind) */
         if (skip < s->len) {
             struct span rest = span_make(s->data + skip, s->len - skip);
             d->next_seq += s->len - skip;
@@ -175,7 +175,7 @@ void tcp_reasm_data(struct tcp_dir *d, uint32_t seq, struct span payload, uint32
         return;
     }
     if (off < 0) {
-        uint32_t already = (uint32_t)-off;
+        uint32_t already = 0u - (uint32_t)off; /* as in drain(): no signed negation */
         if (already >= payload.n) {
             st->retransmissions++;
             return;
