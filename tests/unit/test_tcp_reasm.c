@@ -569,6 +569,23 @@ static void test_snaplen_truncated(void **state)
 
 /* A second SYN (another ISN) before any data replaces the start; after
  * data has flowed, SYNs change nothing. */
+/* A segment exactly 2^31 behind the stream: as far back as sequence
+ * arithmetic reaches (RFC 9293 3.4), a retransmission. Negating that signed
+ * distance overflowed once (fuzz_tcp_reasm, UBSan). */
+static void test_half_space_behind(void **state)
+{
+    (void)state;
+    struct tcp_dir d = { 0 };
+    struct tcp_reasm_stats st = { 0 };
+    tcp_reasm_syn(&d, 0);
+    feed(&d, &st, 1, "hello");
+    feed(&d, &st, 6u + 0x80000000u, "late");
+    assert_int_equal(st.retransmissions, 1);
+    assert_int_equal(rec->count, 1);
+    assert_stream("hello");
+    assert_int_equal(d.next_seq, 6);
+}
+
 static void test_second_syn(void **state)
 {
     (void)state;
@@ -671,6 +688,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_buffer_denied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snaplen_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_syn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_half_space_behind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_permutations, setup, teardown),
     };
