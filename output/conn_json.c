@@ -102,7 +102,13 @@ static void put_code(struct json_writer *w, const char *key, const char *name, u
 
 typedef const char *(*name_fn)(uint16_t);
 
-static void put_named_list(struct json_writer *w, const char *key, const uint16_t *v, size_t n, name_fn name)
+/* How a list of 16-bit codes is written: IANA names (hex when unnamed),
+ * version tokens, or plain numbers. */
+enum list_form { LIST_NAMES, LIST_VERSIONS, LIST_NUMBERS };
+
+/* A list without its GREASE values; left out when nothing remains. */
+static void put_list(struct json_writer *w, const char *key, const uint16_t *v, size_t n, enum list_form form,
+                     name_fn name)
 {
     size_t shown = 0;
     for (size_t i = 0; i < n; i++)
@@ -110,38 +116,32 @@ static void put_named_list(struct json_writer *w, const char *key, const uint16_
     if (shown == 0)
         return;
     json_array_begin(w, key);
-    for (size_t i = 0; i < n; i++)
-        if (!tls_is_grease(v[i]))
+    for (size_t i = 0; i < n; i++) {
+        if (tls_is_grease(v[i]))
+            continue;
+        if (form == LIST_NAMES)
             put_code(w, NULL, name(v[i]), v[i]);
+        else if (form == LIST_VERSIONS)
+            put_version(w, NULL, v[i]);
+        else
+            json_u64(w, NULL, v[i]);
+    }
     json_array_end(w);
+}
+
+static void put_named_list(struct json_writer *w, const char *key, const uint16_t *v, size_t n, name_fn name)
+{
+    put_list(w, key, v, n, LIST_NAMES, name);
 }
 
 static void put_version_list(struct json_writer *w, const char *key, const uint16_t *v, size_t n)
 {
-    size_t shown = 0;
-    for (size_t i = 0; i < n; i++)
-        shown += !tls_is_grease(v[i]);
-    if (shown == 0)
-        return;
-    json_array_begin(w, key);
-    for (size_t i = 0; i < n; i++)
-        if (!tls_is_grease(v[i]))
-            put_version(w, NULL, v[i]);
-    json_array_end(w);
+    put_list(w, key, v, n, LIST_VERSIONS, NULL);
 }
 
 static void put_number_list(struct json_writer *w, const char *key, const uint16_t *v, size_t n)
 {
-    size_t shown = 0;
-    for (size_t i = 0; i < n; i++)
-        shown += !tls_is_grease(v[i]);
-    if (shown == 0)
-        return;
-    json_array_begin(w, key);
-    for (size_t i = 0; i < n; i++)
-        if (!tls_is_grease(v[i]))
-            json_u64(w, NULL, v[i]);
-    json_array_end(w);
+    put_list(w, key, v, n, LIST_NUMBERS, NULL);
 }
 
 static void put_ciphers(struct json_writer *w, const struct tls_client_report *c)
