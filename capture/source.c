@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,16 @@ struct capture_source *capture_open_live(const char *iface, const struct capture
         free(src);
         return NULL;
     }
+    /* Non-blocking, with our own poll() below: on Linux's TPACKET_V3 a
+     * blocking read waits for a full or timed-out block, and with no traffic
+     * at all it never returns, so neither idle expiry nor a SIGINT/SIGTERM
+     * would be noticed. */
+    if (pcap_setnonblock(p, 1, perr) != 0) {
+        snprintf(err, errlen, "cannot make the capture non-blocking: %s", perr);
+        pcap_close(p);
+        free(src);
+        return NULL;
+    }
     src->pcap = p;
     src->live = true;
     return src;
@@ -155,6 +166,13 @@ enum capture_status capture_run(struct capture_source *src, capture_fn fn, void 
             return strstr(msg, "truncated") ? CAPTURE_TRUNCATED : CAPTURE_ERROR;
         }
         if (src->live) {
+            if (n == 0) {
+                /* Nothing ready: wait for the socket, at most 100 ms; a
+                 * signal cuts the wait short (EINTR) and the loop sees *stop. */
+                struct pollfd pfd = { .fd = pcap_get_selectable_fd(src->pcap), .events = POLLIN };
+                if (pfd.fd >= 0)
+                    poll(&pfd, 1, 100);
+            }
             uint64_t now = wall_us();
             if (idle && now - last_idle >= 100000u) {
                 idle(ctx, now);

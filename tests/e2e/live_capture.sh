@@ -1,0 +1,41 @@
+#!/bin/bash
+# live_capture.sh TLSSCOPE WORKDIR: tlsscope -i on the loopback interface sees
+# a real TLS 1.2 handshake (openssl s_server / s_client on 127.0.0.1), writes
+# its line while still running, and exits cleanly on SIGINT even with no
+# traffic. Skipped (77) without root (capture rights) or the openssl tool.
+set -u
+bin=$1; work=$2
+[ "$(id -u)" = 0 ] || { echo "skipped: live capture needs root"; exit 77; }
+command -v openssl >/dev/null || { echo "skipped: no openssl"; exit 77; }
+mkdir -p "$work"
+port=$((40000 + $$ % 20000))
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
+    -subj "/CN=localhost" -days 2 2>/dev/null || { echo "skipped: openssl cannot make a certificate"; exit 77; }
+openssl s_server -accept "127.0.0.1:$port" -cert "$work/cert.pem" -key "$work/key.pem" -tls1_2 -quiet \
+    >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+"$bin" -i lo -f "tcp port $port" -w "$work/live.jsonl" 2>"$work/err" &
+sniffer=$!
+sleep 2
+if ! kill -0 "$sniffer" 2>/dev/null; then
+    if grep -qi "permission\|operation not permitted\|no such device" "$work/err"; then
+        echo "skipped: cannot capture on lo here: $(cat "$work/err")"; exit 77
+    fi
+    echo "FAIL: tlsscope -i lo exited: $(cat "$work/err")"; exit 1
+fi
+echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername live.test -tls1_2 >/dev/null 2>&1
+sleep 3
+kill -INT "$sniffer"
+for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$sniffer" 2>/dev/null || break; sleep 0.5; done
+if kill -0 "$sniffer" 2>/dev/null; then
+    kill -9 "$sniffer"; echo "FAIL: tlsscope did not exit on SIGINT"; exit 1
+fi
+wait "$sniffer"; rc=$?
+pass=0; fail=0
+check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+check "exit status 0 after SIGINT" '[ $rc -eq 0 ]'
+check "one line" '[ $(wc -l < "$work/live.jsonl") -eq 1 ]'
+check "handshake seen live" 'grep -q "\"negotiated_version\":\"TLSv1.2\"" "$work/live.jsonl" && grep -q "\"server_name\":\"live.test\"" "$work/live.jsonl" && grep -q "\"outcome\":\"established\"" "$work/live.jsonl"'
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
