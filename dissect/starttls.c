@@ -205,6 +205,43 @@ static void reply_dec(struct starttls *st, uint32_t v)
     reply_add(st, span_make(b + sizeof b - n, n));
 }
 
+/* A protocol's name for a numeric answer, from a table of the codes a
+ * refusal comes with. */
+struct code_name {
+    uint32_t code;
+    const char *name;
+};
+
+/* Appends " <name>" when `code` is in the table; unknown codes stay numbers. */
+static void reply_name(struct starttls *st, const struct code_name *table, size_t n, uint32_t code)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (table[i].code == code) {
+            reply_str(st, " ");
+            reply_str(st, table[i].name);
+            return;
+        }
+    }
+}
+
+#define REPLY_NAME(st, table, code) reply_name((st), (table), sizeof(table) / sizeof((table)[0]), (code))
+
+/* A frame whose length is a big-endian field of `width` bytes at `off`:
+ * `extra` + the field's value bytes long, bad when the value is outside
+ * [min, max]. */
+static enum frame_result be_length_frame(struct span s, size_t off, unsigned width, uint32_t min,
+                                         uint32_t max, uint32_t extra, uint32_t *total)
+{
+    span_skip(&s, off);
+    uint32_t len = width == 2 ? span_u16(&s) : span_u32(&s);
+    if (!span_ok(&s))
+        return FRAME_NEED;
+    if (len < min || len > max)
+        return FRAME_BAD;
+    *total = extra + len;
+    return FRAME_OK;
+}
+
 /* ---- verdicts and switching a direction to TLS ---- */
 
 static void give_up(const struct feed *f, int dir)
@@ -912,19 +949,11 @@ static enum frame_result ber_frame(struct span s, uint32_t *total)
     return FRAME_OK;
 }
 
-static const char *ldap_result_name(uint32_t code)
-{
-    switch (code) {
-    case 1: return "operationsError";
-    case 2: return "protocolError";
-    case 12: return "unavailableCriticalExtension";
-    case 51: return "busy";
-    case 52: return "unavailable";
-    case 53: return "unwillingToPerform";
-    case 80: return "other";
-    default: return NULL;
-    }
-}
+/* The resultCodes a refused StartTLS comes with (RFC 4511 4.14.2, appendix A). */
+static const struct code_name ldap_results[] = {
+    { 1, "operationsError" }, { 2, "protocolError" }, { 12, "unavailableCriticalExtension" },
+    { 51, "busy" }, { 52, "unavailable" }, { 53, "unwillingToPerform" }, { 80, "other" },
+};
 
 static void ldap_message(const struct feed *f, int dir, struct span msg, bool cut)
 {
@@ -971,11 +1000,7 @@ static void ldap_message(const struct feed *f, int dir, struct span msg, bool cu
     }
     reply_str(st, "LDAP resultCode ");
     reply_dec(st, code);
-    const char *name = ldap_result_name(code);
-    if (name) {
-        reply_str(st, " ");
-        reply_str(st, name);
-    }
+    REPLY_NAME(st, ldap_results, code);
     uint8_t t;
     uint32_t l;
     if (ber_head(&opbody, &t, &l) && t == 0x04) { /* matchedDN */
@@ -1002,13 +1027,7 @@ static enum frame_result pg_frame(int dir, struct span s, uint32_t *total)
 {
     if (dir == C2S) {
         /* Untyped startup-phase messages: Int32 length (itself included). */
-        uint32_t len = span_u32(&s);
-        if (!span_ok(&s))
-            return FRAME_NEED;
-        if (len < 8 || len > 10000)
-            return FRAME_BAD;
-        *total = len;
-        return FRAME_OK;
+        return be_length_frame(s, 0, 4, 8, 10000, 0, total);
     }
     uint8_t b;
     if (!span_peek(&s, 0, &b))
@@ -1019,14 +1038,7 @@ static enum frame_result pg_frame(int dir, struct span s, uint32_t *total)
     }
     if (b != 'E') /* ErrorResponse: a server too old to know the request */
         return FRAME_BAD;
-    span_skip(&s, 1);
-    uint32_t len = span_u32(&s);
-    if (!span_ok(&s))
-        return FRAME_NEED;
-    if (len < 4 || len > 4096)
-        return FRAME_BAD;
-    *total = 1 + len;
-    return FRAME_OK;
+    return be_length_frame(s, 1, 4, 4, 4096, 1, total);
 }
 
 static void pg_message(const struct feed *f, int dir, struct span msg)
@@ -1147,14 +1159,7 @@ enum { TDS_ENCRYPT_OFF = 0, TDS_ENCRYPT_ON = 1, TDS_ENCRYPT_NOT_SUP = 2, TDS_ENC
 static enum frame_result tds_frame(struct span s, uint32_t *total)
 {
     /* Header: Type, Status, Length (big-endian, header included), SPID, PacketID, Window. */
-    span_skip(&s, 2);
-    uint16_t len = span_u16(&s);
-    if (!span_ok(&s))
-        return FRAME_NEED;
-    if (len < 8)
-        return FRAME_BAD;
-    *total = len;
-    return FRAME_OK;
+    return be_length_frame(s, 2, 2, 8, UINT16_MAX, 0, total);
 }
 
 /* The ENCRYPTION option of a PRELOGIN payload: a list of (token, offset,
@@ -1276,28 +1281,22 @@ static void tds_unwrap(const struct feed *f, int dir, struct span *data)
 
 static enum frame_result rdp_frame(struct span s, uint32_t *total)
 {
-    uint8_t version = span_u8(&s), reserved = span_u8(&s);
-    uint16_t len = span_u16(&s);
-    if (!span_ok(&s))
-        return FRAME_NEED;
-    if (version != 3 || reserved != 0 || len < 11) /* TPKT + the 7-byte X.224 CR/CC header */
+    /* TPKT: version 3, reserved 0, length (header included); at least the
+     * 7-byte X.224 CR/CC header follows. */
+    uint8_t version, reserved;
+    if (span_peek(&s, 0, &version) && version != 3)
         return FRAME_BAD;
-    *total = len;
-    return FRAME_OK;
+    if (span_peek(&s, 1, &reserved) && reserved != 0)
+        return FRAME_BAD;
+    return be_length_frame(s, 2, 2, 11, UINT16_MAX, 0, total);
 }
 
-static const char *rdp_failure_name(uint32_t code)
-{
-    switch (code) {
-    case 1: return "SSL_REQUIRED_BY_SERVER";
-    case 2: return "SSL_NOT_ALLOWED_BY_SERVER";
-    case 3: return "SSL_CERT_NOT_ON_SERVER";
-    case 4: return "INCONSISTENT_FLAGS";
-    case 5: return "HYBRID_REQUIRED_BY_SERVER";
-    case 6: return "SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER";
-    default: return NULL;
-    }
-}
+/* RDP_NEG_FAILURE failureCode (MS-RDPBCGR 2.2.1.2.2). */
+static const struct code_name rdp_failures[] = {
+    { 1, "SSL_REQUIRED_BY_SERVER" }, { 2, "SSL_NOT_ALLOWED_BY_SERVER" },
+    { 3, "SSL_CERT_NOT_ON_SERVER" }, { 4, "INCONSISTENT_FLAGS" },
+    { 5, "HYBRID_REQUIRED_BY_SERVER" }, { 6, "SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER" },
+};
 
 /* The variable part of an X.224 CR/CC: after the fixed header, as long as
  * the length indicator says (it counts the bytes after itself). */
@@ -1368,11 +1367,7 @@ static void rdp_message(const struct feed *f, int dir, struct span msg)
     } else if (type == RDP_NEG_FAILURE) {
         reply_str(st, "RDP_NEG_FAILURE ");
         reply_hex(st, value, 8);
-        const char *name = rdp_failure_name(value);
-        if (name) {
-            reply_str(st, " ");
-            reply_str(st, name);
-        }
+        REPLY_NAME(st, rdp_failures, value);
     } else {
         give_up(f, S2C);
         return;
@@ -1475,20 +1470,12 @@ static enum frame_result socks5_frame(const struct starttls *st, int dir, struct
     return FRAME_BAD;
 }
 
-static const char *socks5_reply_name(uint8_t rep)
-{
-    switch (rep) {
-    case 1: return "general SOCKS server failure";
-    case 2: return "connection not allowed by ruleset";
-    case 3: return "network unreachable";
-    case 4: return "host unreachable";
-    case 5: return "connection refused";
-    case 6: return "TTL expired";
-    case 7: return "command not supported";
-    case 8: return "address type not supported";
-    default: return NULL;
-    }
-}
+/* SOCKS5 REP (RFC 1928 6). */
+static const struct code_name socks5_replies[] = {
+    { 1, "general SOCKS server failure" }, { 2, "connection not allowed by ruleset" },
+    { 3, "network unreachable" }, { 4, "host unreachable" }, { 5, "connection refused" },
+    { 6, "TTL expired" }, { 7, "command not supported" }, { 8, "address type not supported" },
+};
 
 static void socks_message(const struct feed *f, int dir, struct span msg)
 {
@@ -1575,11 +1562,7 @@ static void socks_message(const struct feed *f, int dir, struct span msg)
         }
         reply_str(st, "SOCKS5 reply ");
         reply_hex(st, b1, 2);
-        const char *name = socks5_reply_name(b1);
-        if (name) {
-            reply_str(st, " ");
-            reply_str(st, name);
-        }
+        REPLY_NAME(st, socks5_replies, b1);
         refuse(st);
         return;
     }
