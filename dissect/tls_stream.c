@@ -119,7 +119,9 @@ static void record_body(struct tls_stream *s, struct span piece, const struct tl
     } else if (s->rec_type == TLS_CT_ALERT && s->alert_len < 2) {
         while (piece.n > 0 && s->alert_len < 2)
             s->alert[s->alert_len++] = span_u8(&piece);
-        if (s->alert_len == 2 && ev->alert)
+        /* AlertLevel is warning(1) or fatal(2); anything else is not a
+         * cleartext alert. */
+        if (s->alert_len == 2 && ev->alert && (s->alert[0] == 1 || s->alert[0] == 2))
             ev->alert(ev->ctx, s->alert[0], s->alert[1]);
     }
 }
@@ -229,7 +231,11 @@ enum tls_stream_mode tls_stream_feed(struct tls_stream *s, struct span data, con
             s->rec_version = span_u16(&h);
             s->rec_left = span_u16(&h);
             s->records++;
-            s->alert_len = 0;
+            /* A cleartext alert is one 2-byte message (RFC 8446 5.1 forbids
+             * coalescing; TLS 1.2 stacks do not do it). A longer alert
+             * record is an encrypted one whose ChangeCipherSpec the capture
+             * did not show: its bytes say nothing. */
+            s->alert_len = s->rec_type == TLS_CT_ALERT && s->rec_left != 2 ? 2 : 0;
             if (ev->record)
                 ev->record(ev->ctx, s->rec_type, s->rec_version, s->rec_left, s->encrypted);
         }

@@ -527,6 +527,37 @@ static void test_alert(void **state)
     free(l);
 }
 
+/* A capture that begins after the ChangeCipherSpec shows encrypted alerts as
+ * if they were cleartext: a record longer than one alert, or a level that is
+ * neither warning nor fatal, is no alert to report. */
+static void test_alert_not_cleartext(void **state)
+{
+    (void)state;
+    static const uint8_t input[] = {
+        0x15, 0x03, 0x03, 0x00, 0x1a,   /* record: alert, TLS 1.2, length 26 (AEAD: 8 + 2 + 16) */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, /* explicit nonce */
+        0x02, 0x28,                     /* what would read as fatal handshake_failure */
+        0x9f, 0x41, 0x0c, 0x77, 0x2b, 0xe0, 0x13, 0x5d, 0xa8, 0x61, 0x3e, 0x04, 0xc2, 0x7d, 0x90, 0x1b, /* tag */
+        0x15, 0x03, 0x03, 0x00, 0x02,   /* record: alert, length 2 */
+        0x07, 0x28,                     /* level 7: not an AlertLevel */
+        0x15, 0x03, 0x03, 0x00, 0x02,   /* record: alert, length 2 */
+        0x01, 0x00,                     /* warning, close_notify: reported */
+    };
+    struct log *l = calloc(1, sizeof *l);
+    assert_non_null(l);
+    struct tls_stream_events ev = events_for(l);
+    struct tls_stream s = { 0 };
+    assert_int_equal(feed_copy(&s, input, sizeof input, &ev), TLS_STREAM_RECORDS);
+    assert_int_equal(l->n, 4); /* three records, one alert */
+    assert_int_equal(l->ev[0].kind, EV_RECORD);
+    assert_int_equal(l->ev[1].kind, EV_RECORD);
+    assert_int_equal(l->ev[2].kind, EV_RECORD);
+    assert_true(same_event(&l->ev[3], &(struct event){ .kind = EV_ALERT, .type = 1, .description = 0 }));
+    check_all_splits(input, sizeof input, 0, false, TLS_STREAM_RECORDS);
+    tls_stream_release(&s);
+    free(l);
+}
+
 /* Bytes that cannot start a TLS record stop the direction. */
 static void test_not_tls(void **state)
 {
@@ -839,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_server_flight_splits),
         cmocka_unit_test(test_handshake_header_across_records),
         cmocka_unit_test(test_alert),
+        cmocka_unit_test(test_alert_not_cleartext),
         cmocka_unit_test(test_not_tls),
         cmocka_unit_test(test_garbage_after_records),
         cmocka_unit_test(test_gap_resync),
