@@ -119,6 +119,12 @@ int capture_linktype(const struct capture_source *src)
     return pcap_datalink(src->pcap);
 }
 
+uint32_t capture_snaplen(const struct capture_source *src)
+{
+    int n = pcap_snapshot(src->pcap);
+    return n > 0 ? (uint32_t)n : 0;
+}
+
 bool capture_is_live(const struct capture_source *src)
 {
     return src->live;

@@ -49,6 +49,7 @@ struct capture_source *capture_open_live(const char *iface, const struct capture
 int capture_set_filter(struct capture_source *src, const char *expr, char *err, size_t errlen);
 
 int capture_linktype(const struct capture_source *src);
+uint32_t capture_snaplen(const struct capture_source *src); /* the file's or interface's snapshot length */
 bool capture_is_live(const struct capture_source *src);
 
 /* Reads frames until end of input, an error, or *stop becomes non-zero.

@@ -7,6 +7,59 @@
 #include "common/bufpool.h"
 #include "common/digest.h"
 
+/* Does `m` describe the connection of the frame being processed? */
+static bool is_current(const struct engine *e, const struct conn_meta *m)
+{
+    const struct pkt *p = e->current;
+    if (!p || p->ip_version != m->ip_version)
+        return false;
+    if (p->sport == m->client_port && p->dport == m->server_port)
+        return memcmp(p->src, m->client_ip, 16) == 0 && memcmp(p->dst, m->server_ip, 16) == 0;
+    if (p->sport == m->server_port && p->dport == m->client_port)
+        return memcmp(p->src, m->server_ip, 16) == 0 && memcmp(p->dst, m->client_ip, 16) == 0;
+    return false;
+}
+
+static void note_message(void *ctx, const struct conn_meta *m, const struct tls_report *r, enum tls_note what)
+{
+    struct engine *e = ctx;
+    if (is_current(e, m))
+        packet_notes_message(e->notes, what, r);
+}
+
+/* The JSON line, and with --pcapng the decision's comments on the frame
+ * that decided it (not on a frame that merely caused an idle connection to
+ * expire or be evicted). */
+static void emit_with_notes(void *ctx, const struct conn_meta *m, const struct tls_report *r)
+{
+    struct engine *e = ctx;
+    conn_json_emit(e->writer, m, r);
+    if (m->reason != CONN_REASON_IDLE_TIMEOUT && m->reason != CONN_REASON_EVICTED && is_current(e, m))
+        packet_notes_decision(e->notes, m, r);
+}
+
+static int pcapng_init(struct engine *e)
+{
+    e->pcapng = calloc(1, sizeof *e->pcapng);
+    e->notes = calloc(1, sizeof *e->notes);
+    if (!e->pcapng || !e->notes)
+        return -1;
+    pcapng_begin(e->pcapng, e->cfg.pcapng, "tlsscope " TLSSCOPE_VERSION);
+    e->tls.sink.ctx = e;
+    e->tls.sink.emit = emit_with_notes;
+    e->tls.notes.ctx = e;
+    e->tls.notes.note = note_message;
+    return 0;
+}
+
+static void pcapng_free(struct engine *e)
+{
+    free(e->pcapng);
+    e->pcapng = NULL;
+    free(e->notes);
+    e->notes = NULL;
+}
+
 void engine_defaults(struct engine_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -27,9 +80,16 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     e->writer->out = cfg->out;
     e->tls.sink.ctx = e->writer;
     e->tls.sink.emit = conn_json_emit;
+    if (cfg->pcapng && pcapng_init(e) != 0) {
+        pcapng_free(e);
+        free(e->writer);
+        e->writer = NULL;
+        return -1;
+    }
     if (!cfg->no_classify) {
         e->tls.classifier = classifier_new();
         if (!e->tls.classifier) {
+            pcapng_free(e);
             free(e->writer);
             e->writer = NULL;
             return -1;
@@ -49,6 +109,7 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     if (!e->flows) {
         classifier_free(e->tls.classifier);
         e->tls.classifier = NULL;
+        pcapng_free(e);
         free(e->writer);
         e->writer = NULL;
         return -1;
@@ -59,8 +120,19 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
 void engine_frame(struct engine *e, int linktype, const struct capture_frame *f)
 {
     struct pkt p;
-    if (decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode) == DECODE_TCP)
+    if (!e->pcapng) {
+        if (decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode) == DECODE_TCP)
+            flow_table_packet(e->flows, &p);
+        return;
+    }
+    packet_notes_clear(e->notes);
+    if (decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode) == DECODE_TCP) {
+        e->current = &p;
         flow_table_packet(e->flows, &p);
+        e->current = NULL;
+    }
+    pcapng_packet(e->pcapng, (uint32_t)e->pcapng_interface, f->ts_us, f->data, f->caplen, f->wire_len,
+                  e->notes->comment, e->notes->count);
 }
 
 struct run_ctx {
@@ -79,6 +151,8 @@ static void on_idle(void *vctx, uint64_t now_us)
     struct run_ctx *c = vctx;
     flow_table_expire(c->e->flows, now_us);
     fflush(c->e->cfg.out);
+    if (c->e->pcapng)
+        fflush(c->e->cfg.pcapng);
 }
 
 enum capture_status engine_run(struct engine *e, struct capture_source *src, volatile sig_atomic_t *stop,
@@ -90,6 +164,14 @@ enum capture_status engine_run(struct engine *e, struct capture_source *src, vol
         snprintf(err, errlen, "link type %d is not supported", c.linktype);
         return CAPTURE_ERROR;
     }
+    if (e->pcapng) {
+        e->pcapng_interface = pcapng_interface(e->pcapng, c.linktype, capture_snaplen(src));
+        if (e->pcapng_interface < 0) {
+            snprintf(err, errlen, "more than %d different link types and snapshot lengths for one pcapng output",
+                     PCAPNG_MAX_INTERFACES);
+            return CAPTURE_ERROR;
+        }
+    }
     return capture_run(src, on_frame, &c, on_idle, stop, err, errlen);
 }
 
@@ -97,6 +179,8 @@ void engine_finish(struct engine *e)
 {
     flow_table_flush(e->flows, CONN_REASON_END_OF_INPUT);
     fflush(e->cfg.out);
+    if (e->pcapng)
+        fflush(e->cfg.pcapng);
 }
 
 bool engine_had_loss(const struct engine *e)
@@ -154,13 +238,18 @@ void engine_print_stats(const struct engine *e, FILE *f)
         const struct classify_stats *cs = classifier_stats(e->tls.classifier);
         fprintf(f,
                 "\"classify\":{\"flows\":%llu,\"decided\":%llu,\"gave_up\":%llu,\"packets\":%llu,"
-                "\"states_allocated\":%llu,\"by_server_name\":%llu}}\n",
+                "\"states_allocated\":%llu,\"by_server_name\":%llu}",
                 (unsigned long long)cs->flows, (unsigned long long)cs->decided, (unsigned long long)cs->gave_up,
                 (unsigned long long)cs->packets, (unsigned long long)cs->states_allocated,
                 (unsigned long long)cs->by_server_name);
     } else {
-        fprintf(f, "\"classify\":null}\n");
+        fprintf(f, "\"classify\":null");
     }
+    if (e->pcapng)
+        fprintf(f, ",\"pcapng\":{\"packets\":%llu,\"comments\":%llu,\"comments_dropped\":%llu,\"write_errors\":%llu}",
+                (unsigned long long)e->pcapng->packets, (unsigned long long)e->pcapng->comments,
+                (unsigned long long)e->notes->dropped, (unsigned long long)e->pcapng->write_errors);
+    fprintf(f, "}\n");
 }
 
 void engine_free(struct engine *e)
@@ -171,6 +260,7 @@ void engine_free(struct engine *e)
     e->tls.classifier = NULL;
     free(e->writer);
     e->writer = NULL;
+    pcapng_free(e);
     bufpool_release_all();
     digest_cleanup();
 }

@@ -14,6 +14,10 @@
 #include "dissect/tls_session.h"
 #include "flows/flow_table.h"
 #include "output/conn_json.h"
+#include "output/packet_notes.h"
+#include "output/pcapng.h"
+
+#define TLSSCOPE_VERSION "0.1.0"
 
 struct engine_config {
     uint32_t max_flows;
@@ -23,6 +27,7 @@ struct engine_config {
     FILE *out;
     bool live;                   /* flush output after each batch */
     bool no_classify;            /* skip nDPI classification (network.protocol from ports only) */
+    FILE *pcapng;                /* --pcapng: every frame written back, handshake frames commented; NULL: off */
 };
 
 struct engine {
@@ -33,6 +38,14 @@ struct engine {
     struct decode_stats decode;
     int linktype;
     uint64_t unsupported_link_frames;
+    /* --pcapng output: the writer, the interface of the current source, the
+     * comments gathered while the current frame is processed, and the
+     * frame's decoded packet (NULL outside engine_frame), by which events of
+     * other connections (an eviction the frame caused) are told apart. */
+    struct pcapng_writer *pcapng;
+    int pcapng_interface;
+    struct packet_notes *notes;
+    const struct pkt *current;
 };
 
 /* Default configuration (see README "Memory"). */

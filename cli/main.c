@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/engine.h"
 
@@ -33,6 +34,10 @@ static void usage(FILE *f)
             "  -i IFACE             capture live from an interface\n"
             "  -f FILTER            BPF filter expression (tcpdump syntax)\n"
             "  -w OUT               write JSON lines to OUT instead of standard output\n"
+            "      --pcapng FILE    also write every frame read to FILE (pcapng), with comments\n"
+            "                       on the frames that carried handshake messages or decided\n"
+            "                       a connection"
+
             "  -s, --snaplen N      live capture: bytes kept per frame (default 65535)\n"
             "  -p, --no-promisc     live capture: do not put the interface in promiscuous mode\n"
             "      --max-flows N    connections tracked at once (default 262144)\n"
@@ -45,6 +50,23 @@ static void usage(FILE *f)
             "      --stats          print counters as JSON to standard error at exit\n"
             "  -h, --help           this help\n"
             "  -V, --version        print the version\n");
+}
+
+/* Do two paths name one file (the same name, or the same inode)? */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0)
+        return true;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static FILE *open_output(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        fprintf(stderr, "tlsscope: %s: cannot write: %s\n", path, strerror(errno));
+    return f;
 }
 
 static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -62,7 +84,7 @@ static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max,
 
 int main(int argc, char **argv)
 {
-    enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI };
+    enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -74,11 +96,12 @@ int main(int argc, char **argv)
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
         { "stats", no_argument, NULL, OPT_STATS },
         { "no-ndpi", no_argument, NULL, OPT_NO_NDPI },
+        { "pcapng", required_argument, NULL, OPT_PCAPNG },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
     int n_inputs = 0;
-    const char *iface = NULL, *filter = NULL, *out_path = NULL;
+    const char *iface = NULL, *filter = NULL, *out_path = NULL, *pcapng_path = NULL;
     bool stats = false;
     uint32_t snaplen = 65535, buffer_mb = 64;
     bool promisc = true;
@@ -121,7 +144,8 @@ int main(int argc, char **argv)
             break;
         case OPT_STATS: stats = true; break;
         case OPT_NO_NDPI: cfg.no_classify = true; break;
-        case 'V': printf("tlsscope 0.1.0\n"); return 0;
+        case OPT_PCAPNG: pcapng_path = optarg; break;
+        case 'V': printf("tlsscope " TLSSCOPE_VERSION "\n"); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -140,17 +164,31 @@ int main(int argc, char **argv)
     if (cfg.max_sessions > cfg.max_flows)
         cfg.max_sessions = cfg.max_flows;
 
-    FILE *out = stdout;
-    if (out_path && strcmp(out_path, "-") != 0) {
-        out = fopen(out_path, "w");
-        if (!out) {
-            fprintf(stderr, "tlsscope: %s: cannot write: %s\n", out_path, strerror(errno));
-            return 1;
+    /* Standard output carries the JSON lines; the capture needs a file of
+     * its own, and must not overwrite what is being read. */
+    if (pcapng_path && (strcmp(pcapng_path, "-") == 0 || (out_path && same_file(out_path, pcapng_path)))) {
+        fprintf(stderr, "tlsscope: --pcapng needs a file of its own\n");
+        return 2;
+    }
+    for (int i = 0; pcapng_path && i < n_inputs; i++) {
+        if (same_file(inputs[i], pcapng_path)) {
+            fprintf(stderr, "tlsscope: %s: --pcapng would overwrite an input\n", pcapng_path);
+            return 2;
         }
     }
-    static char out_buf[1 << 16];
+    static char out_buf[1 << 16], pcapng_buf[1 << 20];
+    FILE *out = stdout;
+    if (out_path && strcmp(out_path, "-") != 0 && !(out = open_output(out_path)))
+        return 1;
     setvbuf(out, out_buf, _IOFBF, sizeof out_buf);
     cfg.out = out;
+    FILE *pcapng = NULL;
+    if (pcapng_path) {
+        if (!(pcapng = open_output(pcapng_path)))
+            return 1;
+        setvbuf(pcapng, pcapng_buf, _IOFBF, sizeof pcapng_buf);
+        cfg.pcapng = pcapng;
+    }
     cfg.live = iface != NULL;
 
     struct sigaction sa;
@@ -236,8 +274,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsscope: error writing output\n");
         status = 1;
     }
+    if (pcapng && (ferror(pcapng) || fflush(pcapng) != 0 || e.pcapng->write_errors)) {
+        fprintf(stderr, "tlsscope: %s: error writing the capture\n", pcapng_path);
+        status = 1;
+    }
     engine_free(&e);
     if (out != stdout)
         fclose(out);
+    if (pcapng && fclose(pcapng) != 0 && status == 0) {
+        fprintf(stderr, "tlsscope: %s: error writing the capture\n", pcapng_path);
+        status = 1;
+    }
     return status;
 }

@@ -10,8 +10,15 @@
 struct dir_ctx {
     struct tls_dissector *d;
     struct tls_session *s;
+    const struct conn_meta *meta;
     int dir;
 };
+
+static void note(const struct dir_ctx *c, enum tls_note what)
+{
+    if (c->d->notes.note)
+        c->d->notes.note(c->d->notes.ctx, c->meta, &c->s->report, what);
+}
 
 static bool want_message(void *vctx, uint8_t type)
 {
@@ -82,6 +89,7 @@ static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t re
             r->malformed = true;
             c->d->st.malformed_hellos++;
         }
+        note(c, TLS_NOTE_CLIENT_HELLO);
         return;
     }
     switch (type) {
@@ -107,17 +115,23 @@ static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t re
             r->malformed = true;
             c->d->st.malformed_hellos++;
         }
+        note(c, TLS_NOTE_SERVER_HELLO);
         return;
     case TLS_HS_CERTIFICATE:
         c->s->server_hs_after_hello = true;
-        if (!r->server.certificate_seen)
+        if (!r->server.certificate_seen) {
             read_certificates(body, is_tls13(negotiated_version(r)), r);
+            note(c, TLS_NOTE_CERTIFICATE);
+        }
         return;
     case TLS_HS_SERVER_KEY_EXCHANGE:
         c->s->server_hs_after_hello = true;
-        if (!r->server.ske_seen &&
-            tls_parse_server_key_exchange(body, negotiated_version(r), r->server.cipher, &r->server) != TLS_PARSE_OK)
-            r->malformed = true;
+        if (!r->server.ske_seen) {
+            if (tls_parse_server_key_exchange(body, negotiated_version(r), r->server.cipher, &r->server) !=
+                TLS_PARSE_OK)
+                r->malformed = true;
+            note(c, TLS_NOTE_SERVER_KEY_EXCHANGE);
+        }
         return;
     case TLS_HS_SERVER_HELLO_DONE:
     case TLS_HS_CERTIFICATE_REQUEST:
@@ -181,6 +195,7 @@ static void on_alert(void *vctx, uint8_t level, uint8_t description)
     r->alert.level = level;
     r->alert.description = description;
     r->alert.sender = (uint8_t)c->dir;
+    note(c, TLS_NOTE_ALERT);
 }
 
 static void on_sslv2_hello(void *vctx, struct span record)
@@ -193,6 +208,7 @@ static void on_sslv2_hello(void *vctx, struct span record)
         r->malformed = true;
         c->d->st.malformed_hellos++;
     }
+    note(c, TLS_NOTE_CLIENT_HELLO);
 }
 
 static bool handshake_established(const struct tls_session *s)
@@ -251,9 +267,10 @@ static void finish(struct tls_dissector *d, struct tls_session *s, struct conn_m
 }
 
 /* Feeds bytes that belong to the TLS stream of one direction. */
-static void feed_tls(struct tls_dissector *d, struct tls_session *s, int dir, struct span data, bool gap)
+static void feed_tls(struct tls_dissector *d, struct tls_session *s, const struct conn_meta *meta, int dir,
+                     struct span data, bool gap)
 {
-    struct dir_ctx c = { d, s, dir };
+    struct dir_ctx c = { d, s, meta, dir };
     const struct tls_stream_events ev = {
         .ctx = &c,
         .message_begin = on_message_begin,
@@ -273,12 +290,13 @@ static void feed_tls(struct tls_dissector *d, struct tls_session *s, int dir, st
 struct starttls_ctx {
     struct tls_dissector *d;
     struct tls_session *s;
+    const struct conn_meta *meta;
 };
 
 static void starttls_to_tls(void *vctx, int dir, struct span bytes)
 {
     struct starttls_ctx *c = vctx;
-    feed_tls(c->d, c->s, dir, bytes, false);
+    feed_tls(c->d, c->s, c->meta, dir, bytes, false);
 }
 
 /* Is this the start of a TLS stream (a record header, or an SSLv2 hello
@@ -313,10 +331,10 @@ static void route(struct tls_dissector *d, struct tls_session *s, struct conn_me
         }
     }
     if (s->mode == TLS_MODE_IMPLICIT || starttls_dir_is_tls(&s->starttls, dir)) {
-        feed_tls(d, s, dir, data, gap);
+        feed_tls(d, s, meta, dir, data, gap);
         return;
     }
-    struct starttls_ctx c = { d, s };
+    struct starttls_ctx c = { d, s, meta };
     starttls_feed(&s->starttls, dir, data, starttls_to_tls, &c);
 }
 

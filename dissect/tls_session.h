@@ -33,6 +33,22 @@ struct conn_sink {
     void (*emit)(void *ctx, const struct conn_meta *meta, const struct tls_report *report);
 };
 
+/* Handshake messages as they are parsed, for writers that annotate the
+ * packet that completed each one (output/packet_notes.h). The report holds
+ * what the message said when the sink is called. */
+enum tls_note {
+    TLS_NOTE_CLIENT_HELLO,       /* or an SSLv2-compatible CLIENT-HELLO */
+    TLS_NOTE_SERVER_HELLO,       /* or a HelloRetryRequest */
+    TLS_NOTE_CERTIFICATE,        /* the server's, TLS <= 1.2 */
+    TLS_NOTE_SERVER_KEY_EXCHANGE,
+    TLS_NOTE_ALERT,              /* the first cleartext alert */
+};
+
+struct tls_note_sink {
+    void *ctx;
+    void (*note)(void *ctx, const struct conn_meta *meta, const struct tls_report *report, enum tls_note what);
+};
+
 struct tls_dissect_stats {
     uint64_t sessions;           /* flows that carried payload */
     uint64_t not_tls;            /* flows given up as not TLS */
@@ -76,6 +92,7 @@ struct tls_session {
 
 struct tls_dissector {
     struct conn_sink sink;
+    struct tls_note_sink notes;  /* optional: .note NULL */
     struct classifier *classifier; /* nDPI; NULL: no classification */
     struct tls_dissect_stats st;
 };

@@ -9,21 +9,13 @@
 #include "output/conn_json.h"
 
 struct finding_list {
-    struct json_writer *w;
-    bool open;
+    finding_fn fn;
+    void *ctx;
 };
 
 static void add(struct finding_list *l, const char *id, const char *severity, const char *message)
 {
-    if (!l->open) {
-        json_array_begin(l->w, "findings");
-        l->open = true;
-    }
-    json_object_begin(l->w, NULL);
-    json_str(l->w, "id", id);
-    json_str(l->w, "severity", severity);
-    json_str(l->w, "message", message);
-    json_object_end(l->w);
+    l->fn(l->ctx, id, severity, message);
 }
 
 static bool below_tls12(uint16_t v)
@@ -52,9 +44,9 @@ static bool weak_cipher(uint16_t cs, const char **why)
     return false;
 }
 
-void findings_write(struct json_writer *w, const struct conn_meta *m, const struct tls_report *r)
+void findings_each(const struct conn_meta *m, const struct tls_report *r, finding_fn fn, void *ctx)
 {
-    struct finding_list l = { w, false };
+    struct finding_list l = { fn, ctx };
     char msg[256], a[TLS_VERSION_TOKEN_MAX], b[TLS_VERSION_TOKEN_MAX];
     const struct tls_client_report *c = &r->client;
     const struct tls_server_report *s = &r->server;
@@ -154,6 +146,32 @@ void findings_write(struct json_writer *w, const struct conn_meta *m, const stru
             break;
         }
     }
-    if (l.open)
+}
+
+/* JSON: the "findings" array, left out when there are none. */
+struct json_findings {
+    struct json_writer *w;
+    bool open;
+};
+
+static void json_finding(void *vctx, const char *id, const char *severity, const char *message)
+{
+    struct json_findings *j = vctx;
+    if (!j->open) {
+        json_array_begin(j->w, "findings");
+        j->open = true;
+    }
+    json_object_begin(j->w, NULL);
+    json_str(j->w, "id", id);
+    json_str(j->w, "severity", severity);
+    json_str(j->w, "message", message);
+    json_object_end(j->w);
+}
+
+void findings_write(struct json_writer *w, const struct conn_meta *m, const struct tls_report *r)
+{
+    struct json_findings j = { w, false };
+    findings_each(m, r, json_finding, &j);
+    if (j.open)
         json_array_end(w);
 }

@@ -299,6 +299,14 @@ void json_wire_str(struct json_writer *w, const char *key, const uint8_t *p, siz
         json_put_quoted(w, p, n);
 }
 
+size_t json_quote(char *buf, size_t cap, const uint8_t *p, size_t n)
+{
+    struct json_writer w;
+    json_init(&w, buf, cap);
+    json_put_quoted(&w, p, p ? n : 0);
+    return w.overflow ? 0 : w.len;
+}
+
 /* Writes v's decimal digits ending just before `end`; returns the first. */
 static char *json_fmt_u64(char *end, uint64_t v)
 {

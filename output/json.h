@@ -67,4 +67,11 @@ void json_hex(struct json_writer *w, const char *key, const uint8_t *p, size_t n
  * objects/arrays are left open. */
 size_t json_finish(struct json_writer *w);
 
+/* Writes wire bytes as one quoted JSON string, repaired and escaped as
+ * json_wire_str() does, into buf; returns its length, 0 when it does not fit
+ * (buf then holds no partial string). No terminating NUL. The result is
+ * printable UTF-8 without control characters, which is also how text outside
+ * JSON (pcapng comments) shows a string from the wire. */
+size_t json_quote(char *buf, size_t cap, const uint8_t *p, size_t n);
+
 #endif

@@ -59,6 +59,26 @@ check "-f filter applies" '[ $rc -eq 0 ] && [ ! -s "$tmp/out" ]'
 "$bin" -r "$alert" -f "not a filter (" >/dev/null 2>"$tmp/err"; rc=$?
 check "bad filter is a usage error" '[ $rc -eq 2 ] && grep -q "bad filter" "$tmp/err"'
 
+# --pcapng: a file of its own, never an input; write errors are errors.
+"$bin" -r "$alert" -r "$imaps" --pcapng "$tmp/out.pcapng" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "--pcapng writes a capture tlsscope reads back to the same lines" \
+    '[ $rc -eq 0 ] && "$bin" -r "$tmp/out.pcapng" 2>/dev/null | cmp -s - "$tmp/out"'
+"$bin" -r "$alert" --pcapng - >/dev/null 2>"$tmp/err"; rc=$?
+check "--pcapng - is refused (stdout carries JSON)" '[ $rc -eq 2 ] && grep -q "needs a file of its own" "$tmp/err"'
+"$bin" -r "$alert" -w "$tmp/same" --pcapng "$tmp/same" >/dev/null 2>"$tmp/err"; rc=$?
+check "--pcapng and -w on one file are refused" '[ $rc -eq 2 ]'
+cp "$alert" "$tmp/in.pcap"
+"$bin" -r "$tmp/in.pcap" --pcapng "$tmp/./in.pcap" >/dev/null 2>"$tmp/err"; rc=$?
+check "--pcapng over an input is refused, the input kept" \
+    '[ $rc -eq 2 ] && grep -q "would overwrite an input" "$tmp/err" && cmp -s "$tmp/in.pcap" "$alert"'
+"$bin" -r "$alert" --pcapng "$tmp/no/such/dir.pcapng" >/dev/null 2>"$tmp/err"; rc=$?
+check "--pcapng into a missing directory names it" '[ $rc -eq 1 ] && grep -q "dir.pcapng: cannot write" "$tmp/err"'
+if [ -w /dev/full ]; then
+    "$bin" -r "$imaps" --pcapng /dev/full >"$tmp/out" 2>"$tmp/err"; rc=$?
+    check "--pcapng write error: exit 1, JSON lines still written" \
+        '[ $rc -eq 1 ] && grep -q "error writing the capture" "$tmp/err" && cmp -s "$tmp/out" "$tmp/full"'
+fi
+
 # SIGTERM while reading a pipe that stays open: what was decided is written.
 mkfifo "$tmp/fifo"
 "$bin" -r - < "$tmp/fifo" >"$tmp/sig.jsonl" 2>/dev/null &

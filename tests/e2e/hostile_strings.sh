@@ -13,7 +13,9 @@
 #   2. check_corpus.py compares the decoded values with the expectations
 #   3. synthetic/check_extra.py checks every line strictly (RFC 8259 JSON, strict
 #      UTF-8, no raw control byte, no duplicate key, no lone surrogate escape)
-#   4. jq (when installed) must parse every line, and re-serialise it to the
+#   4. pcapng_output.py writes each capture back with --pcapng and checks its
+#      comments (strict UTF-8, no control characters) and blocks
+#   5. jq (when installed) must parse every line, and re-serialise it to the
 #      same values
 set -eu
 [ $# -eq 3 ] || { echo "usage: $0 TLSSCOPE PYTHON OUTDIR" >&2; exit 2; }
@@ -24,6 +26,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 status=0
 "$py" "$here/check_corpus.py" "$bin" "$out" || status=1
 "$py" "$here/synthetic/check_extra.py" "$bin" "$out" || status=1
+# The same strings in the comments of the pcapng output: strict UTF-8, no
+# control character, well-formed blocks.
+"$py" "$here/pcapng_output.py" "$bin" "$out" || status=1
 
 if command -v jq >/dev/null 2>&1; then
     for cap in "$out"/*.pcap; do
