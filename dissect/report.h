@@ -76,6 +76,13 @@ struct tls_client_report {
     uint8_t ja3[16];
     /* JA4 (TLS client), written at parse time: "t13d1516h2_8daaf6152771_b186095e22b6". */
     char ja4[40];
+    /* The client's Certificate message (TLS <= 1.2, answering a
+     * CertificateRequest; RFC 5246 7.4.6): an empty one (chain length 0)
+     * means the client had no certificate to send. SSL 3.0 clients say so
+     * with a no_certificate warning alert instead (RFC 6101 5.4.6). */
+    bool certificate_seen;
+    uint16_t certificate_chain_length;
+    bool no_certificate_alert;
 };
 
 struct tls_server_report {
@@ -108,6 +115,7 @@ struct tls_server_report {
     uint16_t kx_sigalg;          /* SignatureScheme of the SKE, 0 when absent */
     uint16_t certificate_chain_length;
     bool certificate_seen;
+    bool certificate_request;    /* the server asked for a client certificate (TLS <= 1.2) */
 };
 
 enum tls_outcome {
@@ -147,9 +155,13 @@ struct conn_context_report {
 struct tls_report {
     struct tls_client_report client;
     struct tls_server_report server;
-    struct tls_alert_report alert;   /* first cleartext alert */
+    /* The first fatal cleartext alert, else the first warning: a warning
+     * (a server's unrecognized_name) may come before the fatal alert that
+     * ends the handshake, and that one says why it failed. */
+    struct tls_alert_report alert;
     struct conn_context_report context;
     struct x509_report server_cert;  /* leaf of the server's Certificate message (TLS <= 1.2) */
+    struct x509_report client_cert;  /* leaf of the client's Certificate message (TLS <= 1.2) */
     enum tls_outcome outcome;
     bool established;
     bool resumed;

@@ -24,7 +24,7 @@ static bool want_message(void *vctx, uint8_t type)
 {
     struct dir_ctx *c = vctx;
     if (c->dir == DIR_C2S)
-        return type == TLS_HS_CLIENT_HELLO;
+        return type == TLS_HS_CLIENT_HELLO || type == TLS_HS_CERTIFICATE;
     switch (type) {
     case TLS_HS_SERVER_HELLO:
     case TLS_HS_CERTIFICATE:
@@ -49,8 +49,10 @@ static bool is_tls13(uint16_t v)
 }
 
 /* Counts the certificates of a Certificate message (RFC 5246 7.4.2; TLS 1.3
- * adds a request context and per-entry extensions, RFC 8446 4.4.2). */
-static void read_certificates(struct span body, bool tls13, struct tls_report *r)
+ * adds a request context and per-entry extensions, RFC 8446 4.4.2) and reads
+ * the leaf, the sender's own certificate (it comes first). */
+static void read_certificates(struct span body, bool tls13, uint16_t *chain_length, struct x509_report *leaf_out,
+                              struct tls_report *r)
 {
     if (tls13)
         span_vec8(&body);
@@ -68,11 +70,8 @@ static void read_certificates(struct span body, bool tls13, struct tls_report *r
         if (n < UINT16_MAX)
             n++;
     }
-    r->server.certificate_seen = true;
-    r->server.certificate_chain_length = n;
-    /* The leaf is the server's own certificate (RFC 5246 7.4.2: the
-     * sender's comes first). */
-    if (span_ok(&leaf) && !x509_parse_leaf(leaf, &r->server_cert))
+    *chain_length = n;
+    if (span_ok(&leaf) && !x509_parse_leaf(leaf, leaf_out))
         r->malformed = true;
 }
 
@@ -80,6 +79,16 @@ static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t re
 {
     struct dir_ctx *c = vctx;
     struct tls_report *r = &c->s->report;
+    if (c->dir == DIR_C2S && type == TLS_HS_CERTIFICATE) {
+        /* Cleartext only up to TLS 1.2: in TLS 1.3 it is encrypted and
+         * never reaches here. */
+        if (!r->client.certificate_seen) {
+            r->client.certificate_seen = true;
+            read_certificates(body, false, &r->client.certificate_chain_length, &r->client_cert, r);
+            note(c, TLS_NOTE_CLIENT_CERTIFICATE);
+        }
+        return;
+    }
     if (c->dir == DIR_C2S) {
         if (type != TLS_HS_CLIENT_HELLO || c->s->client_hello_done)
             return; /* the report describes the first ClientHello (a second follows an HRR) */
@@ -120,7 +129,9 @@ static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t re
     case TLS_HS_CERTIFICATE:
         c->s->server_hs_after_hello = true;
         if (!r->server.certificate_seen) {
-            read_certificates(body, is_tls13(negotiated_version(r)), r);
+            r->server.certificate_seen = true;
+            read_certificates(body, is_tls13(negotiated_version(r)), &r->server.certificate_chain_length,
+                              &r->server_cert, r);
             note(c, TLS_NOTE_CERTIFICATE);
         }
         return;
@@ -133,8 +144,14 @@ static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t re
             note(c, TLS_NOTE_SERVER_KEY_EXCHANGE);
         }
         return;
-    case TLS_HS_SERVER_HELLO_DONE:
     case TLS_HS_CERTIFICATE_REQUEST:
+        c->s->server_hs_after_hello = true;
+        if (!r->server.certificate_request) {
+            r->server.certificate_request = true;
+            note(c, TLS_NOTE_CERTIFICATE_REQUEST);
+        }
+        return;
+    case TLS_HS_SERVER_HELLO_DONE:
         c->s->server_hs_after_hello = true;
         return;
     default:
@@ -189,7 +206,9 @@ static void on_alert(void *vctx, uint8_t level, uint8_t description)
 {
     struct dir_ctx *c = vctx;
     struct tls_report *r = &c->s->report;
-    if (r->alert.seen)
+    if (c->dir == DIR_C2S && description == 41) /* no_certificate, SSL 3.0 */
+        r->client.no_certificate_alert = true;
+    if (r->alert.seen && !(r->alert.level == 1 && level == 2))
         return;
     r->alert.seen = true;
     r->alert.level = level;

@@ -41,7 +41,9 @@ enum tls_note {
     TLS_NOTE_SERVER_HELLO,       /* or a HelloRetryRequest */
     TLS_NOTE_CERTIFICATE,        /* the server's, TLS <= 1.2 */
     TLS_NOTE_SERVER_KEY_EXCHANGE,
-    TLS_NOTE_ALERT,              /* the first cleartext alert */
+    TLS_NOTE_CERTIFICATE_REQUEST,
+    TLS_NOTE_CLIENT_CERTIFICATE,
+    TLS_NOTE_ALERT,              /* the alert the report keeps (the first, or a fatal one after warnings) */
 };
 
 struct tls_note_sink {

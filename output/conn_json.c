@@ -293,7 +293,9 @@ void conn_community_id(const struct conn_meta *m, char out[32])
     EVP_EncodeBlock((unsigned char *)out + 2, md, 20);
 }
 
-static void put_client(struct json_writer *w, const struct tls_client_report *c)
+static void put_certificate(struct json_writer *w, const struct x509_report *x);
+
+static void put_client(struct json_writer *w, const struct tls_client_report *c, const struct x509_report *cert)
 {
     if (!c->seen)
         return;
@@ -334,10 +336,12 @@ static void put_client(struct json_writer *w, const struct tls_client_report *c)
     }
     if (c->ja4[0])
         json_str(w, "ja4", c->ja4);
+    if (c->certificate_seen)
+        json_u64(w, "certificate_chain_length", c->certificate_chain_length);
+    if (cert->parsed)
+        put_certificate(w, cert);
     json_object_end(w);
 }
-
-static void put_certificate(struct json_writer *w, const struct x509_report *x);
 
 static void put_server(struct json_writer *w, const struct tls_server_report *s, uint16_t version,
                        const struct x509_report *cert)
@@ -375,12 +379,15 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
         put_code(w, "kx_signature_algorithm", tls_sigscheme_name(s->kx_sigalg), s->kx_sigalg);
     if (s->certificate_seen)
         json_u64(w, "certificate_chain_length", s->certificate_chain_length);
+    if (s->certificate_request)
+        json_bool(w, "certificate_requested", true);
     if (cert->parsed)
         put_certificate(w, cert);
     json_object_end(w);
 }
 
-/* tls.server.x509.* and tls.server.hash.*, ECS's x509 field set. */
+/* tls.server.x509.* and tls.server.hash.* (tls.client.* for the client's),
+ * ECS's x509 field set. */
 static void put_certificate(struct json_writer *w, const struct x509_report *x)
 {
     json_object_begin(w, "x509");
@@ -546,7 +553,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
         json_str(&w, "sender", r->alert.sender == DIR_C2S ? "client" : "server");
         json_object_end(&w);
     }
-    put_client(&w, &r->client);
+    put_client(&w, &r->client, &r->client_cert);
     put_server(&w, &r->server, version, &r->server_cert);
     findings_write(&w, m, r);
     if (r->malformed)

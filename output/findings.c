@@ -115,6 +115,26 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
                 "the server presents a self-signed certificate: clients that do not trust it explicitly fail "
                 "with a certificate error");
     }
+    /* Mutual TLS: the server asked for a client certificate, the client
+     * had none (an empty Certificate, or SSL 3.0's no_certificate alert),
+     * and the handshake did not complete. A server that merely asks and
+     * accepts none (optional client authentication) is no finding. */
+    bool client_sent_none = (c->certificate_seen && c->certificate_chain_length == 0) || c->no_certificate_alert;
+    if (s->certificate_request && client_sent_none && !r->established)
+        add(&l, "client-certificate-missing", "high",
+            "the server requires a client certificate and the client sent none: install the certificate for "
+            "the client (or its service account) and make it selectable, or stop requiring one on the server");
+    const struct x509_report *cx = &r->client_cert;
+    if (cx->parsed) {
+        int64_t now = (int64_t)(m->first_ts_us / 1000000u);
+        if (cx->not_after > 0 && cx->not_after < now)
+            add(&l, "client-certificate-expired", "high",
+                "the client's certificate had expired when this connection was made: renew it");
+        else if (cx->not_before > now)
+            add(&l, "client-certificate-not-yet-valid", "high",
+                "the client's certificate is not valid yet at the time of this connection: check its dates and "
+                "the client's clock");
+    }
     if (r->alert.seen && r->alert.level == 2) {
         const char *who = r->alert.sender == DIR_C2S ? "client" : "server";
         switch (r->alert.description) {

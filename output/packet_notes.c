@@ -176,11 +176,15 @@ static void server_hello(struct text *t, const struct tls_server_report *s)
         t_str(t, "; did not parse to its end");
 }
 
-static void certificate(struct text *t, const struct tls_report *r)
+static void certificate(struct text *t, const char *what, uint16_t chain_length, const struct x509_report *x)
 {
-    const struct x509_report *x = &r->server_cert;
-    t_str(t, "Certificate: chain of ");
-    t_u64(t, r->server.certificate_chain_length);
+    t_str(t, what);
+    if (chain_length == 0) {
+        t_str(t, "empty (no certificate to send)");
+        return;
+    }
+    t_str(t, "chain of ");
+    t_u64(t, chain_length);
     if (!x->parsed) {
         t_str(t, "; the leaf did not decode");
         return;
@@ -253,7 +257,13 @@ void packet_notes_message(struct packet_notes *n, enum tls_note what, const stru
         server_hello(&t, &r->server);
         break;
     case TLS_NOTE_CERTIFICATE:
-        certificate(&t, r);
+        certificate(&t, "Certificate: ", r->server.certificate_chain_length, &r->server_cert);
+        break;
+    case TLS_NOTE_CERTIFICATE_REQUEST:
+        t_str(&t, "CertificateRequest: the server asks for a client certificate");
+        break;
+    case TLS_NOTE_CLIENT_CERTIFICATE:
+        certificate(&t, "Certificate from the client: ", r->client.certificate_chain_length, &r->client_cert);
         break;
     case TLS_NOTE_SERVER_KEY_EXCHANGE:
         key_exchange(&t, &r->server);

@@ -1,6 +1,7 @@
 /* packet_notes.h - the comments tlsscope puts on packets in its pcapng output
  * (--pcapng): one per handshake message the packet completed (ClientHello,
- * ServerHello, Certificate, ServerKeyExchange, alert) and, on the packet that
+ * ServerHello, Certificate, ServerKeyExchange, CertificateRequest, the
+ * client's Certificate, alert) and, on the packet that
  * decided the connection, the outcome and each finding. Every comment starts
  * with "tlsscope: ", so `frame.comment contains "tlsscope"` finds them in
  * Wireshark.

@@ -667,6 +667,94 @@ def tls12_reset_in_handshake(o, rng):
     o.exp(c, e)
 
 
+def certificate_request12(cas=()):
+    """CertificateRequest (RFC 5246 7.4.4): rsa_sign and ecdsa_sign, three
+    signature algorithms, the acceptable CAs' names."""
+    return handshake(13, vec8(b"\x01\x40") + vec16(u16(0x0401) + u16(0x0403) + u16(0x0804)) +
+                     vec16(b"".join(vec16(n) for n in cas)))
+
+
+def mtls_server_flight(rng):
+    return records(CT_HANDSHAKE, server_hello(rng, TLS12_CIPHER, exts=[(EXT_RENEGOTIATION_INFO, b"\0")]) +
+                   certificate12(rng) + ske_ecdhe(rng) + certificate_request12() + server_hello_done())
+
+
+# CERT_LEAF as `openssl x509 -inform der -noout -subject -fingerprint -sha256`
+# prints it (an independent reading of the bytes).
+CERT_LEAF_SUBJECT_CN = "www.example.com"
+CERT_LEAF_SHA256 = "8497F4ADD1DE4FDCD78DFE530DE41E5AA9CE40A138385A3E6981C00B60CC1BDF"
+
+
+@capture("tls12_client_cert_missing.pcap")
+def tls12_client_cert_missing(o, rng):
+    """Mutual TLS where the client has no certificate: the server's flight
+    carries a CertificateRequest, the client answers with an empty
+    Certificate message, and the server ends the handshake with a fatal
+    handshake_failure. The classic "Could not create SSL/TLS secure channel"
+    of a service account without its certificate."""
+    c = Conn("192.0.2.37", 47007, "198.51.100.37", 443).handshake()
+    h = hello12(rng, sni=b"mtls.example.com")
+    c.send(C2S, h.record())
+    c.send(S2C, mtls_server_flight(rng))
+    c.send(C2S, records(CT_HANDSHAKE, certificate12(rng, chain=[]) + client_key_exchange_ecdhe(rng)) + ccs() +
+           encrypted(rng))
+    c.send(S2C, alert(2, 40))
+    c.close()
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {
+        "event.reason": "alert", "tls.outcome": "alert", "tls.established": False,
+        "tls.alert.level": "fatal", "tls.alert.description": "handshake_failure", "tls.alert.sender": "server",
+        "tls.server.certificate_requested": True, "tls.client.certificate_chain_length": 0})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["client-certificate-missing", "no-common-parameters"]},
+            finding_severity={"client-certificate-missing": "high"}, absent=["tls.client.x509", "tls.client.hash"])
+
+
+@capture("tls12_client_cert.pcap")
+def tls12_client_cert(o, rng):
+    """Mutual TLS that succeeds: the client sends a one-certificate chain, its
+    leaf reported like the server's under tls.client.x509 / tls.client.hash
+    (ECS names). The certificate's notBefore is after the capture's time, so
+    the client-certificate-not-yet-valid finding is due too."""
+    c = Conn("192.0.2.38", 47008, "198.51.100.38", 443).handshake()
+    h = hello12(rng, sni=b"mtls.example.com")
+    c.send(C2S, h.record())
+    c.send(S2C, mtls_server_flight(rng))
+    c.send(C2S, records(CT_HANDSHAKE, certificate12(rng, chain=[CERT_LEAF]) + client_key_exchange_ecdhe(rng) +
+                        handshake(15, u16(0x0804) + vec16(bytes(256)))) + ccs() + encrypted(rng))
+    c.send(S2C, ccs() + encrypted(rng))
+    c.send(C2S, encrypted(rng, CT_APPDATA, 120))
+    c.send(S2C, encrypted(rng, CT_APPDATA, 300))
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), established_expect(0x0303, TLS12_CIPHER, TLS12_CURVE), {
+        "tls.server.certificate_requested": True, "tls.client.certificate_chain_length": 1,
+        "tls.client.x509.subject.common_name": CERT_LEAF_SUBJECT_CN, "tls.client.hash.sha256": CERT_LEAF_SHA256})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["client-certificate-not-yet-valid"]})
+
+
+@capture("tls12_warning_then_fatal_alert.pcap")
+def tls12_warning_then_fatal_alert(o, rng):
+    """A server that answers an unknown SNI with a warning unrecognized_name
+    alert before its ServerHello (as some Apache/OpenSSL set-ups do), then a
+    client that rejects the certificate with a fatal certificate_unknown: the
+    report keeps the fatal alert, which says why the handshake failed."""
+    c = Conn("192.0.2.39", 47009, "198.51.100.39", 443).handshake()
+    h = hello12(rng, sni=b"unknown-name.example.com")
+    c.send(C2S, h.record())
+    c.send(S2C, alert(1, 112) + records(CT_HANDSHAKE, server_hello(rng, TLS12_CIPHER) + certificate12(rng) +
+                                        ske_ecdhe(rng) + server_hello_done()))
+    c.send(C2S, alert(2, 46))
+    c.close()
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {
+        "event.reason": "alert", "tls.outcome": "alert", "tls.established": False,
+        "tls.alert.level": "fatal", "tls.alert.description": "certificate_unknown", "tls.alert.code": 46,
+        "tls.alert.sender": "client"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["certificate-rejected"]})
+
+
 @capture("seq_wraparound.pcap")
 def seq_wraparound(o, rng):
     """Sequence numbers wrap around 2^32 inside the ClientHello (client ISN

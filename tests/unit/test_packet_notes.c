@@ -225,6 +225,32 @@ static void test_server_messages(void **state)
     assert_comment(n, 0, "tlsscope: HelloRetryRequest: the server asks for key share x25519");
 }
 
+/* Mutual TLS: the request, and the client's answer (empty, or a chain). */
+static void test_client_certificate(void **state)
+{
+    struct packet_notes *n = ((struct fixture *)*state)->n;
+    struct tls_report *r = ((struct fixture *)*state)->r;
+    r->server.certificate_request = true;
+    packet_notes_message(n, TLS_NOTE_CERTIFICATE_REQUEST, r);
+    r->client.certificate_seen = true;
+    packet_notes_message(n, TLS_NOTE_CLIENT_CERTIFICATE, r);
+    r->client.certificate_chain_length = 1;
+    r->client_cert.parsed = true;
+    memcpy(r->client_cert.subject_dn, "CN=svc-backup", 13);
+    r->client_cert.subject_dn_len = 13;
+    memcpy(r->client_cert.issuer_dn, "CN=Corp CA", 10);
+    r->client_cert.issuer_dn_len = 10;
+    r->client_cert.not_before = 1672531200;
+    r->client_cert.not_after = 1704067199;
+    packet_notes_message(n, TLS_NOTE_CLIENT_CERTIFICATE, r);
+    assert_int_equal(n->count, 3);
+    assert_comment(n, 0, "tlsscope: CertificateRequest: the server asks for a client certificate");
+    assert_comment(n, 1, "tlsscope: Certificate from the client: empty (no certificate to send)");
+    assert_comment(n, 2,
+                   "tlsscope: Certificate from the client: chain of 1; leaf subject \"CN=svc-backup\", issuer "
+                   "\"CN=Corp CA\", valid 2023-01-01 to 2023-12-31");
+}
+
 /* The decision: the outcome, then one comment per finding. */
 static void test_decision(void **state)
 {
@@ -279,6 +305,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maximum_lengths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_certificate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decision, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
     };
