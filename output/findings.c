@@ -44,6 +44,26 @@ static bool weak_cipher(uint16_t cs, const char **why)
     return false;
 }
 
+/* A leaf certificate outside its validity at the connection's time (`now`,
+ * seconds): "<prefix>expired" or "<prefix>not-yet-valid". */
+static void validity(struct finding_list *l, const struct x509_report *x, int64_t now, const char *prefix,
+                     const char *owner)
+{
+    char id[48], msg[160];
+    if (x->not_after > 0 && x->not_after < now) {
+        snprintf(id, sizeof id, "%sexpired", prefix);
+        snprintf(msg, sizeof msg, "the %s's certificate had expired when this connection was made: renew it",
+                 owner);
+    } else if (x->not_before > now) {
+        snprintf(id, sizeof id, "%snot-yet-valid", prefix);
+        snprintf(msg, sizeof msg, "the %s's certificate is not valid yet at the time of this connection: check "
+                 "its dates and the %s's clock", owner, owner);
+    } else {
+        return;
+    }
+    add(l, id, "high", msg);
+}
+
 void findings_each(const struct conn_meta *m, const struct tls_report *r, finding_fn fn, void *ctx)
 {
     struct finding_list l = { fn, ctx };
@@ -90,16 +110,10 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
                  "or prefer ECDHE", s->dh_prime_bits);
         add(&l, "weak-dh", s->dh_prime_bits < 1024 ? "critical" : "high", msg);
     }
+    int64_t now = (int64_t)(m->first_ts_us / 1000000u);
     const struct x509_report *x = &r->server_cert;
     if (x->parsed) {
-        int64_t now = (int64_t)(m->first_ts_us / 1000000u);
-        if (x->not_after > 0 && x->not_after < now)
-            add(&l, "certificate-expired", "high",
-                "the server's certificate had expired when this connection was made: renew it");
-        else if (x->not_before > now)
-            add(&l, "certificate-not-yet-valid", "high",
-                "the server's certificate is not valid yet at the time of this connection: check its dates "
-                "and the server's clock");
+        validity(&l, x, now, "certificate-", "server");
         if (x->signature_sha1_or_md5) {
             snprintf(msg, sizeof msg, "the server's certificate is signed with %s, which clients reject: reissue "
                      "it with SHA-256", x->signature_algorithm);
@@ -124,17 +138,8 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
         add(&l, "client-certificate-missing", "high",
             "the server requires a client certificate and the client sent none: install the certificate for "
             "the client (or its service account) and make it selectable, or stop requiring one on the server");
-    const struct x509_report *cx = &r->client_cert;
-    if (cx->parsed) {
-        int64_t now = (int64_t)(m->first_ts_us / 1000000u);
-        if (cx->not_after > 0 && cx->not_after < now)
-            add(&l, "client-certificate-expired", "high",
-                "the client's certificate had expired when this connection was made: renew it");
-        else if (cx->not_before > now)
-            add(&l, "client-certificate-not-yet-valid", "high",
-                "the client's certificate is not valid yet at the time of this connection: check its dates and "
-                "the client's clock");
-    }
+    if (r->client_cert.parsed)
+        validity(&l, &r->client_cert, now, "client-certificate-", "client");
     if (r->alert.seen && r->alert.level == 2) {
         const char *who = r->alert.sender == DIR_C2S ? "client" : "server";
         switch (r->alert.description) {
