@@ -44,6 +44,10 @@ struct conn_meta {
     uint8_t tunnel_dst[16];
     bool client_inferred;        /* no SYN seen: client chosen by ClientHello or port */
     bool gap;                    /* bytes were missing from a stream (capture loss) */
+    /* Who ended the connection first, by FIN or RST: "the underlying
+     * connection was closed" says nothing of which side did it. */
+    bool close_seen;
+    uint8_t closed_by;           /* DIR_C2S or DIR_S2C, when close_seen */
     enum conn_reason reason;
 };
 

@@ -362,6 +362,8 @@ static void swap_roles(struct flow *f)
     bool fin = f->fin_seen[0];
     f->fin_seen[0] = f->fin_seen[1];
     f->fin_seen[1] = fin;
+    if (m->close_seen)
+        m->closed_by = (uint8_t)!m->closed_by;
     f->client_side = (int8_t)!f->client_side;
 }
 
@@ -468,6 +470,10 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
         f->rst_seen = true;
     if (p->tcp_flags & TCP_FIN)
         f->fin_seen[dir] = true;
+    if ((p->tcp_flags & (TCP_RST | TCP_FIN)) && !f->meta.close_seen) {
+        f->meta.close_seen = true;
+        f->meta.closed_by = (uint8_t)dir;
+    }
 
     if (f->state == FLOW_DONE) {
         t->st.packets_done++;

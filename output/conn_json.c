@@ -517,6 +517,8 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
     json_object_begin(&w, "tls");
     json_bool(&w, "established", r->established);
     json_str(&w, "outcome", outcome_name(r->outcome));
+    if ((r->outcome == TLS_OUTCOME_RESET || r->outcome == TLS_OUTCOME_CLOSED_DURING_HANDSHAKE) && m->close_seen)
+        json_str(&w, "closed_by", m->closed_by == DIR_C2S ? "client" : "server");
     if (ctx->starttls) {
         json_str(&w, "starttls", starttls_protocol_name(ctx->starttls));
         if (ctx->starttls_reply_len)

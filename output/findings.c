@@ -140,6 +140,26 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
             "the client (or its service account) and make it selectable, or stop requiring one on the server");
     if (r->client_cert.parsed)
         validity(&l, &r->client_cert, now, "client-certificate-", "client");
+    /* A handshake ended by FIN or RST without an alert: "The underlying
+     * connection was closed" on the client. Schannel servers reset a
+     * ClientHello they share no version or suite with; clients that reject
+     * the server's certificate often just hang up. */
+    bool closed = r->outcome == TLS_OUTCOME_RESET || r->outcome == TLS_OUTCOME_CLOSED_DURING_HANDSHAKE;
+    const char *how = r->outcome == TLS_OUTCOME_RESET ? "reset" : "closed";
+    if (closed && c->seen && !s->seen && m->close_seen && m->closed_by == DIR_S2C) {
+        snprintf(msg, sizeof msg,
+                 "the server %s the connection after the ClientHello without an alert: it accepts nothing the "
+                 "client offers (up to %s, %u cipher suites); enable a version and cipher suite both support",
+                 how, no > 0 ? tls_version_token(offered[0], a) : "an unknown version", (unsigned)c->ciphers.n);
+        add(&l, "server-closed-after-client-hello", "high", msg);
+    }
+    if (closed && s->seen && !r->alert.seen && m->close_seen && m->closed_by == DIR_C2S) {
+        snprintf(msg, sizeof msg,
+                 "the client %s the connection after the server's hello without an alert: it usually rejects "
+                 "the server's certificate (untrusted issuer, name mismatch, expiry) or the negotiated "
+                 "parameters; check the chain against the client's trust store", how);
+        add(&l, "client-closed-after-server-hello", "high", msg);
+    }
     if (r->alert.seen && r->alert.level == 2) {
         const char *who = r->alert.sender == DIR_C2S ? "client" : "server";
         switch (r->alert.description) {

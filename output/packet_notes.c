@@ -302,10 +302,11 @@ void packet_notes_decision(struct packet_notes *n, const struct conn_meta *m, co
         t_str(&t, "handshake failed with an alert");
         break;
     case TLS_OUTCOME_RESET:
-        t_str(&t, "connection reset during the handshake");
-        break;
     case TLS_OUTCOME_CLOSED_DURING_HANDSHAKE:
-        t_str(&t, "connection closed during the handshake");
+        t_str(&t, r->outcome == TLS_OUTCOME_RESET ? "connection reset" : "connection closed");
+        if (m->close_seen)
+            t_str(&t, m->closed_by == DIR_C2S ? " by the client" : " by the server");
+        t_str(&t, " during the handshake");
         break;
     case TLS_OUTCOME_STARTTLS_REFUSED:
         t_str(&t, starttls_protocol_name(r->context.starttls));

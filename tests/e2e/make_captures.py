@@ -663,8 +663,31 @@ def tls12_reset_in_handshake(o, rng):
     o.frames = frames_ether(c.segs)
     e = merge(hello_expect(h), {"event.reason": "reset", "tls.outcome": "reset", "tls.established": False,
                                 "tls.negotiated_version": "TLSv1.2", "tls.cipher": CIPHER_NAMES[TLS12_CIPHER],
-                                "tls.curve": "secp256r1", "tls.server.certificate_chain_length": 2})
-    o.exp(c, e)
+                                "tls.curve": "secp256r1", "tls.server.certificate_chain_length": 2,
+                                "tls.closed_by": "client"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["client-closed-after-server-hello"]},
+            finding_severity={"client-closed-after-server-hello": "high"})
+
+
+@capture("tls10_server_resets_client_hello.pcap")
+def tls10_server_resets_client_hello(o, rng):
+    """A TLS 1.0-only client and a server with TLS 1.0 disabled that resets
+    the connection on the ClientHello without an alert (as Windows Schannel
+    does): the client reports "The underlying connection was closed"; the
+    line says the server hung up and why that happens."""
+    c = Conn("192.0.2.40", 1040, "198.51.100.40", 443).handshake()
+    h = Hello(rng, version=0x0301, record_version=0x0301, ciphers=[0x0035, 0x002F, 0x000A],
+              sni=b"old-client.example.net", ems=False, ticket=False, reneg=True)
+    c.send(C2S, h.record())
+    c.rst(S2C)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"event.reason": "reset", "tls.outcome": "reset", "tls.established": False,
+                                "tls.closed_by": "server"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["legacy-client", "server-closed-after-client-hello"]},
+            finding_severity={"server-closed-after-client-hello": "high"},
+            absent=["tls.negotiated_version", "tls.alert"])
 
 
 def certificate_request12(cas=()):

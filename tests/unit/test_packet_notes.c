@@ -271,6 +271,21 @@ static void test_decision(void **state)
     assert_true(strncmp(n->comment[2].text, "tlsscope: finding legacy-version (high): ", 41) == 0);
     assert_true(strncmp(n->comment[3].text, "tlsscope: finding weak-cipher (high): ", 38) == 0);
 
+    /* A server that hangs up on a ClientHello (Schannel without a shared
+     * version): who closed, and the finding that says what it means. */
+    packet_notes_clear(n);
+    memset(r, 0, sizeof *r);
+    r->client.seen = r->client.parsed = true;
+    r->client.legacy_version = 0x0303;
+    r->outcome = TLS_OUTCOME_RESET;
+    m.close_seen = true;
+    m.closed_by = DIR_S2C;
+    packet_notes_decision(n, &m, r);
+    assert_int_equal(n->count, 2);
+    assert_comment(n, 0, "tlsscope: connection reset by the server during the handshake");
+    assert_true(strncmp(n->comment[1].text, "tlsscope: finding server-closed-after-client-hello (high): ", 59) == 0);
+    m.close_seen = false;
+
     packet_notes_clear(n);
     memset(r, 0, sizeof *r);
     r->outcome = TLS_OUTCOME_STARTTLS_REFUSED;
