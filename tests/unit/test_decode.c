@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "capture/decode.h"
+#include "test_util.h"
 
 /* ---- building blocks ---------------------------------------------------- */
 
@@ -1683,9 +1684,7 @@ static void test_snaplen_truncated_payload(void **state)
     uint8_t *buf = CAT(&len, PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
     /* Captured 56 of the 59 bytes on the wire: 2 of 5 payload bytes. The
      * copy is exact-size so an over-read is caught. */
-    uint8_t *cut = malloc(56);
-    assert_non_null(cut);
-    memcpy(cut, buf, 56);
+    uint8_t *cut = test_exact_copy(buf, 56);
     struct pkt pkt;
     struct decode_stats st = { 0 };
     assert_int_equal(run_wire(DECODE_LINK_EN10MB, cut, 56, len, &pkt, &st), DECODE_TCP);
@@ -1728,9 +1727,7 @@ static void check_prefixes(const struct prefix_case *c)
 {
     struct pkt pkt;
     for (size_t k = 0; k < c->len; k++) {
-        uint8_t *cut = malloc(k ? k : 1);
-        assert_non_null(cut);
-        memcpy(cut, c->buf, k);
+        uint8_t *cut = test_exact_copy(c->buf, k);
 
         /* The snaplen cut the frame at k: the wire had all c->len bytes. */
         struct decode_stats st = { 0 };

@@ -21,6 +21,7 @@
 
 #include "dissect/fingerprint.h"
 #include "dissect/tls_hello.h"
+#include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -59,9 +60,7 @@ static void set_alpn(struct tls_client_report *c, const uint8_t *name, uint8_t l
 /* Parses a ClientHello body from an exact-size heap copy. */
 static void parse_hello(const uint8_t *body, size_t n, struct tls_client_report *c)
 {
-    uint8_t *copy = malloc(n);
-    assert_non_null(copy);
-    memcpy(copy, body, n);
+    uint8_t *copy = test_exact_copy(body, n);
     uint8_t sid[32];
     memset(c, 0, sizeof *c);
     assert_int_equal(tls_parse_client_hello(span_make(copy, n), c, sid), TLS_PARSE_OK);
@@ -245,9 +244,7 @@ static void test_ja3s(void **state)
     (void)state;
     struct tls_server_report *s = calloc(1, sizeof *s);
     assert_non_null(s);
-    uint8_t *copy = malloc(sizeof server_hello_12);
-    assert_non_null(copy);
-    memcpy(copy, server_hello_12, sizeof server_hello_12);
+    uint8_t *copy = test_exact_copy(server_hello_12, sizeof server_hello_12);
     assert_int_equal(tls_parse_server_hello(span_make(copy, sizeof server_hello_12), s, NULL, 0), TLS_PARSE_OK);
     free(copy);
     char str[1024], hex[33];

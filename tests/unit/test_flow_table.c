@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/bufpool.h"
 #include "flows/flow_table.h"
+#include "test_util.h"
 
 /* ---- the fake consumer ---- */
 
@@ -149,28 +149,11 @@ static struct flow_table *table(uint32_t max_flows, uint32_t max_sessions)
     return t;
 }
 
-static uint64_t pool_in_use(void)
-{
-    struct bufpool_stats s;
-    bufpool_get_stats(&s);
-    return s.in_use;
-}
-
-/* in_use when the test started (a failed test may leak held segments). */
-static uint64_t in_use_before;
-
-/* Pool bytes taken since the test started. */
-static uint64_t pool_held(void)
-{
-    return pool_in_use() - in_use_before;
-}
-
 static int setup(void **state)
 {
     (void)state;
-    in_use_before = pool_in_use();
+    test_pool_begin();
     fk = calloc(1, sizeof *fk);
-    bufpool_set_budget(64u << 20);
     return fk ? 0 : -1;
 }
 
@@ -178,11 +161,10 @@ static int teardown(void **state)
 {
     (void)state;
     /* Every session attached was detached, every held buffer returned. */
-    int ok = fk->attaches == fk->detaches && pool_in_use() == in_use_before;
+    bool detached = fk->attaches == fk->detaches;
     free(fk);
     fk = NULL;
-    bufpool_release_all();
-    return ok ? 0 : -1;
+    return test_pool_end() && detached ? 0 : -1;
 }
 
 /* ---- packets ---- */
@@ -244,6 +226,29 @@ static void handshake(struct flow_table *t, uint64_t ts, uint32_t c, uint16_t cp
     inject(t, ts + 2, c, cport, s, sport, TCP_ACK, 1001, 5001, NULL);
 }
 
+/* Most tests watch one connection, CLI:40000 to SRV:443: a packet from
+ * either end of it. */
+static void from_client(struct flow_table *t, uint64_t ts, uint8_t flags, uint32_t seq, uint32_t ack,
+                        const char *payload)
+{
+    inject(t, ts, CLI, 40000, SRV, 443, flags, seq, ack, payload);
+}
+
+static void from_server(struct flow_table *t, uint64_t ts, uint8_t flags, uint32_t seq, uint32_t ack,
+                        const char *payload)
+{
+    inject(t, ts, SRV, 443, CLI, 40000, flags, seq, ack, payload);
+}
+
+/* A table of 16 flows and 16 sessions holding that connection, its
+ * handshake begun at `ts` (sequence numbers 1001 and 5001 come next). */
+static struct flow_table *table_after_handshake(uint64_t ts)
+{
+    struct flow_table *t = table(16, 16);
+    handshake(t, ts, CLI, 40000, SRV, 443);
+    return t;
+}
+
 /* ---- tests ---- */
 
 static void check_syn_roles(uint32_t server)
@@ -288,8 +293,8 @@ static void test_synack_first(void **state)
 {
     (void)state;
     struct flow_table *t = table(16, 16);
-    inject(t, 1, SRV, 443, CLI, 40000, TCP_SYN | TCP_ACK, 5000, 1001, NULL);
-    inject(t, 2, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "hi");
+    from_server(t, 1, TCP_SYN | TCP_ACK, 5000, 1001, NULL);
+    from_client(t, 2, TCP_ACK, 1001, 5001, "hi");
     assert_int_equal(fk->ndata, 1);
     assert_int_equal(fk->data[0].dir, DIR_C2S);
     const struct flow *f = fk->data[0].f;
@@ -303,8 +308,7 @@ static void test_synack_first(void **state)
 static void test_zero_copy(void **state)
 {
     (void)state;
-    struct flow_table *t = table(16, 16);
-    handshake(t, 1, CLI, 40000, SRV, 443);
+    struct flow_table *t = table_after_handshake(1);
     static const uint8_t payload[] = { 0x16, 0x03, 0x01, 0x00, 0x05 };
     struct pkt p = mk(10, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, payload, sizeof payload);
     flow_table_packet(t, &p);
@@ -391,22 +395,22 @@ static void test_verdict_done(void **state)
     struct flow_table *t = table(16, 16);
     fk->done_after = 1;
     handshake(t, 1, CLI, 40000, SRV, 443);
-    inject(t, 10, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "first");
+    from_client(t, 10, TCP_ACK, 1001, 5001, "first");
     assert_int_equal(fk->ndata, 1);
     assert_int_equal(fk->detaches, 1);
     const struct flow_stats *st = flow_table_stats(t);
     assert_int_equal(st->sessions_active, 0);
     assert_int_equal(st->packets_done, 0);
-    inject(t, 11, SRV, 443, CLI, 40000, TCP_ACK, 5001, 1006, "reply");
-    inject(t, 12, CLI, 40000, SRV, 443, TCP_ACK, 1006, 5006, "again");
-    inject(t, 13, CLI, 40000, SRV, 443, TCP_ACK, 1011, 5006, NULL);
+    from_server(t, 11, TCP_ACK, 5001, 1006, "reply");
+    from_client(t, 12, TCP_ACK, 1006, 5006, "again");
+    from_client(t, 13, TCP_ACK, 1011, 5006, NULL);
     assert_int_equal(fk->ndata, 1);
     assert_int_equal(fk->attaches, 1);
     assert_int_equal(st->packets_done, 3);
     assert_int_equal(st->active, 1);
     /* FIN both ways forgets it without a line (the consumer already decided). */
-    inject(t, 14, CLI, 40000, SRV, 443, TCP_ACK | TCP_FIN, 1011, 5006, NULL);
-    inject(t, 15, SRV, 443, CLI, 40000, TCP_ACK | TCP_FIN, 5006, 1012, NULL);
+    from_client(t, 14, TCP_ACK | TCP_FIN, 1011, 5006, NULL);
+    from_server(t, 15, TCP_ACK | TCP_FIN, 5006, 1012, NULL);
     assert_int_equal(st->packets_done, 5);
     assert_int_equal(st->active, 0);
     assert_int_equal(st->closed, 1);
@@ -421,13 +425,13 @@ static void test_verdict_done_during_drain(void **state)
     struct flow_table *t = table(16, 16);
     fk->done_after = 1;
     handshake(t, 1, CLI, 40000, SRV, 443);
-    inject(t, 10, CLI, 40000, SRV, 443, TCP_ACK, 1004, 5001, "def"); /* ahead: held */
-    inject(t, 11, CLI, 40000, SRV, 443, TCP_ACK, 1007, 5001, "ghi"); /* ahead: held */
+    from_client(t, 10, TCP_ACK, 1004, 5001, "def"); /* ahead: held */
+    from_client(t, 11, TCP_ACK, 1007, 5001, "ghi"); /* ahead: held */
     assert_int_equal(fk->ndata, 0);
-    assert_true(pool_held() > 0);
-    inject(t, 12, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "abc");
+    assert_true(test_pool_held() > 0);
+    from_client(t, 12, TCP_ACK, 1001, 5001, "abc");
     assert_int_equal(fk->ndata, 1);
-    assert_int_equal(pool_held(), 0); /* held segments freed with the session */
+    assert_int_equal(test_pool_held(), 0); /* held segments freed with the session */
     assert_int_equal(flow_table_stats(t)->active, 1);
     flow_table_free(t);
 }
@@ -435,10 +439,9 @@ static void test_verdict_done_during_drain(void **state)
 static void test_rst_closes(void **state)
 {
     (void)state;
-    struct flow_table *t = table(16, 16);
-    handshake(t, 100, CLI, 40000, SRV, 443);
-    inject(t, 103, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "hello");
-    inject(t, 104, SRV, 443, CLI, 40000, TCP_RST | TCP_ACK, 5001, 1006, NULL);
+    struct flow_table *t = table_after_handshake(100);
+    from_client(t, 103, TCP_ACK, 1001, 5001, "hello");
+    from_server(t, 104, TCP_RST | TCP_ACK, 5001, 1006, NULL);
     assert_int_equal(fk->nclose, 1);
     assert_int_equal(fk->close[0].reason, CONN_REASON_RESET);
     const struct conn_meta *m = &fk->close[0].meta;
@@ -455,7 +458,7 @@ static void test_rst_closes(void **state)
     assert_int_equal(st->sessions_active, 0);
     assert_int_equal(fk->detaches, 1);
     /* Packets after the close start nothing (no SYN, no payload). */
-    inject(t, 105, CLI, 40000, SRV, 443, TCP_RST, 1006, 0, NULL);
+    from_client(t, 105, TCP_RST, 1006, 0, NULL);
     assert_int_equal(st->created, 1);
     flow_table_free(t);
 }
@@ -463,13 +466,12 @@ static void test_rst_closes(void **state)
 static void test_fin_closes(void **state)
 {
     (void)state;
-    struct flow_table *t = table(16, 16);
-    handshake(t, 100, CLI, 40000, SRV, 443);
-    inject(t, 103, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "hello");
-    inject(t, 104, SRV, 443, CLI, 40000, TCP_ACK, 5001, 1006, "hi");
-    inject(t, 105, CLI, 40000, SRV, 443, TCP_ACK | TCP_FIN, 1006, 5003, NULL);
+    struct flow_table *t = table_after_handshake(100);
+    from_client(t, 103, TCP_ACK, 1001, 5001, "hello");
+    from_server(t, 104, TCP_ACK, 5001, 1006, "hi");
+    from_client(t, 105, TCP_ACK | TCP_FIN, 1006, 5003, NULL);
     assert_int_equal(fk->nclose, 0); /* half-closed: the server may still talk */
-    inject(t, 106, SRV, 443, CLI, 40000, TCP_ACK | TCP_FIN, 5003, 1007, NULL);
+    from_server(t, 106, TCP_ACK | TCP_FIN, 5003, 1007, NULL);
     assert_int_equal(fk->nclose, 1);
     assert_int_equal(fk->close[0].reason, CONN_REASON_FIN);
     assert_int_equal(fk->close[0].meta.packets[DIR_C2S], 4);
@@ -486,12 +488,11 @@ static void test_fin_closes(void **state)
 static void test_close_flushes_held(void **state)
 {
     (void)state;
-    struct flow_table *t = table(16, 16);
-    handshake(t, 100, CLI, 40000, SRV, 443);
-    inject(t, 103, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "abc");
-    inject(t, 104, CLI, 40000, SRV, 443, TCP_ACK, 1010, 5001, "xyz"); /* hole [1004,1010) */
+    struct flow_table *t = table_after_handshake(100);
+    from_client(t, 103, TCP_ACK, 1001, 5001, "abc");
+    from_client(t, 104, TCP_ACK, 1010, 5001, "xyz"); /* hole [1004,1010) */
     assert_int_equal(fk->ndata, 1);
-    inject(t, 105, CLI, 40000, SRV, 443, TCP_RST, 1013, 0, NULL);
+    from_client(t, 105, TCP_RST, 1013, 0, NULL);
     assert_int_equal(fk->ndata, 2);
     assert_true(fk->data[1].gap);
     assert_memory_equal(fk->data[1].bytes, "xyz", 3);
@@ -505,12 +506,11 @@ static void test_close_flushes_held(void **state)
 static void test_ack_skips_hole(void **state)
 {
     (void)state;
-    struct flow_table *t = table(16, 16);
-    handshake(t, 100, CLI, 40000, SRV, 443);
-    inject(t, 103, SRV, 443, CLI, 40000, TCP_ACK, 5001, 1001, "aaaa");
-    inject(t, 104, SRV, 443, CLI, 40000, TCP_ACK, 5009, 1001, "cccc"); /* [5005,5009) lost */
+    struct flow_table *t = table_after_handshake(100);
+    from_server(t, 103, TCP_ACK, 5001, 1001, "aaaa");
+    from_server(t, 104, TCP_ACK, 5009, 1001, "cccc"); /* [5005,5009) lost */
     assert_int_equal(fk->ndata, 1);
-    inject(t, 105, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5013, NULL);
+    from_client(t, 105, TCP_ACK, 1001, 5013, NULL);
     assert_int_equal(fk->ndata, 2);
     assert_int_equal(fk->data[1].dir, DIR_S2C);
     assert_true(fk->data[1].gap);
@@ -526,7 +526,7 @@ static void test_idle_timeout(void **state)
     struct flow_consumer c = consumer();
     struct flow_table *t = flow_table_new(&cfg, &c);
     assert_non_null(t);
-    inject(t, 1000000, CLI, 40000, SRV, 443, TCP_ACK, 1, 1, "data");
+    from_client(t, 1000000, TCP_ACK, 1, 1, "data");
     flow_table_expire(t, 1500000);
     flow_table_expire(t, 2000000); /* exactly the timeout: still alive */
     assert_int_equal(fk->nclose, 0);
@@ -659,7 +659,7 @@ static void test_flush(void **state)
     assert_true(fk->data[2].gap);
     assert_int_equal(flow_table_stats(t)->active, 0);
     assert_int_equal(flow_table_stats(t)->sessions_active, 0);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
     /* The table is usable afterwards. */
     inject(t, 20, CLI, 40004, SRV, 443, TCP_SYN, 1, 0, NULL);
     assert_int_equal(flow_table_stats(t)->active, 1);
@@ -673,10 +673,10 @@ static void test_stray_packets(void **state)
 {
     (void)state;
     struct flow_table *t = table(16, 16);
-    inject(t, 1, CLI, 40000, SRV, 443, TCP_ACK, 1, 1, NULL);
-    inject(t, 2, CLI, 40000, SRV, 443, TCP_RST, 1, 0, NULL);
-    inject(t, 3, CLI, 40000, SRV, 443, TCP_FIN | TCP_ACK, 1, 1, NULL);
-    inject(t, 4, SRV, 443, CLI, 40000, TCP_ACK, 1, 1, NULL);
+    from_client(t, 1, TCP_ACK, 1, 1, NULL);
+    from_client(t, 2, TCP_RST, 1, 0, NULL);
+    from_client(t, 3, TCP_FIN | TCP_ACK, 1, 1, NULL);
+    from_server(t, 4, TCP_ACK, 1, 1, NULL);
     const struct flow_stats *st = flow_table_stats(t);
     assert_int_equal(st->created, 0);
     assert_int_equal(st->active, 0);
@@ -693,16 +693,15 @@ static void test_stray_packets(void **state)
 static void test_meta_counters(void **state)
 {
     (void)state;
-    struct flow_table *t = table(16, 16);
-    handshake(t, 50, CLI, 40000, SRV, 443);
-    inject(t, 60, CLI, 40000, SRV, 443, TCP_ACK, 1001, 5001, "0123456789");
-    inject(t, 61, SRV, 443, CLI, 40000, TCP_ACK, 5001, 1011, "abc");
-    inject(t, 62, SRV, 443, CLI, 40000, TCP_ACK, 5004, 1011, "defg");
+    struct flow_table *t = table_after_handshake(50);
+    from_client(t, 60, TCP_ACK, 1001, 5001, "0123456789");
+    from_server(t, 61, TCP_ACK, 5001, 1011, "abc");
+    from_server(t, 62, TCP_ACK, 5004, 1011, "defg");
     /* snaplen cut: 2 bytes captured of 20 */
     struct pkt p = mk(63, SRV, 443, CLI, 40000, TCP_ACK, 5008, 1011, "hi", 2);
     p.payload_len = 20;
     flow_table_packet(t, &p);
-    inject(t, 64, CLI, 40000, SRV, 443, TCP_ACK, 1011, 5028, NULL);
+    from_client(t, 64, TCP_ACK, 1011, 5028, NULL);
     flow_table_flush(t, CONN_REASON_END_OF_INPUT);
     assert_int_equal(fk->nclose, 1);
     const struct conn_meta *m = &fk->close[0].meta;

@@ -14,16 +14,14 @@
 #include <string.h>
 
 #include "dissect/proxy_proto.h"
+#include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
 /* Parse the first `n` bytes of `v` from an exact-size heap copy. */
 static enum proxy_result parse_n(const void *v, size_t n, struct proxy_info *info, size_t *hl)
 {
-    uint8_t *buf = malloc(n ? n : 1);
-    assert_non_null(buf);
-    if (n)
-        memcpy(buf, v, n);
+    uint8_t *buf = test_exact_copy(v, n);
     *hl = 12345;
     enum proxy_result r = proxy_parse(span_make(buf, n), info, hl);
     free(buf);
@@ -55,6 +53,18 @@ static enum proxy_result parse_str(const char *s, size_t n, struct proxy_info *i
 
 static const uint8_t zero16[16] = { 0 };
 
+/* The addresses and ports a header carried. */
+static void expect_addresses(const struct proxy_info *info, uint8_t ip_version, const uint8_t src[16],
+                             const uint8_t dst[16], uint16_t sport, uint16_t dport)
+{
+    assert_true(info->has_addresses);
+    assert_int_equal(info->ip_version, ip_version);
+    assert_memory_equal(info->src, src, 16);
+    assert_memory_equal(info->dst, dst, 16);
+    assert_int_equal(info->sport, sport);
+    assert_int_equal(info->dport, dport);
+}
+
 /* ---- version 1 ---------------------------------------------------------- */
 
 /* From the corpus capture ndpi_haproxy.pcap (frame 1, TCP payload): the v1
@@ -82,14 +92,9 @@ static void test_v1_tcp4_corpus(void **state)
     assert_int_equal(haproxy_v1[hl], 0x16); /* the TLS record starts right after */
     assert_int_equal(info.version, 1);
     assert_false(info.local);
-    assert_true(info.has_addresses);
-    assert_int_equal(info.ip_version, 4);
     static const uint8_t src[16] = { 11, 111, 11, 111 };
     static const uint8_t dst[16] = { 222, 222, 222, 22 };
-    assert_memory_equal(info.src, src, 16);
-    assert_memory_equal(info.dst, dst, 16);
-    assert_int_equal(info.sport, 52176);
-    assert_int_equal(info.dport, 443);
+    expect_addresses(&info, 4, src, dst, 52176, 443);
     assert_int_equal(info.tlv_count, 0);
     assert_int_equal(info.authority_len, 0);
 
@@ -107,14 +112,9 @@ static void test_v1_tcp6(void **state)
     size_t hl;
     assert_int_equal(parse_str(STR(line), &info, &hl), PROXY_OK);
     assert_int_equal(hl, sizeof(line) - 1 - 3);
-    assert_true(info.has_addresses);
-    assert_int_equal(info.ip_version, 6);
     static const uint8_t src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
     static const uint8_t dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x02 };
-    assert_memory_equal(info.src, src, 16);
-    assert_memory_equal(info.dst, dst, 16);
-    assert_int_equal(info.sport, 0);
-    assert_int_equal(info.dport, 65535);
+    expect_addresses(&info, 6, src, dst, 0, 65535);
     expect_prefixes(line, hl);
 
     /* The longest TCP6 line (104 bytes) and an IPv4-mapped address as
@@ -274,14 +274,9 @@ static void test_v2_tcp4_tlvs(void **state)
     assert_int_equal(info.version, 2);
     assert_false(info.local);
     assert_false(info.dgram);
-    assert_true(info.has_addresses);
-    assert_int_equal(info.ip_version, 4);
     static const uint8_t src[16] = { 192, 0, 2, 1 };
     static const uint8_t dst[16] = { 198, 51, 100, 2 };
-    assert_memory_equal(info.src, src, 16);
-    assert_memory_equal(info.dst, dst, 16);
-    assert_int_equal(info.sport, 49153);
-    assert_int_equal(info.dport, 443);
+    expect_addresses(&info, 4, src, dst, 49153, 443);
     assert_int_equal(info.tlv_count, 8);
     assert_int_equal(info.alpn_len, 2);
     assert_memory_equal(info.alpn, "h2", 2);
@@ -325,14 +320,9 @@ static void test_v2_tcp6(void **state)
     size_t hl;
     assert_int_equal(parse_n(v2_tcp6, sizeof(v2_tcp6), &info, &hl), PROXY_OK);
     assert_int_equal(hl, sizeof(v2_tcp6));
-    assert_true(info.has_addresses);
-    assert_int_equal(info.ip_version, 6);
     static const uint8_t src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
     static const uint8_t dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x02 };
-    assert_memory_equal(info.src, src, 16);
-    assert_memory_equal(info.dst, dst, 16);
-    assert_int_equal(info.sport, 49153);
-    assert_int_equal(info.dport, 443);
+    expect_addresses(&info, 6, src, dst, 49153, 443);
     assert_int_equal(info.tlv_count, 1);
     assert_int_equal(info.authority_len, 15);
     assert_memory_equal(info.authority, "www.example.org", 15);

@@ -1,5 +1,5 @@
-/* test_span.c - common/span.h: every reader at its exact length and one byte
- * short, poisoning (a failed read empties the span, and sub-spans of a
+/* test_span.c - common/span.h: every reader at its exact length and on every
+ * strict prefix, poisoning (a failed read empties the span, and sub-spans of a
  * poisoned span are poisoned), span_done, length-prefixed vectors whose
  * length lies, span_peek, and that the cursor never moves past its end.
  *
@@ -13,20 +13,9 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "common/span.h"
-
-/* An exact-size heap copy of `n` bytes (n may be 0: then a 1-byte buffer is
- * allocated but never read, because the span says 0). */
-static uint8_t *heap_copy(const void *src, size_t n)
-{
-    uint8_t *b = malloc(n ? n : 1);
-    assert_non_null(b);
-    if (n)
-        memcpy(b, src, n);
-    return b;
-}
+#include "test_util.h"
 
 /* The span is poisoned: bad, empty, and its pointer still inside [base, base + len]. */
 static void assert_poisoned(const struct span *s, const uint8_t *base, size_t len)
@@ -68,101 +57,84 @@ static void test_make(void **state)
     assert_false(span_has(&s, 0));
 }
 
-/* Each fixed-size reader: exact length reads the value and ends done; one
- * byte short poisons and returns 0 without moving. */
+/* The fixed-size readers, by number, for check_reader. */
+enum reader { READ_U8, READ_U16, READ_U24, READ_U32, READ_U32LE };
+
+static uint32_t read_with(enum reader r, struct span *s)
+{
+    switch (r) {
+    case READ_U8: return span_u8(s);
+    case READ_U16: return span_u16(s);
+    case READ_U24: return span_u24(s);
+    case READ_U32: return span_u32(s);
+    default: return span_u32le(s);
+    }
+}
+
+/* One fixed-size reader: at its exact length it reads `want` and ends done,
+ * just past the input; on every strict prefix (one byte short included) it
+ * poisons and returns 0 without moving. Each input is its own exact-size
+ * heap copy. */
+static void check_reader(enum reader r, const char *in, size_t len, uint32_t want)
+{
+    uint8_t *b = test_exact_copy(in, len);
+    struct span s = span_make(b, len);
+    assert_int_equal(read_with(r, &s), want);
+    assert_true(span_done(&s));
+    assert_ptr_equal(s.p, b + len);
+    free(b);
+
+    for (size_t k = 0; k < len; k++) {
+        b = test_exact_copy(in, k);
+        s = span_make(b, k);
+        assert_int_equal(read_with(r, &s), 0);
+        assert_poisoned(&s, b, k);
+        assert_ptr_equal(s.p, b); /* a failed read does not advance */
+        free(b);
+    }
+}
+
 static void test_u8(void **state)
 {
     (void)state;
-    uint8_t *b = heap_copy("\xab", 1);
+    check_reader(READ_U8, "\xab", 1, 0xab);
+    /* Reading a span that was read to its end poisons it. */
+    uint8_t *b = test_exact_copy("\xab", 1);
     struct span s = span_make(b, 1);
-    assert_int_equal(span_u8(&s), 0xab);
-    assert_true(span_done(&s));
-    assert_ptr_equal(s.p, b + 1);
-    /* Reading the empty span poisons it. */
+    (void)span_u8(&s);
     assert_int_equal(span_u8(&s), 0);
     assert_poisoned(&s, b, 1);
-    free(b);
-
-    b = heap_copy("", 0);
-    s = span_make(b, 0);
-    assert_int_equal(span_u8(&s), 0);
-    assert_poisoned(&s, b, 0);
     free(b);
 }
 
 static void test_u16(void **state)
 {
     (void)state;
-    uint8_t *b = heap_copy("\xab\xcd", 2);
-    struct span s = span_make(b, 2);
-    assert_int_equal(span_u16(&s), 0xabcd);
-    assert_true(span_done(&s));
-    assert_ptr_equal(s.p, b + 2);
-    free(b);
-
-    b = heap_copy("\xab", 1);
-    s = span_make(b, 1);
-    assert_int_equal(span_u16(&s), 0);
-    assert_poisoned(&s, b, 1);
-    assert_ptr_equal(s.p, b); /* a failed read does not advance */
-    free(b);
+    check_reader(READ_U16, "\xab\xcd", 2, 0xabcd);
 }
 
 static void test_u24(void **state)
 {
     (void)state;
-    uint8_t *b = heap_copy("\xab\xcd\xef", 3);
-    struct span s = span_make(b, 3);
-    assert_int_equal(span_u24(&s), 0xabcdef);
-    assert_true(span_done(&s));
-    assert_ptr_equal(s.p, b + 3);
-    free(b);
-
-    b = heap_copy("\xab\xcd", 2);
-    s = span_make(b, 2);
-    assert_int_equal(span_u24(&s), 0);
-    assert_poisoned(&s, b, 2);
-    assert_ptr_equal(s.p, b);
-    free(b);
+    check_reader(READ_U24, "\xab\xcd\xef", 3, 0xabcdef);
 }
 
 static void test_u32(void **state)
 {
     (void)state;
-    uint8_t *b = heap_copy("\xfe\xdc\xba\x98", 4);
-    struct span s = span_make(b, 4);
-    assert_int_equal(span_u32(&s), 0xfedcba98u);
-    assert_true(span_done(&s));
-    free(b);
-
-    b = heap_copy("\xfe\xdc\xba", 3);
-    s = span_make(b, 3);
-    assert_int_equal(span_u32(&s), 0);
-    assert_poisoned(&s, b, 3);
-    assert_ptr_equal(s.p, b);
-    free(b);
+    check_reader(READ_U32, "\xfe\xdc\xba\x98", 4, 0xfedcba98u);
 }
 
 static void test_u32le(void **state)
 {
     (void)state;
-    uint8_t *b = heap_copy("\x98\xba\xdc\xfe", 4);
-    struct span s = span_make(b, 4);
-    assert_int_equal(span_u32le(&s), 0xfedcba98u);
-    assert_true(span_done(&s));
-    free(b);
-
-    b = heap_copy("\x98\xba\xdc", 3);
-    s = span_make(b, 3);
-    assert_int_equal(span_u32le(&s), 0);
-    assert_poisoned(&s, b, 3);
-    free(b);
+    check_reader(READ_U32LE, "\x98\xba\xdc\xfe", 4, 0xfedcba98u);
 }
 
 static void test_skip(void **state)
 {
     (void)state;
-    uint8_t *b = heap_copy(bytes8, 8);
+    uint8_t *b = test_exact_copy(bytes8, 8);
     struct span s = span_make(b, 8);
     span_skip(&s, 0);
     assert_int_equal(s.n, 8);
@@ -188,7 +160,7 @@ static void test_skip(void **state)
 static void test_take(void **state)
 {
     (void)state;
-    uint8_t *b = heap_copy(bytes8, 8);
+    uint8_t *b = test_exact_copy(bytes8, 8);
     struct span s = span_make(b, 8);
     struct span sub = span_take(&s, 3);
     assert_true(span_ok(&sub));
@@ -220,7 +192,7 @@ static void test_take(void **state)
 static void test_poison_propagates(void **state)
 {
     (void)state;
-    uint8_t *b = heap_copy(bytes8, 8);
+    uint8_t *b = test_exact_copy(bytes8, 8);
     struct span s = span_make(b, 8);
     span_skip(&s, 7);
     assert_int_equal(span_u16(&s), 0); /* one short */
@@ -265,7 +237,7 @@ static void test_poison_propagates(void **state)
 static void test_done(void **state)
 {
     (void)state;
-    uint8_t *b = heap_copy(bytes8, 3);
+    uint8_t *b = test_exact_copy(bytes8, 3);
     struct span s = span_make(b, 3);
     assert_false(span_done(&s));
     (void)span_u16(&s);
@@ -289,6 +261,19 @@ static void test_has(void **state)
     assert_false(span_has(&s, 0));
 }
 
+/* A vector that cannot be taken, its length running past the input or
+ * itself cut short: the vector and the span it was read from are both
+ * poisoned. `vec` is span_vec8, span_vec16 or span_vec24. */
+static void check_vec_fails(struct span (*vec)(struct span *), const void *in, size_t len)
+{
+    uint8_t *b = test_exact_copy(in, len);
+    struct span s = span_make(b, len);
+    struct span v = vec(&s);
+    assert_poisoned(&v, b, len);
+    assert_poisoned(&s, b, len);
+    free(b);
+}
+
 /* vec8: exact, empty, a length that lies by one, the length byte missing. */
 static void test_vec8(void **state)
 {
@@ -298,7 +283,7 @@ static void test_vec8(void **state)
         0xaa, 0xbb, 0xcc, /* body */
         0x00,             /* an empty vector */
     };
-    uint8_t *b = heap_copy(in, sizeof in);
+    uint8_t *b = test_exact_copy(in, sizeof in);
     struct span s = span_make(b, sizeof in);
     struct span v = span_vec8(&s);
     assert_true(span_ok(&v));
@@ -313,29 +298,14 @@ static void test_vec8(void **state)
 
     /* The length says 4 but 3 bytes follow. */
     static const uint8_t lie[] = { 0x04, 0xaa, 0xbb, 0xcc };
-    b = heap_copy(lie, sizeof lie);
-    s = span_make(b, sizeof lie);
-    v = span_vec8(&s);
-    assert_poisoned(&v, b, sizeof lie);
-    assert_poisoned(&s, b, sizeof lie);
-    free(b);
+    check_vec_fails(span_vec8, lie, sizeof lie);
 
     /* The length byte itself is missing. */
-    b = heap_copy("", 0);
-    s = span_make(b, 0);
-    v = span_vec8(&s);
-    assert_poisoned(&v, b, 0);
-    assert_poisoned(&s, b, 0);
-    free(b);
+    check_vec_fails(span_vec8, "", 0);
 
     /* The maximum 8-bit length with too little behind it. */
     static const uint8_t big[] = { 0xff, 0x01 };
-    b = heap_copy(big, sizeof big);
-    s = span_make(b, sizeof big);
-    v = span_vec8(&s);
-    assert_poisoned(&v, b, sizeof big);
-    assert_poisoned(&s, b, sizeof big);
-    free(b);
+    check_vec_fails(span_vec8, big, sizeof big);
 }
 
 static void test_vec16(void **state)
@@ -346,7 +316,7 @@ static void test_vec16(void **state)
         0x12, 0x34, /* body */
         0x99,       /* trailing byte outside the vector */
     };
-    uint8_t *b = heap_copy(in, sizeof in);
+    uint8_t *b = test_exact_copy(in, sizeof in);
     struct span s = span_make(b, sizeof in);
     struct span v = span_vec16(&s);
     assert_ptr_equal(v.p, b + 2);
@@ -359,29 +329,14 @@ static void test_vec16(void **state)
 
     /* Length one more than what is there. */
     static const uint8_t lie[] = { 0x00, 0x03, 0x12, 0x34 };
-    b = heap_copy(lie, sizeof lie);
-    s = span_make(b, sizeof lie);
-    v = span_vec16(&s);
-    assert_poisoned(&v, b, sizeof lie);
-    assert_poisoned(&s, b, sizeof lie);
-    free(b);
+    check_vec_fails(span_vec16, lie, sizeof lie);
 
     /* A 0xffff length on a short buffer. */
     static const uint8_t huge[] = { 0xff, 0xff, 0x00 };
-    b = heap_copy(huge, sizeof huge);
-    s = span_make(b, sizeof huge);
-    v = span_vec16(&s);
-    assert_poisoned(&v, b, sizeof huge);
-    assert_poisoned(&s, b, sizeof huge);
-    free(b);
+    check_vec_fails(span_vec16, huge, sizeof huge);
 
     /* Only one of the two length bytes. */
-    b = heap_copy("\x00", 1);
-    s = span_make(b, 1);
-    v = span_vec16(&s);
-    assert_poisoned(&v, b, 1);
-    assert_poisoned(&s, b, 1);
-    free(b);
+    check_vec_fails(span_vec16, "\x00", 1);
 }
 
 static void test_vec24(void **state)
@@ -391,7 +346,7 @@ static void test_vec24(void **state)
         0x00, 0x00, 0x03, /* length 3 */
         0x01, 0x02, 0x03, /* body */
     };
-    uint8_t *b = heap_copy(in, sizeof in);
+    uint8_t *b = test_exact_copy(in, sizeof in);
     struct span s = span_make(b, sizeof in);
     struct span v = span_vec24(&s);
     assert_ptr_equal(v.p, b + 3);
@@ -400,28 +355,13 @@ static void test_vec24(void **state)
     free(b);
 
     static const uint8_t lie[] = { 0x00, 0x00, 0x04, 0x01, 0x02, 0x03 };
-    b = heap_copy(lie, sizeof lie);
-    s = span_make(b, sizeof lie);
-    v = span_vec24(&s);
-    assert_poisoned(&v, b, sizeof lie);
-    assert_poisoned(&s, b, sizeof lie);
-    free(b);
+    check_vec_fails(span_vec24, lie, sizeof lie);
 
     /* The largest 24-bit length. */
     static const uint8_t huge[] = { 0xff, 0xff, 0xff, 0x00 };
-    b = heap_copy(huge, sizeof huge);
-    s = span_make(b, sizeof huge);
-    v = span_vec24(&s);
-    assert_poisoned(&v, b, sizeof huge);
-    assert_poisoned(&s, b, sizeof huge);
-    free(b);
+    check_vec_fails(span_vec24, huge, sizeof huge);
 
-    b = heap_copy("\x00\x00", 2);
-    s = span_make(b, 2);
-    v = span_vec24(&s);
-    assert_poisoned(&v, b, 2);
-    assert_poisoned(&s, b, 2);
-    free(b);
+    check_vec_fails(span_vec24, "\x00\x00", 2);
 }
 
 /* Nested vectors: an inner length that lies poisons the inner span only,
@@ -435,14 +375,14 @@ static void test_nested_vectors(void **state)
         0xaa, 0xbb,
         0x01, 0x02,       /* bytes after the outer vector */
     };
-    uint8_t *b = heap_copy(in, 5);
+    uint8_t *b = test_exact_copy(in, 5);
     struct span s = span_make(b, 5);
     /* Outer says 5 but only 3 bytes follow in this buffer: poisoned. */
     struct span outer = span_vec16(&s);
     assert_poisoned(&outer, b, 5);
     free(b);
 
-    b = heap_copy(in, sizeof in);
+    b = test_exact_copy(in, sizeof in);
     s = span_make(b, sizeof in);
     outer = span_vec16(&s);
     assert_true(span_ok(&outer));
@@ -460,7 +400,7 @@ static void test_nested_vectors(void **state)
         0xaa, 0xbb,
         0xcc, 0xdd, /* outside the outer vector: must not be reached */
     };
-    b = heap_copy(lie, sizeof lie);
+    b = test_exact_copy(lie, sizeof lie);
     s = span_make(b, sizeof lie);
     outer = span_vec16(&s);
     inner = span_vec8(&outer);
@@ -474,7 +414,7 @@ static void test_nested_vectors(void **state)
 static void test_peek(void **state)
 {
     (void)state;
-    uint8_t *b = heap_copy("\x10\x20\x30", 3);
+    uint8_t *b = test_exact_copy("\x10\x20\x30", 3);
     struct span s = span_make(b, 3);
     uint8_t v = 0;
     assert_true(span_peek(&s, 0, &v));
@@ -504,7 +444,7 @@ static void test_never_past_end(void **state)
     (void)state;
     for (size_t len = 0; len <= 8; len++) {
         for (int reader = 0; reader < 7; reader++) {
-            uint8_t *b = heap_copy(bytes8, len);
+            uint8_t *b = test_exact_copy(bytes8, len);
             struct span s = span_make(b, len);
             for (int step = 0; step < 10; step++) {
                 switch (reader) {

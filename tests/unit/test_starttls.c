@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "dissect/starttls.h"
+#include "test_util.h"
 
 /* ---- harness ---- */
 
@@ -165,11 +166,8 @@ static void prefixes_do_not_overread(const struct ev *ev, size_t n, uint16_t por
 {
     uint8_t *copy[32];
     assert_true(n <= 32);
-    for (size_t i = 0; i < n; i++) {
-        copy[i] = malloc(ev[i].n ? ev[i].n : 1);
-        assert_non_null(copy[i]);
-        memcpy(copy[i], ev[i].p, ev[i].n);
-    }
+    for (size_t i = 0; i < n; i++)
+        copy[i] = test_exact_copy(ev[i].p, ev[i].n);
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < ev[i].n; k++) {
             struct starttls st;
@@ -178,9 +176,7 @@ static void prefixes_do_not_overread(const struct ev *ev, size_t n, uint16_t por
             starttls_init(&st, port);
             for (size_t j = 0; j < i; j++)
                 feed_piece(&st, ev[j].dir, copy[j], ev[j].n, r);
-            uint8_t *part = malloc(k ? k : 1);
-            assert_non_null(part);
-            memcpy(part, ev[i].p, k);
+            uint8_t *part = test_exact_copy(ev[i].p, k);
             feed_piece(&st, ev[i].dir, part, k, r);
             free(part);
             free(r);

@@ -24,6 +24,7 @@
 
 #include "common/bufpool.h"
 #include "flows/tcp_reasm.h"
+#include "test_util.h"
 
 #define MAX_CHUNKS 4096
 
@@ -54,29 +55,11 @@ static void on_deliver(void *ctx, struct span data, bool gap)
     r->stream_len += data.n;
 }
 
-static uint64_t pool_in_use(void)
-{
-    struct bufpool_stats s;
-    bufpool_get_stats(&s);
-    return s.in_use;
-}
-
-/* in_use when the test started: a failed test leaks its held segments, and
- * the next test should not fail because of that. */
-static uint64_t in_use_before;
-
-/* Pool bytes taken since the test started. */
-static uint64_t pool_held(void)
-{
-    return pool_in_use() - in_use_before;
-}
-
 static int setup(void **state)
 {
     (void)state;
-    in_use_before = pool_in_use();
+    test_pool_begin();
     rec = calloc(1, sizeof *rec);
-    bufpool_set_budget(64u << 20);
     return rec ? 0 : -1;
 }
 
@@ -85,10 +68,7 @@ static int teardown(void **state)
     (void)state;
     free(rec);
     rec = NULL;
-    uint64_t in_use = pool_in_use();
-    bufpool_release_all();
-    bufpool_set_budget(64u << 20);
-    return in_use == in_use_before ? 0 : -1;
+    return test_pool_end() ? 0 : -1;
 }
 
 /* Feeds `len` bytes of `bytes` as a segment at `seq`, from an exact-size heap
@@ -96,9 +76,7 @@ static int teardown(void **state)
 static void feed_wire(struct tcp_dir *d, struct tcp_reasm_stats *st, uint32_t seq, const void *bytes, size_t len,
                       uint32_t wire_len)
 {
-    uint8_t *b = malloc(len ? len : 1);
-    assert_non_null(b);
-    memcpy(b, bytes, len);
+    uint8_t *b = test_exact_copy(bytes, len);
     tcp_reasm_data(d, seq, span_make(b, len), wire_len, on_deliver, rec, st);
     free(b);
 }
@@ -141,7 +119,7 @@ static void test_in_order_zero_copy(void **state)
     assert_int_equal(st.out_of_order, 0);
     assert_int_equal(d.next_seq, 1012);
     assert_true(d.delivered_any);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 
     /* An empty segment (pure ACK) changes nothing. */
     tcp_reasm_data(&d, 1012, span_make(p1, 0), 0, on_deliver, rec, &st);
@@ -176,7 +154,7 @@ static void test_out_of_order(void **state)
     assert_int_equal(d.ooo_count, 2);
     assert_int_equal(d.ooo_bytes, 6);
     assert_int_equal(st.out_of_order, 2);
-    assert_true(pool_held() > 0);
+    assert_true(test_pool_held() > 0);
 
     static const uint8_t first[] = { 'a', 'b', 'c' };
     tcp_reasm_data(&d, 1, span_make(first, 3), 3, on_deliver, rec, &st);
@@ -190,7 +168,7 @@ static void test_out_of_order(void **state)
     assert_int_equal(d.ooo_bytes, 0);
     assert_null(d.ooo);
     assert_int_equal(st.in_order, 1);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 }
 
 /* A segment that fills only part of the hole: what follows stays held. */
@@ -212,7 +190,7 @@ static void test_out_of_order_two_holes(void **state)
     assert_int_equal(d.ooo_count, 0);
     for (size_t i = 0; i < rec->count; i++)
         assert_false(rec->gap[i]);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 }
 
 static void test_retransmission(void **state)
@@ -283,7 +261,7 @@ static void test_conflict_exact_duplicate(void **state)
     assert_int_equal(st.retransmissions, 3);
     feed(&d, &st, 1, "0123456789");
     assert_stream("0123456789ABCDE");
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 }
 
 /* Overlaps that are not contained in one held segment: whichever segment
@@ -325,7 +303,7 @@ static void test_conflict_partial_overlap_held(void **state)
     assert_int_equal(st.overlap_conflicts, conflicts);
     feed(&d, &st, 37, "_");
     assert_stream("0123456789ABCDEFG__HIJKLMNOPQR_STUVW___abcdefgh");
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 }
 
 /* ISN just below 2^32: the stream crosses zero. */
@@ -370,7 +348,7 @@ static void test_wraparound(void **state)
     assert_true(rec->gap[0]);
     assert_int_equal(st3.gaps, 1);
     assert_int_equal(st3.gap_bytes, 4);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 }
 
 static void test_acked_skips_hole(void **state)
@@ -417,7 +395,7 @@ static void test_acked_skips_hole(void **state)
     assert_int_equal(st.gaps, 3);
     assert_int_equal(st.gap_bytes, 4 + 9 + 9);
     assert_int_equal(d.ooo_count, 0);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 
     /* Nothing held: an ack beyond next_seq does nothing. */
     size_t n = rec->count;
@@ -447,7 +425,7 @@ static void test_flush(void **state)
     assert_int_equal(st.gap_bytes, 3);
     assert_int_equal(d.ooo_count, 0);
     assert_null(d.ooo);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 
     /* Flushing an empty direction is a no-op. */
     tcp_reasm_flush(&d, on_deliver, rec, &st);
@@ -485,13 +463,13 @@ static void test_too_many_segments(void **state)
         uint8_t b = (uint8_t)i;
         feed_wire(&d, &st, 10 + 2 * i, &b, 1, 1);
         assert_true(d.ooo_count <= TCP_REASM_MAX_SEGS);
-        assert_true(pool_held() <= (uint64_t)TCP_REASM_MAX_SEGS * BUFPOOL_MIN);
+        assert_true(test_pool_held() <= (uint64_t)TCP_REASM_MAX_SEGS * BUFPOOL_MIN);
     }
     assert_int_equal(st.gaps, 2000 - TCP_REASM_MAX_SEGS);
     for (size_t i = 0; i < rec->count; i++)
         assert_true(rec->gap[i]);
     tcp_reasm_release(&d);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 }
 
 /* The byte bound: large segments hit TCP_REASM_MAX_BYTES before the count. */
@@ -517,7 +495,7 @@ static void test_too_many_bytes(void **state)
     free(big);
     tcp_reasm_flush(&d, on_deliver, rec, &st);
     assert_int_equal(rec->stream_len, 20 * seg);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 }
 
 /* The pool refuses: the segment is dropped and counted, nothing breaks. */
@@ -564,7 +542,7 @@ static void test_snaplen_truncated(void **state)
     assert_false(rec->gap[0]);
     assert_true(rec->gap[1]);
     assert_int_equal(d2.ooo_count, 0);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 }
 
 /* A second SYN (another ISN) before any data replaces the start; after
@@ -597,7 +575,7 @@ static void test_second_syn(void **state)
     tcp_reasm_syn(&d, 5000);
     assert_int_equal(d.next_seq, 5001);
     assert_int_equal(d.ooo_count, 0);   /* held data from the old start dropped */
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
     feed(&d, &st, 5001, "data");
     assert_int_equal(rec->count, 1);
     assert_false(rec->gap[0]);
@@ -624,15 +602,15 @@ static void test_release(void **state)
     free(big);
     assert_int_equal(d.ooo_count, 3);
     assert_int_equal(d.ooo_bytes, 5002);
-    assert_true(pool_held() >= 512 + 8192 + 512);
+    assert_true(test_pool_held() >= 512 + 8192 + 512);
     tcp_reasm_release(&d);
     assert_null(d.ooo);
     assert_int_equal(d.ooo_count, 0);
     assert_int_equal(d.ooo_bytes, 0);
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
     assert_int_equal(rec->count, 0);     /* nothing delivered */
     tcp_reasm_release(&d);               /* twice is harmless */
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 }
 
 /* The same stream cut into every combination of order gives the same bytes. */
@@ -666,7 +644,7 @@ static void test_permutations(void **state)
         assert_int_equal(st.gaps, 0);
         assert_int_equal(d.ooo_count, 0);
     }
-    assert_int_equal(pool_held(), 0);
+    assert_int_equal(test_pool_held(), 0);
 }
 
 int main(void)

@@ -19,28 +19,9 @@
 
 #include "dissect/names.h"
 #include "dissect/tls_hello.h"
+#include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/* An exact-size heap copy (ASan then catches any over-read). */
-static uint8_t *heap_copy(const uint8_t *p, size_t n)
-{
-    uint8_t *buf = malloc(n ? n : 1);
-    assert_non_null(buf);
-    if (n)
-        memcpy(buf, p, n);
-    return buf;
-}
-
-/* Copy with one extra byte appended. */
-static uint8_t *heap_copy_plus(const uint8_t *p, size_t n, uint8_t extra)
-{
-    uint8_t *buf = malloc(n + 1);
-    assert_non_null(buf);
-    memcpy(buf, p, n);
-    buf[n] = extra;
-    return buf;
-}
 
 static struct tls_client_report *new_client(void)
 {
@@ -56,84 +37,104 @@ static struct tls_server_report *new_server(void)
     return s;
 }
 
-/* Parses a ClientHello body from an exact-size heap copy into a fresh report. */
+/* The *_from parsers read `n` bytes from `buf`, a heap buffer of exactly that
+ * size (test_exact_copy, test_exact_copy_plus or patched_copy) that they
+ * free, into a cleared report. */
+
+static enum tls_parse_result ch_from(uint8_t *buf, size_t n, struct tls_client_report *c, uint8_t sid[32])
+{
+    memset(c, 0, sizeof *c);
+    enum tls_parse_result r = tls_parse_client_hello(span_make(buf, n), c, sid);
+    free(buf);
+    return r;
+}
+
+static enum tls_parse_result sslv2_from(uint8_t *buf, size_t n, struct tls_client_report *c)
+{
+    memset(c, 0, sizeof *c);
+    enum tls_parse_result r = tls_parse_sslv2_client_hello(span_make(buf, n), c);
+    free(buf);
+    return r;
+}
+
+static enum tls_parse_result sh_from(uint8_t *buf, size_t n, struct tls_server_report *s, const uint8_t *csid,
+                                     uint8_t csid_len)
+{
+    memset(s, 0, sizeof *s);
+    enum tls_parse_result r = tls_parse_server_hello(span_make(buf, n), s, csid, csid_len);
+    free(buf);
+    return r;
+}
+
+static enum tls_parse_result ske_from(uint8_t *buf, size_t n, uint16_t version, uint16_t cipher,
+                                      struct tls_server_report *s)
+{
+    memset(s, 0, sizeof *s);
+    enum tls_parse_result r = tls_parse_server_key_exchange(span_make(buf, n), version, cipher, s);
+    free(buf);
+    return r;
+}
+
+/* An exact-size copy of `p` with byte `off` replaced by `value` (asserting
+ * it was `was`, so an offset that drifted from the array fails loudly). */
+static uint8_t *patched_copy(const uint8_t *p, size_t n, size_t off, uint8_t was, uint8_t value)
+{
+    assert_true(off < n);
+    assert_int_equal(p[off], was);
+    uint8_t *copy = test_exact_copy(p, n);
+    copy[off] = value;
+    return copy;
+}
+
+/* Parse the first `n` bytes of `p` from an exact-size heap copy. */
+
 static enum tls_parse_result run_ch(const uint8_t *p, size_t n, struct tls_client_report *c, uint8_t sid[32])
 {
-    uint8_t *copy = heap_copy(p, n);
-    memset(c, 0, sizeof *c);
-    enum tls_parse_result r = tls_parse_client_hello(span_make(copy, n), c, sid);
-    free(copy);
-    return r;
+    return ch_from(test_exact_copy(p, n), n, c, sid);
 }
 
 static enum tls_parse_result run_sslv2(const uint8_t *p, size_t n, struct tls_client_report *c)
 {
-    uint8_t *copy = heap_copy(p, n);
-    memset(c, 0, sizeof *c);
-    enum tls_parse_result r = tls_parse_sslv2_client_hello(span_make(copy, n), c);
-    free(copy);
-    return r;
+    return sslv2_from(test_exact_copy(p, n), n, c);
 }
 
 static enum tls_parse_result run_sh(const uint8_t *p, size_t n, struct tls_server_report *s, const uint8_t *csid,
                                     uint8_t csid_len)
 {
-    uint8_t *copy = heap_copy(p, n);
-    memset(s, 0, sizeof *s);
-    enum tls_parse_result r = tls_parse_server_hello(span_make(copy, n), s, csid, csid_len);
-    free(copy);
-    return r;
+    return sh_from(test_exact_copy(p, n), n, s, csid, csid_len);
 }
 
 static enum tls_parse_result run_ske(const uint8_t *p, size_t n, uint16_t version, uint16_t cipher,
                                      struct tls_server_report *s)
 {
-    uint8_t *copy = heap_copy(p, n);
-    memset(s, 0, sizeof *s);
-    enum tls_parse_result r = tls_parse_server_key_exchange(span_make(copy, n), version, cipher, s);
-    free(copy);
-    return r;
+    return ske_from(test_exact_copy(p, n), n, version, cipher, s);
 }
 
-/* Parses `p` with byte `off` replaced by `value` (asserting it was `was`). */
+/* The same with one byte patched (see patched_copy). */
+
 static enum tls_parse_result run_ch_patched(const uint8_t *p, size_t n, size_t off, uint8_t was, uint8_t value,
                                             struct tls_client_report *c)
 {
     uint8_t sid[32];
-    assert_true(off < n);
-    assert_int_equal(p[off], was);
-    uint8_t *copy = heap_copy(p, n);
-    copy[off] = value;
-    memset(c, 0, sizeof *c);
-    enum tls_parse_result r = tls_parse_client_hello(span_make(copy, n), c, sid);
-    free(copy);
-    return r;
+    return ch_from(patched_copy(p, n, off, was, value), n, c, sid);
+}
+
+static enum tls_parse_result run_sslv2_patched(const uint8_t *p, size_t n, size_t off, uint8_t was, uint8_t value,
+                                               struct tls_client_report *c)
+{
+    return sslv2_from(patched_copy(p, n, off, was, value), n, c);
 }
 
 static enum tls_parse_result run_sh_patched(const uint8_t *p, size_t n, size_t off, uint8_t was, uint8_t value,
                                             struct tls_server_report *s)
 {
-    assert_true(off < n);
-    assert_int_equal(p[off], was);
-    uint8_t *copy = heap_copy(p, n);
-    copy[off] = value;
-    memset(s, 0, sizeof *s);
-    enum tls_parse_result r = tls_parse_server_hello(span_make(copy, n), s, NULL, 0);
-    free(copy);
-    return r;
+    return sh_from(patched_copy(p, n, off, was, value), n, s, NULL, 0);
 }
 
 static enum tls_parse_result run_ske_patched(const uint8_t *p, size_t n, size_t off, uint8_t was, uint8_t value,
                                              uint16_t version, uint16_t cipher, struct tls_server_report *s)
 {
-    assert_true(off < n);
-    assert_int_equal(p[off], was);
-    uint8_t *copy = heap_copy(p, n);
-    copy[off] = value;
-    memset(s, 0, sizeof *s);
-    enum tls_parse_result r = tls_parse_server_key_exchange(span_make(copy, n), version, cipher, s);
-    free(copy);
-    return r;
+    return ske_from(patched_copy(p, n, off, was, value), n, version, cipher, s);
 }
 
 /* ---- ClientHello -------------------------------------------------------- */
@@ -318,19 +319,16 @@ static void test_client_hello_trailing_byte(void **state)
     (void)state;
     struct tls_client_report *c = new_client();
     uint8_t sid[32];
-    uint8_t *buf = heap_copy_plus(client_hello, CH_LEN, 0x00);
-    assert_int_equal(tls_parse_client_hello(span_make(buf, CH_LEN + 1), c, sid), TLS_PARSE_MALFORMED);
+    assert_int_equal(ch_from(test_exact_copy_plus(client_hello, CH_LEN, 0x00), CH_LEN + 1, c, sid),
+                     TLS_PARSE_MALFORMED);
     assert_false(c->parsed);
     /* What was read before the stray byte is kept. */
     expect_client_hello_fields(c, sid);
-    free(buf);
 
     /* A trailing byte after the compression methods of an extension-less hello
      * is an extensions length cut short. */
-    memset(c, 0, sizeof *c);
-    buf = heap_copy_plus(client_hello, CH_NO_EXT_LEN, 0x00);
-    assert_int_equal(tls_parse_client_hello(span_make(buf, CH_NO_EXT_LEN + 1), c, sid), TLS_PARSE_MALFORMED);
-    free(buf);
+    assert_int_equal(ch_from(test_exact_copy_plus(client_hello, CH_NO_EXT_LEN, 0x00), CH_NO_EXT_LEN + 1, c, sid),
+                     TLS_PARSE_MALFORMED);
     free(c);
 }
 
@@ -388,8 +386,9 @@ static size_t put16(uint8_t *p, size_t off, uint16_t v)
 }
 
 /* A ClientHello with `nsuites` suites (0x0100 + i) and `nexts` empty
- * extensions (0x1000 + i), heap-allocated at its exact size. */
-static uint8_t *build_big_hello(size_t nsuites, size_t nexts, size_t *len)
+ * extensions (0x1000 + i), built at its exact size on the heap and parsed
+ * into `c`: too many of either is counted, not an error. */
+static void parse_big_hello(size_t nsuites, size_t nexts, struct tls_client_report *c)
 {
     size_t n = 2 + 32 + 1 + 2 + 2 * nsuites + 2 + 2 + 4 * nexts;
     uint8_t *p = calloc(1, n);
@@ -408,8 +407,8 @@ static uint8_t *build_big_hello(size_t nsuites, size_t nexts, size_t *len)
         off = put16(p, off, 0);
     }
     assert_int_equal(off, n);
-    *len = n;
-    return p;
+    uint8_t sid[32];
+    assert_int_equal(ch_from(p, n, c, sid), TLS_PARSE_OK);
 }
 
 /* Lists inside extensions longer than their arrays: supported_versions (vec8
@@ -470,11 +469,8 @@ static void test_client_hello_long_extension_lists(void **state)
 static void test_client_hello_too_many_ciphers(void **state)
 {
     (void)state;
-    size_t n;
-    uint8_t *buf = build_big_hello(600, 1, &n);
     struct tls_client_report *c = new_client();
-    uint8_t sid[32];
-    assert_int_equal(tls_parse_client_hello(span_make(buf, n), c, sid), TLS_PARSE_OK);
+    parse_big_hello(600, 1, c);
     assert_true(c->parsed);
     assert_int_equal(c->ciphers.n, TLS_MAX_CIPHERS);
     assert_true(c->ciphers.more);
@@ -482,24 +478,19 @@ static void test_client_hello_too_many_ciphers(void **state)
     assert_int_equal(c->ciphers.v[TLS_MAX_CIPHERS - 1], 0x0100 + TLS_MAX_CIPHERS - 1);
     assert_false(c->has_ja3);
     assert_string_equal(c->ja4, "");
-    free(buf);
     free(c);
 }
 
 static void test_client_hello_too_many_extensions(void **state)
 {
     (void)state;
-    size_t n;
-    uint8_t *buf = build_big_hello(2, 70, &n);
     struct tls_client_report *c = new_client();
-    uint8_t sid[32];
-    assert_int_equal(tls_parse_client_hello(span_make(buf, n), c, sid), TLS_PARSE_OK);
+    parse_big_hello(2, 70, c);
     assert_int_equal(c->extensions.n, TLS_MAX_EXTENSIONS);
     assert_true(c->extensions.more);
     assert_int_equal(c->extensions.v[TLS_MAX_EXTENSIONS - 1], 0x1000 + TLS_MAX_EXTENSIONS - 1);
     assert_false(c->has_ja3);
     assert_string_equal(c->ja4, "");
-    free(buf);
     free(c);
 }
 
@@ -643,35 +634,24 @@ static void test_sslv2_hello_malformed(void **state)
         assert_int_equal(run_sslv2(sslv2_hello, k, c), TLS_PARSE_MALFORMED);
 
     /* One trailing byte inside the record (header length 35). */
-    uint8_t *buf = heap_copy_plus(sslv2_hello, n, 0x00);
+    uint8_t *buf = test_exact_copy_plus(sslv2_hello, n, 0x00);
     buf[1] = 0x23;
-    memset(c, 0, sizeof *c);
-    assert_int_equal(tls_parse_sslv2_client_hello(span_make(buf, n + 1), c), TLS_PARSE_MALFORMED);
+    assert_int_equal(sslv2_from(buf, n + 1, c), TLS_PARSE_MALFORMED);
     assert_false(c->parsed);
     assert_int_equal(c->ciphers.n, 3);
 
     /* Cipher specs not a multiple of 3 (the challenge then absorbs the rest). */
-    memcpy(buf, sslv2_hello, n);
-    buf[6] = 0x08;
-    memset(c, 0, sizeof *c);
-    assert_int_equal(tls_parse_sslv2_client_hello(span_make(buf, n), c), TLS_PARSE_MALFORMED);
+    assert_int_equal(run_sslv2_patched(sslv2_hello, n, 6, 0x09, 0x08, c), TLS_PARSE_MALFORMED);
     /* Challenge longer than the record. */
-    memcpy(buf, sslv2_hello, n);
-    buf[10] = 0x11;
-    memset(c, 0, sizeof *c);
-    assert_int_equal(tls_parse_sslv2_client_hello(span_make(buf, n), c), TLS_PARSE_MALFORMED);
+    assert_int_equal(run_sslv2_patched(sslv2_hello, n, 10, 0x10, 0x11, c), TLS_PARSE_MALFORMED);
     /* Not a CLIENT-HELLO. */
-    memcpy(buf, sslv2_hello, n);
-    buf[2] = 0x02;
-    memset(c, 0, sizeof *c);
-    assert_int_equal(tls_parse_sslv2_client_hello(span_make(buf, n), c), TLS_PARSE_MALFORMED);
-    free(buf);
+    assert_int_equal(run_sslv2_patched(sslv2_hello, n, 2, 0x01, 0x02, c), TLS_PARSE_MALFORMED);
     free(c);
 }
 
 static bool looks_sslv2(const uint8_t *p, size_t n)
 {
-    uint8_t *copy = heap_copy(p, n);
+    uint8_t *copy = test_exact_copy(p, n);
     bool r = tls_looks_like_sslv2_hello(span_make(copy, n));
     free(copy);
     return r;
@@ -723,6 +703,16 @@ static const uint8_t server_hello_13[] = {
 
 static const uint8_t client_sid[4] = { 0xde, 0xad, 0xbe, 0xef };
 
+/* Every strict prefix of a ServerHello is malformed, except the one ending
+ * right after the compression method: before TLS 1.3 extensions are
+ * optional. */
+static void expect_sh_prefixes(const uint8_t *p, size_t n, const uint8_t *csid, uint8_t csid_len,
+                               struct tls_server_report *s)
+{
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(run_sh(p, k, s, csid, csid_len), k == SH_NO_EXT_LEN ? TLS_PARSE_OK : TLS_PARSE_MALFORMED);
+}
+
 static void test_server_hello_13(void **state)
 {
     (void)state;
@@ -761,16 +751,11 @@ static void test_server_hello_malformed(void **state)
 {
     (void)state;
     struct tls_server_report *s = new_server();
-    for (size_t n = 0; n < SH13_LEN; n++) {
-        enum tls_parse_result r = run_sh(server_hello_13, n, s, client_sid, 4);
-        assert_int_equal(r, n == SH_NO_EXT_LEN ? TLS_PARSE_OK : TLS_PARSE_MALFORMED);
-    }
-    uint8_t *buf = heap_copy_plus(server_hello_13, SH13_LEN, 0x00);
-    memset(s, 0, sizeof *s);
-    assert_int_equal(tls_parse_server_hello(span_make(buf, SH13_LEN + 1), s, client_sid, 4), TLS_PARSE_MALFORMED);
+    expect_sh_prefixes(server_hello_13, SH13_LEN, client_sid, 4, s);
+    assert_int_equal(sh_from(test_exact_copy_plus(server_hello_13, SH13_LEN, 0x00), SH13_LEN + 1, s, client_sid, 4),
+                     TLS_PARSE_MALFORMED);
     assert_false(s->parsed);
     assert_int_equal(s->selected_version, 0x0304); /* read before the stray byte */
-    free(buf);
 
     /* supported_versions carrying 3 bytes: one too many for one version. */
     assert_int_equal(run_sh_patched(server_hello_13, SH13_LEN, SH13_OFF_SV_LEN, 2, 3, s), TLS_PARSE_MALFORMED);
@@ -819,16 +804,12 @@ static void test_hello_retry_request(void **state)
     assert_false(s->hello_retry_request);
 
     /* And an HRR carrying a full KeyShareEntry is malformed. */
-    uint8_t *buf = heap_copy(server_hello_13, SH13_LEN);
+    uint8_t *buf = test_exact_copy(server_hello_13, SH13_LEN);
     memcpy(buf + 2, tls_hrr_random, 32);
-    memset(s, 0, sizeof *s);
-    assert_int_equal(tls_parse_server_hello(span_make(buf, SH13_LEN), s, NULL, 0), TLS_PARSE_MALFORMED);
+    assert_int_equal(sh_from(buf, SH13_LEN, s, NULL, 0), TLS_PARSE_MALFORMED);
     assert_true(s->hello_retry_request);
-    free(buf);
 
-    for (size_t n = 0; n < sizeof hello_retry_request; n++)
-        assert_int_equal(run_sh(hello_retry_request, n, s, NULL, 0),
-                         n == SH_NO_EXT_LEN ? TLS_PARSE_OK : TLS_PARSE_MALFORMED);
+    expect_sh_prefixes(hello_retry_request, sizeof hello_retry_request, NULL, 0, s);
     free(s);
 }
 
@@ -875,9 +856,7 @@ static void test_server_hello_12(void **state)
     for (size_t i = 0; i < 5; i++)
         assert_int_equal(s->extensions.v[i], exts[i]);
 
-    for (size_t k = 0; k < n; k++)
-        assert_int_equal(run_sh(server_hello_12, k, s, NULL, 0),
-                         k == SH_NO_EXT_LEN ? TLS_PARSE_OK : TLS_PARSE_MALFORMED);
+    expect_sh_prefixes(server_hello_12, n, NULL, 0, s);
 
     /* ALPN must carry exactly one non-empty name (RFC 7301 3.1). */
     assert_int_equal(run_sh_patched(server_hello_12, n, 69, 2, 0, s), TLS_PARSE_MALFORMED);
@@ -947,6 +926,15 @@ static const uint8_t ske_ecdhe[] = {
     0x5a, 0x5b, 0x5c, 0x5d,
 };
 
+/* Every strict prefix of a ServerKeyExchange is malformed: nothing in it is
+ * optional. */
+static void expect_ske_prefixes_malformed(const uint8_t *p, size_t n, uint16_t version, uint16_t cipher,
+                                          struct tls_server_report *s)
+{
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(run_ske(p, k, version, cipher, s), TLS_PARSE_MALFORMED);
+}
+
 static void test_ske_ecdhe(void **state)
 {
     (void)state;
@@ -959,12 +947,9 @@ static void test_ske_ecdhe(void **state)
     assert_int_equal(s->kx_sigalg, 0x0804);
     assert_int_equal(s->dh_prime_bits, 0);
 
-    for (size_t k = 0; k < n; k++)
-        assert_int_equal(run_ske(ske_ecdhe, k, 0x0303, 0xc02f, s), TLS_PARSE_MALFORMED);
-    uint8_t *buf = heap_copy_plus(ske_ecdhe, n, 0x00);
-    memset(s, 0, sizeof *s);
-    assert_int_equal(tls_parse_server_key_exchange(span_make(buf, n + 1), 0x0303, 0xc02f, s), TLS_PARSE_MALFORMED);
-    free(buf);
+    expect_ske_prefixes_malformed(ske_ecdhe, n, 0x0303, 0xc02f, s);
+    assert_int_equal(ske_from(test_exact_copy_plus(ske_ecdhe, n, 0x00), n + 1, 0x0303, 0xc02f, s),
+                     TLS_PARSE_MALFORMED);
 
     /* Lying lengths: the point, then the signature. */
     assert_int_equal(run_ske_patched(ske_ecdhe, n, 3, 0x20, 0x21, 0x0303, 0xc02f, s), TLS_PARSE_MALFORMED);
@@ -1027,12 +1012,9 @@ static void test_ske_dhe_tls12(void **state)
     expect_dh_params(s);
     assert_int_equal(s->kx_sigalg, 0x0401);
 
-    for (size_t k = 0; k < n; k++)
-        assert_int_equal(run_ske(ske_dhe_12, k, 0x0303, 0x009e, s), TLS_PARSE_MALFORMED);
-    uint8_t *buf = heap_copy_plus(ske_dhe_12, n, 0x00);
-    memset(s, 0, sizeof *s);
-    assert_int_equal(tls_parse_server_key_exchange(span_make(buf, n + 1), 0x0303, 0x009e, s), TLS_PARSE_MALFORMED);
-    free(buf);
+    expect_ske_prefixes_malformed(ske_dhe_12, n, 0x0303, 0x009e, s);
+    assert_int_equal(ske_from(test_exact_copy_plus(ske_dhe_12, n, 0x00), n + 1, 0x0303, 0x009e, s),
+                     TLS_PARSE_MALFORMED);
     /* dh_p claiming one byte more swallows g's length. */
     assert_int_equal(run_ske_patched(ske_dhe_12, n, 1, 0x11, 0x12, 0x0303, 0x009e, s), TLS_PARSE_MALFORMED);
     /* dh_Ys claiming more than is left. */
@@ -1056,8 +1038,7 @@ static void test_ske_dhe_tls10(void **state)
     assert_int_equal(s->kx_sigalg, 0);
     /* ... but TLS 1.2 has. */
     assert_int_equal(run_ske(ske_dhe_10, n, 0x0303, 0x0033, s), TLS_PARSE_MALFORMED);
-    for (size_t k = 0; k < n; k++)
-        assert_int_equal(run_ske(ske_dhe_10, k, 0x0301, 0x0033, s), TLS_PARSE_MALFORMED);
+    expect_ske_prefixes_malformed(ske_dhe_10, n, 0x0301, 0x0033, s);
     free(s);
 }
 
@@ -1082,12 +1063,11 @@ static void test_ske_dhe_large_prime(void **state)
     p[off++] = 0x99;
     assert_int_equal(off, n);
     struct tls_server_report *s = new_server();
-    assert_int_equal(tls_parse_server_key_exchange(span_make(p, n), 0x0303, 0x009e, s), TLS_PARSE_OK);
+    assert_int_equal(ske_from(p, n, 0x0303, 0x009e, s), TLS_PARSE_OK);
     assert_int_equal(s->dh_prime_bits, 2048);
     assert_int_equal(s->dh_public_bits, 2047);
     assert_int_equal(s->dh_generator, 5);
     assert_int_equal(s->kx_sigalg, 0x0601);
-    free(p);
     free(s);
 }
 
@@ -1111,13 +1091,10 @@ static void test_ske_dh_anon(void **state)
     assert_int_equal(s->dh_public_bits, 2);
     assert_false(s->dh_generator_known);
     assert_int_equal(s->kx_sigalg, 0);
-    for (size_t k = 0; k < n; k++)
-        assert_int_equal(run_ske(ske_dh_anon, k, 0x0303, 0x0034, s), TLS_PARSE_MALFORMED);
+    expect_ske_prefixes_malformed(ske_dh_anon, n, 0x0303, 0x0034, s);
     /* A signature where none belongs is trailing data. */
-    uint8_t *buf = heap_copy_plus(ske_dh_anon, n, 0x00);
-    memset(s, 0, sizeof *s);
-    assert_int_equal(tls_parse_server_key_exchange(span_make(buf, n + 1), 0x0303, 0x0034, s), TLS_PARSE_MALFORMED);
-    free(buf);
+    assert_int_equal(ske_from(test_exact_copy_plus(ske_dh_anon, n, 0x00), n + 1, 0x0303, 0x0034, s),
+                     TLS_PARSE_MALFORMED);
 
     /* A 9-byte g whose leading zero leaves 5: known. */
     static const uint8_t g_padded[] = {
@@ -1177,8 +1154,7 @@ static void test_ske_psk_variants(void **state)
     assert_int_equal(s->kx_sigalg, 0);
     assert_int_equal(run_ske(ske_psk_empty_hint, sizeof ske_psk_empty_hint, 0x0303, 0x008c, s), TLS_PARSE_OK);
     assert_int_equal(run_ske(ske_psk, sizeof ske_psk, 0x0303, 0x0094, s), TLS_PARSE_OK);
-    for (size_t k = 0; k < sizeof ske_psk; k++)
-        assert_int_equal(run_ske(ske_psk, k, 0x0303, 0x008c, s), TLS_PARSE_MALFORMED);
+    expect_ske_prefixes_malformed(ske_psk, sizeof ske_psk, 0x0303, 0x008c, s);
     assert_int_equal(run_ske_patched(ske_psk, sizeof ske_psk, 1, 4, 5, 0x0303, 0x008c, s), TLS_PARSE_MALFORMED);
     assert_int_equal(run_ske_patched(ske_psk, sizeof ske_psk, 1, 4, 3, 0x0303, 0x008c, s), TLS_PARSE_MALFORMED);
 
@@ -1187,8 +1163,7 @@ static void test_ske_psk_variants(void **state)
     assert_int_equal(s->dh_prime_bits, 16);
     assert_int_equal(s->dh_public_bits, 12);
     assert_int_equal(s->dh_generator, 2);
-    for (size_t k = 0; k < sizeof ske_dhe_psk; k++)
-        assert_int_equal(run_ske(ske_dhe_psk, k, 0x0303, 0x0090, s), TLS_PARSE_MALFORMED);
+    expect_ske_prefixes_malformed(ske_dhe_psk, sizeof ske_dhe_psk, 0x0303, 0x0090, s);
     /* A hint length that lies shifts every later field. */
     assert_int_equal(run_ske_patched(ske_dhe_psk, sizeof ske_dhe_psk, 1, 1, 2, 0x0303, 0x0090, s),
                      TLS_PARSE_MALFORMED);
@@ -1201,8 +1176,7 @@ static void test_ske_psk_variants(void **state)
     assert_int_equal(run_ske(ske_ecdhe_psk, sizeof ske_ecdhe_psk, 0x0303, 0xc035, s), TLS_PARSE_OK);
     assert_int_equal(s->curve, 0x001d);
     assert_int_equal(s->kx_sigalg, 0);
-    for (size_t k = 0; k < sizeof ske_ecdhe_psk; k++)
-        assert_int_equal(run_ske(ske_ecdhe_psk, k, 0x0303, 0xc035, s), TLS_PARSE_MALFORMED);
+    expect_ske_prefixes_malformed(ske_ecdhe_psk, sizeof ske_ecdhe_psk, 0x0303, 0xc035, s);
     free(s);
 }
 
@@ -1218,8 +1192,7 @@ static void test_ske_rsa_export(void **state)
     struct tls_server_report *s = new_server();
     assert_int_equal(run_ske(ske, sizeof ske, 0x0301, 0x0003, s), TLS_PARSE_OK);
     assert_int_equal(s->kx_sigalg, 0);
-    for (size_t k = 0; k < sizeof ske; k++)
-        assert_int_equal(run_ske(ske, k, 0x0301, 0x0003, s), TLS_PARSE_MALFORMED);
+    expect_ske_prefixes_malformed(ske, sizeof ske, 0x0301, 0x0003, s);
     free(s);
 }
 

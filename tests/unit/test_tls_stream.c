@@ -19,6 +19,7 @@
 
 #include "common/bufpool.h"
 #include "dissect/tls_stream.h"
+#include "test_util.h"
 
 /* ---- event log ---------------------------------------------------------- */
 
@@ -65,6 +66,22 @@ static struct event *log_add(struct log *l, int kind)
     memset(e, 0, sizeof *e);
     e->kind = kind;
     return e;
+}
+
+/* Empties `l` for a run that keeps the handshake types in `want_mask`. */
+static void reset_log(struct log *l, uint32_t want_mask)
+{
+    memset(l, 0, sizeof *l);
+    l->want_mask = want_mask;
+}
+
+/* A log on the heap: it is too large for the stack. */
+static struct log *new_log(uint32_t want_mask)
+{
+    struct log *l = malloc(sizeof *l);
+    assert_non_null(l);
+    reset_log(l, want_mask);
+    return l;
 }
 
 static bool on_want(void *ctx, uint8_t hs_type)
@@ -163,10 +180,7 @@ static void expect_log_prefix(const struct log *got, const struct log *want)
 static enum tls_stream_mode feed_copy(struct tls_stream *s, const uint8_t *p, size_t n,
                                       const struct tls_stream_events *ev)
 {
-    uint8_t *copy = malloc(n ? n : 1);
-    assert_non_null(copy);
-    if (n)
-        memcpy(copy, p, n);
+    uint8_t *copy = test_exact_copy(p, n);
     enum tls_stream_mode m = tls_stream_feed(s, span_make(copy, n), ev);
     free(copy);
     return m;
@@ -188,9 +202,7 @@ static enum tls_stream_mode feed_cut(struct tls_stream *s, const uint8_t *p, siz
 
 static void expect_pool_empty(void)
 {
-    struct bufpool_stats st;
-    bufpool_get_stats(&st);
-    assert_int_equal(st.in_use, 0);
+    assert_int_equal(test_pool_in_use(), 0);
 }
 
 /* Runs `p` whole into `ref`, then split in two at every byte and in three at
@@ -199,11 +211,8 @@ static void expect_pool_empty(void)
 static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, bool allow_sslv2,
                              enum tls_stream_mode want_mode)
 {
-    struct log *ref = calloc(1, sizeof *ref);
-    struct log *got = calloc(1, sizeof *got);
-    assert_non_null(ref);
-    assert_non_null(got);
-    ref->want_mask = want_mask;
+    struct log *ref = new_log(want_mask);
+    struct log *got = new_log(want_mask);
     struct tls_stream_events ev = events_for(ref);
     struct tls_stream s0 = { .allow_sslv2 = allow_sslv2 };
     assert_int_equal(feed_copy(&s0, p, n, &ev), want_mode);
@@ -211,8 +220,7 @@ static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, boo
 
     ev = events_for(got);
     for (size_t i = 1; i < n; i++) {
-        memset(got, 0, sizeof *got);
-        got->want_mask = want_mask;
+        reset_log(got, want_mask);
         struct tls_stream s = { .allow_sslv2 = allow_sslv2 };
         size_t cuts[1] = { i };
         assert_int_equal(feed_cut(&s, p, n, cuts, 1, &ev), want_mode);
@@ -223,8 +231,7 @@ static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, boo
     }
     for (size_t i = 1; i < n; i++) {
         for (size_t j = i + 1; j < n; j++) {
-            memset(got, 0, sizeof *got);
-            got->want_mask = want_mask;
+            reset_log(got, want_mask);
             struct tls_stream s = { .allow_sslv2 = allow_sslv2 };
             size_t cuts[2] = { i, j };
             assert_int_equal(feed_cut(&s, p, n, cuts, 2, &ev), want_mode);
@@ -235,8 +242,7 @@ static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, boo
     /* Every strict prefix, alone: no crash, nothing that the whole input
      * would not also have reported. */
     for (size_t k = 0; k < n; k++) {
-        memset(got, 0, sizeof *got);
-        got->want_mask = want_mask;
+        reset_log(got, want_mask);
         struct tls_stream s = { .allow_sslv2 = allow_sslv2 };
         feed_copy(&s, p, k, &ev);
         expect_log_prefix(got, ref);
@@ -356,15 +362,11 @@ static void test_record_header_plausible(void **state)
 static void test_message_in_place(void **state)
 {
     (void)state;
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
-    l->want_mask = WANT(TLS_HS_CLIENT_HELLO);
+    struct log *l = new_log(WANT(TLS_HS_CLIENT_HELLO));
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { .allow_sslv2 = true };
     size_t n = sizeof client_hello_record;
-    uint8_t *buf = malloc(n);
-    assert_non_null(buf);
-    memcpy(buf, client_hello_record, n);
+    uint8_t *buf = test_exact_copy(client_hello_record, n);
     assert_int_equal(tls_stream_feed(&s, span_make(buf, n), &ev), TLS_STREAM_RECORDS);
 
     assert_int_equal(l->n, 2);
@@ -400,15 +402,11 @@ static void test_message_splits(void **state)
 static void test_server_flight(void **state)
 {
     (void)state;
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
-    l->want_mask = WANT_SERVER;
+    struct log *l = new_log(WANT_SERVER);
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { 0 };
     size_t n = sizeof server_flight;
-    uint8_t *buf = malloc(n);
-    assert_non_null(buf);
-    memcpy(buf, server_flight, n);
+    uint8_t *buf = test_exact_copy(server_flight, n);
     assert_int_equal(tls_stream_feed(&s, span_make(buf, n), &ev), TLS_STREAM_RECORDS);
 
     static const uint8_t ske[] = { 0x03, 0x00, 0x1d, 0x01, 0x04, 0xaa, 0xbb, 0xcc };
@@ -489,9 +487,7 @@ static void test_handshake_header_across_records(void **state)
         0x00, 0x03,                     /*   header, last 2 bytes: length 3 */
         0x07, 0x08, 0x09,               /*   body */
     };
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
-    l->want_mask = WANT_SERVER;
+    struct log *l = new_log(WANT_SERVER);
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { 0 };
     assert_int_equal(feed_copy(&s, input, sizeof input, &ev), TLS_STREAM_RECORDS);
@@ -513,8 +509,7 @@ static void test_alert(void **state)
         0x15, 0x03, 0x03, 0x00, 0x02,   /* record: alert, TLS 1.2, length 2 */
         0x02, 0x28,                     /* fatal, handshake_failure */
     };
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
+    struct log *l = new_log(0);
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { 0 };
     assert_int_equal(feed_copy(&s, alert, 6, &ev), TLS_STREAM_RECORDS);
@@ -543,8 +538,7 @@ static void test_alert_not_cleartext(void **state)
         0x15, 0x03, 0x03, 0x00, 0x02,   /* record: alert, length 2 */
         0x01, 0x00,                     /* warning, close_notify: reported */
     };
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
+    struct log *l = new_log(0);
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { 0 };
     assert_int_equal(feed_copy(&s, input, sizeof input, &ev), TLS_STREAM_RECORDS);
@@ -563,8 +557,7 @@ static void test_not_tls(void **state)
 {
     (void)state;
     static const char http[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
+    struct log *l = new_log(0);
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { .allow_sslv2 = true };
     assert_int_equal(feed_copy(&s, (const uint8_t *)http, sizeof http - 1, &ev), TLS_STREAM_DEAD);
@@ -599,9 +592,7 @@ static void test_not_tls(void **state)
 static void test_garbage_after_records(void **state)
 {
     (void)state;
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
-    l->want_mask = WANT(TLS_HS_CLIENT_HELLO);
+    struct log *l = new_log(WANT(TLS_HS_CLIENT_HELLO));
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { 0 };
     assert_int_equal(feed_copy(&s, client_hello_record, sizeof client_hello_record, &ev), TLS_STREAM_RECORDS);
@@ -619,9 +610,7 @@ static void test_garbage_after_records(void **state)
 static void test_gap_resync(void **state)
 {
     (void)state;
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
-    l->want_mask = WANT_SERVER;
+    struct log *l = new_log(WANT_SERVER);
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { 0 };
 
@@ -672,15 +661,11 @@ static void test_gap_resync(void **state)
 static void test_sslv2_in_one_piece(void **state)
 {
     (void)state;
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
-    l->want_mask = WANT(TLS_HS_CLIENT_HELLO) | WANT(TLS_HS_CLIENT_KEY_EXCHANGE);
+    struct log *l = new_log(WANT(TLS_HS_CLIENT_HELLO) | WANT(TLS_HS_CLIENT_KEY_EXCHANGE));
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { .allow_sslv2 = true };
     size_t n = sizeof sslv2_stream;
-    uint8_t *buf = malloc(n);
-    assert_non_null(buf);
-    memcpy(buf, sslv2_stream, n);
+    uint8_t *buf = test_exact_copy(sslv2_stream, n);
     assert_int_equal(tls_stream_feed(&s, span_make(buf, n), &ev), TLS_STREAM_RECORDS);
     assert_int_equal(l->n, 3);
     assert_int_equal(l->ev[0].kind, EV_SSLV2);
@@ -722,8 +707,7 @@ static void test_sslv2_tiny_record(void **state)
         0x03, 0x01, 0x00, 0x2e, 0x00, /* stray bytes: no record header */
     };
     check_all_splits(tiny, sizeof tiny, 0, true, TLS_STREAM_DEAD);
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
+    struct log *l = new_log(0);
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { .allow_sslv2 = true };
     assert_int_equal(feed_copy(&s, tiny, sizeof tiny, &ev), TLS_STREAM_DEAD);
@@ -795,9 +779,7 @@ static size_t count_handshakes(const struct log *l, uint8_t type)
 static void test_message_size_limit(void **state)
 {
     (void)state;
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
-    l->want_mask = WANT_SERVER;
+    struct log *l = new_log(WANT_SERVER);
     struct tls_stream_events ev = events_for(l);
 
     size_t n;
@@ -817,8 +799,7 @@ static void test_message_size_limit(void **state)
     expect_pool_empty();
     free(buf);
 
-    memset(l, 0, sizeof *l);
-    l->want_mask = WANT_SERVER;
+    reset_log(l, WANT_SERVER);
     buf = build_big_flight(TLS_MAX_KEPT_MESSAGE + 1, &n);
     struct tls_stream t = { 0 };
     assert_int_equal(tls_stream_feed(&t, span_make(buf, n), &ev), TLS_STREAM_RECORDS);
@@ -839,9 +820,7 @@ static void test_big_message_content(void **state)
     (void)state;
     size_t len = 100000, n;
     uint8_t *buf = build_big_flight(len, &n);
-    struct log *l = calloc(1, sizeof *l);
-    assert_non_null(l);
-    l->want_mask = WANT_SERVER;
+    struct log *l = new_log(WANT_SERVER);
     struct tls_stream_events ev = events_for(l);
     struct tls_stream s = { 0 };
     /* in pieces of 1000 bytes, as TCP segments might bring them */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "dissect/x509.h"
+#include "test_util.h"
 
 static const uint8_t cert_der[] = {
     0x30, 0x82, 0x01, 0xd4, 0x30, 0x82, 0x01, 0x7a, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x04, 0x12,
@@ -91,15 +92,12 @@ static void test_prefixes_and_trailing_byte(void **state)
     (void)state;
     struct x509_report r;
     for (size_t n = 0; n < sizeof cert_der; n++) {
-        uint8_t *copy = malloc(n ? n : 1);
-        memcpy(copy, cert_der, n);
+        uint8_t *copy = test_exact_copy(cert_der, n);
         assert_false(x509_parse_leaf(span_make(copy, n), &r));
         assert_false(r.parsed);
         free(copy);
     }
-    uint8_t *longer = malloc(sizeof cert_der + 1);
-    memcpy(longer, cert_der, sizeof cert_der);
-    longer[sizeof cert_der] = 0;
+    uint8_t *longer = test_exact_copy_plus(cert_der, sizeof cert_der, 0);
     assert_false(x509_parse_leaf(span_make(longer, sizeof cert_der + 1), &r));
     free(longer);
 }
