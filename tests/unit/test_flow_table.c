@@ -375,6 +375,23 @@ static void test_hint_swaps_roles(void **state)
     assert_int_equal(f->meta.packets[DIR_S2C], 1);
     flow_table_free(t);
 
+    /* A FIN with the first payload, from the side the port rule takes for
+     * the server but the hint names the client: who closed moves with the
+     * roles. */
+    memset(fk, 0, sizeof *fk);
+    t = table(16, 16);
+    fk->hint = +1;
+    inject(t, 1, SRV, 443, CLI, 50000, TCP_ACK | TCP_FIN, 7000, 3000, "client hello");
+    f = fk->data[0].f;
+    assert_ip4(f->meta.client_ip, SRV);
+    assert_true(f->meta.close_seen);
+    assert_int_equal(f->meta.closed_by, DIR_C2S);
+    fk->hint = -1;
+    inject(t, 2, CLI, 50000, SRV, 443, TCP_ACK | TCP_FIN, 3000, 7013, NULL);
+    assert_int_equal(fk->nclose, 1); /* FIN both ways */
+    assert_int_equal(fk->close[0].meta.closed_by, DIR_C2S); /* the first close counts */
+    flow_table_free(t);
+
     /* hint -1 on the first payload from the high port: that sender is the server. */
     memset(fk, 0, sizeof *fk);
     t = table(16, 16);
@@ -446,6 +463,8 @@ static void test_rst_closes(void **state)
     assert_int_equal(fk->close[0].reason, CONN_REASON_RESET);
     const struct conn_meta *m = &fk->close[0].meta;
     assert_int_equal(m->reason, CONN_REASON_RESET);
+    assert_true(m->close_seen);
+    assert_int_equal(m->closed_by, DIR_S2C); /* the server reset it */
     assert_int_equal(m->first_ts_us, 100);
     assert_int_equal(m->last_ts_us, 104);
     assert_int_equal(m->packets[DIR_C2S], 3);
@@ -474,6 +493,8 @@ static void test_fin_closes(void **state)
     from_server(t, 106, TCP_ACK | TCP_FIN, 5003, 1007, NULL);
     assert_int_equal(fk->nclose, 1);
     assert_int_equal(fk->close[0].reason, CONN_REASON_FIN);
+    assert_true(fk->close[0].meta.close_seen);
+    assert_int_equal(fk->close[0].meta.closed_by, DIR_C2S); /* the client's FIN came first */
     assert_int_equal(fk->close[0].meta.packets[DIR_C2S], 4);
     assert_int_equal(fk->close[0].meta.packets[DIR_S2C], 3);
     assert_int_equal(fk->close[0].meta.bytes[DIR_C2S], 5);
