@@ -18,6 +18,14 @@ static void add(struct finding_list *l, const char *id, const char *severity, co
     l->fn(l->ctx, id, severity, message);
 }
 
+static bool has_code(const uint16_t *v, size_t n, uint16_t code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == code)
+            return true;
+    return false;
+}
+
 static bool below_tls12(uint16_t v)
 {
     return v == 0x0002 || v == 0x0200 || (v >= 0x0300 && v < 0x0303);
@@ -110,6 +118,31 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
                  "or prefer ECDHE", s->dh_prime_bits);
         add(&l, "weak-dh", s->dh_prime_bits < 1024 ? "critical" : "high", msg);
     }
+    /* SHA-1 or MD5 in the ServerKeyExchange signature: RFC 9155 forbids it
+     * in TLS 1.2, and clients whose policy dropped SHA-1 fail the handshake
+     * (TLS 1.0/1.1 always sign with MD5+SHA-1: legacy-version says that). */
+    switch (s->kx_sigalg) {
+    case 0x0101: case 0x0103: case 0x0201: case 0x0202: case 0x0203: /* {rsa,dsa,ecdsa} x {md5,sha1} */
+        snprintf(msg, sizeof msg, "the server signs its key exchange with %s, which RFC 9155 forbids and current "
+                 "clients refuse: update the server's TLS stack or its signature algorithm settings",
+                 tls_sigscheme_name(s->kx_sigalg) ? tls_sigscheme_name(s->kx_sigalg) : "a SHA-1/MD5 scheme");
+        add(&l, "weak-kx-signature", "medium", msg);
+        break;
+    default:
+        break;
+    }
+    /* RFC 5746: a client that signals secure renegotiation (the extension or
+     * TLS_EMPTY_RENEGOTIATION_INFO_SCSV) and a TLS <= 1.2 server that does not
+     * answer with renegotiation_info: an unpatched server (CVE-2009-3555),
+     * which clients with strict renegotiation settings refuse. */
+    bool client_ri = has_code(c->extensions.v, c->extensions.n, 0xff01);
+    for (size_t i = 0; i < c->ciphers.n && !client_ri && !c->sslv2_hello; i++)
+        client_ri = c->ciphers.v[i] == 0x00ff;
+    if (s->seen && s->parsed && client_ri && negotiated >= 0x0300 && negotiated <= 0x0303 &&
+        !has_code(s->extensions.v, s->extensions.n, 0xff01))
+        add(&l, "no-secure-renegotiation", "medium",
+            "the server does not support secure renegotiation (RFC 5746): update or patch it; clients with strict "
+            "renegotiation settings refuse to connect");
     int64_t now = (int64_t)(m->first_ts_us / 1000000u);
     const struct x509_report *x = &r->server_cert;
     if (x->parsed) {

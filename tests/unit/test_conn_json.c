@@ -588,6 +588,45 @@ static void test_legacy_client_line(void **state)
     free(r);
 }
 
+/* A TLS 1.2 server that signs its key exchange with SHA-1 and ignores the
+ * client's secure-renegotiation signal; then the same server answering
+ * renegotiation_info, and a TLS 1.3 one (where RFC 5746 does not apply). */
+static void test_kx_signature_and_renegotiation(void **state)
+{
+    (void)state;
+    struct conn_meta m;
+    example_meta(&m);
+    struct tls_report *r = new_report();
+    r->client.seen = r->client.parsed = true;
+    r->client.legacy_version = 0x0303;
+    r->client.ciphers.v[0] = 0xc02f;
+    r->client.ciphers.v[1] = 0x00ff; /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+    r->client.ciphers.n = 2;
+    r->server.seen = r->server.parsed = true;
+    r->server.legacy_version = 0x0303;
+    r->server.cipher = 0xc02f;
+    r->server.ske_seen = true;
+    r->server.kx_sigalg = 0x0201; /* rsa_pkcs1_sha1 */
+    size_t n = format(&m, r);
+    assert_has(n, "{\"id\":\"weak-kx-signature\",\"severity\":\"medium\",\"message\":\"the server signs its key "
+                  "exchange with rsa_pkcs1_sha1,");
+    assert_has(n, "{\"id\":\"no-secure-renegotiation\",\"severity\":\"medium\",");
+
+    r->server.kx_sigalg = 0x0401;
+    r->server.extensions.v[0] = 0xff01;
+    r->server.extensions.n = 1;
+    n = format(&m, r);
+    assert_lacks(n, "weak-kx-signature");
+    assert_lacks(n, "no-secure-renegotiation");
+
+    r->server.extensions.n = 0;
+    r->server.selected_version = 0x0304;
+    r->server.cipher = 0x1301;
+    n = format(&m, r);
+    assert_lacks(n, "no-secure-renegotiation");
+    free(r);
+}
+
 static void test_vlan_and_flags(void **state)
 {
     (void)state;
@@ -689,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_community_id),
         cmocka_unit_test(test_offered_versions),
         cmocka_unit_test(test_legacy_client_line),
+        cmocka_unit_test(test_kx_signature_and_renegotiation),
         cmocka_unit_test(test_vlan_and_flags),
         cmocka_unit_test(test_line_does_not_fit),
     };
