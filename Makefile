@@ -42,7 +42,9 @@ build: deps
 
 demo: build
 	@echo "== tlsscope over samples/ (one JSON line per TLS connection) =="
-	$(BUILD)/tlsscope -r samples/legacy-client-alert.pcap -r samples/imaps.pcap -r samples/tls13-client-hello.pcap
+	$(BUILD)/tlsscope -r samples/legacy-client-alert.pcap -r samples/imaps.pcap -r samples/tls13-client-hello.pcap \
+	    --pcapng $(BUILD)/demo.pcapng
+	@echo "== the same capture annotated: $(BUILD)/demo.pcapng (Wireshark filter: frame.comment contains \"tlsscope\") =="
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
