@@ -33,8 +33,11 @@ static void t_put(struct text *t, const char *s, size_t n)
     t->len += n;
 }
 
+/* A name from a table; NULL (a code the table lacks) is written "unknown". */
 static void t_str(struct text *t, const char *s)
 {
+    if (!s)
+        s = "unknown";
     t_put(t, s, strlen(s));
 }
 
@@ -215,7 +218,7 @@ static void certificate(struct text *t, const char *what, uint16_t chain_length,
 static void key_exchange(struct text *t, const struct tls_server_report *s)
 {
     t_str(t, "ServerKeyExchange: ");
-    t_str(t, tls_kx_name(tls_cipher_kx(s->cipher)));
+    t_str(t, tls_kx_name(tls_cipher_kx(s->cipher))); /* "unknown" for a suite the registry lacks */
     if (s->curve) {
         t_str(t, " ");
         t_code(t, tls_group_name(s->curve), s->curve);

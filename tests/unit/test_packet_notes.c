@@ -225,6 +225,24 @@ static void test_server_messages(void **state)
     assert_comment(n, 0, "tlsscope: HelloRetryRequest: the server asks for key share x25519");
 }
 
+/* A ServerKeyExchange for a cipher suite with no known key exchange (found
+ * by fuzz_pipeline: the name lookup gave NULL and the note dereferenced it). */
+static void test_unknown_key_exchange(void **state)
+{
+    struct packet_notes *n = ((struct fixture *)*state)->n;
+    struct tls_report *r = ((struct fixture *)*state)->r;
+    r->server.seen = r->server.ske_seen = true;
+    r->server.cipher = 0x1234; /* unassigned */
+    packet_notes_message(n, TLS_NOTE_SERVER_KEY_EXCHANGE, r);
+    r->context.starttls = 0; /* and a refusal without a known protocol */
+    r->outcome = TLS_OUTCOME_STARTTLS_REFUSED;
+    struct conn_meta m = { .ip_version = 4 };
+    packet_notes_decision(n, &m, r);
+    assert_int_equal(n->count, 2);
+    assert_comment(n, 0, "tlsscope: ServerKeyExchange: unknown");
+    assert_comment(n, 1, "tlsscope: unknown upgrade to TLS refused");
+}
+
 /* Mutual TLS: the request, and the client's answer (empty, or a chain). */
 static void test_client_certificate(void **state)
 {
@@ -320,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maximum_lengths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_key_exchange, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_certificate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decision, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
