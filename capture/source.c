@@ -17,7 +17,7 @@ struct capture_source {
     FILE *file;              /* owned by pcap once pcap_fopen_offline succeeded */
     char *file_buf;
     bool live;
-    bool nsec;               /* timestamps in nanoseconds (pcapng/pcap-ns) */
+    char warning[PCAP_ERRBUF_SIZE + 64]; /* what pcap_activate warned about, "" when nothing */
 };
 
 static void set_err(char *err, size_t errlen, const char *msg)
@@ -85,6 +85,15 @@ struct capture_source *capture_open_live(const char *iface, const struct capture
         free(src);
         return NULL;
     }
+    /* A positive status is a warning: the capture runs, but not as asked
+     * (promiscuous mode refused, a timestamp type not supported). The
+     * operator must hear it; for PCAP_WARNING itself the text is in
+     * pcap_geterr(). */
+    if (rc > 0) {
+        const char *detail = rc == PCAP_WARNING ? pcap_geterr(p) : "";
+        snprintf(src->warning, sizeof src->warning, "%s%s%s", pcap_statustostr(rc), detail[0] ? ": " : "",
+                 detail);
+    }
     /* Non-blocking, with our own poll() below: on Linux's TPACKET_V3 a
      * blocking read waits for a full or timed-out block, and with no traffic
      * at all it never returns, so neither idle expiry nor a SIGINT/SIGTERM
@@ -130,6 +139,11 @@ bool capture_is_live(const struct capture_source *src)
     return src->live;
 }
 
+const char *capture_warning(const struct capture_source *src)
+{
+    return src->warning[0] ? src->warning : NULL;
+}
+
 struct dispatch_ctx {
     capture_fn fn;
     void *ctx;
@@ -165,11 +179,11 @@ enum capture_status capture_run(struct capture_source *src, capture_fn fn, void 
         if (n == PCAP_ERROR_BREAK || *stop)
             return CAPTURE_OK; /* a signal interrupting a read is a stop, not an error */
         if (n == PCAP_ERROR) {
-            const char *msg = pcap_geterr(src->pcap);
-            snprintf(err, errlen, "%s", msg);
-            /* libpcap says "truncated dump file" / "truncated pcapng" when
-             * the file ends inside a record. */
-            return strstr(msg, "truncated") ? CAPTURE_TRUNCATED : CAPTURE_ERROR;
+            snprintf(err, errlen, "%s", pcap_geterr(src->pcap));
+            /* libpcap has one error code for a corrupt record and for a file
+             * that ends inside one; the stream tells them apart: a record
+             * cut by the end of the file leaves it at end-of-file. */
+            return src->file && feof(src->file) ? CAPTURE_TRUNCATED : CAPTURE_ERROR;
         }
         if (src->live) {
             if (n == 0) {

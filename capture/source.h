@@ -52,6 +52,10 @@ int capture_linktype(const struct capture_source *src);
 uint32_t capture_snaplen(const struct capture_source *src); /* the file's or interface's snapshot length */
 bool capture_is_live(const struct capture_source *src);
 
+/* What libpcap warned about when a live capture was activated (promiscuous
+ * mode not granted, ...), or NULL. The capture runs regardless. */
+const char *capture_warning(const struct capture_source *src);
+
 /* Reads frames until end of input, an error, or *stop becomes non-zero.
  * For live sources `idle` is called about every 100 ms with the wall-clock
  * time, so idle flows expire and output is flushed while traffic is quiet. */

@@ -262,5 +262,4 @@ void engine_free(struct engine *e)
     e->writer = NULL;
     pcapng_free(e);
     bufpool_release_all();
-    digest_cleanup();
 }

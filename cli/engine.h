@@ -25,7 +25,6 @@ struct engine_config {
     uint64_t buffer_budget;      /* bytes for reassembly and split messages */
     uint32_t idle_timeout_s;
     FILE *out;
-    bool live;                   /* flush output after each batch */
     bool no_classify;            /* skip nDPI classification (network.protocol from ports only) */
     FILE *pcapng;                /* --pcapng: every frame written back, handshake frames commented; NULL: off */
 };
@@ -37,7 +36,6 @@ struct engine {
     struct conn_json_writer *writer;
     struct decode_stats decode;
     int linktype;
-    uint64_t unsupported_link_frames;
     /* --pcapng output: the writer, the interface of the current source, the
      * comments gathered while the current frame is processed, and the
      * frame's decoded packet (NULL outside engine_frame), by which events of

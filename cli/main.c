@@ -36,7 +36,7 @@ static void usage(FILE *f)
             "  -w OUT               write JSON lines to OUT instead of standard output\n"
             "      --pcapng FILE    also write every frame read to FILE (pcapng), with comments\n"
             "                       on the frames that carried handshake messages or decided\n"
-            "                       a connection"
+            "                       a connection\n"
 
             "  -s, --snaplen N      live capture: bytes kept per frame (default 65535)\n"
             "  -p, --no-promisc     live capture: do not put the interface in promiscuous mode\n"
@@ -189,7 +189,6 @@ int main(int argc, char **argv)
         setvbuf(pcapng, pcapng_buf, _IOFBF, sizeof pcapng_buf);
         cfg.pcapng = pcapng;
     }
-    cfg.live = iface != NULL;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -218,6 +217,8 @@ int main(int argc, char **argv)
             status = 2;
             capture_close(src);
         } else {
+            if (capture_warning(src))
+                fprintf(stderr, "tlsscope: %s: warning: %s\n", iface, capture_warning(src));
             enum capture_status cs = engine_run(&e, src, &stop_requested, err, sizeof err);
             if (cs != CAPTURE_OK) {
                 fprintf(stderr, "tlsscope: %s: %s\n", iface, err);

@@ -38,7 +38,3 @@ void digest_sha256(const void *p, size_t n, uint8_t out[32])
     SHA256_Update(&c, p, n);
     SHA256_Final(out, &c);
 }
-
-void digest_cleanup(void)
-{
-}
