@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/engine.h"
+#include "common/privs.h"
 
 #define MAX_INPUTS 256
 
@@ -40,6 +41,9 @@ static void usage(FILE *f)
 
             "  -s, --snaplen N      live capture: bytes kept per frame (default 65535)\n"
             "  -p, --no-promisc     live capture: do not put the interface in promiscuous mode\n"
+            "  -Z USER              live capture: become USER once the interface and the output\n"
+            "                       files are open (as tcpdump does)\n"
+            "      --allow-root     live capture: keep running as root (refused without -Z otherwise)\n"
             "      --max-flows N    connections tracked at once (default 262144)\n"
             "      --max-sessions N connections under TLS inspection at once (default 12288)\n"
             "      --buffer-mb N    memory for out-of-order segments and split handshake\n"
@@ -84,7 +88,7 @@ static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max,
 
 int main(int argc, char **argv)
 {
-    enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG };
+    enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG, OPT_ALLOW_ROOT };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -97,19 +101,20 @@ int main(int argc, char **argv)
         { "stats", no_argument, NULL, OPT_STATS },
         { "no-ndpi", no_argument, NULL, OPT_NO_NDPI },
         { "pcapng", required_argument, NULL, OPT_PCAPNG },
+        { "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
     int n_inputs = 0;
-    const char *iface = NULL, *filter = NULL, *out_path = NULL, *pcapng_path = NULL;
-    bool stats = false;
+    const char *iface = NULL, *filter = NULL, *out_path = NULL, *pcapng_path = NULL, *run_as = NULL;
+    bool stats = false, allow_root = false;
     uint32_t snaplen = 65535, buffer_mb = 64;
     bool promisc = true;
     struct engine_config cfg;
     engine_defaults(&cfg);
 
     int ch;
-    while ((ch = getopt_long(argc, argv, "r:i:f:w:s:phV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "r:i:f:w:s:pZ:hV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r':
             if (n_inputs == MAX_INPUTS) {
@@ -126,6 +131,8 @@ int main(int argc, char **argv)
                 return 2;
             break;
         case 'p': promisc = false; break;
+        case 'Z': run_as = optarg; break;
+        case OPT_ALLOW_ROOT: allow_root = true; break;
         case OPT_MAX_FLOWS:
             if (parse_u32("--max-flows", optarg, 16, 1u << 26, &cfg.max_flows))
                 return 2;
@@ -158,6 +165,16 @@ int main(int argc, char **argv)
     if ((n_inputs == 0) == (iface == NULL)) {
         fprintf(stderr, "tlsscope: give either -r FILE or -i IFACE\n");
         usage(stderr);
+        return 2;
+    }
+    if (run_as && !iface) {
+        fprintf(stderr, "tlsscope: -Z is for live capture (-i)\n");
+        return 2;
+    }
+    /* A sensor parses hostile traffic for months: it must not do so as root. */
+    if (iface && !run_as && !allow_root && privs_is_root()) {
+        fprintf(stderr, "tlsscope: refusing to capture as root: give -Z USER to drop privileges once the "
+                        "interface is open (e.g. -Z nobody), or --allow-root\n");
         return 2;
     }
     cfg.buffer_budget = (uint64_t)buffer_mb << 20;
@@ -215,6 +232,10 @@ int main(int argc, char **argv)
         } else if (filter && capture_set_filter(src, filter, err, sizeof err) != 0) {
             fprintf(stderr, "tlsscope: %s\n", err);
             status = 2;
+            capture_close(src);
+        } else if (run_as && privs_drop(run_as, err, sizeof err) != 0) {
+            fprintf(stderr, "tlsscope: %s\n", err);
+            status = 1;
             capture_close(src);
         } else {
             if (capture_warning(src))

@@ -2,7 +2,9 @@
 # live_capture.sh TLSSCOPE WORKDIR: tlsscope -i on the loopback interface sees
 # a real TLS 1.2 handshake (openssl s_server / s_client on 127.0.0.1), writes
 # its line while still running, and exits cleanly on SIGINT even with no
-# traffic. Skipped (77) without root (capture rights) or the openssl tool.
+# traffic. It runs as root and gives up root with -Z nobody once the
+# interface is open; as root without -Z it must refuse to start. Skipped (77)
+# without root (capture rights) or the openssl tool.
 set -u
 bin=$1; work=$2
 [ "$(id -u)" = 0 ] || { echo "skipped: live capture needs root"; exit 77; }
@@ -15,7 +17,9 @@ openssl s_server -accept "127.0.0.1:$port" -cert "$work/cert.pem" -key "$work/ke
     >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null' EXIT
-"$bin" -i lo -f "tcp port $port" -w "$work/live.jsonl" 2>"$work/err" &
+"$bin" -i lo -f "tcp port $port" -w "$work/refused.jsonl" 2>"$work/refused.err"
+refused_rc=$?
+"$bin" -i lo -f "tcp port $port" -Z nobody -w "$work/live.jsonl" 2>"$work/err" &
 sniffer=$!
 sleep 2
 if ! kill -0 "$sniffer" 2>/dev/null; then
@@ -24,6 +28,7 @@ if ! kill -0 "$sniffer" 2>/dev/null; then
     fi
     echo "FAIL: tlsscope -i lo exited: $(cat "$work/err")"; exit 1
 fi
+running_as=$(ps -o user= -p "$sniffer" | tr -d ' ')
 echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername live.test -tls1_2 >/dev/null 2>&1
 sleep 3
 kill -INT "$sniffer"
@@ -34,6 +39,8 @@ fi
 wait "$sniffer"; rc=$?
 pass=0; fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+check "as root without -Z: refused (exit 2)" '[ $refused_rc -eq 2 ] && grep -q "refusing to capture as root" "$work/refused.err"'
+check "-Z nobody: runs as nobody (got $running_as)" '[ "$running_as" = nobody ]'
 check "exit status 0 after SIGINT" '[ $rc -eq 0 ]'
 check "one line" '[ $(wc -l < "$work/live.jsonl") -eq 1 ]'
 check "handshake seen live" 'grep -q "\"negotiated_version\":\"TLSv1.2\"" "$work/live.jsonl" && grep -q "\"server_name\":\"live.test\"" "$work/live.jsonl" && grep -q "\"outcome\":\"established\"" "$work/live.jsonl"'
