@@ -2,12 +2,16 @@
 #include "capture/source.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #define FILE_BUFFER_BYTES (1u << 20)
 #define DISPATCH_BATCH 4096
@@ -18,6 +22,9 @@ struct capture_source {
     char *file_buf;
     bool live;
     char warning[PCAP_ERRBUF_SIZE + 64]; /* what pcap_activate warned about, "" when nothing */
+    char iface[IFNAMSIZ];
+    int link;                /* 1 up and running, 0 down, -1 unknown (any, or no such ioctl) */
+    struct capture_link_stats link_st;
 };
 
 static void set_err(char *err, size_t errlen, const char *msg)
@@ -106,6 +113,8 @@ struct capture_source *capture_open_live(const char *iface, const struct capture
     }
     src->pcap = p;
     src->live = true;
+    snprintf(src->iface, sizeof src->iface, "%s", iface);
+    src->link = -1;
     return src;
 }
 
@@ -200,6 +209,127 @@ enum capture_status capture_run(struct capture_source *src, capture_fn fn, void 
             }
         } else if (n == 0) {
             return CAPTURE_OK; /* end of file */
+        }
+    }
+    return CAPTURE_OK;
+}
+
+/* Is the interface up with its carrier on? 1, 0, or -1 when it cannot be
+ * told ("any", or an interface that is gone). */
+static int link_running(const char *iface)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", iface);
+    int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+    close(fd);
+    if (rc != 0)
+        return -1;
+    return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING) ? 1 : 0;
+}
+
+/* Notes a change of the link's state: a mirror port that loses its link
+ * sends nothing, which looks like a quiet network; the operator must be
+ * told, and the stats must show the gap. */
+static void watch_link(struct capture_source *src, int index, uint64_t now_us, const struct capture_live_hooks *h)
+{
+    if (strcmp(src->iface, "any") == 0)
+        return;
+    int up = link_running(src->iface);
+    if (up < 0 || up == src->link)
+        return;
+    if (up == 0) {
+        src->link_st.down_events++;
+        src->link_st.down_since_us = now_us;
+    } else if (src->link == 0) {
+        src->link_st.down_us += now_us - src->link_st.down_since_us;
+        src->link_st.down_since_us = 0;
+    }
+    bool first = src->link < 0;
+    src->link = up;
+    if (h->link && !(first && up))
+        h->link(h->ctx, index, up != 0);
+}
+
+const struct capture_link_stats *capture_link_stats(const struct capture_source *src)
+{
+    return &src->link_st;
+}
+
+const char *capture_name(const struct capture_source *src)
+{
+    return src->iface[0] ? src->iface : NULL;
+}
+
+struct live_ctx {
+    const struct capture_live_hooks *h;
+    int index;
+};
+
+static void on_live_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *bytes)
+{
+    struct live_ctx *c = (struct live_ctx *)user;
+    struct capture_frame f = {
+        .ts_us = (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec,
+        .data = bytes,
+        .caplen = hdr->caplen,
+        .wire_len = hdr->len,
+    };
+    c->h->frame(c->h->ctx, c->index, &f);
+}
+
+enum capture_status capture_run_live(struct capture_source *const *srcs, int n, const struct capture_live_hooks *h,
+                                     volatile sig_atomic_t *stop, int *failed, char *err, size_t errlen)
+{
+    struct pollfd pfd[CAPTURE_MAX_LIVE];
+    if (n < 1 || n > CAPTURE_MAX_LIVE) {
+        snprintf(err, errlen, "from 1 to %d interfaces", CAPTURE_MAX_LIVE);
+        return CAPTURE_ERROR;
+    }
+    uint64_t last_idle = 0, last_link = 0;
+    *failed = -1;
+    while (!*stop) {
+        int got = 0;
+        /* One batch from each in turn: a busy interface cannot starve the
+         * other direction of the same connections. */
+        for (int i = 0; i < n && !*stop; i++) {
+            struct live_ctx c = { h, i };
+            int k = pcap_dispatch(srcs[i]->pcap, DISPATCH_BATCH, on_live_packet, (u_char *)&c);
+            if (k == PCAP_ERROR_BREAK)
+                return CAPTURE_OK;
+            if (k < 0) {
+                snprintf(err, errlen, "%s", pcap_geterr(srcs[i]->pcap));
+                *failed = i;
+                return CAPTURE_ERROR;
+            }
+            got += k;
+        }
+        if (*stop)
+            break;
+        if (got == 0) {
+            /* Nothing ready anywhere: wait for any of them, at most 100 ms;
+             * a signal cuts the wait short (EINTR) and the loop sees *stop. */
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                int fd = pcap_get_selectable_fd(srcs[i]->pcap);
+                if (fd >= 0)
+                    pfd[m++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+            }
+            if (m)
+                poll(pfd, (nfds_t)m, 100);
+        }
+        uint64_t now = wall_us();
+        if (now - last_link >= 1000000u) {
+            for (int i = 0; i < n; i++)
+                watch_link(srcs[i], i, now, h);
+            last_link = now;
+        }
+        if (h->idle && now - last_idle >= 100000u) {
+            h->idle(h->ctx, now);
+            last_idle = now;
         }
     }
     return CAPTURE_OK;

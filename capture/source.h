@@ -63,6 +63,38 @@ enum capture_status capture_run(struct capture_source *src, capture_fn fn, void 
                                 void (*idle)(void *ctx, uint64_t now_us), volatile sig_atomic_t *stop,
                                 char *err, size_t errlen);
 
+/* Up to this many interfaces are read together by one capture_run_live. */
+#define CAPTURE_MAX_LIVE 16
+
+/* What capture_run_live calls: every frame with the index of its source;
+ * `idle` about every 100 ms with the wall-clock time (idle flows expire,
+ * output is flushed while traffic is quiet); `link` when an interface's link
+ * goes down or comes back (checked every second; may be NULL). */
+struct capture_live_hooks {
+    void *ctx;
+    void (*frame)(void *ctx, int index, const struct capture_frame *frame);
+    void (*idle)(void *ctx, uint64_t now_us);
+    void (*link)(void *ctx, int index, bool up);
+};
+
+/* Reads several live sources as one stream of frames (a SPAN setup that
+ * gives one port per direction: both directions of a connection must meet
+ * in one flow table), until *stop becomes non-zero or one fails: then
+ * CAPTURE_ERROR, its index in *failed and the message in err. */
+enum capture_status capture_run_live(struct capture_source *const *srcs, int n, const struct capture_live_hooks *h,
+                                     volatile sig_atomic_t *stop, int *failed, char *err, size_t errlen);
+
+/* Link state changes seen on a live source. */
+struct capture_link_stats {
+    uint64_t down_events;        /* times the link went down */
+    uint64_t down_us;            /* time spent down, closed periods */
+    uint64_t down_since_us;      /* when the current down period began; 0 while up */
+};
+const struct capture_link_stats *capture_link_stats(const struct capture_source *src);
+
+/* The interface's name for a live source, NULL for a file. */
+const char *capture_name(const struct capture_source *src);
+
 /* Kernel drop counters of a live source (0 for files). */
 void capture_drops(struct capture_source *src, uint64_t *received, uint64_t *dropped);
 

@@ -41,6 +41,8 @@ static void usage(FILE *f)
 
             "  -s, --snaplen N      live capture: bytes kept per frame (default 65535)\n"
             "  -p, --no-promisc     live capture: do not put the interface in promiscuous mode\n"
+            "  -B MIB               live capture: kernel capture buffer, MiB (default 64; note: tcpdump's\n"
+            "                       -B counts KiB)\n"
             "  -Z USER              live capture: become USER once the interface and the output\n"
             "                       files are open (as tcpdump does)\n"
             "      --allow-root     live capture: keep running as root (refused without -Z otherwise)\n"
@@ -108,13 +110,13 @@ int main(int argc, char **argv)
     int n_inputs = 0;
     const char *iface = NULL, *filter = NULL, *out_path = NULL, *pcapng_path = NULL, *run_as = NULL;
     bool stats = false, allow_root = false;
-    uint32_t snaplen = 65535, buffer_mb = 64;
+    uint32_t snaplen = 65535, buffer_mb = 64, kernel_buffer_mb = 64;
     bool promisc = true;
     struct engine_config cfg;
     engine_defaults(&cfg);
 
     int ch;
-    while ((ch = getopt_long(argc, argv, "r:i:f:w:s:pZ:hV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "r:i:f:w:s:pZ:B:hV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r':
             if (n_inputs == MAX_INPUTS) {
@@ -132,6 +134,10 @@ int main(int argc, char **argv)
             break;
         case 'p': promisc = false; break;
         case 'Z': run_as = optarg; break;
+        case 'B':
+            if (parse_u32("-B", optarg, 1, 4096, &kernel_buffer_mb))
+                return 2;
+            break;
         case OPT_ALLOW_ROOT: allow_root = true; break;
         case OPT_MAX_FLOWS:
             if (parse_u32("--max-flows", optarg, 16, 1u << 26, &cfg.max_flows))
@@ -224,7 +230,8 @@ int main(int argc, char **argv)
     int status = 0;
     char err[512];
     if (iface) {
-        struct capture_options opt = { .snaplen = (int)snaplen, .promisc = promisc, .buffer_mb = 64 };
+        struct capture_options opt = { .snaplen = (int)snaplen, .promisc = promisc,
+                                        .buffer_mb = (int)kernel_buffer_mb };
         struct capture_source *src = capture_open_live(iface, &opt, err, sizeof err);
         if (!src) {
             fprintf(stderr, "tlsscope: %s: %s\n", iface, err);
