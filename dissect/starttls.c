@@ -1672,6 +1672,15 @@ static int detect(struct span s, int dir)
     return partial ? DETECT_NEED : STARTTLS_PROTO_NONE;
 }
 
+/* detect() on at most DETECT_MAX first bytes, with the bound applied: a
+ * direction still undecided after DETECT_MAX bytes is no dialogue. The feed
+ * and starttls_sniff() both decide here, so they cannot disagree. */
+static int detect_head(struct span head, int dir)
+{
+    int p = detect(head, dir);
+    return p == DETECT_NEED && head.n >= DETECT_MAX ? STARTTLS_PROTO_NONE : p;
+}
+
 /* Recognises the dialogue from a direction's first bytes, held in the unit
  * buffer while fewer than needed have come. Then those bytes are fed again,
  * now as the start of the first unit. */
@@ -1689,14 +1698,14 @@ static void recognise(const struct feed *f, int dir, struct span *data)
     memcpy(head, d->buf, old);
     size_t add = min_size(data->n, DETECT_MAX - old);
     memcpy(head + old, data->p, add);
-    int p = detect(span_make(head, old + add), dir);
-    if (p == DETECT_NEED && old + add < DETECT_MAX) {
-        memcpy(d->buf + old, data->p, add); /* add == data->n here */
+    int p = detect_head(span_make(head, old + add), dir);
+    if (p == DETECT_NEED) {
+        memcpy(d->buf + old, data->p, add); /* add == data->n: fewer than DETECT_MAX in all */
         d->have = (uint16_t)(old + add);
         span_skip(data, add);
         return;
     }
-    if (p == DETECT_NEED || p == STARTTLS_PROTO_NONE) {
+    if (p == STARTTLS_PROTO_NONE) {
         give_up(f, dir);
         return;
     }
@@ -2046,6 +2055,17 @@ const char *starttls_protocol_name(enum starttls_proto p)
     case STARTTLS_PROTO_SOCKS5: return "socks";
     default: return NULL;
     }
+}
+
+enum starttls_sniff_result starttls_sniff(int dir, struct span first, uint16_t server_port)
+{
+    (void)server_port; /* a "220" greeting is a dialogue whichever of SMTP and FTP it opens */
+    if ((dir != C2S && dir != S2C) || !span_ok(&first))
+        return STARTTLS_SNIFF_NO;
+    int p = detect_head(span_take(&first, min_size(first.n, DETECT_MAX)), dir);
+    if (p == DETECT_NEED)
+        return STARTTLS_SNIFF_NEED_MORE;
+    return p == STARTTLS_PROTO_NONE ? STARTTLS_SNIFF_NO : STARTTLS_SNIFF_YES;
 }
 
 const uint8_t *starttls_reply(const struct starttls *st, size_t *len)

@@ -183,4 +183,22 @@ const uint8_t *starttls_reply(const struct starttls *st, size_t *len);
  * TDS traffic turns to raw TLS records after the handshake. */
 bool starttls_dir_is_tls(const struct starttls *st, int dir);
 
+/* What the first bytes of one direction say about a cleartext dialogue that may upgrade to TLS. */
+enum starttls_sniff_result {
+    STARTTLS_SNIFF_NO = 0,        /* no dialogue this module follows begins like this */
+    STARTTLS_SNIFF_NEED_MORE,     /* a prefix of one: more bytes are needed to tell */
+    STARTTLS_SNIFF_YES,           /* the opening of a dialogue this module follows */
+};
+/* `first`: the first bytes of direction `dir` (0 client->server, 1 server->client), however few have
+ * arrived; `server_port`: the TCP server's port (a hint only, as in starttls_init). Pure: no state.
+ *
+ * The same recognition starttls_feed makes from a direction's first bytes:
+ * YES exactly when feeding `first` to a fresh state names a protocol,
+ * NEED_MORE when that feed would still be holding the bytes (PENDING, no
+ * protocol), NO when it would give up. Only the first 16 bytes are looked at,
+ * so NEED_MORE comes only with fewer than 16 (for the dialogues known today,
+ * fewer than 9: "* PREAUTH" is the longest opening). Empty input is
+ * NEED_MORE; a bad span or a `dir` other than 0 or 1 is NO. */
+enum starttls_sniff_result starttls_sniff(int dir, struct span first, uint16_t server_port);
+
 #endif
