@@ -9,6 +9,11 @@
  * protocol's handler reads the unit through span.h and moves the dialogue on:
  * the client's upgrade command, then the server's answer.
  *
+ * Each dialogue is one `struct starttls_ops` (its opening, framing, client
+ * and server handlers, name), listed once in STARTTLS_PROTOCOLS
+ * (starttls.h); the engine dispatches through that table only, and what one
+ * dialogue keeps is its own member of the union `st->u`.
+ *
  * Matching an answer to its command: SMTP, FTP, NNTP, POP3 and ManageSieve
  * answer every command line with exactly one final reply, in order, also when
  * commands are pipelined (RFC 2920, RFC 2449 "PIPELINING", RFC 3977 3.5). So
@@ -20,27 +25,78 @@
 
 #include <string.h>
 
-enum { C2S = 0, S2C = 1 };
+#include "flows/conn_meta.h"
 
 /* Enough first bytes to recognise every dialogue ("* PREAUTH ", an SSLRequest). */
 #define DETECT_MAX 16
-/* detect() result for a "220" greeting: SMTP or FTP, the client will tell. */
-#define DETECT_SMTP_OR_FTP 0x100
 #define DETECT_NEED (-1)
 
 enum frame_result { FRAME_NEED, FRAME_BAD, FRAME_OK };
 
-struct feed {
+/* How far a dialogue's opening matches a direction's first bytes. */
+enum starttls_match { MATCH_NO, MATCH_PART, MATCH_FULL };
+
+/* One starttls_feed() call: the state and where TLS bytes go. */
+struct starttls_io {
     struct starttls *st;
     starttls_tls_fn tls;
     void *ctx;
 };
 
-static void feed_dir(const struct feed *f, int dir, struct span data);
+/* One whole unit of direction `dir`: `bytes` holds all of it, or its first
+ * STARTTLS_UNIT_MAX bytes when `cut` (then `total` is the full length of a
+ * framed message). */
+struct starttls_unit {
+    int dir;
+    struct span bytes;
+    uint32_t total;
+    bool cut;
+};
+
+/* How a direction is cut into units. */
+enum starttls_framing {
+    STARTTLS_FRAMING_LINE,        /* lines ending in LF */
+    STARTTLS_FRAMING_TAG,         /* XML: text up to and including a '>' */
+    STARTTLS_FRAMING_FRAMED,      /* length-framed messages: ops->frame */
+};
+
+/* One dialogue's operations (redis's dictType: the engine calls these, and
+ * knows no protocol by name). */
+struct starttls_ops {
+    const char *name;             /* starttls_protocol_name() */
+    int opener;                   /* DIR_C2S or DIR_S2C: the side whose first bytes name it */
+    /* The opener's first bytes begin with `opening` (ASCII case ignored
+     * when `opening_ci`)... */
+    const char *opening;
+    uint8_t opening_len;
+    bool opening_ci;
+    /* ...or, when a literal cannot say it, how far `first` matches. Pure;
+     * PART only while more bytes could still make it FULL. */
+    enum starttls_match (*detect)(struct span first);
+    void (*begin)(struct starttls *st); /* optional: once recognised, before any unit */
+    enum starttls_framing framing;
+    /* FRAMED: the length of the message `s` begins with, once known. */
+    enum frame_result (*frame)(const struct starttls *st, int dir, struct span s, uint32_t *total);
+    void (*client)(const struct starttls_io *f, const struct starttls_unit *u);
+    void (*server)(const struct starttls_io *f, const struct starttls_unit *u);
+    /* Optional: a direction's bytes while its TLS comes wrapped in the
+     * dialogue's own packets (after starttls_start_wrapped). */
+    void (*unwrap)(const struct starttls_io *f, int dir, struct span *data);
+};
+
+/* An opening that is a literal prefix (it may hold NUL bytes). */
+#define STARTTLS_OPENING(lit) .opening = (lit), .opening_len = sizeof(lit) - 1
+
+#define STARTTLS_OPS_DECLARE(id, ops) extern const struct starttls_ops starttls_##ops##_ops;
+STARTTLS_PROTOCOLS(STARTTLS_OPS_DECLARE)
+#undef STARTTLS_OPS_DECLARE
+
+static void feed_dir(const struct starttls_io *f, int dir, struct span data);
+static const struct starttls_ops *proto_ops(unsigned proto);
 
 /* ---- small helpers ---- */
 
-static void hand_over(const struct feed *f, int dir, struct span bytes)
+static void hand_over(const struct starttls_io *f, int dir, struct span bytes)
 {
     if (f->tls && bytes.n > 0)
         f->tls(f->ctx, dir, bytes);
@@ -105,6 +161,37 @@ static bool byte_at(struct span s, size_t off, uint8_t want)
     return span_peek(&s, off, &c) && c == want;
 }
 
+/* How far `s` matches the opening `lit` (ASCII case ignored when `ci`). */
+static enum starttls_match match_bytes(struct span s, const void *lit, size_t n, bool ci)
+{
+    const uint8_t *l = lit;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c;
+        if (!span_peek(&s, i, &c))
+            return MATCH_PART;
+        if (ci ? lower(c) != lower(l[i]) : c != l[i])
+            return MATCH_NO;
+    }
+    return MATCH_FULL;
+}
+
+/* A numeric greeting: three digits, then space, '-' or the line end. */
+static enum starttls_match match_numeric(struct span s, int *code)
+{
+    uint8_t c;
+    *code = 0;
+    for (size_t i = 0; i < 3; i++) {
+        if (!span_peek(&s, i, &c))
+            return MATCH_PART;
+        if (!is_digit(c))
+            return MATCH_NO;
+        *code = *code * 10 + (c - '0');
+    }
+    if (!span_peek(&s, 3, &c))
+        return MATCH_PART;
+    return c == ' ' || c == '-' || c == '\r' || c == '\n' ? MATCH_FULL : MATCH_NO;
+}
+
 /* The line without its LF or CRLF. */
 static struct span line_body(struct span unit)
 {
@@ -166,6 +253,14 @@ static bool literal_at_end(struct span line, uint32_t *len)
     /* A huge literal is skipped by counting until the byte limit stops it. */
     *len = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
     return true;
+}
+
+/* A literal announced at the end of a whole line: its bytes are passed over. */
+static void skip_literal(struct starttls *st, const struct starttls_unit *u, struct span line)
+{
+    uint32_t lit;
+    if (!u->cut && literal_at_end(line, &lit))
+        st->dir[u->dir].skip = lit;
 }
 
 /* ---- the server's answer, kept for the report ---- */
@@ -244,7 +339,7 @@ static enum frame_result be_length_frame(struct span s, size_t off, unsigned wid
 
 /* ---- verdicts and switching a direction to TLS ---- */
 
-static void give_up(const struct feed *f, int dir)
+static void give_up(const struct starttls_io *f, int dir)
 {
     struct starttls *st = f->st;
     if (st->verdict == STARTTLS_PENDING)
@@ -260,10 +355,10 @@ static void refuse(struct starttls *st)
 
 /* The direction carries TLS from its next byte. Bytes held back while
  * deciding whether they began a record are the start of its TLS stream. */
-static void start_tls(const struct feed *f, int dir)
+static void start_tls(const struct starttls_io *f, int dir)
 {
     struct starttls_dir *d = &f->st->dir[dir];
-    if (d->tls || d->tds || d->dead)
+    if (d->tls || d->wrapped || d->dead)
         return;
     uint8_t held[2];
     size_t k = 0;
@@ -283,12 +378,12 @@ static void start_tls(const struct feed *f, int dir)
 
 /* The server accepted: its next byte is TLS, and so is the client's first
  * byte after its command (a client waits for the answer, RFC 3207 4.2). */
-static void upgrade(const struct feed *f)
+static void upgrade(const struct starttls_io *f)
 {
     if (f->st->verdict == STARTTLS_PENDING)
         f->st->verdict = STARTTLS_UPGRADED;
-    start_tls(f, S2C);
-    start_tls(f, C2S);
+    start_tls(f, DIR_S2C);
+    start_tls(f, DIR_C2S);
 }
 
 /* After its upgrade command the client's next bytes may be its ClientHello,
@@ -297,18 +392,62 @@ static void upgrade(const struct feed *f)
 static void client_sent_upgrade(struct starttls *st)
 {
     st->upgrade_sent = true;
-    st->dir[C2S].sniff = true;
+    st->dir[DIR_C2S].sniff = true;
 }
 
-static void start_tds(struct starttls *st, int dir)
+/* From here the direction's TLS comes wrapped in the dialogue's packets:
+ * its bytes go to ops->unwrap. */
+static void start_wrapped(struct starttls *st, int dir)
 {
     struct starttls_dir *d = &st->dir[dir];
-    d->tds = true;
+    d->wrapped = true;
     d->have = 0;
     d->holdback = false;
     d->sniff = false;
-    d->tds_hdr_len = 0;
-    d->tds_left = 0;
+}
+
+/* ---- matching an answer to its command by count ---- */
+
+/* Counts a client command line; returns its 0-based index. */
+static unsigned count_command(struct starttls *st)
+{
+    unsigned idx = st->counted.cmds;
+    if (st->counted.cmds < UINT16_MAX)
+        st->counted.cmds++;
+    return idx;
+}
+
+/* The command just counted is the upgrade command (the first one only). */
+static void upgrade_command(struct starttls *st)
+{
+    if (st->counted.upgrade_at)
+        return;
+    st->counted.upgrade_at = st->counted.cmds;
+    client_sent_upgrade(st);
+}
+
+/* A line of the server's reply (any line of a multi-line one): kept for the
+ * report when the reply is the one that answers the upgrade command. */
+static void answer_line(struct starttls *st, struct span unit)
+{
+    const struct starttls_counted *c = &st->counted;
+    if (st->greeted && c->upgrade_at && c->replies + 1 == c->upgrade_at)
+        reply_add(st, unit);
+}
+
+/* A final reply after the greeting: the one with the upgrade command's
+ * number settles the dialogue. */
+static void answer_counted(const struct starttls_io *f, bool positive)
+{
+    struct starttls_counted *c = &f->st->counted;
+    if (c->replies < UINT16_MAX)
+        c->replies++;
+    if (!c->upgrade_at || c->replies != c->upgrade_at)
+        return;
+    if (positive)
+        upgrade(f);
+    else
+        refuse(f->st);
 }
 
 /* ---- SMTP (RFC 3207, RFC 5321), FTP (RFC 4217, RFC 959), NNTP (RFC 4642, RFC 3977) ---- */
@@ -330,36 +469,34 @@ static bool is_dot_line(struct span line)
     return line.n == 1 && byte_at(line, 0, '.');
 }
 
-static void numeric_server(const struct feed *f, struct span unit)
+static void numeric_server(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
-    struct span line = line_body(unit);
-    if (st->dot_block) {
+    struct span line = line_body(u->bytes);
+    if (st->u.numeric.dot_block) {
         if (is_dot_line(line))
-            st->dot_block = false;
+            st->u.numeric.dot_block = false;
         return;
     }
     uint8_t sep = 0;
     int code = reply_code(line, &sep);
     bool final;
-    if (st->ml_code) {
+    if (st->u.numeric.ml_code) {
         /* RFC 959 4.2: a multi-line reply ends with a line that begins with
          * the same code followed by a space; lines between may hold anything. */
-        final = code == st->ml_code && sep != '-';
+        final = code == st->u.numeric.ml_code && sep != '-';
     } else {
         if (code < 0 || (sep != ' ' && sep != '-' && sep != 0))
             return; /* not a reply line: tolerated, the unit limit bounds it */
         final = sep != '-';
         if (!final)
-            st->ml_code = (uint16_t)code;
+            st->u.numeric.ml_code = (uint16_t)code;
     }
-    bool answer = st->greeted && st->upgrade_at && st->replies + 1 == st->upgrade_at;
-    if (answer)
-        reply_add(st, unit);
+    answer_line(st, u->bytes);
     if (!final)
         return;
-    int rc = st->ml_code ? st->ml_code : code;
-    st->ml_code = 0;
+    int rc = st->u.numeric.ml_code ? st->u.numeric.ml_code : code;
+    st->u.numeric.ml_code = 0;
     if (!st->greeted) {
         if (rc / 100 == 1 && st->proto == STARTTLS_PROTO_FTP)
             return; /* RFC 959 5.4: "120 ready in nnn minutes", then 220 */
@@ -367,17 +504,13 @@ static void numeric_server(const struct feed *f, struct span unit)
         if (ok)
             st->greeted = true;
         else
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
         return;
     }
     if (st->proto == STARTTLS_PROTO_FTP && rc / 100 == 1)
         return; /* a preliminary reply: the command's final reply follows */
     if (st->proto == STARTTLS_PROTO_NNTP && nntp_block_follows(rc))
-        st->dot_block = true;
-    if (st->replies < UINT16_MAX)
-        st->replies++;
-    if (!st->upgrade_at || st->replies != st->upgrade_at)
-        return;
+        st->u.numeric.dot_block = true;
     bool positive;
     switch (st->proto) {
     case STARTTLS_PROTO_SMTP:
@@ -392,10 +525,7 @@ static void numeric_server(const struct feed *f, struct span unit)
         positive = rc == 382; /* RFC 4642 2.2.2: 382 Continue with TLS negotiation */
         break;
     }
-    if (positive)
-        upgrade(f);
-    else
-        refuse(st);
+    answer_counted(f, positive);
 }
 
 static bool word_in(struct span w, const char *const *list, size_t n)
@@ -430,18 +560,17 @@ static void tell_smtp_from_ftp(struct starttls *st, struct span word, struct spa
         st->proto = STARTTLS_PROTO_SMTP; /* AUTH PLAIN / LOGIN: SASL over SMTP (RFC 4954) */
     else
         return; /* NOOP, HELP, QUIT: both have them */
-    st->smtp_or_ftp = false;
+    st->u.numeric.smtp_or_ftp = false;
 }
 
-static void numeric_client(const struct feed *f, struct span unit)
+static void numeric_client(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
-    struct span line = line_body(unit);
+    struct span line = line_body(u->bytes);
     struct span word = next_word(&line);
     struct span arg = next_word(&line);
-    if (st->cmds < UINT16_MAX)
-        st->cmds++;
-    if (st->smtp_or_ftp)
+    count_command(st);
+    if (st->u.numeric.smtp_or_ftp)
         tell_smtp_from_ftp(st, word, arg);
     bool up;
     switch (st->proto) {
@@ -449,7 +578,7 @@ static void numeric_client(const struct feed *f, struct span unit)
         /* A cleartext mail transaction: its content lines are not commands
          * and a session that sends mail in clear does not upgrade later. */
         if (equals_ci(word, "DATA") || equals_ci(word, "BDAT")) {
-            give_up(f, C2S);
+            give_up(f, DIR_C2S);
             return;
         }
         up = equals_ci(word, "STARTTLS");
@@ -457,8 +586,8 @@ static void numeric_client(const struct feed *f, struct span unit)
     case STARTTLS_PROTO_FTP: {
         /* Transfers in clear: the client logged in without TLS. */
         static const char *const transfer[] = { "PASV", "EPSV", "PORT", "EPRT", "RETR", "STOR", "LIST", "NLST", "MLSD" };
-        if (!st->upgrade_at && word_in(word, transfer, sizeof transfer / sizeof transfer[0])) {
-            give_up(f, C2S);
+        if (!st->counted.upgrade_at && word_in(word, transfer, sizeof transfer / sizeof transfer[0])) {
+            give_up(f, DIR_C2S);
             return;
         }
         up = ftp_auth_tls(word, arg);
@@ -468,23 +597,69 @@ static void numeric_client(const struct feed *f, struct span unit)
         up = equals_ci(word, "STARTTLS");
         break;
     }
-    if (up && !st->upgrade_at) {
-        st->upgrade_at = st->cmds;
-        client_sent_upgrade(st);
-    }
+    if (up)
+        upgrade_command(st);
 }
+
+/* A numeric greeting whose code is `a` or `b` (any three digits are a
+ * prefix of one until the code is complete). */
+static enum starttls_match numeric_opening(struct span s, int a, int b)
+{
+    int code;
+    enum starttls_match m = match_numeric(s, &code);
+    return m == MATCH_FULL && code != a && code != b ? MATCH_NO : m;
+}
+
+static enum starttls_match smtp_detect(struct span s)
+{
+    return numeric_opening(s, 220, 220);
+}
+
+/* A "220" greeting is SMTP or FTP until the client's first command says
+ * which; till then the port decides. */
+static void smtp_begin(struct starttls *st)
+{
+    st->u.numeric.smtp_or_ftp = true;
+    if (st->server_port == 21 || st->server_port == 990)
+        st->proto = STARTTLS_PROTO_FTP;
+}
+
+/* RFC 959 5.4: "120 ready in nnn minutes" comes before the 220. */
+static enum starttls_match ftp_detect(struct span s)
+{
+    return numeric_opening(s, 120, 120);
+}
+
+/* RFC 3977 5.1.1: 200 posting allowed, 201 posting prohibited. */
+static enum starttls_match nntp_detect(struct span s)
+{
+    return numeric_opening(s, 200, 201);
+}
+
+const struct starttls_ops starttls_smtp_ops = {
+    .name = "smtp", .opener = DIR_S2C, .detect = smtp_detect, .begin = smtp_begin,
+    .framing = STARTTLS_FRAMING_LINE, .client = numeric_client, .server = numeric_server,
+};
+const struct starttls_ops starttls_ftp_ops = {
+    .name = "ftp", .opener = DIR_S2C, .detect = ftp_detect,
+    .framing = STARTTLS_FRAMING_LINE, .client = numeric_client, .server = numeric_server,
+};
+const struct starttls_ops starttls_nntp_ops = {
+    .name = "nntp", .opener = DIR_S2C, .detect = nntp_detect,
+    .framing = STARTTLS_FRAMING_LINE, .client = numeric_client, .server = numeric_server,
+};
 
 /* ---- POP3 (RFC 2595 4, RFC 1939, RFC 2449, RFC 5034) ---- */
 
-static void pop3_server(const struct feed *f, struct span unit)
+static void pop3_server(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
-    struct span line = line_body(unit);
-    if (st->dot_block) {
+    struct span line = line_body(u->bytes);
+    if (st->u.pop3.dot_block) {
         /* RFC 1939 3: a multi-line response ends with "."; data lines that
          * begin with "." are byte-stuffed to "..". */
         if (is_dot_line(line))
-            st->dot_block = false;
+            st->u.pop3.dot_block = false;
         return;
     }
     bool ok = starts_ci(line, "+OK");
@@ -497,33 +672,22 @@ static void pop3_server(const struct feed *f, struct span unit)
         if (ok)
             st->greeted = true;
         else
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
         return;
     }
-    if (st->upgrade_at && st->replies + 1 == st->upgrade_at)
-        reply_add(st, unit);
-    unsigned idx = st->replies % 64u;
-    if (st->replies < UINT16_MAX)
-        st->replies++;
-    if (ok && (st->pop3_multi >> idx & 1u))
-        st->dot_block = true;
-    if (!st->upgrade_at || st->replies != st->upgrade_at)
-        return;
-    if (ok)
-        upgrade(f);
-    else
-        refuse(st);
+    answer_line(st, u->bytes);
+    if (ok && (st->u.pop3.multi >> (st->counted.replies % 64u) & 1u))
+        st->u.pop3.dot_block = true;
+    answer_counted(f, ok);
 }
 
-static void pop3_client(const struct feed *f, struct span unit)
+static void pop3_client(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
-    struct span line = line_body(unit);
+    struct span line = line_body(u->bytes);
     struct span word = next_word(&line);
     struct span arg = next_word(&line);
-    unsigned idx = st->cmds % 64u;
-    if (st->cmds < UINT16_MAX)
-        st->cmds++;
+    unsigned idx = count_command(st) % 64u;
     /* Which answers carry a "."-terminated block after +OK (RFC 1939 5-7,
      * RFC 2449 5, RFC 5034 4: AUTH without a mechanism lists them). */
     bool multi = equals_ci(word, "CAPA") || equals_ci(word, "RETR") || equals_ci(word, "TOP") ||
@@ -531,37 +695,41 @@ static void pop3_client(const struct feed *f, struct span unit)
     /* RFC 2595 4: STLS only in the AUTHORIZATION state; these commands
      * exist only in TRANSACTION, after a cleartext login (RFC 1939 5). */
     static const char *const transaction[] = { "STAT", "LIST", "RETR", "DELE", "UIDL", "TOP" };
-    if (!st->upgrade_at && word_in(word, transaction, sizeof transaction / sizeof transaction[0])) {
-        give_up(f, C2S);
+    if (!st->counted.upgrade_at && word_in(word, transaction, sizeof transaction / sizeof transaction[0])) {
+        give_up(f, DIR_C2S);
         return;
     }
     if (multi)
-        st->pop3_multi |= (uint64_t)1 << idx;
+        st->u.pop3.multi |= (uint64_t)1 << idx;
     else
-        st->pop3_multi &= ~((uint64_t)1 << idx);
-    if (equals_ci(word, "STLS") && !st->upgrade_at) {
-        st->upgrade_at = st->cmds;
-        client_sent_upgrade(st);
-    }
+        st->u.pop3.multi &= ~((uint64_t)1 << idx);
+    if (equals_ci(word, "STLS"))
+        upgrade_command(st);
 }
+
+const struct starttls_ops starttls_pop3_ops = {
+    .name = "pop3", .opener = DIR_S2C, STARTTLS_OPENING("+OK"), .opening_ci = true,
+    .framing = STARTTLS_FRAMING_LINE, .client = pop3_client, .server = pop3_server,
+};
 
 /* ---- IMAP (RFC 3501 6.2.1, RFC 9051 6.2.1) ---- */
 
-static void imap_server(const struct feed *f, struct span unit, bool cut)
+static void imap_server(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
+    struct span unit = u->bytes;
     struct span line = line_body(unit);
     if (!st->greeted) {
         /* RFC 3501 7.1: the greeting is OK, PREAUTH or BYE (refused service). */
         if (starts_ci(line, "* OK") || starts_ci(line, "* PREAUTH"))
             st->greeted = true;
         else
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
         return;
     }
-    if (st->tag_len && starts_exact(line, st->tag, st->tag_len) && byte_at(line, st->tag_len, ' ')) {
+    if (st->u.imap.tag_len && starts_exact(line, st->u.imap.tag, st->u.imap.tag_len) && byte_at(line, st->u.imap.tag_len, ' ')) {
         struct span rest = line;
-        span_skip(&rest, st->tag_len);
+        span_skip(&rest, st->u.imap.tag_len);
         struct span status = next_word(&rest);
         if (equals_ci(status, "OK")) {
             reply_add(st, unit);
@@ -574,15 +742,13 @@ static void imap_server(const struct feed *f, struct span unit, bool cut)
             return;
         }
     }
-    uint32_t lit;
-    if (!cut && literal_at_end(line, &lit))
-        st->dir[S2C].skip = lit;
+    skip_literal(st, u, line);
 }
 
-static void imap_client(const struct feed *f, struct span unit, bool cut)
+static void imap_client(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
-    struct span line = line_body(unit);
+    struct span line = line_body(u->bytes);
     struct span rest = line;
     struct span tag = next_word(&rest);
     struct span cmd = next_word(&rest);
@@ -592,18 +758,29 @@ static void imap_client(const struct feed *f, struct span unit, bool cut)
                                                  "CREATE", "DELETE",  "RENAME", "FETCH",  "UID",    "SEARCH",
                                                  "STORE",  "COPY",    "MOVE",   "IDLE",   "EXPUNGE" };
     if (!st->upgrade_sent && word_in(cmd, authenticated, sizeof authenticated / sizeof authenticated[0])) {
-        give_up(f, C2S);
+        give_up(f, DIR_C2S);
         return;
     }
-    if (!st->upgrade_sent && equals_ci(cmd, "STARTTLS") && tag.n > 0 && tag.n <= sizeof st->tag) {
-        memcpy(st->tag, tag.p, tag.n);
-        st->tag_len = (uint8_t)tag.n;
+    if (!st->upgrade_sent && equals_ci(cmd, "STARTTLS") && tag.n > 0 && tag.n <= sizeof st->u.imap.tag) {
+        memcpy(st->u.imap.tag, tag.p, tag.n);
+        st->u.imap.tag_len = (uint8_t)tag.n;
         client_sent_upgrade(st);
     }
-    uint32_t lit;
-    if (!cut && literal_at_end(line, &lit))
-        st->dir[C2S].skip = lit;
+    skip_literal(st, u, line);
 }
+
+/* RFC 3501 7.1: the greeting is OK or PREAUTH (BYE refuses service). */
+static enum starttls_match imap_detect(struct span s)
+{
+    enum starttls_match ok = match_bytes(s, "* OK", 4, true);
+    enum starttls_match preauth = match_bytes(s, "* PREAUTH", 9, true);
+    return ok > preauth ? ok : preauth;
+}
+
+const struct starttls_ops starttls_imap_ops = {
+    .name = "imap", .opener = DIR_S2C, .detect = imap_detect,
+    .framing = STARTTLS_FRAMING_LINE, .client = imap_client, .server = imap_server,
+};
 
 /* ---- ManageSieve (RFC 5804 1.7, 2.2) ---- */
 
@@ -631,81 +808,72 @@ static bool sieve_capability_line(struct span line)
     return word_in(w, caps, sizeof caps / sizeof caps[0]);
 }
 
-static void sieve_server(const struct feed *f, struct span unit, bool cut)
+static void sieve_server(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
-    struct span line = line_body(unit);
+    struct span line = line_body(u->bytes);
     int status = sieve_status(line);
-    if (st->dir[S2C].units == 1 && status == SIEVE_DATA && !sieve_capability_line(line)) {
-        give_up(f, S2C);
+    if (st->dir[DIR_S2C].units == 1 && status == SIEVE_DATA && !sieve_capability_line(line)) {
+        give_up(f, DIR_S2C);
         return;
     }
     if (status == SIEVE_DATA) {
-        uint32_t lit;
-        if (!cut && literal_at_end(line, &lit))
-            st->dir[S2C].skip = lit;
+        skip_literal(st, u, line);
         return;
     }
     if (!st->greeted) {
         if (status == SIEVE_OK)
             st->greeted = true;
         else
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
         return;
     }
-    if (st->upgrade_at && st->replies + 1 == st->upgrade_at)
-        reply_add(st, unit);
-    if (st->replies < UINT16_MAX)
-        st->replies++;
-    if (!st->upgrade_at || st->replies != st->upgrade_at)
-        return;
-    if (status == SIEVE_OK)
-        upgrade(f);
-    else
-        refuse(st);
+    answer_line(st, u->bytes);
+    answer_counted(f, status == SIEVE_OK);
 }
 
-static void sieve_client(const struct feed *f, struct span unit, bool cut)
+static void sieve_client(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
-    struct span line = line_body(unit);
+    struct span line = line_body(u->bytes);
     struct span rest = line;
     struct span word = next_word(&rest);
-    if (st->cmds < UINT16_MAX)
-        st->cmds++;
-    if (equals_ci(word, "STARTTLS") && !st->upgrade_at) {
-        st->upgrade_at = st->cmds;
-        client_sent_upgrade(st);
-    }
-    uint32_t lit;
-    if (!cut && literal_at_end(line, &lit))
-        st->dir[C2S].skip = lit;
+    count_command(st);
+    if (equals_ci(word, "STARTTLS"))
+        upgrade_command(st);
+    skip_literal(st, u, line);
 }
+
+/* RFC 5804 1.7: the greeting's first line is a quoted capability name. */
+const struct starttls_ops starttls_sieve_ops = {
+    .name = "sieve", .opener = DIR_S2C, STARTTLS_OPENING("\""),
+    .framing = STARTTLS_FRAMING_LINE, .client = sieve_client, .server = sieve_server,
+};
 
 /* ---- HTTP CONNECT (RFC 9110 9.3.6, RFC 9112 3-4) ---- */
 
 enum { HTTP_START_LINE, HTTP_HEADERS, HTTP_DONE };
 
-static void http_client(const struct feed *f, struct span unit)
+static void http_client(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
-    struct span line = line_body(unit);
-    switch (st->step[C2S]) {
+    struct span line = line_body(u->bytes);
+    switch (st->step[DIR_C2S]) {
     case HTTP_START_LINE: {
         struct span method = next_word(&line);
         struct span target = next_word(&line);
         struct span version = next_word(&line);
         if (!equals_ci(method, "CONNECT") || target.n == 0 || !starts_ci(version, "HTTP/1.")) {
-            give_up(f, C2S);
+            give_up(f, DIR_C2S);
             return;
         }
-        st->step[C2S] = HTTP_HEADERS;
+        st->step[DIR_C2S] = HTTP_HEADERS;
         return;
     }
     case HTTP_HEADERS:
         /* The tunnel's bytes start after the empty line ending the headers. */
         if (line.n == 0) {
-            st->step[C2S] = HTTP_DONE;
+            st->step[DIR_C2S] = HTTP_DONE;
             client_sent_upgrade(st);
         }
         return;
@@ -714,39 +882,40 @@ static void http_client(const struct feed *f, struct span unit)
     }
 }
 
-static void http_server(const struct feed *f, struct span unit)
+static void http_server(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
+    struct span unit = u->bytes;
     struct span line = line_body(unit);
-    switch (st->step[S2C]) {
+    switch (st->step[DIR_S2C]) {
     case HTTP_START_LINE: {
         struct span version = next_word(&line);
         struct span status = next_word(&line);
         uint8_t sep = 0;
         int code = status.n == 3 ? reply_code(status, &sep) : -1;
         if (!starts_ci(version, "HTTP/1.") || code < 100) {
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
             return;
         }
-        st->http_status = (uint16_t)code;
+        st->u.http.status = (uint16_t)code;
         st->reply_len = 0; /* an interim 1xx response is not the answer */
         reply_add(st, unit);
-        st->step[S2C] = HTTP_HEADERS;
+        st->step[DIR_S2C] = HTTP_HEADERS;
         return;
     }
     case HTTP_HEADERS:
         reply_add(st, unit);
         if (line.n > 0)
             return;
-        if (st->http_status / 100 == 1) {
-            st->step[S2C] = HTTP_START_LINE; /* RFC 9110 15.2: the final response follows */
+        if (st->u.http.status / 100 == 1) {
+            st->step[DIR_S2C] = HTTP_START_LINE; /* RFC 9110 15.2: the final response follows */
             return;
         }
-        st->step[S2C] = HTTP_DONE;
+        st->step[DIR_S2C] = HTTP_DONE;
         /* RFC 9110 9.3.6: any 2xx means the tunnel is open; a 407 and the
          * like are refusals (a client that retries with credentials usually
          * does so on a new connection). */
-        if (st->http_status / 100 == 2)
+        if (st->u.http.status / 100 == 2)
             upgrade(f);
         else
             refuse(st);
@@ -755,6 +924,11 @@ static void http_server(const struct feed *f, struct span unit)
         return;
     }
 }
+
+const struct starttls_ops starttls_http_ops = {
+    .name = "http", .opener = DIR_C2S, STARTTLS_OPENING("CONNECT "), .opening_ci = true,
+    .framing = STARTTLS_FRAMING_LINE, .client = http_client, .server = http_server,
+};
 
 /* ---- XMPP (RFC 6120 5.4) ---- */
 
@@ -821,11 +995,13 @@ static bool contains(struct span hay, const char *needle)
     return false;
 }
 
-static void xmpp_unit(const struct feed *f, int dir, struct span unit)
+/* Both directions: each opens its stream first. */
+static void xmpp_unit(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
+    int dir = u->dir;
     struct xml_tag t;
-    if (!xml_tag(unit, &t))
+    if (!xml_tag(u->bytes, &t))
         return;
     if (st->step[dir] == 0) {
         if (!xmpp_first_tag(&t)) {
@@ -835,13 +1011,13 @@ static void xmpp_unit(const struct feed *f, int dir, struct span unit)
         st->step[dir] = 1;
         return;
     }
-    if (dir == C2S) {
+    if (dir == DIR_C2S) {
         /* <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/> (RFC 6120 5.4.2.1) */
         if (!t.closing && equals_ci(t.local, "starttls"))
             client_sent_upgrade(st);
         return;
     }
-    if (st->await_close) {
+    if (st->u.xmpp.await_close) {
         if (t.closing && equals_ci(t.local, "proceed"))
             upgrade(f);
         return;
@@ -855,8 +1031,8 @@ static void xmpp_unit(const struct feed *f, int dir, struct span unit)
         if (t.self_closing) {
             upgrade(f);
         } else {
-            st->await_close = true;
-            st->dir[S2C].sniff = true;
+            st->u.xmpp.await_close = true;
+            st->dir[DIR_S2C].sniff = true;
         }
         return;
     }
@@ -868,6 +1044,12 @@ static void xmpp_unit(const struct feed *f, int dir, struct span unit)
         refuse(st);
     }
 }
+
+/* The client opens with an XML declaration or its stream header. */
+const struct starttls_ops starttls_xmpp_ops = {
+    .name = "xmpp", .opener = DIR_C2S, STARTTLS_OPENING("<"),
+    .framing = STARTTLS_FRAMING_TAG, .client = xmpp_unit, .server = xmpp_unit,
+};
 
 /* ---- LDAP (RFC 4511 4.1.1, 4.12, 4.14, 5.1; RFC 4513 3) ---- */
 
@@ -920,8 +1102,10 @@ static bool ber_small_int(struct span *s, uint8_t want, uint32_t *v)
     return span_ok(s);
 }
 
-static enum frame_result ber_frame(struct span s, uint32_t *total)
+static enum frame_result ber_frame(const struct starttls *st, int dir, struct span s, uint32_t *total)
 {
+    (void)st;
+    (void)dir;
     uint8_t tag, l;
     if (!span_peek(&s, 0, &tag))
         return FRAME_NEED;
@@ -955,9 +1139,12 @@ static const struct code_name ldap_results[] = {
     { 51, "busy" }, { 52, "unavailable" }, { 53, "unwillingToPerform" }, { 80, "other" },
 };
 
-static void ldap_message(const struct feed *f, int dir, struct span msg, bool cut)
+static void ldap_message(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
+    int dir = u->dir;
+    struct span msg = u->bytes;
+    bool cut = u->cut;
     uint8_t tag, op;
     uint32_t len, oplen, msgid;
     if (!ber_head(&msg, &tag, &len) || tag != 0x30) {
@@ -972,7 +1159,7 @@ static void ldap_message(const struct feed *f, int dir, struct span msg, bool cu
         return;
     }
     struct span opbody = ber_contents(&body, oplen, cut);
-    if (dir == C2S) {
+    if (dir == DIR_C2S) {
         /* ExtendedRequest ::= [APPLICATION 23] SEQUENCE { requestName [0] LDAPOID, ... } */
         uint8_t t;
         uint32_t l;
@@ -980,7 +1167,7 @@ static void ldap_message(const struct feed *f, int dir, struct span msg, bool cu
             return;
         struct span oid = ber_contents(&opbody, l, cut);
         if (equals_exact(oid, LDAP_STARTTLS_OID, sizeof LDAP_STARTTLS_OID - 1)) {
-            st->ldap_msgid = msgid;
+            st->u.ldap.msgid = msgid;
             client_sent_upgrade(st);
         }
         return;
@@ -988,13 +1175,13 @@ static void ldap_message(const struct feed *f, int dir, struct span msg, bool cu
     /* ExtendedResponse ::= [APPLICATION 24] SEQUENCE { COMPONENTS OF LDAPResult, ... }.
      * messageID 0 is an unsolicited notification (RFC 4511 4.4), e.g. the
      * server disconnecting instead of answering. */
-    if (op != 0x78 || !st->upgrade_sent || (msgid != st->ldap_msgid && msgid != 0))
+    if (op != 0x78 || !st->upgrade_sent || (msgid != st->u.ldap.msgid && msgid != 0))
         return;
     uint32_t code;
     if (!ber_small_int(&opbody, 0x0a, &code))
         return;
     if (code == 0) {
-        if (msgid == st->ldap_msgid)
+        if (msgid == st->u.ldap.msgid)
             upgrade(f);
         return;
     }
@@ -1016,6 +1203,12 @@ static void ldap_message(const struct feed *f, int dir, struct span msg, bool cu
     refuse(st);
 }
 
+/* LDAPMessage ::= SEQUENCE: the client speaks first (RFC 4511 4.1.1). */
+const struct starttls_ops starttls_ldap_ops = {
+    .name = "ldap", .opener = DIR_C2S, STARTTLS_OPENING("\x30"),
+    .framing = STARTTLS_FRAMING_FRAMED, .frame = ber_frame, .client = ldap_message, .server = ldap_message,
+};
+
 /* ---- PostgreSQL (protocol docs: "SSL Session Encryption", "GSSAPI Session Encryption") ---- */
 
 #define PG_SSL_REQUEST 80877103u    /* 0x04d2162f */
@@ -1023,9 +1216,10 @@ static void ldap_message(const struct feed *f, int dir, struct span msg, bool cu
 
 enum { PG_NONE, PG_SSL, PG_GSS };
 
-static enum frame_result pg_frame(int dir, struct span s, uint32_t *total)
+static enum frame_result pg_frame(const struct starttls *st, int dir, struct span s, uint32_t *total)
 {
-    if (dir == C2S) {
+    (void)st;
+    if (dir == DIR_C2S) {
         /* Untyped startup-phase messages: Int32 length (itself included). */
         return be_length_frame(s, 0, 4, 8, 10000, 0, total);
     }
@@ -1041,62 +1235,97 @@ static enum frame_result pg_frame(int dir, struct span s, uint32_t *total)
     return be_length_frame(s, 1, 4, 4, 4096, 1, total);
 }
 
-static void pg_message(const struct feed *f, int dir, struct span msg)
+static void pg_message(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
-    if (dir == C2S) {
+    struct span msg = u->bytes;
+    if (u->dir == DIR_C2S) {
         span_skip(&msg, 4);
         uint32_t code = span_u32(&msg);
         if (code == PG_SSL_REQUEST && span_ok(&msg)) {
-            st->pg_request = PG_SSL;
+            st->u.pg.request = PG_SSL;
             client_sent_upgrade(st);
         } else if (code == PG_GSSENC_REQUEST && span_ok(&msg)) {
-            st->pg_request = PG_GSS;
+            st->u.pg.request = PG_GSS;
         } else {
-            give_up(f, C2S); /* StartupMessage or CancelRequest: no encryption asked */
+            give_up(f, DIR_C2S); /* StartupMessage or CancelRequest: no encryption asked */
         }
         return;
     }
     uint8_t b = span_u8(&msg);
     switch (b) {
     case 'S':
-        if (st->pg_request == PG_SSL)
+        if (st->u.pg.request == PG_SSL)
             upgrade(f);
         else
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
         return;
     case 'N':
-        if (st->pg_request == PG_SSL) {
+        if (st->u.pg.request == PG_SSL) {
             reply_str(st, "N");
             refuse(st);
-        } else if (st->pg_request == PG_GSS) {
-            st->pg_request = PG_NONE; /* libpq then tries an SSLRequest, or goes on in clear */
+        } else if (st->u.pg.request == PG_GSS) {
+            st->u.pg.request = PG_NONE; /* libpq then tries an SSLRequest, or goes on in clear */
         } else {
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
         }
         return;
     case 'E':
-        if (st->pg_request == PG_SSL) {
+        if (st->u.pg.request == PG_SSL) {
             span_skip(&msg, 4);
             reply_add(st, msg); /* the fields: 'S' severity, 'M' message, ... NUL-separated */
             refuse(st);
         } else {
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
         }
         return;
     default: /* 'G': GSSAPI encryption, not TLS */
-        give_up(f, S2C);
+        give_up(f, DIR_S2C);
         return;
     }
 }
+
+/* An SSLRequest or a GSSENCRequest: length 8, then the request code. */
+static enum starttls_match pg_detect(struct span s)
+{
+    static const uint8_t pg_ssl[8] = { 0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f };
+    static const uint8_t pg_gss[8] = { 0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30 };
+    enum starttls_match ssl = match_bytes(s, pg_ssl, sizeof pg_ssl, false);
+    enum starttls_match gss = match_bytes(s, pg_gss, sizeof pg_gss, false);
+    return ssl > gss ? ssl : gss;
+}
+
+const struct starttls_ops starttls_pg_ops = {
+    .name = "postgresql", .opener = DIR_C2S, .detect = pg_detect,
+    .framing = STARTTLS_FRAMING_FRAMED, .frame = pg_frame, .client = pg_message, .server = pg_message,
+};
 
 /* ---- MySQL (client/server protocol: Initial Handshake v10, SSLRequest) ---- */
 
 #define MYSQL_CLIENT_PROTOCOL_41 0x00000200u
 #define MYSQL_CLIENT_SSL 0x00000800u
 
-static enum frame_result mysql_frame(struct span s, uint32_t *total)
+/* MySQL Initial Handshake: sequence id 0 and protocol version 10 after a
+ * plausible 3-byte length. */
+static enum starttls_match mysql_detect(struct span s)
 {
+    uint8_t b[5];
+    size_t n = 0;
+    while (n < 5 && span_peek(&s, n, &b[n]))
+        n++;
+    if (n >= 3 && (b[2] != 0 || ((unsigned)b[1] << 8 | b[0]) < 16 || ((unsigned)b[1] << 8 | b[0]) > 1024))
+        return MATCH_NO;
+    if (n >= 4 && b[3] != 0)
+        return MATCH_NO;
+    if (n >= 5 && b[4] != 10)
+        return MATCH_NO;
+    return n == 5 ? MATCH_FULL : MATCH_PART;
+}
+
+static enum frame_result mysql_frame(const struct starttls *st, int dir, struct span s, uint32_t *total)
+{
+    (void)st;
+    (void)dir;
     /* Packet: int<3> payload_length (little-endian), int<1> sequence_id. */
     uint8_t a = span_u8(&s), b = span_u8(&s), c = span_u8(&s);
     span_u8(&s);
@@ -1112,12 +1341,13 @@ static uint16_t rd_u16le(struct span *s)
     return (uint16_t)(a | (unsigned)b << 8);
 }
 
-static void mysql_message(const struct feed *f, int dir, struct span msg, uint32_t total)
+static void mysql_message(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
+    struct span msg = u->bytes;
     span_skip(&msg, 3);
     uint8_t seq = span_u8(&msg);
-    if (dir == S2C) {
+    if (u->dir == DIR_S2C) {
         if (st->greeted)
             return;
         /* Initial Handshake: protocol version 10, then the NUL-terminated server version. */
@@ -1129,7 +1359,7 @@ static void mysql_message(const struct feed *f, int dir, struct span msg, uint32
         if (seq == 0 && version == 10 && nul && span_ok(&msg))
             st->greeted = true;
         else
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
         return;
     }
     /* SSLRequest: a HandshakeResponse41 cut after its 32 fixed bytes
@@ -1137,14 +1367,19 @@ static void mysql_message(const struct feed *f, int dir, struct span msg, uint32
      * CLIENT_SSL set; the ClientHello follows it at once. A longer first
      * packet is a cleartext login. */
     uint32_t caps = span_u32le(&msg);
-    if (st->greeted && seq == 1 && total == 4 + 32 && span_ok(&msg) && (caps & MYSQL_CLIENT_SSL) &&
+    if (st->greeted && seq == 1 && u->total == 4 + 32 && span_ok(&msg) && (caps & MYSQL_CLIENT_SSL) &&
         (caps & MYSQL_CLIENT_PROTOCOL_41)) {
         client_sent_upgrade(st);
         upgrade(f);
     } else {
-        give_up(f, C2S);
+        give_up(f, DIR_C2S);
     }
 }
+
+const struct starttls_ops starttls_mysql_ops = {
+    .name = "mysql", .opener = DIR_S2C, .detect = mysql_detect,
+    .framing = STARTTLS_FRAMING_FRAMED, .frame = mysql_frame, .client = mysql_message, .server = mysql_message,
+};
 
 /* ---- TDS (MS-TDS 2.2.3.1 packet header, 2.2.6.5 PRELOGIN, 3.2.5.1-3.3.5.1) ---- */
 
@@ -1156,8 +1391,10 @@ static void mysql_message(const struct feed *f, int dir, struct span msg, uint32
 
 enum { TDS_ENCRYPT_OFF = 0, TDS_ENCRYPT_ON = 1, TDS_ENCRYPT_NOT_SUP = 2, TDS_ENCRYPT_REQ = 3 };
 
-static enum frame_result tds_frame(struct span s, uint32_t *total)
+static enum frame_result tds_frame(const struct starttls *st, int dir, struct span s, uint32_t *total)
 {
+    (void)st;
+    (void)dir;
     /* Header: Type, Status, Length (big-endian, header included), SPID, PacketID, Window. */
     return be_length_frame(s, 2, 2, 8, UINT16_MAX, 0, total);
 }
@@ -1189,45 +1426,52 @@ static bool prelogin_encryption(struct span payload, uint8_t *enc)
     return false;
 }
 
-static void tds_message(const struct feed *f, int dir, struct span msg)
+static void tds_start(struct starttls *st, int dir)
+{
+    memset(&st->u.tds.dir[dir], 0, sizeof st->u.tds.dir[dir]);
+    start_wrapped(st, dir);
+}
+
+static void tds_message(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
+    struct span msg = u->bytes;
     uint8_t type = span_u8(&msg);
     uint8_t status = span_u8(&msg);
     span_skip(&msg, 6);
     uint8_t enc = TDS_ENCRYPT_NOT_SUP;
     bool has_enc = span_ok(&msg) && prelogin_encryption(msg, &enc);
-    if (dir == C2S) {
+    if (u->dir == DIR_C2S) {
         /* The client opens with PRELOGIN; anything else (a capture that
          * starts mid-connection, a pre-7.1 login) is not followed. */
         if (type != TDS_PRELOGIN || !(status & TDS_STATUS_EOM) || !has_enc) {
-            give_up(f, C2S);
+            give_up(f, DIR_C2S);
             return;
         }
-        st->tds_client_enc = enc;
+        st->u.tds.client_enc = enc;
         st->upgrade_sent = true;
-        start_tds(st, C2S); /* its TLS handshake comes wrapped in PRELOGIN packets */
+        tds_start(st, DIR_C2S); /* its TLS handshake comes wrapped in PRELOGIN packets */
         return;
     }
     if (type != TDS_TABULAR_RESULT || !st->upgrade_sent || !has_enc) {
-        give_up(f, S2C);
+        give_up(f, DIR_S2C);
         return;
     }
     /* MS-TDS 2.2.6.5 table: no TLS when either side says NOT_SUP; else at
      * least the login is encrypted, so a TLS handshake follows. */
-    uint8_t c = st->tds_client_enc;
+    uint8_t c = st->u.tds.client_enc;
     if (enc == TDS_ENCRYPT_NOT_SUP || c == TDS_ENCRYPT_NOT_SUP) {
         if (enc == TDS_ENCRYPT_NOT_SUP && (c == TDS_ENCRYPT_ON || c == TDS_ENCRYPT_REQ)) {
             reply_str(st, "TDS PRELOGIN ENCRYPTION ENCRYPT_NOT_SUP");
             refuse(st);
         } else {
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
         }
         return;
     }
     if (st->verdict == STARTTLS_PENDING)
         st->verdict = STARTTLS_UPGRADED;
-    start_tds(st, S2C);
+    tds_start(st, DIR_S2C);
 }
 
 /* Hands over the payload of PRELOGIN packets: the TLS handshake records
@@ -1235,31 +1479,32 @@ static void tds_message(const struct feed *f, int dir, struct span msg)
  * span feeds). Once the handshake is done TDS 7.x sends raw TLS records: a
  * record's first byte (20-23) where a packet header is expected can never be
  * a TDS packet type, so from there the direction is plain TLS. */
-static void tds_unwrap(const struct feed *f, int dir, struct span *data)
+static void tds_unwrap(const struct starttls_io *f, int dir, struct span *data)
 {
     struct starttls_dir *d = &f->st->dir[dir];
-    if (d->tds_left > 0) {
-        size_t k = min_size(d->tds_left, data->n);
+    struct starttls_tds_dir *t = &f->st->u.tds.dir[dir];
+    if (t->left > 0) {
+        size_t k = min_size(t->left, data->n);
         struct span part = span_take(data, k);
-        d->tds_left = (uint16_t)(d->tds_left - k);
-        if (d->tds_type == TDS_PRELOGIN)
+        t->left = (uint16_t)(t->left - k);
+        if (t->type == TDS_PRELOGIN)
             hand_over(f, dir, part);
         return;
     }
     uint8_t b;
-    if (d->tds_hdr_len == 0 && span_peek(data, 0, &b) && b >= 0x14 && b <= 0x17) {
-        d->tds = false;
+    if (t->hdr_len == 0 && span_peek(data, 0, &b) && b >= 0x14 && b <= 0x17) {
+        d->wrapped = false;
         d->tls = true;
         return;
     }
-    size_t k = min_size(sizeof d->tds_hdr - d->tds_hdr_len, data->n);
-    memcpy(d->tds_hdr + d->tds_hdr_len, data->p, k);
-    d->tds_hdr_len = (uint8_t)(d->tds_hdr_len + k);
+    size_t k = min_size(sizeof t->hdr - t->hdr_len, data->n);
+    memcpy(t->hdr + t->hdr_len, data->p, k);
+    t->hdr_len = (uint8_t)(t->hdr_len + k);
     span_skip(data, k);
-    if (d->tds_hdr_len < sizeof d->tds_hdr)
+    if (t->hdr_len < sizeof t->hdr)
         return;
-    d->tds_hdr_len = 0;
-    struct span h = span_make(d->tds_hdr, sizeof d->tds_hdr);
+    t->hdr_len = 0;
+    struct span h = span_make(t->hdr, sizeof t->hdr);
     uint8_t type = span_u8(&h);
     span_u8(&h);
     uint16_t len = span_u16(&h);
@@ -1267,9 +1512,16 @@ static void tds_unwrap(const struct feed *f, int dir, struct span *data)
         d->dead = true; /* framing lost: nothing after it can be placed */
         return;
     }
-    d->tds_type = type;
-    d->tds_left = (uint16_t)(len - 8);
+    t->type = type;
+    t->left = (uint16_t)(len - 8);
 }
+
+/* The client opens with a PRELOGIN packet. */
+const struct starttls_ops starttls_tds_ops = {
+    .name = "tds", .opener = DIR_C2S, STARTTLS_OPENING("\x12"),
+    .framing = STARTTLS_FRAMING_FRAMED, .frame = tds_frame, .client = tds_message, .server = tds_message,
+    .unwrap = tds_unwrap,
+};
 
 /* ---- RDP (MS-RDPBCGR 2.2.1.1, 2.2.1.2; TPKT RFC 1006, X.224 ISO 8073) ---- */
 
@@ -1279,8 +1531,10 @@ static void tds_unwrap(const struct feed *f, int dir, struct span *data)
 #define RDP_NEG_RSP 0x02
 #define RDP_NEG_FAILURE 0x03
 
-static enum frame_result rdp_frame(struct span s, uint32_t *total)
+static enum frame_result rdp_frame(const struct starttls *st, int dir, struct span s, uint32_t *total)
 {
+    (void)st;
+    (void)dir;
     /* TPKT: version 3, reserved 0, length (header included); at least the
      * 7-byte X.224 CR/CC header follows. */
     uint8_t version, reserved;
@@ -1311,14 +1565,15 @@ static struct span x224_variable(struct span *tpdu, uint8_t *code)
     return span_take(tpdu, min_size((size_t)li - 6, tpdu->n));
 }
 
-static void rdp_message(const struct feed *f, int dir, struct span msg)
+static void rdp_message(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
+    struct span msg = u->bytes;
     uint8_t code;
     struct span var = x224_variable(&msg, &code);
-    if (dir == C2S) {
+    if (u->dir == DIR_C2S) {
         if (!span_ok(&var) || code != X224_CONNECTION_REQUEST) {
-            give_up(f, C2S);
+            give_up(f, DIR_C2S);
             return;
         }
         /* An optional routingToken or "Cookie: mstshash=..." line ending in
@@ -1338,14 +1593,14 @@ static void rdp_message(const struct feed *f, int dir, struct span msg)
         /* requestedProtocols: PROTOCOL_SSL 1, HYBRID 2, RDSTLS 4, HYBRID_EX 8, ...
          * all run over TLS. None (standard RDP security) means no TLS. */
         if (!span_ok(&var) || type != RDP_NEG_REQ || len != 8 || requested == 0) {
-            give_up(f, C2S);
+            give_up(f, DIR_C2S);
             return;
         }
         client_sent_upgrade(st);
         return;
     }
     if (!span_ok(&var) || code != X224_CONNECTION_CONFIRM || !st->upgrade_sent) {
-        give_up(f, S2C);
+        give_up(f, DIR_S2C);
         return;
     }
     uint8_t type = span_u8(&var);
@@ -1369,11 +1624,17 @@ static void rdp_message(const struct feed *f, int dir, struct span msg)
         reply_hex(st, value, 8);
         REPLY_NAME(st, rdp_failures, value);
     } else {
-        give_up(f, S2C);
+        give_up(f, DIR_S2C);
         return;
     }
     refuse(st);
 }
+
+/* TPKT version 3, reserved 0. */
+const struct starttls_ops starttls_rdp_ops = {
+    .name = "rdp", .opener = DIR_C2S, STARTTLS_OPENING("\x03\x00"),
+    .framing = STARTTLS_FRAMING_FRAMED, .frame = rdp_frame, .client = rdp_message, .server = rdp_message,
+};
 
 /* ---- SOCKS4/4a (NEC "SOCKS: A protocol for TCP proxy across firewalls", "SOCKS 4A"),
  *      SOCKS5 (RFC 1928), username/password (RFC 1929) ---- */
@@ -1395,9 +1656,10 @@ static size_t nul_after(struct span s, size_t from, bool *bad)
     return 0;
 }
 
-static enum frame_result socks4_frame(int dir, struct span s, uint32_t *total)
+static enum frame_result socks4_frame(const struct starttls *st, int dir, struct span s, uint32_t *total)
 {
-    if (dir == S2C) {
+    (void)st;
+    if (dir == DIR_S2C) {
         *total = 8; /* VN, CD, DSTPORT, DSTIP */
         return FRAME_OK;
     }
@@ -1447,14 +1709,14 @@ static enum frame_result socks5_frame(const struct starttls *st, int dir, struct
     uint8_t b0, b1, ulen, plen;
     if (!span_peek(&s, 0, &b0) || !span_peek(&s, 1, &b1))
         return FRAME_NEED;
-    if (dir == S2C) {
-        if (st->step[S2C] != SOCKS5_SERVER_REPLY) {
+    if (dir == DIR_S2C) {
+        if (st->step[DIR_S2C] != SOCKS5_SERVER_REPLY) {
             *total = 2; /* method selection, or the RFC 1929 status */
             return FRAME_OK;
         }
         return socks5_address_frame(s, total);
     }
-    if (st->step[C2S] == 0) { /* greeting: VER, NMETHODS, METHODS */
+    if (st->step[DIR_C2S] == 0) { /* greeting: VER, NMETHODS, METHODS */
         *total = 2u + b1;
         return FRAME_OK;
     }
@@ -1477,74 +1739,98 @@ static const struct code_name socks5_replies[] = {
     { 6, "TTL expired" }, { 7, "command not supported" }, { 8, "address type not supported" },
 };
 
-static void socks_message(const struct feed *f, int dir, struct span msg)
+/* VER and the byte after it (CD, NMETHODS, REP, STATUS) open every message. */
+static bool socks_head(const struct starttls_io *f, const struct starttls_unit *u, uint8_t *ver, uint8_t *b1)
+{
+    struct span msg = u->bytes;
+    *ver = span_u8(&msg);
+    *b1 = span_u8(&msg);
+    if (!span_ok(&msg)) {
+        give_up(f, u->dir);
+        return false;
+    }
+    return true;
+}
+
+static void socks4_client(const struct starttls_io *f, const struct starttls_unit *u)
+{
+    uint8_t ver, cd;
+    if (!socks_head(f, u, &ver, &cd))
+        return;
+    if (cd != 1) { /* BIND: not a tunnel to a server */
+        give_up(f, DIR_C2S);
+        return;
+    }
+    client_sent_upgrade(f->st);
+}
+
+static void socks4_server(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
-    uint8_t ver = span_u8(&msg);
-    uint8_t b1 = span_u8(&msg);
-    if (!span_ok(&msg)) {
-        give_up(f, dir);
+    uint8_t ver, cd;
+    if (!socks_head(f, u, &ver, &cd))
+        return;
+    /* Reply: VN 0 (some servers echo 4), CD 90 granted, 91-93 rejected. */
+    if ((ver != 0 && ver != 4) || cd < 0x5a || cd > 0x5d) {
+        give_up(f, DIR_S2C);
         return;
     }
-    if (st->proto == STARTTLS_PROTO_SOCKS4) {
-        if (dir == C2S) {
-            if (b1 != 1) { /* BIND: not a tunnel to a server */
-                give_up(f, C2S);
-                return;
-            }
-            client_sent_upgrade(st);
-            return;
-        }
-        /* Reply: VN 0 (some servers echo 4), CD 90 granted, 91-93 rejected. */
-        if ((ver != 0 && ver != 4) || b1 < 0x5a || b1 > 0x5d) {
-            give_up(f, S2C);
-            return;
-        }
-        if (b1 == 0x5a) {
-            upgrade(f);
-            return;
-        }
-        reply_str(st, "SOCKS4 request rejected ");
-        reply_hex(st, b1, 2);
-        refuse(st);
+    if (cd == 0x5a) {
+        upgrade(f);
         return;
     }
-    if (dir == C2S) {
-        if (st->step[C2S] == 0) {
-            if (ver != 5 || b1 == 0) {
-                give_up(f, C2S);
-                return;
-            }
-            st->step[C2S] = 1;
+    reply_str(st, "SOCKS4 request rejected ");
+    reply_hex(st, cd, 2);
+    refuse(st);
+}
+
+static void socks5_client(const struct starttls_io *f, const struct starttls_unit *u)
+{
+    struct starttls *st = f->st;
+    uint8_t ver, b1;
+    if (!socks_head(f, u, &ver, &b1))
+        return;
+    if (st->step[DIR_C2S] == 0) {
+        if (ver != 5 || b1 == 0) {
+            give_up(f, DIR_C2S);
             return;
         }
-        if (ver == 5) {
-            if (b1 != 1) { /* BIND, UDP ASSOCIATE */
-                give_up(f, C2S);
-                return;
-            }
-            client_sent_upgrade(st);
-        }
+        st->step[DIR_C2S] = 1;
         return;
     }
-    switch (st->step[S2C]) {
+    if (ver == 5) {
+        if (b1 != 1) { /* BIND, UDP ASSOCIATE */
+            give_up(f, DIR_C2S);
+            return;
+        }
+        client_sent_upgrade(st);
+    }
+}
+
+static void socks5_server(const struct starttls_io *f, const struct starttls_unit *u)
+{
+    struct starttls *st = f->st;
+    uint8_t ver, b1;
+    if (!socks_head(f, u, &ver, &b1))
+        return;
+    switch (st->step[DIR_S2C]) {
     case SOCKS5_SERVER_METHOD:
         if (ver != 5) {
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
         } else if (b1 == 0x00) {
-            st->step[S2C] = SOCKS5_SERVER_REPLY;
+            st->step[DIR_S2C] = SOCKS5_SERVER_REPLY;
         } else if (b1 == 0x02) {
-            st->step[S2C] = SOCKS5_SERVER_AUTH;
+            st->step[DIR_S2C] = SOCKS5_SERVER_AUTH;
         } else if (b1 == 0xff) {
             reply_str(st, "SOCKS5 no acceptable authentication method");
             refuse(st);
         } else {
-            give_up(f, S2C); /* GSSAPI and others encapsulate what follows */
+            give_up(f, DIR_S2C); /* GSSAPI and others encapsulate what follows */
         }
         return;
     case SOCKS5_SERVER_AUTH:
         if (b1 == 0) {
-            st->step[S2C] = SOCKS5_SERVER_REPLY;
+            st->step[DIR_S2C] = SOCKS5_SERVER_REPLY;
             return;
         }
         reply_str(st, "SOCKS5 username/password authentication failed ");
@@ -1553,7 +1839,7 @@ static void socks_message(const struct feed *f, int dir, struct span msg)
         return;
     default:
         if (ver != 5) {
-            give_up(f, S2C);
+            give_up(f, DIR_S2C);
             return;
         }
         if (b1 == 0) {
@@ -1568,106 +1854,46 @@ static void socks_message(const struct feed *f, int dir, struct span msg)
     }
 }
 
+/* SOCKS5 greeting: VER 5, NMETHODS 1-32 (RFC 1928 3 allows up to 255; no
+ * client offers that many). */
+static enum starttls_match socks5_detect(struct span s)
+{
+    uint8_t b1;
+    enum starttls_match m = match_bytes(s, "\x05", 1, false);
+    if (m != MATCH_FULL)
+        return m;
+    if (!span_peek(&s, 1, &b1))
+        return MATCH_PART;
+    return b1 >= 1 && b1 <= 32 ? MATCH_FULL : MATCH_NO;
+}
+
+/* SOCKS4 CONNECT: VN 4, CD 1. */
+const struct starttls_ops starttls_socks4_ops = {
+    .name = "socks", .opener = DIR_C2S, STARTTLS_OPENING("\x04\x01"),
+    .framing = STARTTLS_FRAMING_FRAMED, .frame = socks4_frame, .client = socks4_client, .server = socks4_server,
+};
+const struct starttls_ops starttls_socks5_ops = {
+    .name = "socks", .opener = DIR_C2S, .detect = socks5_detect,
+    .framing = STARTTLS_FRAMING_FRAMED, .frame = socks5_frame, .client = socks5_client, .server = socks5_server,
+};
+
 /* ---- recognising the dialogue from its first bytes ---- */
 
-enum { MATCH_NO, MATCH_PART, MATCH_FULL };
-
-static int match_bytes(struct span s, const void *lit, size_t n, bool ci)
-{
-    const uint8_t *l = lit;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c;
-        if (!span_peek(&s, i, &c))
-            return MATCH_PART;
-        if (ci ? lower(c) != lower(l[i]) : c != l[i])
-            return MATCH_NO;
-    }
-    return MATCH_FULL;
-}
-
-/* A numeric greeting: three digits, then space, '-' or the line end. */
-static int match_numeric(struct span s, int *code)
-{
-    uint8_t c;
-    *code = 0;
-    for (size_t i = 0; i < 3; i++) {
-        if (!span_peek(&s, i, &c))
-            return MATCH_PART;
-        if (!is_digit(c))
-            return MATCH_NO;
-        *code = *code * 10 + (c - '0');
-    }
-    if (!span_peek(&s, 3, &c))
-        return MATCH_PART;
-    return c == ' ' || c == '-' || c == '\r' || c == '\n' ? MATCH_FULL : MATCH_NO;
-}
-
-/* MySQL Initial Handshake: sequence id 0 and protocol version 10 after a
- * plausible 3-byte length. */
-static int match_mysql(struct span s)
-{
-    uint8_t b[5];
-    size_t n = 0;
-    while (n < 5 && span_peek(&s, n, &b[n]))
-        n++;
-    if (n >= 3 && (b[2] != 0 || ((unsigned)b[1] << 8 | b[0]) < 16 || ((unsigned)b[1] << 8 | b[0]) > 1024))
-        return MATCH_NO;
-    if (n >= 4 && b[3] != 0)
-        return MATCH_NO;
-    if (n >= 5 && b[4] != 10)
-        return MATCH_NO;
-    return n == 5 ? MATCH_FULL : MATCH_PART;
-}
-
+/* The dialogue whose opening `s` matches in full, or DETECT_NEED while one
+ * could still match with more bytes. No two openings match the same bytes
+ * in full, so the order of the table does not matter. */
 static int detect(struct span s, int dir)
 {
-    static const uint8_t pg_ssl[8] = { 0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f };
-    static const uint8_t pg_gss[8] = { 0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30 };
-    struct cand {
-        int m;
-        int proto;
-    } c[10];
-    size_t n = 0;
-    if (dir == S2C) {
-        int code;
-        int m = match_numeric(s, &code);
-        int p = STARTTLS_PROTO_NONE;
-        if (m == MATCH_FULL) {
-            if (code == 220)
-                p = DETECT_SMTP_OR_FTP;
-            else if (code == 120)
-                p = STARTTLS_PROTO_FTP;
-            else if (code == 200 || code == 201)
-                p = STARTTLS_PROTO_NNTP;
-            else
-                m = MATCH_NO;
-        }
-        c[n++] = (struct cand){ m, p };
-        c[n++] = (struct cand){ match_bytes(s, "* OK", 4, true), STARTTLS_PROTO_IMAP };
-        c[n++] = (struct cand){ match_bytes(s, "* PREAUTH", 9, true), STARTTLS_PROTO_IMAP };
-        c[n++] = (struct cand){ match_bytes(s, "+OK", 3, true), STARTTLS_PROTO_POP3 };
-        c[n++] = (struct cand){ match_bytes(s, "\"", 1, false), STARTTLS_PROTO_MANAGESIEVE };
-        c[n++] = (struct cand){ match_mysql(s), STARTTLS_PROTO_MYSQL };
-    } else {
-        uint8_t b1;
-        int socks5 = match_bytes(s, "\x05", 1, false);
-        if (socks5 == MATCH_FULL)
-            socks5 = !span_peek(&s, 1, &b1) ? MATCH_PART : (b1 >= 1 && b1 <= 32 ? MATCH_FULL : MATCH_NO);
-        c[n++] = (struct cand){ match_bytes(s, "CONNECT ", 8, true), STARTTLS_PROTO_HTTP_CONNECT };
-        c[n++] = (struct cand){ match_bytes(s, "<", 1, false), STARTTLS_PROTO_XMPP };
-        c[n++] = (struct cand){ match_bytes(s, "\x30", 1, false), STARTTLS_PROTO_LDAP };
-        c[n++] = (struct cand){ match_bytes(s, pg_ssl, 8, false), STARTTLS_PROTO_POSTGRESQL };
-        c[n++] = (struct cand){ match_bytes(s, pg_gss, 8, false), STARTTLS_PROTO_POSTGRESQL };
-        c[n++] = (struct cand){ match_bytes(s, "\x12", 1, false), STARTTLS_PROTO_TDS };
-        c[n++] = (struct cand){ match_bytes(s, "\x03\x00", 2, false), STARTTLS_PROTO_RDP };
-        c[n++] = (struct cand){ match_bytes(s, "\x04\x01", 2, false), STARTTLS_PROTO_SOCKS4 };
-        c[n++] = (struct cand){ socks5, STARTTLS_PROTO_SOCKS5 };
-    }
     bool partial = false;
-    for (size_t i = 0; i < n; i++) {
-        if (c[i].m == MATCH_FULL)
-            return c[i].proto;
-        partial = partial || c[i].m == MATCH_PART;
+    for (int p = STARTTLS_PROTO_NONE + 1; p < STARTTLS_PROTO_COUNT; p++) {
+        const struct starttls_ops *ops = proto_ops((unsigned)p);
+        if (ops->opener != dir)
+            continue;
+        enum starttls_match m =
+            ops->detect ? ops->detect(s) : match_bytes(s, ops->opening, ops->opening_len, ops->opening_ci);
+        if (m == MATCH_FULL)
+            return p;
+        partial = partial || m == MATCH_PART;
     }
     return partial ? DETECT_NEED : STARTTLS_PROTO_NONE;
 }
@@ -1684,7 +1910,7 @@ static int detect_head(struct span head, int dir)
 /* Recognises the dialogue from a direction's first bytes, held in the unit
  * buffer while fewer than needed have come. Then those bytes are fed again,
  * now as the start of the first unit. */
-static void recognise(const struct feed *f, int dir, struct span *data)
+static void recognise(const struct starttls_io *f, int dir, struct span *data)
 {
     struct starttls *st = f->st;
     struct starttls_dir *d = &st->dir[dir];
@@ -1709,11 +1935,9 @@ static void recognise(const struct feed *f, int dir, struct span *data)
         give_up(f, dir);
         return;
     }
-    if (p == DETECT_SMTP_OR_FTP) {
-        st->smtp_or_ftp = true;
-        p = st->server_port == 21 || st->server_port == 990 ? STARTTLS_PROTO_FTP : STARTTLS_PROTO_SMTP;
-    }
     st->proto = (uint8_t)p;
+    if (proto_ops(st->proto)->begin)
+        proto_ops(st->proto)->begin(st);
     if (old > 0) {
         uint8_t again[DETECT_MAX];
         memcpy(again, d->buf, old);
@@ -1724,119 +1948,37 @@ static void recognise(const struct feed *f, int dir, struct span *data)
 
 /* ---- units ---- */
 
-static bool is_text(uint8_t proto)
-{
-    switch (proto) {
-    case STARTTLS_PROTO_SMTP:
-    case STARTTLS_PROTO_IMAP:
-    case STARTTLS_PROTO_POP3:
-    case STARTTLS_PROTO_FTP:
-    case STARTTLS_PROTO_NNTP:
-    case STARTTLS_PROTO_MANAGESIEVE:
-    case STARTTLS_PROTO_HTTP_CONNECT:
-    case STARTTLS_PROTO_XMPP:
-        return true;
-    default:
-        return false;
-    }
-}
-
-static enum frame_result frame(const struct starttls *st, int dir, struct span s, uint32_t *total)
-{
-    switch (st->proto) {
-    case STARTTLS_PROTO_LDAP:
-        return ber_frame(s, total);
-    case STARTTLS_PROTO_POSTGRESQL:
-        return pg_frame(dir, s, total);
-    case STARTTLS_PROTO_MYSQL:
-        return mysql_frame(s, total);
-    case STARTTLS_PROTO_TDS:
-        return tds_frame(s, total);
-    case STARTTLS_PROTO_RDP:
-        return rdp_frame(s, total);
-    case STARTTLS_PROTO_SOCKS4:
-        return socks4_frame(dir, s, total);
-    case STARTTLS_PROTO_SOCKS5:
-        return socks5_frame(st, dir, s, total);
-    default:
-        return FRAME_BAD;
-    }
-}
-
 /* One whole unit: `unit` holds all of it, or its first bytes when `cut`
  * (then `total` is its full length for framed messages). */
-static void handle(const struct feed *f, int dir, struct span unit, uint32_t total, bool cut)
+static void handle(const struct starttls_io *f, int dir, struct span unit, uint32_t total, bool cut)
 {
     struct starttls *st = f->st;
     struct starttls_dir *d = &st->dir[dir];
     if (d->units < UINT16_MAX)
         d->units++;
-    switch (st->proto) {
-    case STARTTLS_PROTO_SMTP:
-    case STARTTLS_PROTO_FTP:
-    case STARTTLS_PROTO_NNTP:
-        if (dir == C2S)
-            numeric_client(f, unit);
-        else
-            numeric_server(f, unit);
-        return;
-    case STARTTLS_PROTO_POP3:
-        if (dir == C2S)
-            pop3_client(f, unit);
-        else
-            pop3_server(f, unit);
-        return;
-    case STARTTLS_PROTO_IMAP:
-        if (dir == C2S)
-            imap_client(f, unit, cut);
-        else
-            imap_server(f, unit, cut);
-        return;
-    case STARTTLS_PROTO_MANAGESIEVE:
-        if (dir == C2S)
-            sieve_client(f, unit, cut);
-        else
-            sieve_server(f, unit, cut);
-        return;
-    case STARTTLS_PROTO_HTTP_CONNECT:
-        if (dir == C2S)
-            http_client(f, unit);
-        else
-            http_server(f, unit);
-        return;
-    case STARTTLS_PROTO_XMPP:
-        xmpp_unit(f, dir, unit);
-        return;
-    case STARTTLS_PROTO_LDAP:
-        ldap_message(f, dir, unit, cut);
-        return;
-    case STARTTLS_PROTO_POSTGRESQL:
-        pg_message(f, dir, unit);
-        return;
-    case STARTTLS_PROTO_MYSQL:
-        mysql_message(f, dir, unit, total);
-        return;
-    case STARTTLS_PROTO_TDS:
-        tds_message(f, dir, unit);
-        return;
-    case STARTTLS_PROTO_RDP:
-        rdp_message(f, dir, unit);
-        return;
-    case STARTTLS_PROTO_SOCKS4:
-    case STARTTLS_PROTO_SOCKS5:
-        socks_message(f, dir, unit);
-        return;
-    default:
+    const struct starttls_ops *ops = proto_ops(st->proto);
+    if (!ops) {
         give_up(f, dir);
         return;
     }
+    const struct starttls_unit u = { dir, unit, total, cut };
+    if (dir == DIR_C2S)
+        ops->client(f, &u);
+    else
+        ops->server(f, &u);
+}
+
+/* The length of the framed message `s` begins with, as the dialogue frames it. */
+static enum frame_result frame(const struct starttls *st, int dir, struct span s, uint32_t *total)
+{
+    return proto_ops(st->proto)->frame(st, dir, s, total);
 }
 
 /* Lines (or XMPP tags): in place when whole in this feed, else gathered. */
-static void next_line(const struct feed *f, int dir, struct span *data)
+static void next_line(const struct starttls_io *f, int dir, struct span *data)
 {
     struct starttls_dir *d = &f->st->dir[dir];
-    int delim = f->st->proto == STARTTLS_PROTO_XMPP ? '>' : '\n';
+    int delim = proto_ops(f->st->proto)->framing == STARTTLS_FRAMING_TAG ? '>' : '\n';
     const uint8_t *q = memchr(data->p, delim, data->n);
     size_t end = q ? (size_t)(q - data->p) + 1 : data->n;
     if (q && d->have == 0 && !d->cut) {
@@ -1868,7 +2010,7 @@ static void next_line(const struct feed *f, int dir, struct span *data)
 
 /* Framed messages: in place when whole in this feed, else gathered; one
  * longer than the buffer keeps its first bytes and has the rest skipped. */
-static void next_message(const struct feed *f, int dir, struct span *data)
+static void next_message(const struct starttls_io *f, int dir, struct span *data)
 {
     struct starttls *st = f->st;
     struct starttls_dir *d = &st->dir[dir];
@@ -1924,7 +2066,7 @@ static void next_message(const struct feed *f, int dir, struct span *data)
     }
 }
 
-static void skip_bytes(const struct feed *f, int dir, struct span *data)
+static void skip_bytes(const struct starttls_io *f, int dir, struct span *data)
 {
     struct starttls_dir *d = &f->st->dir[dir];
     size_t k = min_size(d->skip, data->n);
@@ -1943,7 +2085,7 @@ static void skip_bytes(const struct feed *f, int dir, struct span *data)
  * TLS record (content type 22, version 3.x)? Up to two bytes are held back
  * until a third tells. Returns false when they do not (they stay in the
  * buffer as the start of an ordinary unit). */
-static bool sniff_tls(const struct feed *f, int dir, struct span *data)
+static bool sniff_tls(const struct starttls_io *f, int dir, struct span *data)
 {
     struct starttls_dir *d = &f->st->dir[dir];
     uint8_t head[3];
@@ -1963,7 +2105,7 @@ static bool sniff_tls(const struct feed *f, int dir, struct span *data)
         span_skip(data, data->n);
         return true;
     }
-    if (dir == S2C) {
+    if (dir == DIR_S2C) {
         upgrade(f); /* XMPP: TLS came without the </proceed> */
         return true;
     }
@@ -1973,7 +2115,7 @@ static bool sniff_tls(const struct feed *f, int dir, struct span *data)
     return true;
 }
 
-static void feed_dir(const struct feed *f, int dir, struct span data)
+static void feed_dir(const struct starttls_io *f, int dir, struct span data)
 {
     struct starttls *st = f->st;
     struct starttls_dir *d = &st->dir[dir];
@@ -1984,8 +2126,8 @@ static void feed_dir(const struct feed *f, int dir, struct span data)
             hand_over(f, dir, data);
             return;
         }
-        if (d->tds) {
-            tds_unwrap(f, dir, &data);
+        if (d->wrapped) {
+            proto_ops(st->proto)->unwrap(f, dir, &data);
             continue;
         }
         if (d->bytes > STARTTLS_BYTE_LIMIT || d->units >= STARTTLS_UNIT_LIMIT) {
@@ -2002,11 +2144,25 @@ static void feed_dir(const struct feed *f, int dir, struct span data)
         }
         if (d->sniff && (d->have == 0 || d->holdback) && sniff_tls(f, dir, &data))
             continue;
-        if (is_text(st->proto))
+        if (proto_ops(st->proto)->framing != STARTTLS_FRAMING_FRAMED)
             next_line(f, dir, &data);
         else
             next_message(f, dir, &data);
     }
+}
+
+/* ---- the table of dialogues ---- */
+
+static const struct starttls_ops *const all_ops[STARTTLS_PROTO_COUNT] = {
+#define STARTTLS_OPS_ENTRY(id, ops) [STARTTLS_PROTO_##id] = &starttls_##ops##_ops,
+    STARTTLS_PROTOCOLS(STARTTLS_OPS_ENTRY)
+#undef STARTTLS_OPS_ENTRY
+};
+
+/* NULL for NONE and for values outside the enum. */
+static const struct starttls_ops *proto_ops(unsigned proto)
+{
+    return proto < STARTTLS_PROTO_COUNT ? all_ops[proto] : NULL;
 }
 
 /* ---- API ---- */
@@ -2019,9 +2175,9 @@ void starttls_init(struct starttls *st, uint16_t server_port)
 
 void starttls_feed(struct starttls *st, int dir, struct span data, starttls_tls_fn tls, void *ctx)
 {
-    if ((dir != C2S && dir != S2C) || !span_ok(&data) || data.n == 0)
+    if ((dir != DIR_C2S && dir != DIR_S2C) || !span_ok(&data) || data.n == 0)
         return;
-    struct feed f = { st, tls, ctx };
+    struct starttls_io f = { st, tls, ctx };
     feed_dir(&f, dir, data);
 }
 
@@ -2037,30 +2193,14 @@ enum starttls_proto starttls_protocol(const struct starttls *st)
 
 const char *starttls_protocol_name(enum starttls_proto p)
 {
-    switch (p) {
-    case STARTTLS_PROTO_SMTP: return "smtp";
-    case STARTTLS_PROTO_IMAP: return "imap";
-    case STARTTLS_PROTO_POP3: return "pop3";
-    case STARTTLS_PROTO_LDAP: return "ldap";
-    case STARTTLS_PROTO_FTP: return "ftp";
-    case STARTTLS_PROTO_XMPP: return "xmpp";
-    case STARTTLS_PROTO_NNTP: return "nntp";
-    case STARTTLS_PROTO_MANAGESIEVE: return "sieve";
-    case STARTTLS_PROTO_POSTGRESQL: return "postgresql";
-    case STARTTLS_PROTO_MYSQL: return "mysql";
-    case STARTTLS_PROTO_TDS: return "tds";
-    case STARTTLS_PROTO_RDP: return "rdp";
-    case STARTTLS_PROTO_HTTP_CONNECT: return "http";
-    case STARTTLS_PROTO_SOCKS4:
-    case STARTTLS_PROTO_SOCKS5: return "socks";
-    default: return NULL;
-    }
+    const struct starttls_ops *ops = proto_ops((unsigned)p);
+    return ops ? ops->name : NULL;
 }
 
 enum starttls_sniff_result starttls_sniff(int dir, struct span first, uint16_t server_port)
 {
     (void)server_port; /* a "220" greeting is a dialogue whichever of SMTP and FTP it opens */
-    if ((dir != C2S && dir != S2C) || !span_ok(&first))
+    if ((dir != DIR_C2S && dir != DIR_S2C) || !span_ok(&first))
         return STARTTLS_SNIFF_NO;
     int p = detect_head(span_take(&first, min_size(first.n, DETECT_MAX)), dir);
     if (p == DETECT_NEED)
@@ -2076,5 +2216,5 @@ const uint8_t *starttls_reply(const struct starttls *st, size_t *len)
 
 bool starttls_dir_is_tls(const struct starttls *st, int dir)
 {
-    return (dir == C2S || dir == S2C) && st->dir[dir].tls;
+    return (dir == DIR_C2S || dir == DIR_S2C) && st->dir[dir].tls;
 }
