@@ -29,7 +29,7 @@
  * (an SMTP DATA, an IMAP SELECT, a POP3 LIST, an FTP transfer before any
  * upgrade command), so the caller can let go early.
  *
- * Wire references (one section each in starttls.c):
+ * Wire references (one section each in starttls_text.c and starttls_binary.c):
  *   SMTP         RFC 3207, RFC 5321 4.2 (replies), RFC 2920 (pipelining)
  *   IMAP         RFC 3501 6.2.1, RFC 9051 6.2.1, RFC 3501 4.3 (literals)
  *   POP3         RFC 2595 4, RFC 1939 3 (multi-line), RFC 2449 (CAPA)
