@@ -10,6 +10,9 @@
  * strict prefix copied into an exact-size heap buffer (for AddressSanitizer).
  * The tests feed the way the caller does: once starttls_dir_is_tls() says so,
  * a direction's bytes go straight to the "TLS parser" (here: collect()).
+ *
+ * starttls_sniff() is checked against the feed itself: every answer it gives
+ * is compared with what a fresh state does with the same bytes.
  */
 #include <stdarg.h>
 #include <stddef.h>
