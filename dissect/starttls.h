@@ -54,28 +54,28 @@
 
 #include "common/span.h"
 
-/* Every dialogue followed, in the order of enum starttls_proto (the values
- * are kept in reports: append, do not reorder). X(ID, ops) declares
+/* Every dialogue followed, in the order of enum starttls_proto (report.h
+ * keeps the value: append, do not reorder). X(ID, ops) declares
  * STARTTLS_PROTO_<ID> and ties it to `starttls_<ops>_ops`, its table of
  * operations (dissect/starttls_proto.h): how its first bytes are recognised,
  * how it is cut into units, what each side's units do, and its name. Adding a
  * dialogue is one line here and one ops table in starttls_text.c or
  * starttls_binary.c. */
-#define STARTTLS_PROTOCOLS(X) \
-    X(SMTP, smtp)                \
-    X(IMAP, imap)                \
-    X(POP3, pop3)                \
-    X(LDAP, ldap)                \
-    X(FTP, ftp)                  \
-    X(XMPP, xmpp)                \
-    X(NNTP, nntp)                \
-    X(MANAGESIEVE, sieve)        \
-    X(POSTGRESQL, pg)            \
-    X(MYSQL, mysql)              \
-    X(TDS, tds)                  \
-    X(RDP, rdp)                  \
-    X(HTTP_CONNECT, http)        \
-    X(SOCKS4, socks4)            \
+#define STARTTLS_PROTOCOLS(X)  \
+    X(SMTP, smtp)              \
+    X(IMAP, imap)              \
+    X(POP3, pop3)              \
+    X(LDAP, ldap)              \
+    X(FTP, ftp)                \
+    X(XMPP, xmpp)              \
+    X(NNTP, nntp)              \
+    X(MANAGESIEVE, sieve)      \
+    X(POSTGRESQL, pg)          \
+    X(MYSQL, mysql)            \
+    X(TDS, tds)                \
+    X(RDP, rdp)                \
+    X(HTTP_CONNECT, http)      \
+    X(SOCKS4, socks4)          \
     X(SOCKS5, socks5)
 
 enum starttls_proto {
