@@ -29,7 +29,7 @@
  * (an SMTP DATA, an IMAP SELECT, a POP3 LIST, an FTP transfer before any
  * upgrade command), so the caller can let go early.
  *
- * Wire references (one section each in starttls.c):
+ * Wire references (one section each in starttls_text.c and starttls_binary.c):
  *   SMTP         RFC 3207, RFC 5321 4.2 (replies), RFC 2920 (pipelining)
  *   IMAP         RFC 3501 6.2.1, RFC 9051 6.2.1, RFC 3501 4.3 (literals)
  *   POP3         RFC 2595 4, RFC 1939 3 (multi-line), RFC 2449 (CAPA)
@@ -54,23 +54,36 @@
 
 #include "common/span.h"
 
+/* Every dialogue followed, in the order of enum starttls_proto (report.h
+ * keeps the value: append, do not reorder). X(ID, ops) declares
+ * STARTTLS_PROTO_<ID> and ties it to `starttls_<ops>_ops`, its table of
+ * operations (dissect/starttls_proto.h): how its first bytes are recognised,
+ * how it is cut into units, what each side's units do, and its name. Adding a
+ * dialogue is one line here and one ops table in starttls_text.c or
+ * starttls_binary.c. */
+#define STARTTLS_PROTOCOLS(X)  \
+    X(SMTP, smtp)              \
+    X(IMAP, imap)              \
+    X(POP3, pop3)              \
+    X(LDAP, ldap)              \
+    X(FTP, ftp)                \
+    X(XMPP, xmpp)              \
+    X(NNTP, nntp)              \
+    X(MANAGESIEVE, sieve)      \
+    X(POSTGRESQL, pg)          \
+    X(MYSQL, mysql)            \
+    X(TDS, tds)                \
+    X(RDP, rdp)                \
+    X(HTTP_CONNECT, http)      \
+    X(SOCKS4, socks4)          \
+    X(SOCKS5, socks5)
+
 enum starttls_proto {
     STARTTLS_PROTO_NONE = 0,
-    STARTTLS_PROTO_SMTP,
-    STARTTLS_PROTO_IMAP,
-    STARTTLS_PROTO_POP3,
-    STARTTLS_PROTO_LDAP,
-    STARTTLS_PROTO_FTP,
-    STARTTLS_PROTO_XMPP,
-    STARTTLS_PROTO_NNTP,
-    STARTTLS_PROTO_MANAGESIEVE,
-    STARTTLS_PROTO_POSTGRESQL,
-    STARTTLS_PROTO_MYSQL,
-    STARTTLS_PROTO_TDS,
-    STARTTLS_PROTO_RDP,
-    STARTTLS_PROTO_HTTP_CONNECT,
-    STARTTLS_PROTO_SOCKS4,
-    STARTTLS_PROTO_SOCKS5,
+#define STARTTLS_PROTO_ENUM(id, ops) STARTTLS_PROTO_##id,
+    STARTTLS_PROTOCOLS(STARTTLS_PROTO_ENUM)
+#undef STARTTLS_PROTO_ENUM
+    STARTTLS_PROTO_COUNT
 };
 
 /* PENDING turns into one of the others once. The one exception: a client
@@ -93,8 +106,8 @@ enum starttls_verdict {
 #define STARTTLS_BYTE_LIMIT (64u * 1024u)
 #define STARTTLS_UNIT_LIMIT 256
 
-/* Per-direction state. Private to starttls.c; here so the caller can embed
- * `struct starttls` in its per-connection record. */
+/* Per-direction state. Private to the starttls module (starttls*.c); here so
+ * the caller can embed `struct starttls` in its per-connection record. */
 struct starttls_dir {
     uint8_t buf[STARTTLS_UNIT_MAX]; /* the current unit's first bytes, when split */
     uint16_t have;                /* bytes in buf */
@@ -107,38 +120,69 @@ struct starttls_dir {
     bool holdback;                /* buf holds 1-2 bytes that may begin a TLS record */
     bool sniff;                   /* at a unit boundary, a TLS record header means TLS */
     bool tls;                     /* the direction carries raw TLS from here on */
-    bool tds;                     /* unwrapping TLS from TDS PRELOGIN packets */
+    bool wrapped;                 /* TLS comes wrapped in the dialogue's packets (TDS) */
     bool dead;                    /* no longer followed (framing lost): bytes are dropped */
-    uint8_t tds_hdr_len;
-    uint8_t tds_hdr[8];
-    uint8_t tds_type;             /* type of the packet being unwrapped */
-    uint16_t tds_left;            /* its payload bytes still to come */
+};
+
+/* Matching answers to commands by count, for the dialogues that answer every
+ * command line with exactly one final reply, in order (SMTP, FTP, NNTP, POP3,
+ * ManageSieve). */
+struct starttls_counted {
+    uint16_t cmds;                /* client commands (lines) so far */
+    uint16_t replies;             /* server final replies so far, greeting excluded */
+    uint16_t upgrade_at;          /* 1-based index of the upgrade command among cmds; 0: not sent */
+};
+
+/* TDS: the packet being unwrapped in one direction (MS-TDS 2.2.3.1). */
+struct starttls_tds_dir {
+    uint8_t hdr_len;
+    uint8_t hdr[8];
+    uint8_t type;                 /* type of the packet being unwrapped */
+    uint16_t left;                /* its payload bytes still to come */
 };
 
 struct starttls {
     uint8_t proto;                /* enum starttls_proto */
     uint8_t verdict;              /* enum starttls_verdict */
     uint16_t server_port;
-    bool smtp_or_ftp;             /* a "220" greeting: the client's first command decides */
     bool greeted;                 /* the server's greeting is complete */
     bool upgrade_sent;            /* the client sent its upgrade command */
-    bool dot_block;               /* POP3/NNTP: a "."-terminated block is in progress */
-    bool await_close;             /* XMPP: <proceed> was not self-closing: TLS after </proceed> */
     uint8_t step[2];              /* which message each direction sends next (binary, HTTP, XMPP) */
-    uint8_t detect_dir;           /* direction whose first bytes are held for recognition */
-    uint16_t ml_code;             /* SMTP/FTP: multi-line reply in progress ("ddd-") */
-    uint16_t cmds;                /* client commands (lines) so far */
-    uint16_t replies;             /* server final replies so far, greeting excluded */
-    uint16_t upgrade_at;          /* 1-based index of the upgrade command among cmds */
-    uint16_t http_status;
-    uint64_t pop3_multi;          /* POP3: bit (i % 64): command i's +OK carries a "." block */
-    uint32_t ldap_msgid;          /* messageID of the LDAP StartTLS request */
-    uint8_t pg_request;           /* PostgreSQL: last negotiation request (1 SSL, 2 GSSENC) */
-    uint8_t tds_client_enc;       /* TDS: the client's ENCRYPTION option */
-    uint8_t tag_len;
-    uint8_t tag[32];              /* IMAP: tag of the STARTTLS command */
+    struct starttls_counted counted;
     uint8_t reply_len;
     uint8_t reply[STARTTLS_REPLY_MAX];
+    /* What only one dialogue keeps: the member named after `proto`. */
+    union {
+        struct {                  /* SMTP, FTP, NNTP */
+            uint16_t ml_code;     /* multi-line reply in progress ("ddd-") */
+            bool smtp_or_ftp;     /* a "220" greeting: the client's first command decides */
+            bool dot_block;       /* NNTP: a "."-terminated block is in progress */
+        } numeric;
+        struct {
+            uint64_t multi;       /* bit (i % 64): command i's +OK carries a "." block */
+            bool dot_block;       /* a "."-terminated block is in progress */
+        } pop3;
+        struct {
+            uint8_t tag_len;
+            uint8_t tag[32];      /* tag of the STARTTLS command */
+        } imap;
+        struct {
+            uint16_t status;      /* of the response being read */
+        } http;
+        struct {
+            bool await_close;     /* <proceed> was not self-closing: TLS after </proceed> */
+        } xmpp;
+        struct {
+            uint32_t msgid;       /* messageID of the StartTLS request */
+        } ldap;
+        struct {
+            uint8_t request;      /* last negotiation request (1 SSL, 2 GSSENC) */
+        } pg;
+        struct {
+            uint8_t client_enc;   /* the client's ENCRYPTION option */
+            struct starttls_tds_dir dir[2];
+        } tds;
+    } u;
     struct starttls_dir dir[2];
 };
 
@@ -182,5 +226,23 @@ const uint8_t *starttls_reply(const struct starttls *st, size_t *len);
  * unwrapped from TDS packets (keep calling starttls_feed); becomes true when
  * TDS traffic turns to raw TLS records after the handshake. */
 bool starttls_dir_is_tls(const struct starttls *st, int dir);
+
+/* What the first bytes of one direction say about a cleartext dialogue that may upgrade to TLS. */
+enum starttls_sniff_result {
+    STARTTLS_SNIFF_NO = 0,        /* no dialogue this module follows begins like this */
+    STARTTLS_SNIFF_NEED_MORE,     /* a prefix of one: more bytes are needed to tell */
+    STARTTLS_SNIFF_YES,           /* the opening of a dialogue this module follows */
+};
+/* `first`: the first bytes of direction `dir` (0 client->server, 1 server->client), however few have
+ * arrived; `server_port`: the TCP server's port (a hint only, as in starttls_init). Pure: no state.
+ *
+ * The same recognition starttls_feed makes from a direction's first bytes:
+ * YES exactly when feeding `first` to a fresh state names a protocol,
+ * NEED_MORE when that feed would still be holding the bytes (PENDING, no
+ * protocol), NO when it would give up. Only the first 16 bytes are looked at,
+ * so NEED_MORE comes only with fewer than 16 (for the dialogues known today,
+ * fewer than 9: "* PREAUTH" is the longest opening). Empty input is
+ * NEED_MORE; a bad span or a `dir` other than 0 or 1 is NO. */
+enum starttls_sniff_result starttls_sniff(int dir, struct span first, uint16_t server_port);
 
 #endif

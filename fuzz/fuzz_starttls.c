@@ -14,12 +14,21 @@
  * rest final); the reply within STARTTLS_REPLY_MAX; a protocol name for every
  * recognised protocol. Each piece is an exact-size heap copy freed after the
  * call: the state must hold no pointer into it.
+ *
+ * starttls_sniff() agrees with the feed: a protocol recognised means the
+ * sniff of the first direction's first bytes said YES (so NO or NEED_MORE
+ * there means no protocol); and for each direction alone, feeding its first
+ * bytes to a fresh state names a protocol exactly when the sniff says YES,
+ * holds them exactly when it says NEED_MORE, and gives up when it says NO.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dissect/starttls.h"
 #include "fuzz/fuzz_util.h"
+
+/* First bytes kept per direction: more than starttls_sniff looks at (16). */
+#define HEAD_MAX 64
 
 struct run {
     struct starttls st;
@@ -28,6 +37,9 @@ struct run {
     uint64_t fed[2];      /* bytes fed (to starttls_feed or straight to TLS) */
     uint64_t tls[2];      /* bytes that reached the TLS side */
     bool final;           /* the verdict was REFUSED or NOT_STARTTLS before this feed */
+    uint8_t head[2][HEAD_MAX]; /* each direction's first bytes, for starttls_sniff */
+    size_t head_n[2];
+    int first_dir;        /* the direction of the first non-empty piece, -1 before */
 };
 
 static void on_tls(void *ctx, int dir, struct span b)
@@ -63,7 +75,7 @@ static void check_state(const struct run *r, enum starttls_verdict before)
         FUZZ_CHECK(before == STARTTLS_UPGRADED && v == STARTTLS_REFUSED, "verdict went from %d to %d", (int)before,
                    (int)v);
     enum starttls_proto p = starttls_protocol(&r->st);
-    FUZZ_CHECK(p <= STARTTLS_PROTO_SOCKS5, "protocol %d", (int)p);
+    FUZZ_CHECK(p < STARTTLS_PROTO_COUNT, "protocol %d", (int)p);
     FUZZ_CHECK((p == STARTTLS_PROTO_NONE) == (starttls_protocol_name(p) == NULL), "protocol %d name", (int)p);
     size_t len = 0;
     const uint8_t *reply = starttls_reply(&r->st, &len);
@@ -79,6 +91,11 @@ static void feed(struct run *r, int dir, const uint8_t *p, size_t n, bool throug
 {
     uint8_t *copy = fuzz_dup(p, n);
     enum starttls_verdict before = starttls_verdict(&r->st);
+    size_t k = n < HEAD_MAX - r->head_n[dir] ? n : HEAD_MAX - r->head_n[dir];
+    memcpy(r->head[dir] + r->head_n[dir], p, k);
+    r->head_n[dir] += k;
+    if (r->first_dir < 0 && n > 0)
+        r->first_dir = dir;
     r->fed[dir] += n;
     r->piece = copy;
     r->piece_n = n;
@@ -96,6 +113,50 @@ static void feed(struct run *r, int dir, const uint8_t *p, size_t n, bool throug
     check_state(r, before);
 }
 
+/* Each direction's first bytes alone, in one piece, to a fresh state. */
+static void check_sniff_alone(const struct run *r, int dir, uint16_t port)
+{
+    uint8_t *copy = fuzz_dup(r->head[dir], r->head_n[dir]);
+    struct span first = span_make(copy, r->head_n[dir]);
+    enum starttls_sniff_result s = starttls_sniff(dir, first, port);
+    struct starttls st;
+    starttls_init(&st, port);
+    starttls_feed(&st, dir, first, NULL, NULL);
+    enum starttls_proto p = starttls_protocol(&st);
+    enum starttls_verdict v = starttls_verdict(&st);
+    switch (s) {
+    case STARTTLS_SNIFF_YES:
+        FUZZ_CHECK(p != STARTTLS_PROTO_NONE, "dir %d: sniff YES, feed named no protocol", dir);
+        break;
+    case STARTTLS_SNIFF_NEED_MORE:
+        FUZZ_CHECK(p == STARTTLS_PROTO_NONE && v == STARTTLS_PENDING, "dir %d: sniff NEED_MORE, feed %d/%d", dir,
+                   (int)p, (int)v);
+        FUZZ_CHECK(r->head_n[dir] < 16, "dir %d: NEED_MORE after %zu bytes", dir, r->head_n[dir]);
+        break;
+    case STARTTLS_SNIFF_NO:
+        FUZZ_CHECK(p == STARTTLS_PROTO_NONE && (v == STARTTLS_NOT_STARTTLS || r->head_n[dir] == 0),
+                   "dir %d: sniff NO, feed %d/%d", dir, (int)p, (int)v);
+        break;
+    default:
+        FUZZ_CHECK(false, "sniff %d", (int)s);
+    }
+    free(copy);
+}
+
+static void check_sniff(const struct run *r, uint16_t port)
+{
+    /* Only the first direction to send can name the dialogue (both starting
+     * undecided is given up), from its first bytes. */
+    if (starttls_protocol(&r->st) != STARTTLS_PROTO_NONE) {
+        FUZZ_CHECK(r->first_dir >= 0, "a protocol with no bytes fed");
+        int d = r->first_dir;
+        FUZZ_CHECK(starttls_sniff(d, span_make(r->head[d], r->head_n[d]), port) == STARTTLS_SNIFF_YES,
+                   "dir %d named protocol %d, sniff disagrees", d, (int)starttls_protocol(&r->st));
+    }
+    check_sniff_alone(r, 0, port);
+    check_sniff_alone(r, 1, port);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_in in = { data, size };
@@ -105,6 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!r)
         abort();
     starttls_init(&r->st, port);
+    r->first_dir = -1;
     check_state(r, STARTTLS_PENDING);
 
     struct fuzz_chunk c;
@@ -121,6 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             off += k;
         } while (off < c.n);
     }
+    check_sniff(r, port);
     free(r);
     return 0;
 }

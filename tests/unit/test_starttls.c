@@ -10,6 +10,9 @@
  * strict prefix copied into an exact-size heap buffer (for AddressSanitizer).
  * The tests feed the way the caller does: once starttls_dir_is_tls() says so,
  * a direction's bytes go straight to the "TLS parser" (here: collect()).
+ *
+ * starttls_sniff() is checked against the feed itself: every answer it gives
+ * is compared with what a fresh state does with the same bytes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1403,6 +1406,188 @@ static void test_protocol_names(void **state)
     assert_null(starttls_protocol_name((enum starttls_proto)99));
 }
 
+/* ---- starttls_sniff: the accept gate's question, answered by the feed's recogniser ---- */
+
+/* Sniffs `p` (an exact-size heap copy, for AddressSanitizer) and feeds the
+ * same bytes to a fresh state: YES must be exactly "the feed named a
+ * protocol", NEED_MORE "the feed still holds the bytes", NO "the feed gave
+ * up without a protocol". Returns the sniff's answer. */
+static enum starttls_sniff_result sniff_agrees(int dir, const uint8_t *p, size_t n, uint16_t port)
+{
+    uint8_t *copy = test_exact_copy(p, n);
+    enum starttls_sniff_result r = starttls_sniff(dir, span_make(copy, n), port);
+    struct starttls st;
+    starttls_init(&st, port);
+    starttls_feed(&st, dir, span_make(copy, n), NULL, NULL);
+    switch (r) {
+    case STARTTLS_SNIFF_YES:
+        assert_int_not_equal(starttls_protocol(&st), STARTTLS_PROTO_NONE);
+        break;
+    case STARTTLS_SNIFF_NEED_MORE:
+        assert_int_equal(starttls_protocol(&st), STARTTLS_PROTO_NONE);
+        assert_int_equal(starttls_verdict(&st), STARTTLS_PENDING);
+        break;
+    default:
+        assert_int_equal(r, STARTTLS_SNIFF_NO);
+        assert_int_equal(starttls_protocol(&st), STARTTLS_PROTO_NONE);
+        assert_int_equal(starttls_verdict(&st), n > 0 ? STARTTLS_NOT_STARTTLS : STARTTLS_PENDING);
+        break;
+    }
+    free(copy);
+    return r;
+}
+
+struct opening {
+    int dir;                   /* the side that speaks first */
+    const uint8_t *p;
+    size_t n;
+    uint16_t port;
+    size_t yes_at;             /* shortest prefix answered YES; shorter ones are NEED_MORE */
+    enum starttls_proto proto; /* what the feed names from the whole opening */
+};
+
+/* Every dialogue's opening, from the side that speaks first. */
+static void test_sniff_openings(void **state)
+{
+    (void)state;
+    static const uint8_t socks4_req[] = { 0x04, 0x01, 0x01, 0xbb, 0x00, 0x00, 0x00, 0x01, 'u', 0x00,
+                                          'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o', 'r', 'g', 0x00 };
+    static const uint8_t socks5_hello[] = { 0x05, 0x01, 0x00 }; /* VER 5, 1 method: no authentication */
+    const struct opening o[] = {
+        { 1, S("220 mx.example.org ESMTP\r\n"), 25, 4, STARTTLS_PROTO_SMTP },
+        { 1, S("220 ProFTPD Server ready.\r\n"), 21, 4, STARTTLS_PROTO_FTP },
+        { 1, S("220-multi-line greeting\r\n"), 587, 4, STARTTLS_PROTO_SMTP },
+        { 1, S("120 ready in 5 minutes\r\n"), 21, 4, STARTTLS_PROTO_FTP },
+        { 1, S("200 news.example.com ready\r\n"), 119, 4, STARTTLS_PROTO_NNTP },
+        { 1, S("201 news.example.com no posting\r\n"), 119, 4, STARTTLS_PROTO_NNTP },
+        { 1, S("* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"), 143, 4, STARTTLS_PROTO_IMAP },
+        { 1, S("* PREAUTH IMAP4rev1 logged in\r\n"), 143, 9, STARTTLS_PROTO_IMAP },
+        { 1, S("+OK POP3 ready\r\n"), 110, 3, STARTTLS_PROTO_POP3 },
+        { 1, S("\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"\r\n"), 4190, 1, STARTTLS_PROTO_MANAGESIEVE },
+        { 1, B(mysql_greeting), 3306, 5, STARTTLS_PROTO_MYSQL },
+        { 0, S("CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n"), 3128, 8,
+          STARTTLS_PROTO_HTTP_CONNECT },
+        { 0, S("<?xml version='1.0'?><stream:stream to='example.org'>"), 5222, 1, STARTTLS_PROTO_XMPP },
+        { 0, B(ldap_starttls_req), 389, 1, STARTTLS_PROTO_LDAP },
+        { 0, B(pg_ssl_request), 5432, 8, STARTTLS_PROTO_POSTGRESQL },
+        { 0, B(pg_gss_request), 5432, 8, STARTTLS_PROTO_POSTGRESQL },
+        { 0, B(tds_client_prelogin), 1433, 1, STARTTLS_PROTO_TDS },
+        { 0, B(rdp_cr), 3389, 2, STARTTLS_PROTO_RDP },
+        { 0, B(socks4_req), 1080, 2, STARTTLS_PROTO_SOCKS4 },
+        { 0, B(socks5_hello), 1080, 2, STARTTLS_PROTO_SOCKS5 },
+    };
+    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++) {
+        /* Every prefix, the empty one and the whole opening included. */
+        for (size_t k = 0; k <= o[i].n; k++) {
+            enum starttls_sniff_result want = k < o[i].yes_at ? STARTTLS_SNIFF_NEED_MORE : STARTTLS_SNIFF_YES;
+            assert_int_equal(sniff_agrees(o[i].dir, o[i].p, k, o[i].port), want);
+        }
+        /* The port is a hint only: the answer is the same on any port. */
+        assert_int_equal(starttls_sniff(o[i].dir, span_make(o[i].p, o[i].n), 443), STARTTLS_SNIFF_YES);
+        struct starttls st;
+        starttls_init(&st, o[i].port);
+        starttls_feed(&st, o[i].dir, span_make(o[i].p, o[i].n), NULL, NULL);
+        assert_int_equal(starttls_protocol(&st), o[i].proto);
+    }
+    /* The same openings from the other side: the client does not greet, the
+     * server does not ask. (A SOCKS5 greeting from a server would still be
+     * the start of a MySQL greeting with a 261-byte payload, so NEED_MORE.) */
+    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++) {
+        bool socks5 = o[i].proto == STARTTLS_PROTO_SOCKS5;
+        assert_int_equal(sniff_agrees(1 - o[i].dir, o[i].p, o[i].n, o[i].port),
+                         socks5 ? STARTTLS_SNIFF_NEED_MORE : STARTTLS_SNIFF_NO);
+    }
+}
+
+/* Payloads that open no dialogue followed here, from either side. */
+static void test_sniff_other_payloads(void **state)
+{
+    (void)state;
+    static const uint8_t random_bytes[] = { 0x8f, 0x3a, 0xc1, 0x07, 0x5e, 0xd2, 0x99, 0x14,
+                                            0x6b, 0xf0, 0x21, 0xae, 0x43, 0x88, 0x0d, 0x7c };
+    /* DNS over TCP (RFC 1035 4.2.2): a 2-byte length, then ID, flags, counts. */
+    static const uint8_t dns_query[] = { 0x00, 0x1d, 0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
+                                         0x00, 0x00, 0x00, 0x00, 0x07, 'e', 'x', 'a', 'm', 'p', 'l',
+                                         'e', 0x03, 'o', 'r', 'g', 0x00, 0x00, 0x01, 0x00, 0x01 };
+    static const uint8_t dns_answer[] = { 0x00, 0x2d, 0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x01,
+                                          0x00, 0x00, 0x00, 0x00, 0x07, 'e', 'x', 'a', 'm', 'p', 'l' };
+    const struct {
+        const uint8_t *p;
+        size_t n;
+    } both[] = {
+        { S("GET / HTTP/1.1\r\nHost: example.org\r\n\r\n") },
+        { S("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") },
+        { S("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n") },
+        { B(random_bytes) },
+        { B(dns_query) },
+        { B(dns_answer) },
+        { B(CH) }, /* implicit TLS is the gate's other question, not a dialogue */
+        { B(SH) },
+        { S("554 mx.example.org no service\r\n") },
+    };
+    for (size_t i = 0; i < sizeof both / sizeof both[0]; i++) {
+        assert_int_equal(sniff_agrees(0, both[i].p, both[i].n, 25), STARTTLS_SNIFF_NO);
+        assert_int_equal(sniff_agrees(1, both[i].p, both[i].n, 25), STARTTLS_SNIFF_NO);
+    }
+    /* Told apart at the first byte that differs from every opening. */
+    assert_int_equal(sniff_agrees(1, S("* OX"), 143), STARTTLS_SNIFF_NO);
+    assert_int_equal(sniff_agrees(1, S("* PREAUTX"), 143), STARTTLS_SNIFF_NO);
+    assert_int_equal(sniff_agrees(1, S("22"), 25), STARTTLS_SNIFF_NEED_MORE);
+    assert_int_equal(sniff_agrees(1, S("220x"), 25), STARTTLS_SNIFF_NO);
+    assert_int_equal(sniff_agrees(0, S("CONNECX"), 3128), STARTTLS_SNIFF_NO);
+    assert_int_equal(sniff_agrees(0, S("\x05\x00"), 1080), STARTTLS_SNIFF_NO); /* no methods */
+    assert_int_equal(sniff_agrees(0, S("\x05\x21"), 1080), STARTTLS_SNIFF_NO); /* 33 methods */
+    assert_int_equal(sniff_agrees(0, S("\x04\x02"), 1080), STARTTLS_SNIFF_NO); /* SOCKS4 BIND */
+    static const uint8_t pg_startup[] = { 0x00, 0x00, 0x00, 0x29, 0x00, 0x03, 0x00, 0x00 };
+    assert_int_equal(sniff_agrees(0, B(pg_startup), 5432), STARTTLS_SNIFF_NO);
+
+    /* Bad arguments. */
+    assert_int_equal(starttls_sniff(2, span_make(S("220 mx\r\n")), 25), STARTTLS_SNIFF_NO);
+    assert_int_equal(starttls_sniff(-1, span_make(S("220 mx\r\n")), 25), STARTTLS_SNIFF_NO);
+    assert_int_equal(starttls_sniff(1, span_poisoned(), 25), STARTTLS_SNIFF_NO);
+}
+
+/* NEED_MORE is bounded: never with 9 bytes or more ("* PREAUTH", the longest
+ * opening, decides at 9). Checked over pseudo-random inputs and over every
+ * opening with one byte changed, where near-misses are likeliest. */
+static void test_sniff_bound(void **state)
+{
+    (void)state;
+    uint32_t x = 0x2545f491u;
+    uint8_t b[40];
+    for (int i = 0; i < 20000; i++) {
+        size_t n = 9 + (size_t)(i % 32);
+        for (size_t k = 0; k < n; k++) {
+            x = x * 1103515245u + 12345u;
+            b[k] = (uint8_t)(x >> 16);
+        }
+        assert_int_not_equal(sniff_agrees(i & 1, b, n, 25), STARTTLS_SNIFF_NEED_MORE);
+    }
+    static const char *const text[] = { "* PREAUTH ", "* OK go\r\n", "CONNECT h:1 ", "+OK hi\r\n" };
+    for (size_t t = 0; t < sizeof text / sizeof text[0]; t++) {
+        size_t n = strlen(text[t]);
+        for (size_t at = 0; at < n; at++) {
+            for (unsigned v = 0; v < 256; v++) {
+                memcpy(b, text[t], n);
+                b[at] = (uint8_t)v;
+                memset(b + n, 'x', 9);
+                assert_int_not_equal(sniff_agrees(text[t][0] == 'C' ? 0 : 1, b, n + 9, 143),
+                                     STARTTLS_SNIFF_NEED_MORE);
+            }
+        }
+    }
+    for (unsigned v = 0; v < 256; v++) {
+        uint8_t pg[16];
+        memcpy(pg, pg_ssl_request, sizeof pg_ssl_request);
+        memset(pg + 8, 0, 8);
+        for (size_t at = 0; at < 8; at++) {
+            pg[at] = (uint8_t)v;
+            assert_int_not_equal(sniff_agrees(0, pg, 9, 5432), STARTTLS_SNIFF_NEED_MORE);
+            pg[at] = pg_ssl_request[at];
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1438,6 +1623,9 @@ int main(void)
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_after_verdict),
         cmocka_unit_test(test_protocol_names),
+        cmocka_unit_test(test_sniff_openings),
+        cmocka_unit_test(test_sniff_other_payloads),
+        cmocka_unit_test(test_sniff_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
