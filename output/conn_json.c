@@ -9,36 +9,39 @@
 #include "dissect/fingerprint.h"
 #include "dissect/names.h"
 #include "dissect/starttls.h"
+#include "dissect/tls_facts.h"
 #include "output/findings.h"
 #include "output/json.h"
 
-static const char *reason_name(enum conn_reason r)
-{
-    switch (r) {
-    case CONN_REASON_HANDSHAKE_DONE: return "handshake_done";
-    case CONN_REASON_ALERT: return "alert";
-    case CONN_REASON_RESET: return "reset";
-    case CONN_REASON_FIN: return "fin";
-    case CONN_REASON_IDLE_TIMEOUT: return "idle_timeout";
-    case CONN_REASON_EVICTED: return "evicted";
-    case CONN_REASON_END_OF_INPUT: return "end_of_input";
-    case CONN_REASON_STARTTLS_REFUSED: return "starttls_refused";
-    }
-    return "end_of_input";
-}
+/* event.reason and tls.outcome, indexed by their enums (conn_meta.h, report.h). */
+static const char *const reason_names[] = {
+    [CONN_REASON_HANDSHAKE_DONE] = "handshake_done",
+    [CONN_REASON_ALERT] = "alert",
+    [CONN_REASON_RESET] = "reset",
+    [CONN_REASON_FIN] = "fin",
+    [CONN_REASON_IDLE_TIMEOUT] = "idle_timeout",
+    [CONN_REASON_EVICTED] = "evicted",
+    [CONN_REASON_END_OF_INPUT] = "end_of_input",
+    [CONN_REASON_STARTTLS_REFUSED] = "starttls_refused",
+};
 
-static const char *outcome_name(enum tls_outcome o)
+static const char *const outcome_names[] = {
+    [TLS_OUTCOME_INCOMPLETE] = "incomplete",
+    [TLS_OUTCOME_ESTABLISHED] = "established",
+    [TLS_OUTCOME_ALERT] = "alert",
+    [TLS_OUTCOME_RESET] = "reset",
+    [TLS_OUTCOME_CLOSED_DURING_HANDSHAKE] = "closed_during_handshake",
+    [TLS_OUTCOME_STARTTLS_REFUSED] = "starttls_refused",
+};
+
+/* A value outside the table (which a well-formed report never holds) is
+ * written as the table's fallback rather than left out: both fields are
+ * required by SCHEMA.md. */
+static const char *enum_name(const char *const *names, size_t n, unsigned v, const char *fallback)
 {
-    switch (o) {
-    case TLS_OUTCOME_ESTABLISHED: return "established";
-    case TLS_OUTCOME_ALERT: return "alert";
-    case TLS_OUTCOME_RESET: return "reset";
-    case TLS_OUTCOME_CLOSED_DURING_HANDSHAKE: return "closed_during_handshake";
-    case TLS_OUTCOME_INCOMPLETE: return "incomplete";
-    case TLS_OUTCOME_STARTTLS_REFUSED: return "starttls_refused";
-    }
-    return "incomplete";
+    return v < n && names[v] ? names[v] : fallback;
 }
+#define NAME_OF(table, v, fallback) enum_name(table, sizeof table / sizeof table[0], (unsigned)(v), fallback)
 
 /* The application protocol a server port stands for, when nothing better
  * (the STARTTLS dialogue, nDPI) names it: IANA's implicit-TLS ports first. */
@@ -198,64 +201,6 @@ static void put_alpn_list(struct json_writer *w, const struct tls_client_report 
     json_array_end(w);
 }
 
-static int version_rank(uint16_t v)
-{
-    /* Orders versions for "highest": SSLv2 < SSLv3 < TLS 1.0 < ... < 1.3, with
-     * TLS 1.3 drafts just below 1.3; unknown values rank lowest. */
-    if (v == 0x0002 || v == 0x0200)
-        return 1;
-    if (v >= 0x0300 && v <= 0x0304)
-        return 2 + (v - 0x0300) * 2;
-    if ((v >> 8) == 0x7f)
-        return 9;
-    return 0;
-}
-
-/* Every version the client is willing to use, highest first: its
- * supported_versions list when it sent one, else its legacy_version and the
- * TLS versions below it down to TLS 1.0 (SSLv3 only if that is all it asks). */
-size_t conn_offered_versions(const struct tls_client_report *c, uint16_t *out, size_t cap)
-{
-    size_t n = 0;
-    if (c->has_supported_versions && c->supported_versions.n > 0) {
-        for (size_t i = 0; i < c->supported_versions.n && n < cap; i++) {
-            uint16_t v = c->supported_versions.v[i];
-            if (tls_is_grease(v))
-                continue;
-            bool dup = false;
-            for (size_t k = 0; k < n; k++)
-                dup = dup || out[k] == v;
-            if (!dup)
-                out[n++] = v;
-        }
-        /* insertion sort by rank, highest first (lists are tiny) */
-        for (size_t i = 1; i < n; i++) {
-            uint16_t x = out[i];
-            size_t k = i;
-            while (k > 0 && version_rank(out[k - 1]) < version_rank(x)) {
-                out[k] = out[k - 1];
-                k--;
-            }
-            out[k] = x;
-        }
-        return n;
-    }
-    uint16_t v = c->legacy_version;
-    if (v == 0x0002 || v == 0x0300) {
-        if (cap > 0)
-            out[n++] = v;
-        return n;
-    }
-    if (v >= 0x0301 && v <= 0x0304) {
-        for (uint16_t x = v; x >= 0x0301 && n < cap; x--)
-            out[n++] = x;
-        return n;
-    }
-    if (cap > 0 && v)
-        out[n++] = v;
-    return n;
-}
-
 void conn_community_id(const struct conn_meta *m, char out[32])
 {
     /* Community ID v1 (github.com/corelight/community-id-spec): SHA-1 over
@@ -307,7 +252,7 @@ static void put_client(struct json_writer *w, const struct tls_client_report *c,
     if (c->has_supported_versions)
         put_version_list(w, "supported_versions", c->supported_versions.v, c->supported_versions.n);
     uint16_t offered[TLS_MAX_VERSIONS];
-    size_t no = conn_offered_versions(c, offered, TLS_MAX_VERSIONS);
+    size_t no = tls_offered_versions(c, offered, TLS_MAX_VERSIONS);
     if (no > 0) {
         put_version_list(w, "offered_versions", offered, no);
         put_version(w, "max_version", offered[0]);
@@ -362,9 +307,9 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
             if (fp_ja3s_string(s, str, sizeof str) > 0)
                 json_str(w, "ja3s_string", str);
         }
-        const char *kx = tls_kx_name(tls_cipher_kx(s->cipher));
-        if (kx && strcmp(kx, "TLS13") != 0)
-            json_str(w, "key_exchange", kx);
+        enum tls_kx kx = tls_cipher_kx(s->cipher);
+        if (kx != TLS_KX_TLS13)
+            json_str(w, "key_exchange", tls_kx_name(kx)); /* nothing for an unknown one */
     }
     if (s->dh_prime_bits) {
         json_object_begin(w, "dh");
@@ -437,6 +382,34 @@ static void put_certificate(struct json_writer *w, const struct x509_report *x)
     json_object_end(w);
 }
 
+/* tls.findings: the array, left out when there are none. */
+struct json_findings {
+    struct json_writer *w;
+    bool open;
+};
+
+static void json_finding(void *vctx, const char *id, const char *severity, const char *message)
+{
+    struct json_findings *j = vctx;
+    if (!j->open) {
+        json_array_begin(j->w, "findings");
+        j->open = true;
+    }
+    json_object_begin(j->w, NULL);
+    json_str(j->w, "id", id);
+    json_str(j->w, "severity", severity);
+    json_str(j->w, "message", message);
+    json_object_end(j->w);
+}
+
+static void put_findings(struct json_writer *w, const struct conn_meta *m, const struct tls_report *r)
+{
+    struct json_findings j = { w, false };
+    findings_each(m, r, json_finding, &j);
+    if (j.open)
+        json_array_end(w);
+}
+
 size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, char *buf, size_t cap)
 {
     struct json_writer w;
@@ -446,7 +419,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
 
     json_object_begin(&w, "event");
     json_time_us(&w, "end", m->last_ts_us);
-    json_str(&w, "reason", reason_name(m->reason));
+    json_str(&w, "reason", NAME_OF(reason_names, m->reason, "end_of_input"));
     json_object_end(&w);
 
     json_object_begin(&w, "source");
@@ -516,7 +489,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
 
     json_object_begin(&w, "tls");
     json_bool(&w, "established", r->established);
-    json_str(&w, "outcome", outcome_name(r->outcome));
+    json_str(&w, "outcome", NAME_OF(outcome_names, r->outcome, "incomplete"));
     if ((r->outcome == TLS_OUTCOME_RESET || r->outcome == TLS_OUTCOME_CLOSED_DURING_HANDSHAKE) && m->close_seen)
         json_str(&w, "closed_by", m->closed_by == DIR_C2S ? "client" : "server");
     if (ctx->starttls) {
@@ -524,7 +497,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
         if (ctx->starttls_reply_len)
             json_wire_str(&w, "starttls_reply", ctx->starttls_reply, ctx->starttls_reply_len);
     }
-    uint16_t version = r->server.selected_version ? r->server.selected_version : r->server.legacy_version;
+    uint16_t version = tls_negotiated_version(&r->server);
     if (r->server.seen) {
         const char *num, *family;
         if (tls_version_ecs(version, &num, &family)) {
@@ -557,7 +530,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
     }
     put_client(&w, &r->client, &r->client_cert);
     put_server(&w, &r->server, version, &r->server_cert);
-    findings_write(&w, m, r);
+    put_findings(&w, m, r);
     if (r->malformed)
         json_bool(&w, "malformed", true);
     if (r->truncated)

@@ -10,7 +10,7 @@
 
 #include "dissect/names.h"
 #include "dissect/starttls.h"
-#include "output/conn_json.h"
+#include "dissect/tls_facts.h"
 #include "output/findings.h"
 #include "output/json.h"
 
@@ -114,16 +114,11 @@ void packet_notes_clear(struct packet_notes *n)
     n->count = 0;
 }
 
-static uint16_t negotiated_version(const struct tls_server_report *s)
-{
-    return s->selected_version ? s->selected_version : s->legacy_version;
-}
-
 static void client_hello(struct text *t, const struct tls_client_report *c)
 {
     t_str(t, c->sslv2_hello ? "SSLv2-compatible ClientHello: " : "ClientHello: ");
     uint16_t offered[TLS_MAX_VERSIONS];
-    size_t nv = conn_offered_versions(c, offered, TLS_MAX_VERSIONS);
+    size_t nv = tls_offered_versions(c, offered, TLS_MAX_VERSIONS);
     t_str(t, nv == 1 ? "version" : "versions");
     for (size_t i = 0; i < nv; i++) {
         t_str(t, " ");
@@ -162,7 +157,7 @@ static void server_hello(struct text *t, const struct tls_server_report *s)
         return;
     }
     t_str(t, "ServerHello: ");
-    t_version(t, negotiated_version(s));
+    t_version(t, tls_negotiated_version(s));
     t_str(t, ", ");
     t_code(t, tls_cipher_name(s->cipher), s->cipher);
     if (s->key_share_group) {
@@ -173,7 +168,7 @@ static void server_hello(struct text *t, const struct tls_server_report *s)
         t_str(t, ", ALPN ");
         t_wire(t, s->alpn, s->alpn_len);
     }
-    if (s->session_id_echoed || s->has_psk)
+    if (s->session_id_echoed || s->has_psk) /* what the hello says; tls_resumed() decides at the end */
         t_str(t, ", resumes a session");
     if (!s->parsed)
         t_str(t, "; did not parse to its end");
@@ -297,7 +292,7 @@ void packet_notes_decision(struct packet_notes *n, const struct conn_meta *m, co
     switch (r->outcome) {
     case TLS_OUTCOME_ESTABLISHED:
         t_str(&t, r->resumed ? "handshake established (resumed): " : "handshake established: ");
-        t_version(&t, negotiated_version(&r->server));
+        t_version(&t, tls_negotiated_version(&r->server));
         t_str(&t, ", ");
         t_code(&t, tls_cipher_name(r->server.cipher), r->server.cipher);
         break;
