@@ -5,104 +5,88 @@
 #include <string.h>
 
 #include "common/digest.h"
+#include "common/strbuf.h"
+#include "common/utf8.h"
 #include "dissect/names.h"
 
-/* A bounded string builder: appends stop (and `over` is set) at capacity. */
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool over;
-};
-
-static void sb_putc(struct sbuf *b, char ch)
-{
-    if (b->len + 1 >= b->cap) {
-        b->over = true;
-        return;
-    }
-    b->p[b->len++] = ch;
-    b->p[b->len] = '\0';
-}
-
-static void sb_dec(struct sbuf *b, uint32_t v)
-{
-    char tmp[12];
-    int i = 0;
-    do {
-        tmp[i++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (i)
-        sb_putc(b, tmp[--i]);
-}
-
-static const char hex_digits[] = "0123456789abcdef";
-
-static void sb_hex16(struct sbuf *b, uint16_t v)
-{
-    for (int shift = 12; shift >= 0; shift -= 4)
-        sb_putc(b, hex_digits[(v >> shift) & 0xf]);
-}
-
-/* Appends the non-GREASE values of a 16-bit list, joined by '-'. */
-static void sb_dec_list(struct sbuf *b, const uint16_t *v, size_t n)
+/* Appends the non-GREASE values of a 16-bit list in decimal, joined by '-'. */
+static void put_dec_list(struct strbuf *b, const uint16_t *v, size_t n)
 {
     bool first = true;
     for (size_t i = 0; i < n; i++) {
         if (tls_is_grease(v[i]))
             continue;
         if (!first)
-            sb_putc(b, '-');
-        sb_dec(b, v[i]);
+            strbuf_putc(b, '-');
+        strbuf_u64(b, v[i]);
         first = false;
     }
 }
 
+/* A builder for a NUL-terminated string in buf[cap]: room is kept for the NUL. */
+static bool cstr_begin(struct strbuf *b, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return false;
+    strbuf_init(b, buf, cap - 1);
+    buf[0] = '\0';
+    return true;
+}
+
+static size_t cstr_end(struct strbuf *b)
+{
+    if (b->overflow)
+        return 0;
+    b->buf[b->len] = '\0';
+    return b->len;
+}
 
 size_t fp_ja3_client_string(const struct tls_client_report *c, char *buf, size_t cap)
 {
     if (!c->seen || c->sslv2_hello || c->ciphers.more || c->extensions.more || c->supported_groups.more ||
-        c->ec_point_formats.more || cap == 0)
+        c->ec_point_formats.more)
         return 0;
-    struct sbuf b = { buf, 0, cap, false };
-    buf[0] = '\0';
-    sb_dec(&b, c->legacy_version);
-    sb_putc(&b, ',');
+    struct strbuf b;
+    if (!cstr_begin(&b, buf, cap))
+        return 0;
+    strbuf_u64(&b, c->legacy_version);
+    strbuf_putc(&b, ',');
     bool first = true;
     for (size_t i = 0; i < c->ciphers.n; i++) {
         uint16_t cs = (uint16_t)c->ciphers.v[i];
         if (tls_is_grease(cs))
             continue;
         if (!first)
-            sb_putc(&b, '-');
-        sb_dec(&b, cs);
+            strbuf_putc(&b, '-');
+        strbuf_u64(&b, cs);
         first = false;
     }
-    sb_putc(&b, ',');
-    sb_dec_list(&b, c->extensions.v, c->extensions.n);
-    sb_putc(&b, ',');
-    sb_dec_list(&b, c->supported_groups.v, c->supported_groups.n);
-    sb_putc(&b, ',');
+    strbuf_putc(&b, ',');
+    put_dec_list(&b, c->extensions.v, c->extensions.n);
+    strbuf_putc(&b, ',');
+    put_dec_list(&b, c->supported_groups.v, c->supported_groups.n);
+    strbuf_putc(&b, ',');
     for (size_t i = 0; i < c->ec_point_formats.n; i++) {
         if (i)
-            sb_putc(&b, '-');
-        sb_dec(&b, c->ec_point_formats.v[i]);
+            strbuf_putc(&b, '-');
+        strbuf_u64(&b, c->ec_point_formats.v[i]);
     }
-    return b.over ? 0 : b.len;
+    return cstr_end(&b);
 }
 
 size_t fp_ja3s_string(const struct tls_server_report *s, char *buf, size_t cap)
 {
-    if (!s->seen || s->extensions.more || cap == 0)
+    if (!s->seen || s->extensions.more)
         return 0;
-    struct sbuf b = { buf, 0, cap, false };
-    buf[0] = '\0';
-    sb_dec(&b, s->legacy_version);
-    sb_putc(&b, ',');
-    sb_dec(&b, s->cipher);
-    sb_putc(&b, ',');
-    sb_dec_list(&b, s->extensions.v, s->extensions.n);
-    return b.over ? 0 : b.len;
+    struct strbuf b;
+    if (!cstr_begin(&b, buf, cap))
+        return 0;
+    strbuf_u64(&b, s->legacy_version);
+    strbuf_putc(&b, ',');
+    strbuf_u64(&b, s->cipher);
+    strbuf_putc(&b, ',');
+    put_dec_list(&b, s->extensions.v, s->extensions.n);
+    return cstr_end(&b);
 }
 
 void fp_ja3_client(struct tls_client_report *c)
@@ -123,21 +107,11 @@ void fp_ja3s(struct tls_server_report *s)
         digest_md5(buf, n, s->ja3s);
 }
 
-/* JA4's two-character version code. */
+/* JA4's two-character version code ("00" for a version it has none for). */
 static const char *ja4_version(uint16_t v)
 {
-    switch (v) {
-    case 0x0304: return "13";
-    case 0x0303: return "12";
-    case 0x0302: return "11";
-    case 0x0301: return "10";
-    case 0x0300: return "s3";
-    case 0x0002: return "s2";
-    case 0xfeff: return "d1";
-    case 0xfefd: return "d2";
-    case 0xfefc: return "d3";
-    default: return "00";
-    }
+    const struct tls_version_info *info = tls_version_info(v);
+    return info ? info->ja4 : "00";
 }
 
 /* Insertion sort: the lists are short (tens of items) and mostly in order. */
@@ -154,44 +128,6 @@ static void sort_u16(uint16_t *v, size_t n)
     }
 }
 
-/* Bytes taken by the first character of p[0..n): a valid UTF-8 sequence
- * (RFC 3629), or for invalid input the maximal subpart that one U+FFFD
- * replaces (Unicode 15, 3.9). */
-static size_t utf8_char_len(const uint8_t *p, size_t n)
-{
-    uint8_t b = p[0];
-    if (b < 0x80)
-        return 1;
-    size_t need;
-    uint8_t lo = 0x80, hi = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) {
-        need = 2;
-    } else if (b >= 0xe0 && b <= 0xef) {
-        need = 3;
-        if (b == 0xe0)
-            lo = 0xa0;
-        else if (b == 0xed)
-            hi = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-        need = 4;
-        if (b == 0xf0)
-            lo = 0x90;
-        else if (b == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 1;
-    }
-    size_t i = 1;
-    for (; i < need && i < n; i++) {
-        uint8_t cb = p[i];
-        if (cb < lo || cb > hi)
-            return i;
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    return i;
-}
-
 /* First 12 hex digits of SHA-256 of the string, or twelve zeros for "". */
 static void sha256_12(const char *s, size_t n, char out[13])
 {
@@ -201,10 +137,9 @@ static void sha256_12(const char *s, size_t n, char out[13])
     }
     uint8_t md[32];
     digest_sha256(s, n, md);
-    for (int i = 0; i < 6; i++) {
-        out[2 * i] = hex_digits[md[i] >> 4];
-        out[2 * i + 1] = hex_digits[md[i] & 0xf];
-    }
+    struct strbuf b;
+    strbuf_init(&b, out, 12);
+    strbuf_hex(&b, md, 6, false);
     out[12] = '\0';
 }
 
@@ -259,56 +194,54 @@ void fp_ja4_client(struct tls_client_report *c)
         const uint8_t *v = c->alpn + 1;
         size_t n = c->alpn[0];
         alpn[0] = v[0] < 0x80 ? (char)v[0] : '9';
-        if (utf8_char_len(v, n) < n)
+        bool valid;
+        if (utf8_sequence(v, n, &valid) < n)
             alpn[1] = v[n - 1] < 0x80 ? (char)v[n - 1] : '9';
     }
 
     char list[TLS_MAX_CIPHERS * 5 + 8];
-    struct sbuf b = { list, 0, sizeof list, false };
-    list[0] = '\0';
+    struct strbuf b;
+    strbuf_init(&b, list, sizeof list);
     for (size_t i = 0; i < nc; i++) {
         if (i)
-            sb_putc(&b, ',');
-        sb_hex16(&b, ciphers[i]);
+            strbuf_putc(&b, ',');
+        strbuf_hexn(&b, ciphers[i], 4);
     }
     char hash_b[13];
     sha256_12(list, b.len, hash_b);
 
-    b.len = 0;
-    list[0] = '\0';
+    strbuf_init(&b, list, sizeof list);
     for (size_t i = 0; i < ne; i++) {
         if (i)
-            sb_putc(&b, ',');
-        sb_hex16(&b, exts[i]);
+            strbuf_putc(&b, ',');
+        strbuf_hexn(&b, exts[i], 4);
     }
     bool first_sig = true;
     for (size_t i = 0; i < c->signature_algorithms.n; i++) {
         uint16_t sa = c->signature_algorithms.v[i];
         if (tls_is_grease(sa))
             continue;
-        sb_putc(&b, first_sig ? '_' : ',');
-        sb_hex16(&b, sa);
+        strbuf_putc(&b, first_sig ? '_' : ',');
+        strbuf_hexn(&b, sa, 4);
         first_sig = false;
     }
     char hash_c[13];
     sha256_12(list, b.len, hash_c);
 
     size_t shown_c = nc > 99 ? 99 : nc, shown_e = ne_all > 99 ? 99 : ne_all;
-    struct sbuf o = { c->ja4, 0, sizeof c->ja4, false };
-    sb_putc(&o, 't');
-    sb_putc(&o, ja4_version(version)[0]);
-    sb_putc(&o, ja4_version(version)[1]);
-    sb_putc(&o, sni ? 'd' : 'i');
-    sb_putc(&o, (char)('0' + shown_c / 10));
-    sb_putc(&o, (char)('0' + shown_c % 10));
-    sb_putc(&o, (char)('0' + shown_e / 10));
-    sb_putc(&o, (char)('0' + shown_e % 10));
-    sb_putc(&o, alpn[0]);
-    sb_putc(&o, alpn[1]);
-    sb_putc(&o, '_');
-    for (int i = 0; i < 12; i++)
-        sb_putc(&o, hash_b[i]);
-    sb_putc(&o, '_');
-    for (int i = 0; i < 12; i++)
-        sb_putc(&o, hash_c[i]);
+    struct strbuf o;
+    cstr_begin(&o, c->ja4, sizeof c->ja4);
+    strbuf_putc(&o, 't');
+    strbuf_put(&o, ja4_version(version), 2);
+    strbuf_putc(&o, sni ? 'd' : 'i');
+    strbuf_putc(&o, (char)('0' + shown_c / 10));
+    strbuf_putc(&o, (char)('0' + shown_c % 10));
+    strbuf_putc(&o, (char)('0' + shown_e / 10));
+    strbuf_putc(&o, (char)('0' + shown_e % 10));
+    strbuf_put(&o, alpn, 2);
+    strbuf_putc(&o, '_');
+    strbuf_put(&o, hash_b, 12);
+    strbuf_putc(&o, '_');
+    strbuf_put(&o, hash_c, 12);
+    cstr_end(&o);
 }

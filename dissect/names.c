@@ -8,9 +8,8 @@
  */
 #include "dissect/names.h"
 
+#include "common/strbuf.h"
 #include "dissect/iana_tables.h"
-
-static const char hex_lower[16] = "0123456789abcdef";
 
 /* The tables are sorted and duplicate-free (the generator guarantees it). */
 size_t iana_index(const struct iana_entry *t, size_t n, uint32_t code)
@@ -72,12 +71,10 @@ const char *sslv2_cipher_name(uint32_t code)
 
 const char *tls_hex16(uint16_t code, char *buf)
 {
-    buf[0] = '0';
-    buf[1] = 'x';
-    buf[2] = hex_lower[(code >> 12) & 0xf];
-    buf[3] = hex_lower[(code >> 8) & 0xf];
-    buf[4] = hex_lower[(code >> 4) & 0xf];
-    buf[5] = hex_lower[code & 0xf];
+    struct strbuf b;
+    strbuf_init(&b, buf, 6);
+    strbuf_put(&b, "0x", 2);
+    strbuf_hexn(&b, code, 4);
     buf[6] = '\0';
     return buf;
 }

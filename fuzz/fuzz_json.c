@@ -199,7 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!full)
         abort();
     size_t len = write_line(&w, full, big, p, n, cstr, mode & 1);
-    FUZZ_CHECK(len > 0 && !w.overflow && w.len == len, "line did not fit %zu bytes", big);
+    FUZZ_CHECK(len > 0 && !w.out.overflow && w.out.len == len, "line did not fit %zu bytes", big);
     fuzz_check_json_line(full, len);
     check_decodes_to(full, len, "wire", p, n);
     check_decodes_to(full, len, "str", (const uint8_t *)cstr, cn);
@@ -219,9 +219,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     FUZZ_CHECK(write_line(&w, small, cap, p, n, cstr, mode & 1) == 0, "%zu-byte line finished in %zu bytes", len,
                cap);
-    FUZZ_CHECK(w.overflow && w.len <= cap, "overflow %d, len %zu, cap %zu", w.overflow, w.len, cap);
-    FUZZ_CHECK(w.len == 0 || memcmp(small, full, w.len) == 0, "short buffer holds something else than a prefix");
-    check_prefix(small, w.len);
+    FUZZ_CHECK(w.out.overflow && w.out.len <= cap, "overflow %d, len %zu, cap %zu", w.out.overflow, w.out.len, cap);
+    FUZZ_CHECK(w.out.len == 0 || memcmp(small, full, w.out.len) == 0, "short buffer holds something else than a prefix");
+    check_prefix(small, w.out.len);
     free(small);
     free(full);
     free(cstr);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/digest.h"
+#include "common/strbuf.h"
 #include "dissect/fingerprint.h"
 #include "dissect/names.h"
 #include "dissect/starttls.h"
@@ -42,6 +43,17 @@ static const char *enum_name(const char *const *names, size_t n, unsigned v, con
     return v < n && names[v] ? names[v] : fallback;
 }
 #define NAME_OF(table, v, fallback) enum_name(table, sizeof table / sizeof table[0], (unsigned)(v), fallback)
+
+/* v in decimal as a C string, in buf. */
+#define U64_DIGITS_MAX 21
+static const char *decimal(char buf[U64_DIGITS_MAX], uint64_t v)
+{
+    struct strbuf b;
+    strbuf_init(&b, buf, U64_DIGITS_MAX - 1);
+    strbuf_u64(&b, v);
+    buf[b.len] = '\0';
+    return buf;
+}
 
 /* The application protocol a server port stands for, when nothing better
  * (the STARTTLS dialogue, nDPI) names it: IANA's implicit-TLS ports first. */
@@ -159,13 +171,12 @@ static void put_ciphers(struct json_writer *w, const struct tls_client_report *c
         uint32_t cs = c->ciphers.v[i];
         if (c->sslv2_hello) {
             const char *name = sslv2_cipher_name(cs);
-            char hex[12];
+            char hex[9];
             if (!name) {
-                static const char digits[] = "0123456789abcdef";
-                hex[0] = '0';
-                hex[1] = 'x';
-                for (int k = 0; k < 6; k++)
-                    hex[2 + k] = digits[(cs >> (20 - 4 * k)) & 0xf];
+                struct strbuf b;
+                strbuf_init(&b, hex, 8);
+                strbuf_put(&b, "0x", 2);
+                strbuf_hexn(&b, cs, 6);
                 hex[8] = '\0';
                 name = hex;
             }
@@ -462,16 +473,14 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
     conn_community_id(m, cid);
     json_str(&w, "community_id", cid);
     if (m->vlan_count > 0) {
-        char id[8];
-        snprintf(id, sizeof id, "%u", m->vlan[0]);
+        char id[U64_DIGITS_MAX];
         json_object_begin(&w, "vlan");
-        json_str(&w, "id", id);
+        json_str(&w, "id", decimal(id, m->vlan[0])); /* ECS: a string */
         json_object_end(&w);
         if (m->vlan_count > 1) {
-            snprintf(id, sizeof id, "%u", m->vlan[1]);
             json_object_begin(&w, "inner");
             json_object_begin(&w, "vlan");
-            json_str(&w, "id", id);
+            json_str(&w, "id", decimal(id, m->vlan[1]));
             json_object_end(&w);
             json_object_end(&w);
         }
@@ -518,12 +527,8 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
         json_object_begin(&w, "alert");
         json_str(&w, "level", r->alert.level == 2 ? "fatal" : r->alert.level == 1 ? "warning" : "unknown");
         const char *d = tls_alert_name(r->alert.description);
-        char num[8];
-        if (!d) {
-            snprintf(num, sizeof num, "%u", r->alert.description);
-            d = num;
-        }
-        json_str(&w, "description", d);
+        char num[U64_DIGITS_MAX];
+        json_str(&w, "description", d ? d : decimal(num, r->alert.description));
         json_u64(&w, "code", r->alert.description);
         json_str(&w, "sender", r->alert.sender == DIR_C2S ? "client" : "server");
         json_object_end(&w);

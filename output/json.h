@@ -1,9 +1,10 @@
 /* json.h - a small streaming JSON writer for one output line.
  *
- * The writer appends to a caller-supplied buffer and tracks nesting and
- * commas, so callers only say what to write. It never fails half-way: when the
- * buffer would overflow it sets `overflow` and stops appending, and the caller
- * drops the line (counted) rather than writing invalid JSON.
+ * The writer appends to a caller-supplied buffer (a common/strbuf.h builder)
+ * and tracks nesting and commas, so callers only say what to write. It never
+ * fails half-way: when the buffer would overflow it sets `out.overflow` and
+ * stops appending, and the caller drops the line (counted) rather than
+ * writing invalid JSON.
  *
  * Strings from the wire go through json_wire_str(): each byte that is not part
  * of a valid UTF-8 sequence becomes U+FFFD (as Wireshark displays it), and
@@ -18,13 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/strbuf.h"
+
 #define JSON_MAX_DEPTH 16
 
 struct json_writer {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool overflow;
+    struct strbuf out; /* the line; out.overflow: it is lost */
     int depth;
     bool first[JSON_MAX_DEPTH]; /* no member written yet at this depth */
     bool in_array[JSON_MAX_DEPTH]; /* the container at this depth is an array */
@@ -68,10 +68,8 @@ void json_hex(struct json_writer *w, const char *key, const uint8_t *p, size_t n
 size_t json_finish(struct json_writer *w);
 
 /* Writes wire bytes as one quoted JSON string, repaired and escaped as
- * json_wire_str() does, into buf; returns its length, 0 when it does not fit
- * (buf then holds no partial string). No terminating NUL. The result is
- * printable UTF-8 without control characters, which is also how text outside
- * JSON (pcapng comments) shows a string from the wire. */
+ * json_wire_str() does (strbuf_quoted()), into buf; returns its length, 0 when
+ * it does not fit. No terminating NUL. */
 size_t json_quote(char *buf, size_t cap, const uint8_t *p, size_t n);
 
 #endif

@@ -23,10 +23,10 @@ static void expect_line(struct json_writer *w, const char *want)
 {
     size_t n = json_finish(w);
     size_t wn = strlen(want);
-    assert_false(w->overflow);
+    assert_false(w->out.overflow);
     assert_int_equal(n, wn + 1);
-    assert_memory_equal(w->buf, want, wn);
-    assert_int_equal(w->buf[wn], '\n');
+    assert_memory_equal(w->out.buf, want, wn);
+    assert_int_equal(w->out.buf[wn], '\n');
 }
 
 /* Writes one wire string as the only element of a top-level array and
@@ -289,7 +289,7 @@ static void test_time(void **state)
 
 static void expect_misuse(struct json_writer *w)
 {
-    assert_true(w->overflow);
+    assert_true(w->out.overflow);
     assert_int_equal(json_finish(w), 0);
 }
 
@@ -338,7 +338,7 @@ static void test_misuse_loses_line(void **state)
     json_init(&w, line, sizeof line);
     for (int i = 0; i < JSON_MAX_DEPTH - 1; i++)
         json_array_begin(&w, NULL);
-    assert_false(w.overflow);
+    assert_false(w.out.overflow);
     for (int i = 0; i < JSON_MAX_DEPTH - 1; i++)
         json_array_end(&w);
     assert_int_equal(json_finish(&w), 2 * (JSON_MAX_DEPTH - 1) + 1);
@@ -403,19 +403,19 @@ static void test_overflow_every_size(void **state)
         write_sample(&w);
         size_t n = json_finish(&w);
         assert_int_equal((unsigned char)buf[cap], 0x5a);
-        assert_true(w.len <= cap);
+        assert_true(w.out.len <= cap);
         if (cap < full) {
-            assert_true(w.overflow);
+            assert_true(w.out.overflow);
             assert_int_equal(n, 0);
         } else {
-            assert_false(w.overflow);
+            assert_false(w.out.overflow);
             assert_int_equal(n, full);
         }
         /* What was written is a prefix of the line, cut between characters:
          * never inside a UTF-8 sequence. */
-        assert_memory_equal(buf, want, w.len);
-        if (w.len < full)
-            assert_false(((unsigned char)want[w.len] & 0xc0) == 0x80);
+        assert_memory_equal(buf, want, w.out.len);
+        if (w.out.len < full)
+            assert_false(((unsigned char)want[w.out.len] & 0xc0) == 0x80);
         free(buf);
 
         /* Exact-size heap buffer: AddressSanitizer catches any write past cap. */
@@ -436,11 +436,11 @@ static void test_overflow_is_sticky(void **state)
     json_init(&w, buf, sizeof buf);
     json_array_begin(&w, NULL);
     json_str(&w, NULL, "longer than eight");
-    assert_true(w.overflow);
-    size_t len = w.len;
+    assert_true(w.out.overflow);
+    size_t len = w.out.len;
     json_u64(&w, NULL, 1);
     json_array_end(&w);
-    assert_int_equal(w.len, len);
+    assert_int_equal(w.out.len, len);
     assert_int_equal(json_finish(&w), 0);
 }
 
