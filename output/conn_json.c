@@ -7,11 +7,11 @@
 
 #include "common/digest.h"
 #include "common/strbuf.h"
-#include "dissect/fingerprint.h"
 #include "dissect/names.h"
 #include "dissect/starttls.h"
 #include "dissect/tls_facts.h"
 #include "output/findings.h"
+#include "output/fingerprint.h"
 #include "output/json.h"
 
 /* event.reason and tls.outcome, indexed by their enums (conn_meta.h, report.h). */
@@ -251,6 +251,18 @@ void conn_community_id(const struct conn_meta *m, char out[32])
 
 static void put_certificate(struct json_writer *w, const struct x509_report *x);
 
+/* A JA3 or JA3S fingerprint (the MD5 of its string) and the string, which is
+ * formatted once, here; nothing when it could not be computed (n == 0). */
+static void put_ja3(struct json_writer *w, const char *hash_key, const char *string_key, const char *s, size_t n)
+{
+    if (n == 0)
+        return;
+    uint8_t md5[16];
+    digest_md5(s, n, md5);
+    json_hex(w, hash_key, md5, sizeof md5, false);
+    json_str(w, string_key, s);
+}
+
 static void put_client(struct json_writer *w, const struct tls_client_report *c, const struct x509_report *cert)
 {
     if (!c->seen)
@@ -284,14 +296,11 @@ static void put_client(struct json_writer *w, const struct tls_client_report *c,
     put_named_list(w, "key_share_groups", c->key_share_groups.v, c->key_share_groups.n, tls_group_name);
     put_alpn_list(w, c);
     put_number_list(w, "extensions", c->extensions.v, c->extensions.n);
-    if (c->has_ja3) {
-        json_hex(w, "ja3", c->ja3, 16, false);
-        char s[FP_JA3_STRING_MAX];
-        if (fp_ja3_client_string(c, s, sizeof s) > 0)
-            json_str(w, "ja3_string", s);
-    }
-    if (c->ja4[0])
-        json_str(w, "ja4", c->ja4);
+    char s[FP_JA3_STRING_MAX];
+    put_ja3(w, "ja3", "ja3_string", s, fp_ja3_client_string(c, s, sizeof s));
+    char ja4[FP_JA4_SIZE];
+    if (fp_ja4_client(c, ja4) > 0)
+        json_str(w, "ja4", ja4);
     if (c->certificate_seen)
         json_u64(w, "certificate_chain_length", c->certificate_chain_length);
     if (cert->parsed)
@@ -312,12 +321,8 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
         if (s->hello_retry_request)
             json_bool(w, "hello_retry_request", true);
         put_number_list(w, "extensions", s->extensions.v, s->extensions.n);
-        if (s->has_ja3s) {
-            json_hex(w, "ja3s", s->ja3s, 16, false);
-            char str[1024];
-            if (fp_ja3s_string(s, str, sizeof str) > 0)
-                json_str(w, "ja3s_string", str);
-        }
+        char str[FP_JA3S_STRING_MAX];
+        put_ja3(w, "ja3s", "ja3s_string", str, fp_ja3s_string(s, str, sizeof str));
         enum tls_kx kx = tls_cipher_kx(s->cipher);
         if (kx != TLS_KX_TLS13)
             json_str(w, "key_exchange", tls_kx_name(kx)); /* nothing for an unknown one */

@@ -1,5 +1,5 @@
 /* fingerprint.c - JA3, JA3S, JA4. See fingerprint.h. */
-#include "dissect/fingerprint.h"
+#include "output/fingerprint.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +43,8 @@ static size_t cstr_end(struct strbuf *b)
 
 size_t fp_ja3_client_string(const struct tls_client_report *c, char *buf, size_t cap)
 {
-    if (!c->seen || c->sslv2_hello || c->ciphers.more || c->extensions.more || c->supported_groups.more ||
-        c->ec_point_formats.more)
+    if (!c->seen || !c->lists_complete || c->sslv2_hello || c->ciphers.more || c->extensions.more ||
+        c->supported_groups.more || c->ec_point_formats.more)
         return 0;
     struct strbuf b;
     if (!cstr_begin(&b, buf, cap))
@@ -76,7 +76,7 @@ size_t fp_ja3_client_string(const struct tls_client_report *c, char *buf, size_t
 
 size_t fp_ja3s_string(const struct tls_server_report *s, char *buf, size_t cap)
 {
-    if (!s->seen || s->extensions.more)
+    if (!s->seen || !s->lists_complete || s->extensions.more)
         return 0;
     struct strbuf b;
     if (!cstr_begin(&b, buf, cap))
@@ -89,22 +89,22 @@ size_t fp_ja3s_string(const struct tls_server_report *s, char *buf, size_t cap)
     return cstr_end(&b);
 }
 
-void fp_ja3_client(struct tls_client_report *c)
+bool fp_ja3_client(const struct tls_client_report *c, uint8_t md5[16])
 {
     char buf[FP_JA3_STRING_MAX];
     size_t n = fp_ja3_client_string(c, buf, sizeof buf);
-    c->has_ja3 = n > 0;
     if (n)
-        digest_md5(buf, n, c->ja3);
+        digest_md5(buf, n, md5);
+    return n > 0;
 }
 
-void fp_ja3s(struct tls_server_report *s)
+bool fp_ja3s(const struct tls_server_report *s, uint8_t md5[16])
 {
-    char buf[1024];
+    char buf[FP_JA3S_STRING_MAX];
     size_t n = fp_ja3s_string(s, buf, sizeof buf);
-    s->has_ja3s = n > 0;
     if (n)
-        digest_md5(buf, n, s->ja3s);
+        digest_md5(buf, n, md5);
+    return n > 0;
 }
 
 /* JA4's two-character version code ("00" for a version it has none for). */
@@ -143,11 +143,12 @@ static void sha256_12(const char *s, size_t n, char out[13])
     out[12] = '\0';
 }
 
-void fp_ja4_client(struct tls_client_report *c)
+size_t fp_ja4_client(const struct tls_client_report *c, char out[FP_JA4_SIZE])
 {
-    c->ja4[0] = '\0';
-    if (!c->seen || c->sslv2_hello || c->ciphers.more || c->extensions.more || c->signature_algorithms.more)
-        return;
+    out[0] = '\0';
+    if (!c->seen || !c->lists_complete || c->sslv2_hello || c->ciphers.more || c->extensions.more ||
+        c->signature_algorithms.more)
+        return 0;
 
     uint16_t version = c->legacy_version;
     bool have_sv = false;
@@ -230,7 +231,7 @@ void fp_ja4_client(struct tls_client_report *c)
 
     size_t shown_c = nc > 99 ? 99 : nc, shown_e = ne_all > 99 ? 99 : ne_all;
     struct strbuf o;
-    cstr_begin(&o, c->ja4, sizeof c->ja4);
+    cstr_begin(&o, out, FP_JA4_SIZE);
     strbuf_putc(&o, 't');
     strbuf_put(&o, ja4_version(version), 2);
     strbuf_putc(&o, sni ? 'd' : 'i');
@@ -243,5 +244,5 @@ void fp_ja4_client(struct tls_client_report *c)
     strbuf_put(&o, hash_b, 12);
     strbuf_putc(&o, '_');
     strbuf_put(&o, hash_c, 12);
-    cstr_end(&o);
+    return cstr_end(&o);
 }
