@@ -144,16 +144,16 @@ static size_t write_line(struct json_writer *w, char *buf, size_t cap, const uin
         v = v << 8 | p[i];
     json_init(w, buf, cap);
     json_object_begin(w, NULL);
-    json_wire_str(w, "wire", p, n);
-    json_str(w, "str", cstr);
-    json_u64(w, "u", v);
-    json_i64(w, "i", (int64_t)v);
-    json_time_us(w, "t", v);
-    json_array_begin(w, "a");
+    json_wire_str(w, JSON_KEY("wire"), p, n);
+    json_str(w, JSON_KEY("str"), cstr);
+    json_u64(w, JSON_KEY("u"), v);
+    json_i64(w, JSON_KEY("i"), (int64_t)v);
+    json_time_us(w, JSON_KEY("t"), v);
+    json_array_begin(w, JSON_KEY("a"));
     json_wire_str(w, NULL, p, n / 2);
     json_bool(w, NULL, n & 1);
     json_array_end(w);
-    json_hex(w, "hex", p, n < 64 ? n : 64, upper);
+    json_hex(w, JSON_KEY("hex"), p, n < 64 ? n : 64, upper);
     json_object_end(w);
     return json_finish(w);
 }

@@ -33,7 +33,7 @@ static inline void json_putc(struct json_writer *w, char c)
  * inside objects. A key where none belongs (array, top level) or a missing
  * key inside an object would make the line invalid JSON, so it loses the line
  * the same way an overflow does. */
-static bool json_member(struct json_writer *w, const char *key)
+static bool json_member(struct json_writer *w, const struct json_key *key)
 {
     if (w->out.overflow)
         return false;
@@ -47,23 +47,22 @@ static bool json_member(struct json_writer *w, const char *key)
     if (!w->first[d])
         json_putc(w, ',');
     w->first[d] = false;
-    if (key) {
-        /* Keys are short literals of ours, almost always plain: one pass
-         * that checks and measures, then a single copy. */
-        size_t k = strlen(key);
-        if (!strbuf_is_plain(key, k)) {
-            strbuf_quoted(&w->out, (const uint8_t *)key, k);
-            json_putc(w, ':');
-        } else if (json_reserve(w, k + 3)) {
-            char *o = w->out.buf + w->out.len;
-            o[0] = '"';
-            memcpy(o + 1, key, k);
-            o[k + 1] = '"';
-            o[k + 2] = ':';
-            w->out.len += k + 3;
-        }
-    }
+    if (key)
+        json_put(w, key->text, key->len); /* quoted at compile time (JSON_KEY) */
     return !w->out.overflow;
+}
+
+const struct json_key *json_key_make(struct json_key *k, char *buf, size_t cap, const char *name)
+{
+    struct strbuf b;
+    strbuf_init(&b, buf, cap);
+    strbuf_quoted(&b, (const uint8_t *)name, strlen(name));
+    strbuf_putc(&b, ':');
+    if (b.overflow)
+        return NULL;
+    k->text = buf;
+    k->len = b.len;
+    return k;
 }
 
 void json_init(struct json_writer *w, char *buf, size_t cap)
@@ -73,7 +72,7 @@ void json_init(struct json_writer *w, char *buf, size_t cap)
     w->first[0] = true;
 }
 
-static void json_container_begin(struct json_writer *w, const char *key, bool array)
+static void json_container_begin(struct json_writer *w, const struct json_key *key, bool array)
 {
     if (w->out.overflow)
         return;
@@ -103,7 +102,7 @@ static void json_container_end(struct json_writer *w, bool array)
     w->depth--;
 }
 
-void json_object_begin(struct json_writer *w, const char *key)
+void json_object_begin(struct json_writer *w, const struct json_key *key)
 {
     json_container_begin(w, key, false);
 }
@@ -113,7 +112,7 @@ void json_object_end(struct json_writer *w)
     json_container_end(w, false);
 }
 
-void json_array_begin(struct json_writer *w, const char *key)
+void json_array_begin(struct json_writer *w, const struct json_key *key)
 {
     json_container_begin(w, key, true);
 }
@@ -123,15 +122,20 @@ void json_array_end(struct json_writer *w)
     json_container_end(w, true);
 }
 
-void json_str(struct json_writer *w, const char *key, const char *s)
+void json_strn(struct json_writer *w, const struct json_key *key, const char *s, size_t n)
 {
     if (s == NULL)
         return; /* unknown values are left out (SCHEMA.md) */
     if (json_member(w, key))
-        strbuf_quoted(&w->out, (const uint8_t *)s, strlen(s));
+        strbuf_quoted(&w->out, (const uint8_t *)s, n);
 }
 
-void json_wire_str(struct json_writer *w, const char *key, const uint8_t *p, size_t n)
+void json_str(struct json_writer *w, const struct json_key *key, const char *s)
+{
+    json_strn(w, key, s, s ? strlen(s) : 0);
+}
+
+void json_wire_str(struct json_writer *w, const struct json_key *key, const uint8_t *p, size_t n)
 {
     if (json_member(w, key))
         strbuf_quoted(&w->out, p, n);
@@ -145,13 +149,13 @@ size_t json_quote(char *buf, size_t cap, const uint8_t *p, size_t n)
     return b.overflow ? 0 : b.len;
 }
 
-void json_u64(struct json_writer *w, const char *key, uint64_t v)
+void json_u64(struct json_writer *w, const struct json_key *key, uint64_t v)
 {
     if (json_member(w, key))
         strbuf_u64(&w->out, v);
 }
 
-void json_i64(struct json_writer *w, const char *key, int64_t v)
+void json_i64(struct json_writer *w, const struct json_key *key, int64_t v)
 {
     if (!json_member(w, key))
         return;
@@ -167,7 +171,7 @@ void json_i64(struct json_writer *w, const char *key, int64_t v)
     json_put(w, tmp, t.len);
 }
 
-void json_bool(struct json_writer *w, const char *key, bool v)
+void json_bool(struct json_writer *w, const struct json_key *key, bool v)
 {
     if (!json_member(w, key))
         return;
@@ -189,7 +193,7 @@ static char *json_fmt_digits(char *p, int v, int ndigits)
     return p + ndigits;
 }
 
-void json_time_us(struct json_writer *w, const char *key, uint64_t ts_us)
+void json_time_us(struct json_writer *w, const struct json_key *key, uint64_t ts_us)
 {
     uint64_t secs = ts_us / 1000000u;
     int frac = (int)(ts_us % 1000000u);
@@ -227,7 +231,7 @@ void json_time_us(struct json_writer *w, const char *key, uint64_t ts_us)
         json_put(w, s, (size_t)(p - s));
 }
 
-void json_hex(struct json_writer *w, const char *key, const uint8_t *p, size_t n, bool upper)
+void json_hex(struct json_writer *w, const struct json_key *key, const uint8_t *p, size_t n, bool upper)
 {
     if (p == NULL)
         n = 0;
