@@ -79,33 +79,23 @@ const char *tls_hex16(uint16_t code, char *buf)
     return buf;
 }
 
-static char *put_str(char *dst, const char *s)
-{
-    while (*s)
-        *dst++ = *s++;
-    return dst;
-}
-
 const char *tls_version_token(uint16_t version, char *buf)
 {
     const struct tls_version_info *v = tls_version_info(version);
+    struct strbuf b;
+    strbuf_init(&b, buf, TLS_VERSION_TOKEN_MAX - 1);
     if (v && v->token) {
-        *put_str(buf, v->token) = '\0';
-        return buf;
-    }
-    if ((version >> 8) == 0x7f) {
+        strbuf_puts(&b, v->token);
+    } else if ((version >> 8) == 0x7f) {
         /* draft-ietf-tls-tls13-NN announced itself as 0x7f00 + NN. */
-        unsigned draft = version & 0xffu;
-        char *p = put_str(buf, "TLSv1.3-draft");
-        if (draft >= 100)
-            *p++ = (char)('0' + draft / 100);
-        if (draft >= 10)
-            *p++ = (char)('0' + draft / 10 % 10);
-        *p++ = (char)('0' + draft % 10);
-        *p = '\0';
-        return buf;
+        strbuf_puts(&b, "TLSv1.3-draft");
+        strbuf_u64(&b, version & 0xffu);
+    } else {
+        strbuf_put(&b, "0x", 2);
+        strbuf_hexn(&b, version, 4);
     }
-    return tls_hex16(version, buf);
+    buf[b.len] = '\0';
+    return buf;
 }
 
 bool tls_version_ecs(uint16_t version, const char **number, const char **protocol)

@@ -85,17 +85,14 @@ static void put_ip(struct json_writer *w, const struct json_key *key, int versio
     if (version != 6) {
         /* Dotted quad by hand: inet_ntop's sprintf was a visible share of
          * the per-line cost. */
-        char *p = buf;
+        struct strbuf b;
+        strbuf_init(&b, buf, sizeof buf);
         for (int i = 0; i < 4; i++) {
-            unsigned v = addr[i];
-            if (v >= 100)
-                *p++ = (char)('0' + v / 100);
-            if (v >= 10)
-                *p++ = (char)('0' + v / 10 % 10);
-            *p++ = (char)('0' + v % 10);
-            *p++ = i < 3 ? '.' : '\0';
+            if (i > 0)
+                strbuf_putc(&b, '.');
+            strbuf_u64(&b, addr[i]);
         }
-        json_str(w, key, buf);
+        json_strn(w, key, buf, b.len);
         return;
     }
     if (inet_ntop(AF_INET6, addr, buf, sizeof buf))
