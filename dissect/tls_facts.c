@@ -140,6 +140,19 @@ size_t tls_offered_versions(const struct tls_client_report *c, uint16_t *out, si
     return n;
 }
 
+uint32_t tls_bignum_bits(struct span v)
+{
+    uint8_t top = 0;
+    while (v.n > 0 && (top = span_u8(&v)) == 0)
+        ;
+    if (top == 0)
+        return 0;
+    uint32_t bits = (uint32_t)v.n * 8; /* the bytes after the top one */
+    for (; top; top >>= 1)
+        bits++;
+    return bits;
+}
+
 bool tls_resumed(const struct tls_report *r, bool server_flight_after_hello)
 {
     if (!r->server.seen)

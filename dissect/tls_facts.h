@@ -10,6 +10,7 @@
  *   generated at build time from the registry names in data/iana/ beside
  *   the names themselves (tools/gen_iana_tables.cmake), so no policy ever
  *   matches substrings of names.
+ * - Key sizes: the bit length of a big-endian integer.
  * - Resumption.
  *
  * Everything here is numbers; names for the enums are in names.h, and all
@@ -21,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/span.h"
 
 struct tls_client_report;
 struct tls_server_report;
@@ -216,6 +219,12 @@ uint16_t tls_negotiated_version(const struct tls_server_report *s);
  * duplicates dropped), else its legacy_version and the TLS versions below it
  * down to TLS 1.0 (SSLv3 or SSLv2 only if that is all it asks). */
 size_t tls_offered_versions(const struct tls_client_report *c, uint16_t *out, size_t cap);
+
+/* ---- key sizes ---------------------------------------------------------- */
+
+/* Bit length of a big-endian unsigned integer (a DH prime, generator or
+ * public value; an RSA modulus), leading zero bytes ignored; 0 for zero. */
+uint32_t tls_bignum_bits(struct span v);
 
 /* ---- resumption --------------------------------------------------------- */
 

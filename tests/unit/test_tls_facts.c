@@ -182,6 +182,37 @@ static void test_resumed(void **state)
     free(r);
 }
 
+/* ---- key sizes ---------------------------------------------------------- */
+
+static uint32_t bits_of(const uint8_t *p, size_t n)
+{
+    uint8_t *copy = n ? malloc(n) : NULL; /* exact size: ASan catches an over-read */
+    if (n)
+        memcpy(copy, p, n);
+    uint32_t bits = tls_bignum_bits(span_make(copy, n));
+    free(copy);
+    return bits;
+}
+
+static void test_bignum_bits(void **state)
+{
+    (void)state;
+    assert_int_equal(bits_of(NULL, 0), 0);
+    assert_int_equal(bits_of((const uint8_t[]){ 0x00 }, 1), 0);
+    assert_int_equal(bits_of((const uint8_t[]){ 0x00, 0x00, 0x00 }, 3), 0);
+    assert_int_equal(bits_of((const uint8_t[]){ 0x01 }, 1), 1);
+    assert_int_equal(bits_of((const uint8_t[]){ 0x02 }, 1), 2); /* generator 2 */
+    assert_int_equal(bits_of((const uint8_t[]){ 0xff }, 1), 8);
+    assert_int_equal(bits_of((const uint8_t[]){ 0x00, 0x80, 0x00 }, 3), 16); /* DER sign byte skipped */
+    assert_int_equal(bits_of((const uint8_t[]){ 0x00, 0x00, 0x01, 0x00 }, 4), 9);
+    /* A 2048-bit prime: top bit set in the first of 256 bytes. */
+    uint8_t p[257] = { 0x00, 0x80 };
+    assert_int_equal(bits_of(p, sizeof p), 2048);
+    assert_int_equal(bits_of(p + 1, 256), 2048);
+    p[1] = 0x7f;
+    assert_int_equal(bits_of(p, sizeof p), 2047);
+}
+
 /* ---- cipher suites ------------------------------------------------------ */
 
 struct suite_case {
@@ -377,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_offered_versions),
         cmocka_unit_test(test_version_order),
         cmocka_unit_test(test_resumed),
+        cmocka_unit_test(test_bignum_bits),
         cmocka_unit_test(test_cipher_attributes),
         cmocka_unit_test(test_cipher_kx_layouts),
         cmocka_unit_test(test_cipher_table_consistent),
