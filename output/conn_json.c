@@ -119,8 +119,8 @@ typedef const char *(*name_fn)(uint16_t);
 enum list_form { LIST_NAMES, LIST_VERSIONS, LIST_NUMBERS };
 
 /* A list without its GREASE values; left out when nothing remains. */
-static void put_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n, enum list_form form,
-                     name_fn name)
+static void put_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n,
+                     enum list_form form, name_fn name)
 {
     size_t shown = 0;
     for (size_t i = 0; i < n; i++)
@@ -141,7 +141,8 @@ static void put_list(struct json_writer *w, const struct json_key *key, const ui
     json_array_end(w);
 }
 
-static void put_named_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n, name_fn name)
+static void put_named_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n,
+                           name_fn name)
 {
     put_list(w, key, v, n, LIST_NAMES, name);
 }
@@ -250,7 +251,8 @@ static void put_certificate(struct json_writer *w, const struct x509_report *x);
 
 /* A JA3 or JA3S fingerprint (the MD5 of its string) and the string, which is
  * formatted once, here; nothing when it could not be computed (n == 0). */
-static void put_ja3(struct json_writer *w, const struct json_key *hash_key, const struct json_key *string_key, const char *s, size_t n)
+static void put_ja3(struct json_writer *w, const struct json_key *hash_key, const struct json_key *string_key,
+                    const char *s, size_t n)
 {
     if (n == 0)
         return;
@@ -289,7 +291,8 @@ static void put_client(struct json_writer *w, const struct tls_client_report *c,
             json_u64(w, NULL, c->ec_point_formats.v[i]);
         json_array_end(w);
     }
-    put_named_list(w, JSON_KEY("signature_algorithms"), c->signature_schemes.v, c->signature_schemes.n, tls_sigscheme_name);
+    put_named_list(w, JSON_KEY("signature_algorithms"), c->signature_schemes.v, c->signature_schemes.n,
+                   tls_sigscheme_name);
     put_named_list(w, JSON_KEY("key_share_groups"), c->key_share_groups.v, c->key_share_groups.n, tls_group_name);
     put_alpn_list(w, c);
     put_number_list(w, JSON_KEY("extensions"), c->extensions.v, c->extensions.n);

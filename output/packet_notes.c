@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/strbuf.h"
 #include "dissect/names.h"
 #include "dissect/starttls.h"
 #include "dissect/tls_facts.h"
-#include "common/strbuf.h"
 #include "output/findings.h"
 
 /* One comment is a strbuf over the end of the packet's text: appends are
