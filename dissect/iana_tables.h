@@ -19,6 +19,7 @@
 struct iana_entry {
     uint32_t code;
     const char *name;
+    uint8_t len;      /* strlen(name), from the generator: writers need no strlen */
 };
 
 extern const struct iana_entry iana_cipher_suites[];      /* TLS Cipher Suites */

@@ -28,45 +28,66 @@ size_t iana_index(const struct iana_entry *t, size_t n, uint32_t code)
     return n;
 }
 
-static const char *iana_lookup(const struct iana_entry *t, size_t n, uint32_t code)
+const struct iana_entry *tls_registry_entry(enum tls_registry reg, uint32_t code)
 {
-    size_t i = iana_index(t, n, code);
-    return i < n ? t[i].name : NULL;
+    static const struct {
+        const struct iana_entry *t;
+        const size_t *n;
+    } registries[] = {
+        [TLS_REG_CIPHER_SUITE] = { iana_cipher_suites, &iana_cipher_suites_count },
+        [TLS_REG_GROUP] = { iana_groups, &iana_groups_count },
+        [TLS_REG_SIGNATURE_SCHEME] = { iana_signature_schemes, &iana_signature_schemes_count },
+        [TLS_REG_EXTENSION] = { iana_extensions, &iana_extensions_count },
+        [TLS_REG_ALERT] = { iana_alerts, &iana_alerts_count },
+        [TLS_REG_HANDSHAKE_TYPE] = { iana_handshake_types, &iana_handshake_types_count },
+        [TLS_REG_SSLV2_CIPHER_KIND] = { iana_sslv2_cipher_kinds, &iana_sslv2_cipher_kinds_count },
+    };
+    if ((size_t)reg >= sizeof registries / sizeof registries[0])
+        return NULL;
+    size_t n = *registries[reg].n;
+    size_t i = iana_index(registries[reg].t, n, code);
+    return i < n ? &registries[reg].t[i] : NULL;
+}
+
+static const char *registry_name(enum tls_registry reg, uint32_t code)
+{
+    const struct iana_entry *e = tls_registry_entry(reg, code);
+    return e ? e->name : NULL;
 }
 
 const char *tls_cipher_name(uint16_t code)
 {
-    return iana_lookup(iana_cipher_suites, iana_cipher_suites_count, code);
+    return registry_name(TLS_REG_CIPHER_SUITE, code);
 }
 
 const char *tls_group_name(uint16_t code)
 {
-    return iana_lookup(iana_groups, iana_groups_count, code);
+    return registry_name(TLS_REG_GROUP, code);
 }
 
 const char *tls_sigscheme_name(uint16_t code)
 {
-    return iana_lookup(iana_signature_schemes, iana_signature_schemes_count, code);
+    return registry_name(TLS_REG_SIGNATURE_SCHEME, code);
 }
 
 const char *tls_extension_name(uint16_t code)
 {
-    return iana_lookup(iana_extensions, iana_extensions_count, code);
+    return registry_name(TLS_REG_EXTENSION, code);
 }
 
 const char *tls_alert_name(uint8_t code)
 {
-    return iana_lookup(iana_alerts, iana_alerts_count, code);
+    return registry_name(TLS_REG_ALERT, code);
 }
 
 const char *tls_handshake_type_name(uint8_t code)
 {
-    return iana_lookup(iana_handshake_types, iana_handshake_types_count, code);
+    return registry_name(TLS_REG_HANDSHAKE_TYPE, code);
 }
 
 const char *sslv2_cipher_name(uint32_t code)
 {
-    return iana_lookup(iana_sslv2_cipher_kinds, iana_sslv2_cipher_kinds_count, code);
+    return registry_name(TLS_REG_SSLV2_CIPHER_KIND, code);
 }
 
 const char *tls_hex16(uint16_t code, char *buf)

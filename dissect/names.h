@@ -13,7 +13,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dissect/iana_tables.h"
 #include "dissect/tls_facts.h"
+
+/* The registries, for writers that want a name with its length. */
+enum tls_registry {
+    TLS_REG_CIPHER_SUITE,
+    TLS_REG_GROUP,
+    TLS_REG_SIGNATURE_SCHEME,
+    TLS_REG_EXTENSION,
+    TLS_REG_ALERT,
+    TLS_REG_HANDSHAKE_TYPE,
+    TLS_REG_SSLV2_CIPHER_KIND,
+};
+
+/* The row of a code in a registry (name and its length), NULL when unnamed. */
+const struct iana_entry *tls_registry_entry(enum tls_registry reg, uint32_t code);
 
 const char *tls_cipher_name(uint16_t code);
 const char *tls_group_name(uint16_t code);

@@ -105,14 +105,16 @@ static void put_version(struct json_writer *w, const struct json_key *key, uint1
     json_str(w, key, tls_version_token(v, buf));
 }
 
-/* A named 16-bit code, or its 0x hex form. */
-static void put_code(struct json_writer *w, const struct json_key *key, const char *name, uint16_t code)
+/* A 16-bit code by its registry name, or in its 0x hex form. */
+static void put_code(struct json_writer *w, const struct json_key *key, enum tls_registry reg, uint16_t code)
 {
+    const struct iana_entry *e = tls_registry_entry(reg, code);
     char hex[8];
-    json_str(w, key, name ? name : tls_hex16(code, hex));
+    if (e)
+        json_strn(w, key, e->name, e->len);
+    else
+        json_strn(w, key, tls_hex16(code, hex), 6);
 }
-
-typedef const char *(*name_fn)(uint16_t);
 
 /* How a list of 16-bit codes is written: IANA names (hex when unnamed),
  * version tokens, or plain numbers. */
@@ -120,7 +122,7 @@ enum list_form { LIST_NAMES, LIST_VERSIONS, LIST_NUMBERS };
 
 /* A list without its GREASE values; left out when nothing remains. */
 static void put_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n,
-                     enum list_form form, name_fn name)
+                     enum list_form form, enum tls_registry reg)
 {
     size_t shown = 0;
     for (size_t i = 0; i < n; i++)
@@ -132,7 +134,7 @@ static void put_list(struct json_writer *w, const struct json_key *key, const ui
         if (tls_is_grease(v[i]))
             continue;
         if (form == LIST_NAMES)
-            put_code(w, NULL, name(v[i]), v[i]);
+            put_code(w, NULL, reg, v[i]);
         else if (form == LIST_VERSIONS)
             put_version(w, NULL, v[i]);
         else
@@ -142,19 +144,19 @@ static void put_list(struct json_writer *w, const struct json_key *key, const ui
 }
 
 static void put_named_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n,
-                           name_fn name)
+                           enum tls_registry reg)
 {
-    put_list(w, key, v, n, LIST_NAMES, name);
+    put_list(w, key, v, n, LIST_NAMES, reg);
 }
 
 static void put_version_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n)
 {
-    put_list(w, key, v, n, LIST_VERSIONS, NULL);
+    put_list(w, key, v, n, LIST_VERSIONS, TLS_REG_CIPHER_SUITE); /* no registry: unused */
 }
 
 static void put_number_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n)
 {
-    put_list(w, key, v, n, LIST_NUMBERS, NULL);
+    put_list(w, key, v, n, LIST_NUMBERS, TLS_REG_CIPHER_SUITE); /* no registry: unused */
 }
 
 static void put_ciphers(struct json_writer *w, const struct tls_client_report *c)
@@ -168,19 +170,19 @@ static void put_ciphers(struct json_writer *w, const struct tls_client_report *c
     for (size_t i = 0; i < c->ciphers.n; i++) {
         uint32_t cs = c->ciphers.v[i];
         if (c->sslv2_hello) {
-            const char *name = sslv2_cipher_name(cs);
-            char hex[9];
-            if (!name) {
+            const struct iana_entry *e = tls_registry_entry(TLS_REG_SSLV2_CIPHER_KIND, cs);
+            if (e) {
+                json_strn(w, NULL, e->name, e->len);
+            } else {
+                char hex[8];
                 struct strbuf b;
-                strbuf_init(&b, hex, 8);
+                strbuf_init(&b, hex, sizeof hex);
                 strbuf_put(&b, "0x", 2);
-                strbuf_hexn(&b, cs, 6);
-                hex[8] = '\0';
-                name = hex;
+                strbuf_hexn(&b, cs, 6); /* a 3-byte SSLv2 cipher kind */
+                json_strn(w, NULL, hex, b.len);
             }
-            json_str(w, NULL, name);
         } else if (!tls_is_grease((uint16_t)cs)) {
-            put_code(w, NULL, tls_cipher_name((uint16_t)cs), (uint16_t)cs);
+            put_code(w, NULL, TLS_REG_CIPHER_SUITE, (uint16_t)cs);
         }
     }
     json_array_end(w);
@@ -284,7 +286,7 @@ static void put_client(struct json_writer *w, const struct tls_client_report *c,
     if (c->sni_len > 0)
         json_wire_str(w, JSON_KEY("server_name"), c->sni, c->sni_len);
     put_ciphers(w, c);
-    put_named_list(w, JSON_KEY("supported_groups"), c->supported_groups.v, c->supported_groups.n, tls_group_name);
+    put_named_list(w, JSON_KEY("supported_groups"), c->supported_groups.v, c->supported_groups.n, TLS_REG_GROUP);
     if (c->ec_point_formats.n > 0) {
         json_array_begin(w, JSON_KEY("ec_point_formats"));
         for (size_t i = 0; i < c->ec_point_formats.n; i++)
@@ -292,8 +294,8 @@ static void put_client(struct json_writer *w, const struct tls_client_report *c,
         json_array_end(w);
     }
     put_named_list(w, JSON_KEY("signature_algorithms"), c->signature_schemes.v, c->signature_schemes.n,
-                   tls_sigscheme_name);
-    put_named_list(w, JSON_KEY("key_share_groups"), c->key_share_groups.v, c->key_share_groups.n, tls_group_name);
+                   TLS_REG_SIGNATURE_SCHEME);
+    put_named_list(w, JSON_KEY("key_share_groups"), c->key_share_groups.v, c->key_share_groups.n, TLS_REG_GROUP);
     put_alpn_list(w, c);
     put_number_list(w, JSON_KEY("extensions"), c->extensions.v, c->extensions.n);
     char s[FP_JA3_STRING_MAX];
@@ -337,7 +339,7 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
         json_object_end(w);
     }
     if (s->kx_sigalg)
-        put_code(w, JSON_KEY("kx_signature_algorithm"), tls_sigscheme_name(s->kx_sigalg), s->kx_sigalg);
+        put_code(w, JSON_KEY("kx_signature_algorithm"), TLS_REG_SIGNATURE_SCHEME, s->kx_sigalg);
     if (s->certificate_seen)
         json_u64(w, JSON_KEY("certificate_chain_length"), s->certificate_chain_length);
     if (s->certificate_request)
@@ -519,11 +521,11 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
             json_str(&w, JSON_KEY("version_protocol"), family);
         }
         put_version(&w, JSON_KEY("negotiated_version"), version);
-        put_code(&w, JSON_KEY("cipher"), tls_cipher_name(r->server.cipher), r->server.cipher);
+        put_code(&w, JSON_KEY("cipher"), TLS_REG_CIPHER_SUITE, r->server.cipher);
     }
     uint16_t curve = r->server.curve ? r->server.curve : r->server.key_share_group;
     if (curve)
-        put_code(&w, JSON_KEY("curve"), tls_group_name(curve), curve);
+        put_code(&w, JSON_KEY("curve"), TLS_REG_GROUP, curve);
     if (r->server.seen)
         json_bool(&w, JSON_KEY("resumed"), r->resumed);
     if (r->server.alpn_len > 0)
@@ -531,9 +533,12 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
     if (r->alert.seen) {
         json_object_begin(&w, JSON_KEY("alert"));
         json_str(&w, JSON_KEY("level"), r->alert.level == 2 ? "fatal" : r->alert.level == 1 ? "warning" : "unknown");
-        const char *d = tls_alert_name(r->alert.description);
+        const struct iana_entry *d = tls_registry_entry(TLS_REG_ALERT, r->alert.description);
         char num[U64_DIGITS_MAX];
-        json_str(&w, JSON_KEY("description"), d ? d : decimal(num, r->alert.description));
+        if (d)
+            json_strn(&w, JSON_KEY("description"), d->name, d->len);
+        else
+            json_str(&w, JSON_KEY("description"), decimal(num, r->alert.description));
         json_u64(&w, JSON_KEY("code"), r->alert.description);
         json_str(&w, JSON_KEY("sender"), r->alert.sender == DIR_C2S ? "client" : "server");
         json_object_end(&w);
