@@ -211,7 +211,7 @@ bool tls_version_is_tls13(uint16_t version);
 bool tls_version_below_tls12(uint16_t version);
 
 /* The version the server chose: supported_versions (RFC 8446 4.2.1) when it
- * sent one, else ServerHello.legacy_version (an SSLv2 SERVER-HELLO's is 0x0002). */
+ * sent one, else ServerHello.legacy_version. */
 uint16_t tls_negotiated_version(const struct tls_server_report *s);
 
 /* Every version the client is willing to use, highest first, into out[cap];

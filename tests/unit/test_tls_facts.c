@@ -55,7 +55,7 @@ static void test_negotiated_version(void **state)
     s->selected_version = 0;
     assert_int_equal(tls_negotiated_version(s), 0x0303);
 
-    /* SSL 3.0 and an SSLv2 SERVER-HELLO (its version field is 0x0002). */
+    /* SSL 3.0, and an SSLv2 version (0x0002) however it got there. */
     s->legacy_version = 0x0300;
     assert_int_equal(tls_negotiated_version(s), 0x0300);
     s->legacy_version = 0x0002;
