@@ -71,11 +71,11 @@ struct tls_client_report {
     bool alpn_more;
     uint16_t alpn_len;
     uint8_t alpn[TLS_ALPN_BYTES];
-    /* JA3 (MD5 of the JA3 string), computed from the wire once per hello. */
-    bool has_ja3;
-    uint8_t ja3[16];
-    /* JA4 (TLS client), written at parse time: "t13d1516h2_8daaf6152771_b186095e22b6". */
-    char ja4[40];
+    /* The parser went through the whole hello, extensions block included
+     * (an extension with a malformed body still counts; one whose framing
+     * broke ends the list there): JA3/JA4 (output/fingerprint.h) are
+     * computed from its lists only then, never from a hello cut short. */
+    bool lists_complete;
     /* The client's Certificate message (TLS <= 1.2, answering a
      * CertificateRequest; RFC 5246 7.4.6): an empty one (chain length 0)
      * means the client had no certificate to send. SSL 3.0 clients say so
@@ -102,8 +102,7 @@ struct tls_server_report {
     uint8_t alpn[TLS_ALPN_BYTES];
     bool has_psk;                /* pre_shared_key accepted (TLS 1.3 resumption) */
     bool has_session_ticket_ext; /* server will send NewSessionTicket (TLS 1.2) */
-    bool has_ja3s;
-    uint8_t ja3s[16];
+    bool lists_complete;         /* read to the end of its extensions' framing (JA3S) */
     /* ServerKeyExchange (RFC 5246 7.4.3, RFC 8422 5.4). */
     bool ske_seen;
     uint16_t curve;              /* ECDHE named curve; 0 when none */
@@ -150,6 +149,19 @@ struct conn_context_report {
     uint8_t starttls_reply[TLS_STARTTLS_REPLY_MAX]; /* the server's answer, raw */
     const char *protocol;        /* network.protocol: a static lowercase name, or NULL */
     char application[TLS_APPLICATION_MAX]; /* nDPI's name for the flow, "" when unknown */
+};
+
+/* Handshake messages as they are parsed, for writers that annotate the
+ * packet that completed each one (output/packet_notes.h). The report holds
+ * what the message said when the sink is called. */
+enum tls_note {
+    TLS_NOTE_CLIENT_HELLO,       /* or an SSLv2-compatible CLIENT-HELLO */
+    TLS_NOTE_SERVER_HELLO,       /* or a HelloRetryRequest */
+    TLS_NOTE_CERTIFICATE,        /* the server's, TLS <= 1.2 */
+    TLS_NOTE_SERVER_KEY_EXCHANGE,
+    TLS_NOTE_CERTIFICATE_REQUEST,
+    TLS_NOTE_CLIENT_CERTIFICATE,
+    TLS_NOTE_ALERT,              /* the alert the report keeps (the first, or a fatal one after warnings) */
 };
 
 struct tls_report {

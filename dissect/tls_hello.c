@@ -4,7 +4,6 @@
 
 #include <string.h>
 
-#include "dissect/fingerprint.h"
 #include "dissect/names.h"
 
 const uint8_t tls_hrr_random[32] = {
@@ -205,10 +204,9 @@ enum tls_parse_result tls_parse_client_hello(struct span body, struct tls_client
             ok = false; /* bytes after the extensions block */
     }
     c->parsed = ok;
-    /* Fingerprints are computed even from a hello whose extensions did not
-     * all parse: their framing was intact, which is all JA3/JA4 read. */
-    fp_ja3_client(c);
-    fp_ja4_client(c);
+    /* Fingerprints (output/) are computed even from a hello whose extensions
+     * did not all parse: their framing was intact, which is all JA3/JA4 read. */
+    c->lists_complete = true;
     return ok ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
 }
 
@@ -324,7 +322,7 @@ enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server
             ok = false;
     }
     s->parsed = ok;
-    fp_ja3s(s);
+    s->lists_complete = true;
     return ok ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
 }
 

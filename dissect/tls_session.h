@@ -33,19 +33,7 @@ struct conn_sink {
     void (*emit)(void *ctx, const struct conn_meta *meta, const struct tls_report *report);
 };
 
-/* Handshake messages as they are parsed, for writers that annotate the
- * packet that completed each one (output/packet_notes.h). The report holds
- * what the message said when the sink is called. */
-enum tls_note {
-    TLS_NOTE_CLIENT_HELLO,       /* or an SSLv2-compatible CLIENT-HELLO */
-    TLS_NOTE_SERVER_HELLO,       /* or a HelloRetryRequest */
-    TLS_NOTE_CERTIFICATE,        /* the server's, TLS <= 1.2 */
-    TLS_NOTE_SERVER_KEY_EXCHANGE,
-    TLS_NOTE_CERTIFICATE_REQUEST,
-    TLS_NOTE_CLIENT_CERTIFICATE,
-    TLS_NOTE_ALERT,              /* the alert the report keeps (the first, or a fatal one after warnings) */
-};
-
+/* Handshake messages as they are parsed (enum tls_note, report.h). */
 struct tls_note_sink {
     void *ctx;
     void (*note)(void *ctx, const struct conn_meta *meta, const struct tls_report *report, enum tls_note what);

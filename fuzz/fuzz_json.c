@@ -144,16 +144,16 @@ static size_t write_line(struct json_writer *w, char *buf, size_t cap, const uin
         v = v << 8 | p[i];
     json_init(w, buf, cap);
     json_object_begin(w, NULL);
-    json_wire_str(w, "wire", p, n);
-    json_str(w, "str", cstr);
-    json_u64(w, "u", v);
-    json_i64(w, "i", (int64_t)v);
-    json_time_us(w, "t", v);
-    json_array_begin(w, "a");
+    json_wire_str(w, JSON_KEY("wire"), p, n);
+    json_str(w, JSON_KEY("str"), cstr);
+    json_u64(w, JSON_KEY("u"), v);
+    json_i64(w, JSON_KEY("i"), (int64_t)v);
+    json_time_us(w, JSON_KEY("t"), v);
+    json_array_begin(w, JSON_KEY("a"));
     json_wire_str(w, NULL, p, n / 2);
     json_bool(w, NULL, n & 1);
     json_array_end(w);
-    json_hex(w, "hex", p, n < 64 ? n : 64, upper);
+    json_hex(w, JSON_KEY("hex"), p, n < 64 ? n : 64, upper);
     json_object_end(w);
     return json_finish(w);
 }
@@ -199,7 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!full)
         abort();
     size_t len = write_line(&w, full, big, p, n, cstr, mode & 1);
-    FUZZ_CHECK(len > 0 && !w.overflow && w.len == len, "line did not fit %zu bytes", big);
+    FUZZ_CHECK(len > 0 && !w.out.overflow && w.out.len == len, "line did not fit %zu bytes", big);
     fuzz_check_json_line(full, len);
     check_decodes_to(full, len, "wire", p, n);
     check_decodes_to(full, len, "str", (const uint8_t *)cstr, cn);
@@ -219,9 +219,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     FUZZ_CHECK(write_line(&w, small, cap, p, n, cstr, mode & 1) == 0, "%zu-byte line finished in %zu bytes", len,
                cap);
-    FUZZ_CHECK(w.overflow && w.len <= cap, "overflow %d, len %zu, cap %zu", w.overflow, w.len, cap);
-    FUZZ_CHECK(w.len == 0 || memcmp(small, full, w.len) == 0, "short buffer holds something else than a prefix");
-    check_prefix(small, w.len);
+    FUZZ_CHECK(w.out.overflow && w.out.len <= cap, "overflow %d, len %zu, cap %zu", w.out.overflow, w.out.len, cap);
+    FUZZ_CHECK(w.out.len == 0 || memcmp(small, full, w.out.len) == 0, "short buffer holds something else than a prefix");
+    check_prefix(small, w.out.len);
     free(small);
     free(full);
     free(cstr);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "dissect/tls_hello.h"
+#include "output/fingerprint.h"
 #include "fuzz/fuzz_util.h"
 
 static void check_alpn_list(const uint8_t *store, uint16_t len, uint8_t count)
@@ -46,7 +47,9 @@ static void check_client(const struct tls_client_report *c)
     FUZZ_CHECK(c->ec_point_formats.n <= TLS_MAX_POINT_FORMATS, "ec_point_formats %u", c->ec_point_formats.n);
     FUZZ_CHECK(c->sni_len <= TLS_SNI_BYTES, "sni_len %u", c->sni_len);
     FUZZ_CHECK(c->session_id_len <= 32, "session_id_len %u", c->session_id_len);
-    FUZZ_CHECK(memchr(c->ja4, '\0', sizeof c->ja4) != NULL, "ja4 not terminated");
+    char ja4[FP_JA4_SIZE];
+    size_t ja4_len = fp_ja4_client(c, ja4);
+    FUZZ_CHECK((ja4_len == 0 || ja4_len == 36) && strlen(ja4) == ja4_len, "ja4 of %zu bytes", ja4_len);
     check_alpn_list(c->alpn, c->alpn_len, c->alpn_count);
 }
 

@@ -30,9 +30,6 @@ struct conn_json_writer {
 
 void conn_json_emit(void *writer, const struct conn_meta *m, const struct tls_report *r);
 
-/* Every version the client is willing to use, highest first (tls.client.offered_versions). */
-size_t conn_offered_versions(const struct tls_client_report *c, uint16_t *out, size_t cap);
-
 /* Community ID v1 (seed 0) of a TCP connection: "1:" + base64(SHA-1). */
 void conn_community_id(const struct conn_meta *m, char out[32]);
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "dissect/names.h"
-#include "output/conn_json.h"
+#include "dissect/tls_facts.h"
 
 struct finding_list {
     finding_fn fn;
@@ -23,32 +23,6 @@ static bool has_code(const uint16_t *v, size_t n, uint16_t code)
     for (size_t i = 0; i < n; i++)
         if (v[i] == code)
             return true;
-    return false;
-}
-
-static bool below_tls12(uint16_t v)
-{
-    return v == 0x0002 || v == 0x0200 || (v >= 0x0300 && v < 0x0303);
-}
-
-/* Suites no longer acceptable (RFC 7465 RC4, RFC 8996 context, NIST SP
- * 800-52r2): NULL, export, RC4, single and triple DES, anonymous, MD5 MACs. */
-static bool weak_cipher(uint16_t cs, const char **why)
-{
-    const char *name = tls_cipher_name(cs);
-    if (!name)
-        return false;
-    static const struct { const char *needle, *why; } weak[] = {
-        { "_NULL_", "NULL encryption" }, { "_WITH_NULL", "NULL encryption" }, { "EXPORT", "export-grade" },
-        { "_RC4_", "RC4" },              { "_DES_", "single DES" },          { "3DES", "triple DES" },
-        { "_anon_", "anonymous (unauthenticated)" }, { "_MD5", "MD5 MAC" },
-    };
-    for (size_t i = 0; i < sizeof weak / sizeof weak[0]; i++) {
-        if (strstr(name, weak[i].needle)) {
-            *why = weak[i].why;
-            return true;
-        }
-    }
     return false;
 }
 
@@ -78,11 +52,11 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
     char msg[256], a[TLS_VERSION_TOKEN_MAX], b[TLS_VERSION_TOKEN_MAX];
     const struct tls_client_report *c = &r->client;
     const struct tls_server_report *s = &r->server;
-    uint16_t negotiated = s->selected_version ? s->selected_version : s->legacy_version;
+    uint16_t negotiated = tls_negotiated_version(s);
 
     uint16_t offered[TLS_MAX_VERSIONS];
-    size_t no = c->seen ? conn_offered_versions(c, offered, TLS_MAX_VERSIONS) : 0;
-    if (no > 0 && below_tls12(offered[0])) {
+    size_t no = c->seen ? tls_offered_versions(c, offered, TLS_MAX_VERSIONS) : 0;
+    if (no > 0 && tls_version_below_tls12(offered[0])) {
         snprintf(msg, sizeof msg,
                  "client offers nothing above %s: update or reconfigure it (enable TLS 1.2) before %s is disabled",
                  tls_version_token(offered[0], a), tls_version_token(offered[0], b));
@@ -99,17 +73,19 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
     if (c->sslv2_hello)
         add(&l, "sslv2-hello", "medium",
             "client sends an SSLv2-compatible ClientHello, a sign of a very old TLS stack: find and update it");
-    if (s->seen && below_tls12(negotiated)) {
+    if (s->seen && tls_version_below_tls12(negotiated)) {
         snprintf(msg, sizeof msg, "connection negotiated %s: legacy protocol in use",
                  tls_version_token(negotiated, a));
-        if (no > 0 && !below_tls12(offered[0]))
+        if (no > 0 && !tls_version_below_tls12(offered[0]))
             snprintf(msg, sizeof msg,
                      "server chose %s although the client offers %s: enable TLS 1.2 or later on the server",
                      tls_version_token(negotiated, a), tls_version_token(offered[0], b));
         add(&l, "legacy-version", "high", msg);
     }
-    const char *why;
-    if (s->seen && weak_cipher(s->cipher, &why)) {
+    /* Suites no longer acceptable (RFC 7465 RC4, RFC 8996 context, NIST SP
+     * 800-52r2): NULL, export, RC4, single and triple DES, anonymous, MD5 MACs. */
+    const char *why = s->seen ? tls_weakness_name(tls_cipher_weakness(s->cipher)) : NULL;
+    if (why) {
         snprintf(msg, sizeof msg, "negotiated cipher suite uses %s: remove it from the server's configuration", why);
         add(&l, "weak-cipher", "high", msg);
     }
@@ -224,32 +200,4 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
             break;
         }
     }
-}
-
-/* JSON: the "findings" array, left out when there are none. */
-struct json_findings {
-    struct json_writer *w;
-    bool open;
-};
-
-static void json_finding(void *vctx, const char *id, const char *severity, const char *message)
-{
-    struct json_findings *j = vctx;
-    if (!j->open) {
-        json_array_begin(j->w, "findings");
-        j->open = true;
-    }
-    json_object_begin(j->w, NULL);
-    json_str(j->w, "id", id);
-    json_str(j->w, "severity", severity);
-    json_str(j->w, "message", message);
-    json_object_end(j->w);
-}
-
-void findings_write(struct json_writer *w, const struct conn_meta *m, const struct tls_report *r)
-{
-    struct json_findings j = { w, false };
-    findings_each(m, r, json_finding, &j);
-    if (j.open)
-        json_array_end(w);
 }

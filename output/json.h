@@ -1,9 +1,10 @@
 /* json.h - a small streaming JSON writer for one output line.
  *
- * The writer appends to a caller-supplied buffer and tracks nesting and
- * commas, so callers only say what to write. It never fails half-way: when the
- * buffer would overflow it sets `overflow` and stops appending, and the caller
- * drops the line (counted) rather than writing invalid JSON.
+ * The writer appends to a caller-supplied buffer (a common/strbuf.h builder)
+ * and tracks nesting and commas, so callers only say what to write. It never
+ * fails half-way: when the buffer would overflow it sets `out.overflow` and
+ * stops appending, and the caller drops the line (counted) rather than
+ * writing invalid JSON.
  *
  * Strings from the wire go through json_wire_str(): each byte that is not part
  * of a valid UTF-8 sequence becomes U+FFFD (as Wireshark displays it), and
@@ -18,13 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/strbuf.h"
+
 #define JSON_MAX_DEPTH 16
 
 struct json_writer {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool overflow;
+    struct strbuf out; /* the line; out.overflow: it is lost */
     int depth;
     bool first[JSON_MAX_DEPTH]; /* no member written yet at this depth */
     bool in_array[JSON_MAX_DEPTH]; /* the container at this depth is an array */
@@ -42,36 +42,51 @@ struct json_writer {
 
 void json_init(struct json_writer *w, char *buf, size_t cap);
 
+/* A member's key as it is written: quoted, with its colon, and its length,
+ * made at compile time by JSON_KEY from a string literal of plain characters
+ * (no quote, backslash, control or non-ASCII character: keys are ours, never
+ * from the wire), so writing one is a single copy. */
+struct json_key {
+    const char *text; /* "\"name\":" */
+    size_t len;
+};
+#define JSON_KEY(lit) (&(const struct json_key){ "\"" lit "\":", sizeof("\"" lit "\":") - 1 })
+
+/* A key known only at run time: quoted and escaped into buf[cap] (as
+ * json_wire_str() escapes a value), described in *k; returns k, or NULL when
+ * it does not fit (the member is then rejected like a missing key). */
+const struct json_key *json_key_make(struct json_key *k, char *buf, size_t cap, const char *name);
+
 /* `key` is NULL inside arrays and at top level. */
-void json_object_begin(struct json_writer *w, const char *key);
+void json_object_begin(struct json_writer *w, const struct json_key *key);
 void json_object_end(struct json_writer *w);
-void json_array_begin(struct json_writer *w, const char *key);
+void json_array_begin(struct json_writer *w, const struct json_key *key);
 void json_array_end(struct json_writer *w);
 
 /* A trusted string (ASCII names, tokens): still escaped (and, sharing the
  * escaper, UTF-8 checked, though that is not its purpose). s == NULL writes
- * nothing at all (no key either): an unknown value is left out. */
-void json_str(struct json_writer *w, const char *key, const char *s);
+ * nothing at all (no key either): an unknown value is left out. json_strn()
+ * takes the length from the caller (names from tables that carry it). */
+void json_str(struct json_writer *w, const struct json_key *key, const char *s);
+void json_strn(struct json_writer *w, const struct json_key *key, const char *s, size_t n);
 /* Bytes from the wire: UTF-8 validated (invalid bytes -> U+FFFD), escaped. */
-void json_wire_str(struct json_writer *w, const char *key, const uint8_t *p, size_t n);
-void json_u64(struct json_writer *w, const char *key, uint64_t v);
-void json_i64(struct json_writer *w, const char *key, int64_t v);
-void json_bool(struct json_writer *w, const char *key, bool v);
+void json_wire_str(struct json_writer *w, const struct json_key *key, const uint8_t *p, size_t n);
+void json_u64(struct json_writer *w, const struct json_key *key, uint64_t v);
+void json_i64(struct json_writer *w, const struct json_key *key, int64_t v);
+void json_bool(struct json_writer *w, const struct json_key *key, bool v);
 /* RFC 3339 UTC with microseconds: 2018-02-22T13:53:10.494123Z */
 /* A time after 9999-12-31T23:59:59.999999Z (no RFC 3339 form) writes nothing. */
-void json_time_us(struct json_writer *w, const char *key, uint64_t ts_us);
+void json_time_us(struct json_writer *w, const struct json_key *key, uint64_t ts_us);
 /* Bytes as lowercase (or uppercase) hex string. */
-void json_hex(struct json_writer *w, const char *key, const uint8_t *p, size_t n, bool upper);
+void json_hex(struct json_writer *w, const struct json_key *key, const uint8_t *p, size_t n, bool upper);
 
 /* Ends the line with '\n'. Returns the line length, or 0 on overflow or when
  * objects/arrays are left open. */
 size_t json_finish(struct json_writer *w);
 
 /* Writes wire bytes as one quoted JSON string, repaired and escaped as
- * json_wire_str() does, into buf; returns its length, 0 when it does not fit
- * (buf then holds no partial string). No terminating NUL. The result is
- * printable UTF-8 without control characters, which is also how text outside
- * JSON (pcapng comments) shows a string from the wire. */
+ * json_wire_str() does (strbuf_quoted()), into buf; returns its length, 0 when
+ * it does not fit. No terminating NUL. */
 size_t json_quote(char *buf, size_t cap, const uint8_t *p, size_t n);
 
 #endif

@@ -8,76 +8,46 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/strbuf.h"
 #include "dissect/names.h"
 #include "dissect/starttls.h"
-#include "output/conn_json.h"
+#include "dissect/tls_facts.h"
 #include "output/findings.h"
-#include "output/json.h"
 
-/* One comment being written at the end of the packet's text. Appends are
+/* One comment is a strbuf over the end of the packet's text: appends are
  * all-or-nothing, so a comment never ends inside a character. */
-struct text {
-    char *p;
-    size_t cap;
-    size_t len;
-    bool overflow;
-};
-
-static void t_put(struct text *t, const char *s, size_t n)
-{
-    if (t->overflow || n > t->cap - t->len) {
-        t->overflow = true;
-        return;
-    }
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
-}
 
 /* A name from a table; NULL (a code the table lacks) is written "unknown". */
-static void t_str(struct text *t, const char *s)
+static void t_str(struct strbuf *t, const char *s)
 {
-    if (!s)
-        s = "unknown";
-    t_put(t, s, strlen(s));
-}
-
-static void t_u64(struct text *t, uint64_t v)
-{
-    char b[20];
-    size_t i = sizeof b;
-    do {
-        b[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    t_put(t, b + i, sizeof b - i);
+    strbuf_puts(t, s ? s : "unknown");
 }
 
 /* A string from the wire, as a JSON string literal: quotes, backslashes,
  * control characters and invalid UTF-8 cannot reach the comment raw. */
-static void t_wire(struct text *t, const void *p, size_t n)
+static void t_wire(struct strbuf *t, const void *p, size_t n)
 {
-    if (t->overflow)
-        return;
-    size_t k = json_quote(t->p + t->len, t->cap - t->len, p, n);
-    if (k == 0)
+    struct strbuf q = strbuf_rest(t);
+    strbuf_quoted(&q, p, n);
+    if (q.overflow)
         t_str(t, "(too long to show)");
     else
-        t->len += k;
+        strbuf_keep(t, &q);
 }
 
-static void t_version(struct text *t, uint16_t v)
+static void t_version(struct strbuf *t, uint16_t v)
 {
     char b[TLS_VERSION_TOKEN_MAX];
     t_str(t, tls_version_token(v, b));
 }
 
-static void t_code(struct text *t, const char *name, uint16_t code)
+static void t_code(struct strbuf *t, const char *name, uint16_t code)
 {
     char b[8];
     t_str(t, name ? name : tls_hex16(code, b));
 }
 
-static void t_date(struct text *t, int64_t secs)
+static void t_date(struct strbuf *t, int64_t secs)
 {
     time_t tt = (time_t)secs;
     struct tm tm;
@@ -88,21 +58,22 @@ static void t_date(struct text *t, int64_t secs)
         t_str(t, "?");
 }
 
-static struct text note_begin(struct packet_notes *n)
+static struct strbuf note_begin(struct packet_notes *n)
 {
     size_t room = PACKET_NOTES_TEXT - n->used;
-    struct text t = { n->text + n->used, room < PACKET_NOTE_MAX ? room : PACKET_NOTE_MAX, 0, false };
+    struct strbuf t;
+    strbuf_init(&t, n->text + n->used, room < PACKET_NOTE_MAX ? room : PACKET_NOTE_MAX);
     t_str(&t, "tlsscope: ");
     return t;
 }
 
-static void note_end(struct packet_notes *n, const struct text *t)
+static void note_end(struct packet_notes *n, const struct strbuf *t)
 {
     if (t->overflow || n->count == PACKET_NOTES_MAX) {
         n->dropped++;
         return;
     }
-    n->comment[n->count].text = t->p;
+    n->comment[n->count].text = t->buf;
     n->comment[n->count].len = (uint16_t)t->len;
     n->count++;
     n->used += t->len;
@@ -114,16 +85,11 @@ void packet_notes_clear(struct packet_notes *n)
     n->count = 0;
 }
 
-static uint16_t negotiated_version(const struct tls_server_report *s)
-{
-    return s->selected_version ? s->selected_version : s->legacy_version;
-}
-
-static void client_hello(struct text *t, const struct tls_client_report *c)
+static void client_hello(struct strbuf *t, const struct tls_client_report *c)
 {
     t_str(t, c->sslv2_hello ? "SSLv2-compatible ClientHello: " : "ClientHello: ");
     uint16_t offered[TLS_MAX_VERSIONS];
-    size_t nv = conn_offered_versions(c, offered, TLS_MAX_VERSIONS);
+    size_t nv = tls_offered_versions(c, offered, TLS_MAX_VERSIONS);
     t_str(t, nv == 1 ? "version" : "versions");
     for (size_t i = 0; i < nv; i++) {
         t_str(t, " ");
@@ -135,7 +101,7 @@ static void client_hello(struct text *t, const struct tls_client_report *c)
     t_str(t, "; ");
     if (c->ciphers.more)
         t_str(t, "more than ");
-    t_u64(t, suites);
+    strbuf_u64(t, suites);
     t_str(t, suites == 1 ? " cipher suite" : " cipher suites");
     if (c->sni_len > 0) {
         t_str(t, "; SNI ");
@@ -154,7 +120,7 @@ static void client_hello(struct text *t, const struct tls_client_report *c)
         t_str(t, "; did not parse to its end");
 }
 
-static void server_hello(struct text *t, const struct tls_server_report *s)
+static void server_hello(struct strbuf *t, const struct tls_server_report *s)
 {
     if (s->hello_retry_request) {
         t_str(t, "HelloRetryRequest: the server asks for key share ");
@@ -162,7 +128,7 @@ static void server_hello(struct text *t, const struct tls_server_report *s)
         return;
     }
     t_str(t, "ServerHello: ");
-    t_version(t, negotiated_version(s));
+    t_version(t, tls_negotiated_version(s));
     t_str(t, ", ");
     t_code(t, tls_cipher_name(s->cipher), s->cipher);
     if (s->key_share_group) {
@@ -173,13 +139,13 @@ static void server_hello(struct text *t, const struct tls_server_report *s)
         t_str(t, ", ALPN ");
         t_wire(t, s->alpn, s->alpn_len);
     }
-    if (s->session_id_echoed || s->has_psk)
+    if (s->session_id_echoed || s->has_psk) /* what the hello says; tls_resumed() decides at the end */
         t_str(t, ", resumes a session");
     if (!s->parsed)
         t_str(t, "; did not parse to its end");
 }
 
-static void certificate(struct text *t, const char *what, uint16_t chain_length, const struct x509_report *x)
+static void certificate(struct strbuf *t, const char *what, uint16_t chain_length, const struct x509_report *x)
 {
     t_str(t, what);
     if (chain_length == 0) {
@@ -187,7 +153,7 @@ static void certificate(struct text *t, const char *what, uint16_t chain_length,
         return;
     }
     t_str(t, "chain of ");
-    t_u64(t, chain_length);
+    strbuf_u64(t, chain_length);
     if (!x->parsed) {
         t_str(t, "; the leaf did not decode");
         return;
@@ -205,7 +171,7 @@ static void certificate(struct text *t, const char *what, uint16_t chain_length,
         t_str(t, x->key_algorithm);
         if (x->key_bits) {
             t_str(t, " ");
-            t_u64(t, x->key_bits);
+            strbuf_u64(t, x->key_bits);
             t_str(t, " bits");
         }
     }
@@ -215,7 +181,7 @@ static void certificate(struct text *t, const char *what, uint16_t chain_length,
     }
 }
 
-static void key_exchange(struct text *t, const struct tls_server_report *s)
+static void key_exchange(struct strbuf *t, const struct tls_server_report *s)
 {
     t_str(t, "ServerKeyExchange: ");
     t_str(t, tls_kx_name(tls_cipher_kx(s->cipher))); /* "unknown" for a suite the registry lacks */
@@ -225,7 +191,7 @@ static void key_exchange(struct text *t, const struct tls_server_report *s)
     }
     if (s->dh_prime_bits) {
         t_str(t, " ");
-        t_u64(t, s->dh_prime_bits);
+        strbuf_u64(t, s->dh_prime_bits);
         t_str(t, "-bit group");
     }
     if (s->kx_sigalg) {
@@ -234,24 +200,24 @@ static void key_exchange(struct text *t, const struct tls_server_report *s)
     }
 }
 
-static void alert(struct text *t, const struct tls_alert_report *a)
+static void alert(struct strbuf *t, const struct tls_alert_report *a)
 {
     t_str(t, a->sender == DIR_C2S ? "Alert from the client: " : "Alert from the server: ");
     t_str(t, a->level == 2 ? "fatal " : a->level == 1 ? "warning " : "level ");
     if (a->level != 1 && a->level != 2) {
-        t_u64(t, a->level);
+        strbuf_u64(t, a->level);
         t_str(t, " ");
     }
     const char *name = tls_alert_name(a->description);
     t_str(t, name ? name : "unknown");
     t_str(t, " (");
-    t_u64(t, a->description);
+    strbuf_u64(t, a->description);
     t_str(t, ")");
 }
 
 void packet_notes_message(struct packet_notes *n, enum tls_note what, const struct tls_report *r)
 {
-    struct text t = note_begin(n);
+    struct strbuf t = note_begin(n);
     switch (what) {
     case TLS_NOTE_CLIENT_HELLO:
         client_hello(&t, &r->client);
@@ -281,7 +247,7 @@ void packet_notes_message(struct packet_notes *n, enum tls_note what, const stru
 static void finding_note(void *ctx, const char *id, const char *severity, const char *message)
 {
     struct packet_notes *n = ctx;
-    struct text t = note_begin(n);
+    struct strbuf t = note_begin(n);
     t_str(&t, "finding ");
     t_str(&t, id);
     t_str(&t, " (");
@@ -293,11 +259,11 @@ static void finding_note(void *ctx, const char *id, const char *severity, const 
 
 void packet_notes_decision(struct packet_notes *n, const struct conn_meta *m, const struct tls_report *r)
 {
-    struct text t = note_begin(n);
+    struct strbuf t = note_begin(n);
     switch (r->outcome) {
     case TLS_OUTCOME_ESTABLISHED:
         t_str(&t, r->resumed ? "handshake established (resumed): " : "handshake established: ");
-        t_version(&t, negotiated_version(&r->server));
+        t_version(&t, tls_negotiated_version(&r->server));
         t_str(&t, ", ");
         t_code(&t, tls_cipher_name(r->server.cipher), r->server.cipher);
         break;

@@ -8,7 +8,7 @@
  *
  * Comments are UTF-8 without control characters whatever the wire held:
  * strings from the wire (server names, ALPN, certificate names) are shown as
- * JSON string literals, repaired and escaped by output/json.h.
+ * JSON string literals, repaired and escaped by strbuf_quoted() (common/strbuf.h).
  */
 #ifndef TLSSCOPE_PACKET_NOTES_H
 #define TLSSCOPE_PACKET_NOTES_H
@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #include "dissect/report.h"
-#include "dissect/tls_session.h"
 #include "output/pcapng.h"
 
 /* A comment holds the longest strings the report keeps even when every

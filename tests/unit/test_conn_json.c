@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/tls_facts.h"
 #include "output/conn_json.h"
 
 #define FFFD "\xef\xbf\xbd"
@@ -500,7 +501,7 @@ static void expect_offered(const struct tls_client_report *c, size_t cap, const 
     uint16_t out[TLS_MAX_VERSIONS + 1];
     for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
         out[i] = 0xeeee;
-    size_t n = conn_offered_versions(c, out, cap);
+    size_t n = tls_offered_versions(c, out, cap);
     assert_int_equal(n, nwant);
     for (size_t i = 0; i < nwant; i++)
         assert_int_equal(out[i], want[i]);
@@ -567,8 +568,8 @@ static void test_offered_versions(void **state)
     for (uint16_t i = 0; i < TLS_MAX_VERSIONS; i++)
         c->supported_versions.v[i] = (uint16_t)(0x7f10 + i);
     uint16_t out[TLS_MAX_VERSIONS];
-    assert_int_equal(conn_offered_versions(c, out, 3), 3);
-    assert_int_equal(conn_offered_versions(c, out, TLS_MAX_VERSIONS), TLS_MAX_VERSIONS);
+    assert_int_equal(tls_offered_versions(c, out, 3), 3);
+    assert_int_equal(tls_offered_versions(c, out, TLS_MAX_VERSIONS), TLS_MAX_VERSIONS);
     free(c);
 }
 

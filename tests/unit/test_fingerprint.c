@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dissect/fingerprint.h"
 #include "dissect/tls_hello.h"
+#include "output/fingerprint.h"
 #include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -31,11 +31,21 @@ static void hex16(const uint8_t md[16], char out[33])
         snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+/* Fingerprints are computed on demand from the report (output/fingerprint.h). */
+static uint8_t ja3_md5[16];
+static char ja4_buf[FP_JA4_SIZE];
+#define HAS_JA3(c) fp_ja3_client(c, ja3_md5)
+#define JA3(c) (fp_ja3_client(c, ja3_md5), ja3_md5)
+#define HAS_JA3S(s) fp_ja3s(s, ja3_md5)
+#define JA3S(s) (fp_ja3s(s, ja3_md5), ja3_md5)
+#define JA4(c) (fp_ja4_client(c, ja4_buf), ja4_buf)
+
 static struct tls_client_report *new_client(uint16_t legacy_version)
 {
     struct tls_client_report *c = calloc(1, sizeof *c);
     assert_non_null(c);
     c->seen = true;
+    c->lists_complete = true; /* as a hello parsed to its end */
     c->legacy_version = legacy_version;
     return c;
 }
@@ -120,9 +130,9 @@ static void test_ja3_hand_built(void **state)
     /* GREASE gone from suites, extensions and groups; the rest in wire order. */
     assert_string_equal(s, "771,4865-49199-255,0-10-11-13-16-43-51-35,29-23,0");
     assert_int_equal(n, strlen(s));
-    assert_true(c->has_ja3);
+    assert_true(HAS_JA3(c));
     char hex[33];
-    hex16(c->ja3, hex);
+    hex16(JA3(c), hex);
     /* md5("771,4865-49199-255,0-10-11-13-16-43-51-35,29-23,0") */
     assert_string_equal(hex, "2417b523dc9460afbf296fc2a7d27f96");
     free(c);
@@ -137,7 +147,7 @@ static void test_ja4_hand_built(void **state)
      * extensions without GREASE; h2: first ALPN.
      * sha256("00ff,1301,c02f") = 938715873a05...
      * sha256("000a,000b,000d,0023,002b,0033_0403,0804") = 50ab7ac963fb... */
-    assert_string_equal(c->ja4, "t13d0308h2_938715873a05_50ab7ac963fb");
+    assert_string_equal(JA4(c), "t13d0308h2_938715873a05_50ab7ac963fb");
     free(c);
 }
 
@@ -154,21 +164,19 @@ static void test_ja3_grease_removed(void **state)
     c->ciphers.v[2] = 0xfafa;
     c->ec_point_formats.n = 1;
     c->ec_point_formats.v[0] = 0;
-    fp_ja3_client(c);
     char s[FP_JA3_STRING_MAX], hex[33];
     assert_int_equal(fp_ja3_client_string(c, s, sizeof s), 13);
     assert_string_equal(s, "771,47,0,29,0");
-    hex16(c->ja3, hex);
+    hex16(JA3(c), hex);
     assert_string_equal(hex, "7ab1364f44d6417ec08f0a7e5c13e879"); /* md5("771,47,0,29,0") */
 
     /* Empty lists leave their fields empty, commas kept. */
     struct tls_client_report *d = new_client(0x0301);
     d->ciphers.n = 1;
     d->ciphers.v[0] = 0x002f;
-    fp_ja3_client(d);
     assert_int_equal(fp_ja3_client_string(d, s, sizeof s), 9);
     assert_string_equal(s, "769,47,,,");
-    hex16(d->ja3, hex);
+    hex16(JA3(d), hex);
     assert_string_equal(hex, "b02be259814e870a469a20ce9b2a7900"); /* md5("769,47,,,") */
 
     /* A buffer too small gives no string, not a cut one. */
@@ -186,17 +194,14 @@ static void test_no_fingerprint_when_incomplete(void **state)
     struct tls_client_report *c = new_client(0x0303);
     c->ciphers.n = 1;
     c->ciphers.v[0] = 0x002f;
-    fp_ja3_client(c);
-    fp_ja4_client(c);
-    assert_true(c->has_ja3);
-    assert_string_equal(c->ja4, "t12i010000_ba72b8082249_000000000000");
+    assert_true(HAS_JA3(c));
+    assert_string_equal(JA4(c), "t12i010000_ba72b8082249_000000000000");
 
     bool *flags[] = { &c->ciphers.more, &c->extensions.more, &c->supported_groups.more,
                       &c->ec_point_formats.more, &c->sslv2_hello };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         *flags[i] = true;
-        fp_ja3_client(c);
-        assert_false(c->has_ja3);
+        assert_false(HAS_JA3(c));
         assert_int_equal(fp_ja3_client_string(c, s, sizeof s), 0);
         *flags[i] = false;
     }
@@ -205,18 +210,22 @@ static void test_no_fingerprint_when_incomplete(void **state)
                           &c->sslv2_hello };
     for (size_t i = 0; i < sizeof ja4_flags / sizeof ja4_flags[0]; i++) {
         *ja4_flags[i] = true;
-        fp_ja4_client(c);
-        assert_string_equal(c->ja4, "");
+        assert_string_equal(JA4(c), "");
         *ja4_flags[i] = false;
     }
     /* Groups do not enter JA4. */
     c->supported_groups.more = true;
-    fp_ja4_client(c);
-    assert_string_equal(c->ja4, "t12i010000_ba72b8082249_000000000000");
+    assert_string_equal(JA4(c), "t12i010000_ba72b8082249_000000000000");
+    /* A hello the parser did not go through (cut or malformed before its
+     * extensions block ended) gets no fingerprint from its partial lists. */
+    c->lists_complete = false;
+    assert_false(HAS_JA3(c));
+    assert_int_equal(fp_ja3_client_string(c, s, sizeof s), 0);
+    assert_string_equal(JA4(c), "");
+    c->lists_complete = true;
     /* Nothing seen, nothing computed. */
     c->seen = false;
-    fp_ja4_client(c);
-    assert_string_equal(c->ja4, "");
+    assert_string_equal(JA4(c), "");
     free(c);
 }
 
@@ -250,26 +259,25 @@ static void test_ja3s(void **state)
     char str[1024], hex[33];
     assert_int_equal(fp_ja3s_string(s, str, sizeof str), 26);
     assert_string_equal(str, "771,49199,65281-0-11-35-16");
-    assert_true(s->has_ja3s);
-    hex16(s->ja3s, hex);
+    assert_true(HAS_JA3S(s));
+    hex16(JA3S(s), hex);
     assert_string_equal(hex, "47decf033ac4c8fc9b952ff41e549679"); /* md5("771,49199,65281-0-11-35-16") */
 
     /* A TLS 1.3 ServerHello, built as the parser would fill it. */
     memset(s, 0, sizeof *s);
     s->seen = true;
+    s->lists_complete = true;
     s->legacy_version = 0x0303;
     s->cipher = 0x1301;
     SET_LIST(s->extensions, 43, 51);
-    fp_ja3s(s);
-    assert_true(s->has_ja3s);
+    assert_true(HAS_JA3S(s));
     assert_int_equal(fp_ja3s_string(s, str, sizeof str), 14);
     assert_string_equal(str, "771,4865,43-51");
-    hex16(s->ja3s, hex);
+    hex16(JA3S(s), hex);
     assert_string_equal(hex, "f4febc55ea12b31ae17cfb7e614afda8"); /* md5("771,4865,43-51") */
 
     s->extensions.more = true;
-    fp_ja3s(s);
-    assert_false(s->has_ja3s);
+    assert_false(HAS_JA3S(s));
     free(s);
 }
 
@@ -398,13 +406,13 @@ static void test_real_client_hello(void **state)
     assert_int_equal(c->extensions.n, 15);
 
     /* FoxIO reference (pcaps/ja4/tls12.pcap.expected.json, "JA4.1"). */
-    assert_string_equal(c->ja4, "t13d1715h2_5b57614c22b0_3d5424432f57");
+    assert_string_equal(JA4(c), "t13d1715h2_5b57614c22b0_3d5424432f57");
 
     char s[FP_JA3_STRING_MAX], hex[33];
     fp_ja3_client_string(c, s, sizeof s);
     assert_string_equal(s, "771,4865-4867-4866-49195-49199-52393-52392-49196-49200-49162-49161-49171-49172-156-157-"
                            "47-53,0-23-65281-10-11-35-16-5-34-51-43-13-45-28-21,29-23-24-25-256-257,0");
-    hex16(c->ja3, hex);
+    hex16(JA3(c), hex);
     /* md5 of the string above */
     assert_string_equal(hex, "579ccef312d18482fc42e2b822ca2430");
     free(c);
@@ -418,9 +426,8 @@ static void expect_alpn_chars(const uint8_t *name, uint8_t len, const char *want
     struct tls_client_report *c = new_client(0x0303);
     SET_LIST(c->extensions, 0x0010);
     set_alpn(c, name, len);
-    fp_ja4_client(c);
-    assert_int_equal(strlen(c->ja4), 36);
-    char got[3] = { c->ja4[8], c->ja4[9], '\0' };
+    assert_int_equal(strlen(JA4(c)), 36);
+    char got[3] = { JA4(c)[8], JA4(c)[9], '\0' };
     assert_string_equal(got, want);
     free(c);
 }
@@ -450,9 +457,8 @@ static void test_ja4_alpn(void **state)
 
     /* No ALPN: "00". */
     struct tls_client_report *c = new_client(0x0303);
-    fp_ja4_client(c);
-    assert_int_equal(c->ja4[8], '0');
-    assert_int_equal(c->ja4[9], '0');
+    assert_int_equal(JA4(c)[8], '0');
+    assert_int_equal(JA4(c)[9], '0');
     free(c);
 }
 
@@ -462,16 +468,14 @@ static void test_ja4_empty_hashes(void **state)
 {
     (void)state;
     struct tls_client_report *c = new_client(0x0303);
-    fp_ja4_client(c);
-    assert_string_equal(c->ja4, "t12i000000_000000000000_000000000000");
+    assert_string_equal(JA4(c), "t12i000000_000000000000_000000000000");
 
     /* SNI and ALPN are counted but not hashed.  sha256("1301") = 0f2cb44170f4... */
     c->ciphers.n = 1;
     c->ciphers.v[0] = 0x1301;
     SET_LIST(c->extensions, 0x0000, 0x0010);
     set_alpn(c, (const uint8_t *)"h2", 2);
-    fp_ja4_client(c);
-    assert_string_equal(c->ja4, "t12d0102h2_0f2cb44170f4_000000000000");
+    assert_string_equal(JA4(c), "t12d0102h2_0f2cb44170f4_000000000000");
 
     /* Only GREASE: nothing left either. */
     struct tls_client_report *d = new_client(0x0303);
@@ -479,8 +483,7 @@ static void test_ja4_empty_hashes(void **state)
     d->ciphers.v[0] = 0x0a0a;
     d->ciphers.v[1] = 0x1a1a;
     SET_LIST(d->extensions, 0x2a2a);
-    fp_ja4_client(d);
-    assert_string_equal(d->ja4, "t12i000000_000000000000_000000000000");
+    assert_string_equal(JA4(d), "t12i000000_000000000000_000000000000");
     free(c);
     free(d);
 }
@@ -494,22 +497,19 @@ static void test_ja4_extension_hash(void **state)
     c->ciphers.n = 1;
     c->ciphers.v[0] = 0x002f;
     SET_LIST(c->extensions, 0x000b, 0x000a);
-    fp_ja4_client(c);
     /* sha256("002f") = ba72b8082249..., sha256("000a,000b") = 33a13ba74d1c... */
-    assert_string_equal(c->ja4, "t12i010200_ba72b8082249_33a13ba74d1c");
+    assert_string_equal(JA4(c), "t12i010200_ba72b8082249_33a13ba74d1c");
 
     SET_LIST(c->extensions, 0x000d);
     SET_LIST(c->signature_algorithms, 0x0a0a, 0x0403); /* GREASE ignored here too */
-    fp_ja4_client(c);
     /* sha256("000d_0403") = 79c50902419d... */
-    assert_string_equal(c->ja4, "t12i010100_ba72b8082249_79c50902419d");
+    assert_string_equal(JA4(c), "t12i010100_ba72b8082249_79c50902419d");
     free(c);
 }
 
 static void expect_version(struct tls_client_report *c, const char *want)
 {
-    fp_ja4_client(c);
-    char got[3] = { c->ja4[1], c->ja4[2], '\0' };
+    char got[3] = { JA4(c)[1], JA4(c)[2], '\0' };
     assert_string_equal(got, want);
 }
 
@@ -547,9 +547,8 @@ static void test_ja4_counts_capped(void **state)
     c->ciphers.n = 150;
     for (uint16_t i = 0; i < 150; i++)
         c->ciphers.v[i] = (uint16_t)(0x0195 - i); /* any order: the hash sorts */
-    fp_ja4_client(c);
     /* sha256("0100,0101,...,0195") = a3abd2455589... */
-    assert_string_equal(c->ja4, "t12i990000_a3abd2455589_000000000000");
+    assert_string_equal(JA4(c), "t12i990000_a3abd2455589_000000000000");
     free(c);
 }
 

@@ -23,10 +23,10 @@ static void expect_line(struct json_writer *w, const char *want)
 {
     size_t n = json_finish(w);
     size_t wn = strlen(want);
-    assert_false(w->overflow);
+    assert_false(w->out.overflow);
     assert_int_equal(n, wn + 1);
-    assert_memory_equal(w->buf, want, wn);
-    assert_int_equal(w->buf[wn], '\n');
+    assert_memory_equal(w->out.buf, want, wn);
+    assert_int_equal(w->out.buf[wn], '\n');
 }
 
 /* Writes one wire string as the only element of a top-level array and
@@ -80,24 +80,24 @@ static void test_nesting(void **state)
     struct json_writer w;
     json_init(&w, line, sizeof line);
     json_object_begin(&w, NULL);
-    json_object_begin(&w, "a");
-    json_array_begin(&w, "b");
+    json_object_begin(&w, JSON_KEY("a"));
+    json_array_begin(&w, JSON_KEY("b"));
     json_u64(&w, NULL, 1);
     json_u64(&w, NULL, 2);
     json_object_begin(&w, NULL);
-    json_bool(&w, "c", true);
+    json_bool(&w, JSON_KEY("c"), true);
     json_object_end(&w);
     json_array_begin(&w, NULL);
     json_array_end(&w);
     json_array_end(&w);
-    json_array_begin(&w, "d");
+    json_array_begin(&w, JSON_KEY("d"));
     json_array_end(&w);
     json_object_end(&w);
-    json_str(&w, "e", "x");
-    json_i64(&w, "f", -5);
-    json_object_begin(&w, "g");
+    json_str(&w, JSON_KEY("e"), "x");
+    json_i64(&w, JSON_KEY("f"), -5);
+    json_object_begin(&w, JSON_KEY("g"));
     json_object_end(&w);
-    json_bool(&w, "h", false);
+    json_bool(&w, JSON_KEY("h"), false);
     json_object_end(&w);
     expect_line(&w, "{\"a\":{\"b\":[1,2,{\"c\":true},[]],\"d\":[]},\"e\":\"x\",\"f\":-5,\"g\":{},\"h\":false}");
     assert_int_equal(w.depth, 0);
@@ -162,9 +162,11 @@ static void test_str_and_key_escaping(void **state)
     struct json_writer w;
     json_init(&w, line, sizeof line);
     json_object_begin(&w, NULL);
-    json_str(&w, "k\"\\", "a\"b\\c\td");
-    json_str(&w, "absent", NULL); /* writes nothing, not even the key */
-    json_wire_str(&w, "nullp", NULL, 5);
+    struct json_key k;
+    char kbuf[16];
+    json_str(&w, json_key_make(&k, kbuf, sizeof kbuf, "k\"\\"), "a\"b\\c\td");
+    json_str(&w, JSON_KEY("absent"), NULL); /* writes nothing, not even the key */
+    json_wire_str(&w, JSON_KEY("nullp"), NULL, 5);
     json_object_end(&w);
     expect_line(&w, "{\"k\\\"\\\\\":\"a\\\"b\\\\c\\td\",\"nullp\":\"\"}");
 }
@@ -244,10 +246,10 @@ static void test_hex(void **state)
     struct json_writer w;
     json_init(&w, line, sizeof line);
     json_object_begin(&w, NULL);
-    json_hex(&w, "lower", b, sizeof b, false);
-    json_hex(&w, "upper", b, sizeof b, true);
-    json_hex(&w, "empty", b, 0, false);
-    json_hex(&w, "null", NULL, 3, false);
+    json_hex(&w, JSON_KEY("lower"), b, sizeof b, false);
+    json_hex(&w, JSON_KEY("upper"), b, sizeof b, true);
+    json_hex(&w, JSON_KEY("empty"), b, 0, false);
+    json_hex(&w, JSON_KEY("null"), NULL, 3, false);
     json_object_end(&w);
     expect_line(&w, "{\"lower\":\"000fa5ff3c\",\"upper\":\"000FA5FF3C\",\"empty\":\"\",\"null\":\"\"}");
 }
@@ -258,7 +260,7 @@ static void expect_time(uint64_t ts_us, const char *want)
     char want_line[64];
     json_init(&w, line, sizeof line);
     json_object_begin(&w, NULL);
-    json_time_us(&w, "t", ts_us);
+    json_time_us(&w, JSON_KEY("t"), ts_us);
     json_object_end(&w);
     if (want) {
         strcpy(want_line, "{\"t\":\"");
@@ -289,7 +291,7 @@ static void test_time(void **state)
 
 static void expect_misuse(struct json_writer *w)
 {
-    assert_true(w->overflow);
+    assert_true(w->out.overflow);
     assert_int_equal(json_finish(w), 0);
 }
 
@@ -300,12 +302,12 @@ static void test_misuse_loses_line(void **state)
 
     json_init(&w, line, sizeof line); /* left open */
     json_object_begin(&w, NULL);
-    json_u64(&w, "a", 1);
+    json_u64(&w, JSON_KEY("a"), 1);
     assert_int_equal(json_finish(&w), 0);
 
     json_init(&w, line, sizeof line); /* key inside an array */
     json_array_begin(&w, NULL);
-    json_u64(&w, "a", 1);
+    json_u64(&w, JSON_KEY("a"), 1);
     expect_misuse(&w);
 
     json_init(&w, line, sizeof line); /* no key inside an object */
@@ -314,7 +316,7 @@ static void test_misuse_loses_line(void **state)
     expect_misuse(&w);
 
     json_init(&w, line, sizeof line); /* key at top level */
-    json_object_begin(&w, "a");
+    json_object_begin(&w, JSON_KEY("a"));
     expect_misuse(&w);
 
     json_init(&w, line, sizeof line); /* end without begin */
@@ -323,7 +325,7 @@ static void test_misuse_loses_line(void **state)
 
     json_init(&w, line, sizeof line); /* mismatched end */
     json_object_begin(&w, NULL);
-    json_array_begin(&w, "a");
+    json_array_begin(&w, JSON_KEY("a"));
     json_object_end(&w);
     expect_misuse(&w);
 
@@ -338,7 +340,7 @@ static void test_misuse_loses_line(void **state)
     json_init(&w, line, sizeof line);
     for (int i = 0; i < JSON_MAX_DEPTH - 1; i++)
         json_array_begin(&w, NULL);
-    assert_false(w.overflow);
+    assert_false(w.out.overflow);
     for (int i = 0; i < JSON_MAX_DEPTH - 1; i++)
         json_array_end(&w);
     assert_int_equal(json_finish(&w), 2 * (JSON_MAX_DEPTH - 1) + 1);
@@ -357,21 +359,21 @@ static void write_sample(struct json_writer *w)
     static const uint8_t hash[] = { 0xde, 0xad, 0xbe, 0xef };
 
     json_object_begin(w, NULL);
-    json_time_us(w, "@timestamp", UINT64_C(1519307590494123));
-    json_object_begin(w, "source");
-    json_str(w, "ip", "192.168.1.102");
-    json_u64(w, "port", 63767);
+    json_time_us(w, JSON_KEY("@timestamp"), UINT64_C(1519307590494123));
+    json_object_begin(w, JSON_KEY("source"));
+    json_str(w, JSON_KEY("ip"), "192.168.1.102");
+    json_u64(w, JSON_KEY("port"), 63767);
     json_object_end(w);
-    json_object_begin(w, "tls");
-    json_bool(w, "established", true);
-    json_i64(w, "delta", -42);
-    json_wire_str(w, "server_name", sni, sizeof sni - 1);
-    json_array_begin(w, "supported_ciphers");
+    json_object_begin(w, JSON_KEY("tls"));
+    json_bool(w, JSON_KEY("established"), true);
+    json_i64(w, JSON_KEY("delta"), -42);
+    json_wire_str(w, JSON_KEY("server_name"), sni, sizeof sni - 1);
+    json_array_begin(w, JSON_KEY("supported_ciphers"));
     json_str(w, NULL, "TLS_AES_128_GCM_SHA256");
     json_str(w, NULL, "0xc0ff");
     json_array_end(w);
-    json_hex(w, "sha256", hash, sizeof hash, true);
-    json_wire_str(w, "bad", (const uint8_t *)"\xe2\x82" "A\xed\xa0\x80", 6);
+    json_hex(w, JSON_KEY("sha256"), hash, sizeof hash, true);
+    json_wire_str(w, JSON_KEY("bad"), (const uint8_t *)"\xe2\x82" "A\xed\xa0\x80", 6);
     json_object_end(w);
     json_object_end(w);
 }
@@ -403,19 +405,19 @@ static void test_overflow_every_size(void **state)
         write_sample(&w);
         size_t n = json_finish(&w);
         assert_int_equal((unsigned char)buf[cap], 0x5a);
-        assert_true(w.len <= cap);
+        assert_true(w.out.len <= cap);
         if (cap < full) {
-            assert_true(w.overflow);
+            assert_true(w.out.overflow);
             assert_int_equal(n, 0);
         } else {
-            assert_false(w.overflow);
+            assert_false(w.out.overflow);
             assert_int_equal(n, full);
         }
         /* What was written is a prefix of the line, cut between characters:
          * never inside a UTF-8 sequence. */
-        assert_memory_equal(buf, want, w.len);
-        if (w.len < full)
-            assert_false(((unsigned char)want[w.len] & 0xc0) == 0x80);
+        assert_memory_equal(buf, want, w.out.len);
+        if (w.out.len < full)
+            assert_false(((unsigned char)want[w.out.len] & 0xc0) == 0x80);
         free(buf);
 
         /* Exact-size heap buffer: AddressSanitizer catches any write past cap. */
@@ -436,11 +438,11 @@ static void test_overflow_is_sticky(void **state)
     json_init(&w, buf, sizeof buf);
     json_array_begin(&w, NULL);
     json_str(&w, NULL, "longer than eight");
-    assert_true(w.overflow);
-    size_t len = w.len;
+    assert_true(w.out.overflow);
+    size_t len = w.out.len;
     json_u64(&w, NULL, 1);
     json_array_end(&w);
-    assert_int_equal(w.len, len);
+    assert_int_equal(w.out.len, len);
     assert_int_equal(json_finish(&w), 0);
 }
 

@@ -119,6 +119,37 @@ static void test_tables_sorted_and_complete(void **state)
     check_table(iana_sslv2_cipher_kinds, iana_sslv2_cipher_kinds_count, 0xffffff, sslv2_cipher_name);
 }
 
+/* tls_registry_entry(): the same rows as the name lookups, each with the
+ * length the generator measured (writers use it instead of strlen). */
+static void check_registry(enum tls_registry reg, const struct iana_entry *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct iana_entry *e = tls_registry_entry(reg, t[i].code);
+        assert_ptr_equal(e, &t[i]);
+        assert_int_equal(e->len, strlen(e->name));
+    }
+}
+
+static void test_registry_entries(void **state)
+{
+    (void)state;
+    check_registry(TLS_REG_CIPHER_SUITE, iana_cipher_suites, iana_cipher_suites_count);
+    check_registry(TLS_REG_GROUP, iana_groups, iana_groups_count);
+    check_registry(TLS_REG_SIGNATURE_SCHEME, iana_signature_schemes, iana_signature_schemes_count);
+    check_registry(TLS_REG_EXTENSION, iana_extensions, iana_extensions_count);
+    check_registry(TLS_REG_ALERT, iana_alerts, iana_alerts_count);
+    check_registry(TLS_REG_HANDSHAKE_TYPE, iana_handshake_types, iana_handshake_types_count);
+    check_registry(TLS_REG_SSLV2_CIPHER_KIND, iana_sslv2_cipher_kinds, iana_sslv2_cipher_kinds_count);
+
+    const struct iana_entry *e = tls_registry_entry(TLS_REG_CIPHER_SUITE, 0xc02f);
+    assert_non_null(e);
+    assert_string_equal(e->name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    assert_int_equal(e->len, 37);
+    assert_null(tls_registry_entry(TLS_REG_CIPHER_SUITE, 0x1306));
+    assert_null(tls_registry_entry(TLS_REG_ALERT, 255));
+    assert_null(tls_registry_entry((enum tls_registry)99, 0));
+}
+
 static void test_grease(void **state)
 {
     (void)state;
@@ -230,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_unknown_codes),
         cmocka_unit_test(test_first_and_last_entries),
         cmocka_unit_test(test_tables_sorted_and_complete),
+        cmocka_unit_test(test_registry_entries),
         cmocka_unit_test(test_grease),
         cmocka_unit_test(test_version_tokens),
         cmocka_unit_test(test_version_ecs),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/starttls.h"
 #include "output/packet_notes.h"
 
 /* Strict UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF)

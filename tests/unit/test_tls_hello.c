@@ -19,6 +19,7 @@
 
 #include "dissect/names.h"
 #include "dissect/tls_hello.h"
+#include "output/fingerprint.h"
 #include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -273,8 +274,8 @@ static void test_client_hello_fields(void **state)
     assert_int_equal(run_ch(client_hello, CH_LEN, c, sid), TLS_PARSE_OK);
     expect_client_hello_fields(c, sid);
     assert_true(c->parsed);
-    assert_true(c->has_ja3);
-    assert_int_equal(strlen(c->ja4), 36);
+    assert_true(fp_ja3_client(c, (uint8_t[16]){ 0 }));
+    assert_int_equal(fp_ja4_client(c, (char[FP_JA4_SIZE]){ 0 }), 36);
     free(c);
 }
 
@@ -310,7 +311,7 @@ static void test_client_hello_without_extensions(void **state)
     assert_int_equal(c->extensions.n, 0);
     assert_false(c->has_supported_versions);
     assert_int_equal(c->sni_len, 0);
-    assert_true(c->has_ja3);
+    assert_true(fp_ja3_client(c, (uint8_t[16]){ 0 }));
     free(c);
 }
 
@@ -476,8 +477,8 @@ static void test_client_hello_too_many_ciphers(void **state)
     assert_true(c->ciphers.more);
     assert_int_equal(c->ciphers.v[0], 0x0100);
     assert_int_equal(c->ciphers.v[TLS_MAX_CIPHERS - 1], 0x0100 + TLS_MAX_CIPHERS - 1);
-    assert_false(c->has_ja3);
-    assert_string_equal(c->ja4, "");
+    assert_false(fp_ja3_client(c, (uint8_t[16]){ 0 }));
+    assert_int_equal(fp_ja4_client(c, (char[FP_JA4_SIZE]){ 0 }), 0); /* "" */
     free(c);
 }
 
@@ -489,8 +490,8 @@ static void test_client_hello_too_many_extensions(void **state)
     assert_int_equal(c->extensions.n, TLS_MAX_EXTENSIONS);
     assert_true(c->extensions.more);
     assert_int_equal(c->extensions.v[TLS_MAX_EXTENSIONS - 1], 0x1000 + TLS_MAX_EXTENSIONS - 1);
-    assert_false(c->has_ja3);
-    assert_string_equal(c->ja4, "");
+    assert_false(fp_ja3_client(c, (uint8_t[16]){ 0 }));
+    assert_int_equal(fp_ja4_client(c, (char[FP_JA4_SIZE]){ 0 }), 0); /* "" */
     free(c);
 }
 
@@ -734,7 +735,7 @@ static void test_server_hello_13(void **state)
     assert_int_equal(s->extensions.v[1], 51);
     assert_false(s->has_psk);
     assert_int_equal(s->alpn_len, 0);
-    assert_true(s->has_ja3s);
+    assert_true(fp_ja3s(s, (uint8_t[16]){ 0 }));
 
     /* A different client session id, and none at all: not echoed. */
     static const uint8_t other[4] = { 0xde, 0xad, 0xbe, 0xee };
@@ -905,7 +906,7 @@ static void test_server_hello_too_many_extensions(void **state)
     assert_int_equal(tls_parse_server_hello(span_make(buf, n), s, NULL, 0), TLS_PARSE_OK);
     assert_int_equal(s->extensions.n, TLS_MAX_EXTENSIONS);
     assert_true(s->extensions.more);
-    assert_false(s->has_ja3s);
+    assert_false(fp_ja3s(s, (uint8_t[16]){ 0 }));
     free(buf);
     free(s);
 }
