@@ -2,10 +2,13 @@
  * as tls_session.c calls it for the first entry of a Certificate message.
  * The input is an exact-size heap copy; checks: the stored lengths stay
  * within their buffers, the SAN list walks to exactly its length and count,
- * and the strings are terminated. */
+ * and the strings are terminated. The same DER is then looked up twice in a
+ * small certificate cache that lives across inputs (so it also evicts): both
+ * answers must equal the direct parse. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/cert_cache.h"
 #include "dissect/x509.h"
 #include "fuzz/fuzz_util.h"
 
@@ -15,8 +18,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!copy)
         return 0;
     memcpy(copy, data, size);
-    struct x509_report r;
+    static struct cert_cache *cache;
+    if (!cache) {
+        struct cert_cache_config cfg = { 4, 4 * 1024 };
+        cache = cert_cache_new(&cfg);
+        FUZZ_CHECK(cache != NULL, "cache");
+    }
+    struct x509_report r, cached;
     bool ok = x509_parse_leaf(span_make(copy, size), &r);
+    for (int round = 0; round < 2; round++) {
+        bool cached_ok = cert_cache_parse_leaf(cache, span_make(copy, size), &cached);
+        FUZZ_CHECK(cached_ok == ok && memcmp(&cached, &r, sizeof r) == 0, "cached report differs (round %d)", round);
+    }
     free(copy);
     FUZZ_CHECK(ok == r.parsed, "result %d, parsed %d", ok, r.parsed);
     FUZZ_CHECK(r.subject_cn_len <= X509_CN_MAX && r.issuer_cn_len <= X509_CN_MAX, "cn lengths");
