@@ -11,6 +11,7 @@
 #include "dissect/starttls.h"
 #include "output/findings.h"
 #include "output/json.h"
+#include "output/x509_text.h"
 
 static const char *reason_name(enum conn_reason r)
 {
@@ -390,21 +391,23 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
  * ECS's x509 field set. */
 static void put_certificate(struct json_writer *w, const struct x509_report *x)
 {
+    struct x509_text t;
+    x509_text_render(x, &t);
     json_object_begin(w, "x509");
-    if (x->subject_cn_len || x->subject_dn_len) {
+    if (x->subject_cn_len || t.subject_dn_len) {
         json_object_begin(w, "subject");
         if (x->subject_cn_len)
             json_wire_str(w, "common_name", x->subject_cn, x->subject_cn_len);
-        if (x->subject_dn_len)
-            json_wire_str(w, "distinguished_name", (const uint8_t *)x->subject_dn, x->subject_dn_len);
+        if (t.subject_dn_len)
+            json_wire_str(w, "distinguished_name", (const uint8_t *)t.subject_dn, t.subject_dn_len);
         json_object_end(w);
     }
-    if (x->issuer_cn_len || x->issuer_dn_len) {
+    if (x->issuer_cn_len || t.issuer_dn_len) {
         json_object_begin(w, "issuer");
         if (x->issuer_cn_len)
             json_wire_str(w, "common_name", x->issuer_cn, x->issuer_cn_len);
-        if (x->issuer_dn_len)
-            json_wire_str(w, "distinguished_name", (const uint8_t *)x->issuer_dn, x->issuer_dn_len);
+        if (t.issuer_dn_len)
+            json_wire_str(w, "distinguished_name", (const uint8_t *)t.issuer_dn, t.issuer_dn_len);
         json_object_end(w);
     }
     if (x->san_count) {
@@ -420,16 +423,16 @@ static void put_certificate(struct json_writer *w, const struct x509_report *x)
         json_time_us(w, "not_before", (uint64_t)x->not_before * 1000000u);
     if (x->not_after > 0)
         json_time_us(w, "not_after", (uint64_t)x->not_after * 1000000u);
-    if (x->serial[0])
-        json_str(w, "serial_number", x->serial);
-    if (x->key_algorithm[0])
-        json_str(w, "public_key_algorithm", x->key_algorithm);
+    if (t.serial[0])
+        json_str(w, "serial_number", t.serial);
+    if (t.key_algorithm[0])
+        json_str(w, "public_key_algorithm", t.key_algorithm);
     if (x->key_bits)
         json_u64(w, "public_key_size", x->key_bits);
-    if (x->key_curve[0])
-        json_str(w, "public_key_curve", x->key_curve);
-    if (x->signature_algorithm[0])
-        json_str(w, "signature_algorithm", x->signature_algorithm);
+    if (t.key_curve[0])
+        json_str(w, "public_key_curve", t.key_curve);
+    if (t.signature_algorithm[0])
+        json_str(w, "signature_algorithm", t.signature_algorithm);
     json_object_end(w);
     json_object_begin(w, "hash");
     json_hex(w, "sha256", x->sha256, sizeof x->sha256, true);

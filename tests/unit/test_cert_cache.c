@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dissect/cert_cache.h"
+#include "output/x509_text.h"
 #include "test_util.h"
 #include "x509_vector.h"
 
@@ -84,8 +85,10 @@ static void test_miss_then_hit(void **state)
     struct cert_cache *cache = cert_cache_new(&cfg);
     assert_non_null(cache);
     struct x509_report r;
+    struct x509_text t;
     assert_true(cert_cache_parse_leaf(cache, span_make(cert_der, sizeof cert_der), &r));
-    assert_string_equal(r.serial, "1234ABCD");
+    x509_text_render(&r, &t);
+    assert_string_equal(t.serial, "1234ABCD");
     const struct cert_cache_stats *st = cert_cache_stats(cache);
     assert_int_equal(st->misses, 1);
     assert_int_equal(st->hits, 0);
@@ -101,7 +104,9 @@ static void test_miss_then_hit(void **state)
     assert_int_equal(st->misses, 1);
     assert_int_equal(st->entries, 1);
     assert_true(r.parsed);
-    assert_string_equal(r.serial, "1234ABCD");
+    x509_text_render(&r, &t);
+    assert_string_equal(t.serial, "1234ABCD");
+    assert_memory_equal(t.subject_dn, "O=Example,CN=mail.example.test", t.subject_dn_len);
     assert_int_equal(r.subject_cn_len, 17);
     assert_memory_equal(r.subject_cn, "mail.example.test", 17);
     assert_int_equal(r.not_after, 1797991411);
@@ -128,8 +133,10 @@ static void test_one_byte_apart_is_a_miss(void **state)
     assert_true(lookup(cache, a));
     assert_true(lookup(cache, b));
     struct x509_report r;
+    struct x509_text t;
     assert_true(cert_cache_parse_leaf(cache, span_make(b.der, b.n), &r));
-    assert_string_equal(r.serial, "1234AB02");
+    x509_text_render(&r, &t);
+    assert_string_equal(t.serial, "1234AB02");
 
     struct cert big1 = make_cert(9, 1200, 0x11), big2 = make_cert(9, 1200, 0x11);
     assert_true(big1.n > 2 * 512);
