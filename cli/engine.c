@@ -6,6 +6,7 @@
 
 #include "common/bufpool.h"
 #include "common/digest.h"
+#include "dissect/cert_cache.h"
 
 /* Does `m` describe the connection of the frame being processed? */
 static bool is_current(const struct engine *e, const struct conn_meta *m)
@@ -67,6 +68,7 @@ void engine_defaults(struct engine_config *cfg)
     cfg->max_sessions = 12288;
     cfg->buffer_budget = 64u << 20;
     cfg->idle_timeout_s = 60;
+    cfg->cert_cache_entries = CERT_CACHE_DEFAULT_ENTRIES;
     cfg->out = stdout;
 }
 
@@ -105,8 +107,15 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
         .done_timeout_us = (uint64_t)(cfg->idle_timeout_s > 300 ? cfg->idle_timeout_s : 300) * 1000000u,
     };
     struct flow_consumer consumer = tls_dissector_consumer(&e->tls);
+    struct cert_cache_config cc = { cfg->cert_cache_entries, cfg->cert_cache_bytes ? cfg->cert_cache_bytes
+                                    : (uint64_t)cfg->cert_cache_entries * CERT_CACHE_BYTES_PER_ENTRY };
+    e->tls.certs = cc.max_entries ? cert_cache_new(&cc) : NULL;
     e->flows = flow_table_new(&fc, &consumer);
-    if (!e->flows) {
+    if (!e->flows || (cc.max_entries && !e->tls.certs)) {
+        flow_table_free(e->flows);
+        e->flows = NULL;
+        cert_cache_free(e->tls.certs);
+        e->tls.certs = NULL;
         classifier_free(e->tls.classifier);
         e->tls.classifier = NULL;
         pcapng_free(e);
@@ -234,6 +243,17 @@ void engine_print_stats(const struct engine *e, FILE *f)
             (unsigned long long)t->proxy_malformed, (unsigned long long)t->starttls_upgrades,
             (unsigned long long)t->starttls_refused, (unsigned long long)e->writer->lines,
             (unsigned long long)e->writer->dropped, (unsigned long long)e->writer->write_errors);
+    if (e->tls.certs) {
+        const struct cert_cache_stats *cc = cert_cache_stats(e->tls.certs);
+        fprintf(f,
+                "\"cert_cache\":{\"hits\":%llu,\"misses\":%llu,\"evictions\":%llu,\"not_stored\":%llu,"
+                "\"entries\":%llu,\"bytes\":%llu,\"budget_bytes\":%llu},",
+                (unsigned long long)cc->hits, (unsigned long long)cc->misses, (unsigned long long)cc->evictions,
+                (unsigned long long)cc->not_stored, (unsigned long long)cc->entries, (unsigned long long)cc->bytes,
+                (unsigned long long)cc->budget_bytes);
+    } else {
+        fprintf(f, "\"cert_cache\":null,");
+    }
     if (e->tls.classifier) {
         const struct classify_stats *cs = classifier_stats(e->tls.classifier);
         fprintf(f,
@@ -258,6 +278,8 @@ void engine_free(struct engine *e)
     e->flows = NULL;
     classifier_free(e->tls.classifier);
     e->tls.classifier = NULL;
+    cert_cache_free(e->tls.certs);
+    e->tls.certs = NULL;
     free(e->writer);
     e->writer = NULL;
     pcapng_free(e);

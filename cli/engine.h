@@ -27,6 +27,8 @@ struct engine_config {
     FILE *out;
     bool no_classify;            /* skip nDPI classification (network.protocol from ports only) */
     FILE *pcapng;                /* --pcapng: every frame written back, handshake frames commented; NULL: off */
+    uint32_t cert_cache_entries; /* --cert-cache: decoded leaf certificates kept; 0: none */
+    uint64_t cert_cache_bytes;   /* for their DER copies; 0: 4 KiB an entry */
 };
 
 struct engine {

@@ -53,6 +53,8 @@ static void usage(FILE *f)
             "      --idle-timeout S seconds before an idle undecided connection is reported (default 60)\n"
             "      --no-ndpi        do not classify applications with nDPI (network.protocol then\n"
             "                       comes from the STARTTLS dialogue or the server port)\n"
+            "      --cert-cache N   decoded leaf certificates remembered (default 1024, 4 KiB each;\n"
+            "                       0: decode every one)\n"
             "      --stats          print counters as JSON to standard error at exit\n"
             "  -h, --help           this help\n"
             "  -V, --version        print the version\n");
@@ -90,7 +92,8 @@ static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max,
 
 int main(int argc, char **argv)
 {
-    enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG, OPT_ALLOW_ROOT };
+    enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG,
+           OPT_ALLOW_ROOT, OPT_CERT_CACHE };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -104,6 +107,7 @@ int main(int argc, char **argv)
         { "no-ndpi", no_argument, NULL, OPT_NO_NDPI },
         { "pcapng", required_argument, NULL, OPT_PCAPNG },
         { "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
+        { "cert-cache", required_argument, NULL, OPT_CERT_CACHE },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
@@ -158,6 +162,10 @@ int main(int argc, char **argv)
         case OPT_STATS: stats = true; break;
         case OPT_NO_NDPI: cfg.no_classify = true; break;
         case OPT_PCAPNG: pcapng_path = optarg; break;
+        case OPT_CERT_CACHE:
+            if (parse_u32("--cert-cache", optarg, 0, 65536, &cfg.cert_cache_entries))
+                return 2;
+            break;
         case 'V': printf("tlsscope " TLSSCOPE_VERSION "\n"); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

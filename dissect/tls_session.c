@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "dissect/cert_cache.h"
 #include "dissect/proxy_proto.h"
 #include "dissect/tls_hello.h"
 
@@ -51,8 +52,8 @@ static bool is_tls13(uint16_t v)
 /* Counts the certificates of a Certificate message (RFC 5246 7.4.2; TLS 1.3
  * adds a request context and per-entry extensions, RFC 8446 4.4.2) and reads
  * the leaf, the sender's own certificate (it comes first). */
-static void read_certificates(struct span body, bool tls13, uint16_t *chain_length, struct x509_report *leaf_out,
-                              struct tls_report *r)
+static void read_certificates(struct cert_cache *cache, struct span body, bool tls13, uint16_t *chain_length,
+                              struct x509_report *leaf_out, struct tls_report *r)
 {
     if (tls13)
         span_vec8(&body);
@@ -71,7 +72,7 @@ static void read_certificates(struct span body, bool tls13, uint16_t *chain_leng
             n++;
     }
     *chain_length = n;
-    if (span_ok(&leaf) && !x509_parse_leaf(leaf, leaf_out))
+    if (span_ok(&leaf) && !cert_cache_parse_leaf(cache, leaf, leaf_out))
         r->malformed = true;
 }
 
@@ -84,7 +85,7 @@ static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t re
          * never reaches here. */
         if (!r->client.certificate_seen) {
             r->client.certificate_seen = true;
-            read_certificates(body, false, &r->client.certificate_chain_length, &r->client_cert, r);
+            read_certificates(c->d->certs, body, false, &r->client.certificate_chain_length, &r->client_cert, r);
             note(c, TLS_NOTE_CLIENT_CERTIFICATE);
         }
         return;
@@ -130,7 +131,7 @@ static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t re
         c->s->server_hs_after_hello = true;
         if (!r->server.certificate_seen) {
             r->server.certificate_seen = true;
-            read_certificates(body, is_tls13(negotiated_version(r)), &r->server.certificate_chain_length,
+            read_certificates(c->d->certs, body, is_tls13(negotiated_version(r)), &r->server.certificate_chain_length,
                               &r->server_cert, r);
             note(c, TLS_NOTE_CERTIFICATE);
         }

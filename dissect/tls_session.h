@@ -84,6 +84,7 @@ struct tls_dissector {
     struct conn_sink sink;
     struct tls_note_sink notes;  /* optional: .note NULL */
     struct classifier *classifier; /* nDPI; NULL: no classification */
+    struct cert_cache *certs;      /* decoded leaf certificates; NULL: every one is parsed */
     struct tls_dissect_stats st;
 };
 

@@ -1,65 +1,17 @@
-/* x509.c - see x509.h. RFC 5280 for the fields; ECS "x509" field set for the
- * names they are reported under. */
+/* x509.c - see x509.h. RFC 5280 for the fields, X.690 for DER, RFC 5280
+ * 4.1.2.5 for the two time forms; ECS "x509" field set for what is kept. */
 #include "dissect/x509.h"
 
 #include <openssl/objects.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/digest.h"
 
-static void copy_token(char *dst, size_t cap, const char *src)
-{
-    size_t n = src ? strlen(src) : 0;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src ? src : "", n);
-    dst[n] = '\0';
-}
-
-
-
-static int64_t asn1_time(const ASN1_TIME *t)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
-        return 0;
-    return (int64_t)timegm(&tm);
-}
-
-/* ECS-style names for the usual signature algorithms ("SHA256-RSA"), else
- * OpenSSL's short name. */
-static void signature_name(int nid, struct x509_report *r)
-{
-    static const struct { int nid; const char *name; bool weak; } known[] = {
-        { NID_md5WithRSAEncryption, "MD5-RSA", true },         { NID_sha1WithRSAEncryption, "SHA1-RSA", true },
-        { NID_sha256WithRSAEncryption, "SHA256-RSA", false },  { NID_sha384WithRSAEncryption, "SHA384-RSA", false },
-        { NID_sha512WithRSAEncryption, "SHA512-RSA", false },  { NID_ecdsa_with_SHA1, "ECDSA-SHA1", true },
-        { NID_ecdsa_with_SHA256, "ECDSA-SHA256", false },      { NID_ecdsa_with_SHA384, "ECDSA-SHA384", false },
-        { NID_ecdsa_with_SHA512, "ECDSA-SHA512", false },      { NID_rsassaPss, "SHA256-RSAPSS", false },
-        { NID_dsaWithSHA1, "DSA-SHA1", true },                 { NID_ED25519, "Ed25519", false },
-        { NID_ED448, "Ed448", false },
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        if (known[i].nid == nid) {
-            copy_token(r->signature_algorithm, sizeof r->signature_algorithm, known[i].name);
-            r->signature_sha1_or_md5 = known[i].weak;
-            return;
-        }
-    }
-    copy_token(r->signature_algorithm, sizeof r->signature_algorithm, OBJ_nid2sn(nid));
-}
-
-/* One DER TLV (X.690 8.1): tag, definite length (short or long form, at
- * most 4 length octets), and the value as a sub-span. `whole` spans the
- * TLV itself, for libcrypto's d2i functions. */
+/* One DER TLV; `whole`, when asked for, spans the TLV itself. Lengths over
+ * 4 octets (4 GiB) cannot occur inside a 16 MiB handshake message. */
 static bool der_tlv(struct span *s, uint8_t *tag, struct span *value, struct span *whole)
 {
-    const uint8_t *start = s->p;
-    size_t before = s->n;
+    struct span start = *s;
     *tag = span_u8(s);
     uint8_t l = span_u8(s);
     size_t len = l;
@@ -77,8 +29,13 @@ static bool der_tlv(struct span *s, uint8_t *tag, struct span *value, struct spa
     if (!span_ok(s))
         return false;
     if (whole)
-        *whole = span_make(start, before - s->n);
+        *whole = span_take(&start, start.n - s->n);
     return true;
+}
+
+bool x509_der_tlv(struct span *s, uint8_t *tag, struct span *value)
+{
+    return der_tlv(s, tag, value, NULL);
 }
 
 static bool der_expect(struct span *s, uint8_t want, struct span *value, struct span *whole)
@@ -87,50 +44,50 @@ static bool der_expect(struct span *s, uint8_t want, struct span *value, struct 
     return der_tlv(s, &tag, value, whole) && tag == want;
 }
 
-static int der_oid_nid(struct span oid_tlv)
+/* The OIDs certificates really carry, by their DER content octets, so that
+ * the common case needs no libcrypto object (d2i_ASN1_OBJECT allocates). */
+static const struct {
+    uint8_t len;
+    uint8_t oid[9];
+    int nid;
+} known_oids[] = {
+    { 9, { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 }, NID_rsaEncryption },
+    { 9, { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x04 }, NID_md5WithRSAEncryption },
+    { 9, { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05 }, NID_sha1WithRSAEncryption },
+    { 9, { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a }, NID_rsassaPss },
+    { 9, { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b }, NID_sha256WithRSAEncryption },
+    { 9, { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c }, NID_sha384WithRSAEncryption },
+    { 9, { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d }, NID_sha512WithRSAEncryption },
+    { 7, { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 }, NID_X9_62_id_ecPublicKey },
+    { 7, { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01 }, NID_ecdsa_with_SHA1 },
+    { 8, { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 }, NID_ecdsa_with_SHA256 },
+    { 8, { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03 }, NID_ecdsa_with_SHA384 },
+    { 8, { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04 }, NID_ecdsa_with_SHA512 },
+    { 8, { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 }, NID_X9_62_prime256v1 },
+    { 5, { 0x2b, 0x81, 0x04, 0x00, 0x21 }, NID_secp224r1 },
+    { 5, { 0x2b, 0x81, 0x04, 0x00, 0x22 }, NID_secp384r1 },
+    { 5, { 0x2b, 0x81, 0x04, 0x00, 0x23 }, NID_secp521r1 },
+    { 7, { 0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01 }, NID_dsa },
+    { 7, { 0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x03 }, NID_dsaWithSHA1 },
+    { 3, { 0x2b, 0x65, 0x70 }, NID_ED25519 },
+    { 3, { 0x2b, 0x65, 0x71 }, NID_ED448 },
+};
+
+/* The NID of an OBJECT IDENTIFIER TLV: from the table, else (a rare OID)
+ * from libcrypto, which knows them all. */
+static int der_oid_nid(struct span oid, struct span oid_tlv)
 {
+    for (size_t i = 0; i < sizeof known_oids / sizeof known_oids[0]; i++)
+        if (oid.n == known_oids[i].len && memcmp(oid.p, known_oids[i].oid, oid.n) == 0)
+            return known_oids[i].nid;
     const unsigned char *p = oid_tlv.p;
     ASN1_OBJECT *o = d2i_ASN1_OBJECT(NULL, &p, (long)oid_tlv.n);
     int nid = o ? OBJ_obj2nid(o) : NID_undef;
     ASN1_OBJECT_free(o);
-    return nid;
+    return nid == NID_undef ? X509_NID_UNKNOWN : nid;
 }
 
-/* Attribute types a distinguished name is written with (RFC 4514 3), by
- * their DER-encoded OID. Others are written as the dotted OID. */
-static const struct {
-    uint8_t len;
-    uint8_t oid[10];
-    const char *name;
-} dn_attrs[] = {
-    { 3, { 0x55, 0x04, 0x03 }, "CN" },  { 3, { 0x55, 0x04, 0x06 }, "C" },   { 3, { 0x55, 0x04, 0x07 }, "L" },
-    { 3, { 0x55, 0x04, 0x08 }, "ST" },  { 3, { 0x55, 0x04, 0x0a }, "O" },   { 3, { 0x55, 0x04, 0x0b }, "OU" },
-    { 3, { 0x55, 0x04, 0x09 }, "STREET" },
-    { 10, { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19 }, "DC" },
-    { 10, { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01 }, "UID" },
-};
-
-struct dn_out {
-    char *p;
-    uint16_t len, cap;
-};
-
-static void dn_putc(struct dn_out *o, char ch)
-{
-    if (o->len < o->cap)
-        o->p[o->len++] = ch;
-}
-
-static void dn_puts(struct dn_out *o, const char *str)
-{
-    while (*str)
-        dn_putc(o, *str++);
-}
-
-/* A directory string's value as UTF-8 into out (at most cap bytes):
- * UTF8String, PrintableString, IA5String and TeletexString as they are (the
- * JSON writer repairs invalid UTF-8), BMPString (UCS-2) converted. */
-static size_t directory_string(uint8_t tag, struct span v, uint8_t *out, size_t cap)
+size_t x509_directory_string(uint8_t tag, struct span v, uint8_t *out, size_t cap)
 {
     size_t n = 0;
     if (tag != 0x1e) {
@@ -154,97 +111,149 @@ static size_t directory_string(uint8_t tag, struct span v, uint8_t *out, size_t 
     return n;
 }
 
-/* The value in a distinguished name, with RFC 4514 2.4's escapes. */
-static void dn_value(struct dn_out *o, uint8_t tag, struct span v)
-{
-    uint8_t buf[X509_DN_MAX];
-    size_t n = directory_string(tag, v, buf, sizeof buf);
-    for (size_t i = 0; i < n; i++) {
-        char ch = (char)buf[i];
-        bool special = ch == ',' || ch == '+' || ch == '"' || ch == '\\' || ch == '<' || ch == '>' || ch == ';' ||
-                       (i == 0 && (ch == '#' || ch == ' ')) || (i == n - 1 && ch == ' ');
-        if (special)
-            dn_putc(o, '\\');
-        dn_putc(o, ch);
-    }
-}
-
 /* Name (RFC 5280 4.1.2.4): SEQUENCE OF RelativeDistinguishedName, each a
- * SET OF AttributeTypeAndValue. Written in RFC 2253/4514 order (last RDN
- * first, as Zeek and OpenSSL's RFC 2253 form do); the first commonName is
- * also kept on its own. */
-static void read_name(struct span name_tlv, uint8_t *cn, uint8_t *cn_len, char *dn, uint16_t *dn_len)
+ * SET OF AttributeTypeAndValue. The structure is checked here, in RFC 4514
+ * order (last RDN first), which is also the order the first commonName is
+ * taken in; the RDN bytes are kept for output/x509_text.c to write. A
+ * malformed attribute keeps no name (but a commonName found before it). */
+static void read_name(struct span name_tlv, struct x509_name *out, uint8_t *cn, uint8_t *cn_len)
 {
-    struct span name, rdns[32];
+    static const uint8_t cn_oid[] = { 0x55, 0x04, 0x03 }; /* 2.5.4.3 */
+    struct span name, rdns[X509_NAME_RDN_MAX], whole[X509_NAME_RDN_MAX];
     size_t nrdn = 0;
     if (!der_expect(&name_tlv, 0x30, &name, NULL))
         return;
-    while (name.n > 0 && nrdn < 32) {
-        if (!der_expect(&name, 0x31, &rdns[nrdn], NULL))
+    while (name.n > 0 && nrdn < X509_NAME_RDN_MAX) {
+        if (!der_expect(&name, 0x31, &rdns[nrdn], &whole[nrdn]))
             return;
         nrdn++;
     }
-    struct dn_out o = { dn, 0, X509_DN_MAX };
     for (size_t i = nrdn; i-- > 0;) {
         struct span rdn = rdns[i];
-        bool first_in_rdn = true;
         while (rdn.n > 0) {
             struct span atv, oid, value;
             uint8_t tag;
             if (!der_expect(&rdn, 0x30, &atv, NULL) || !der_expect(&atv, 0x06, &oid, NULL) ||
                 !der_tlv(&atv, &tag, &value, NULL))
                 return;
-            if (o.len > 0)
-                dn_putc(&o, first_in_rdn ? ',' : '+');
-            first_in_rdn = false;
-            const char *short_name = NULL;
-            for (size_t k = 0; k < sizeof dn_attrs / sizeof dn_attrs[0]; k++)
-                if (oid.n == dn_attrs[k].len && memcmp(oid.p, dn_attrs[k].oid, oid.n) == 0)
-                    short_name = dn_attrs[k].name;
-            if (short_name) {
-                dn_puts(&o, short_name);
-            } else {
-                char dotted[80];
-                ASN1_OBJECT *obj = NULL;
-                uint8_t der_oid[2 + 64];
-                if (oid.n <= 64) {
-                    der_oid[0] = 0x06;
-                    der_oid[1] = (uint8_t)oid.n;
-                    memcpy(der_oid + 2, oid.p, oid.n);
-                    const unsigned char *q = der_oid;
-                    obj = d2i_ASN1_OBJECT(NULL, &q, (long)(oid.n + 2));
-                }
-                if (obj && OBJ_obj2txt(dotted, sizeof dotted, obj, 1) > 0)
-                    dn_puts(&o, dotted);
-                ASN1_OBJECT_free(obj);
-            }
-            dn_putc(&o, '=');
-            dn_value(&o, tag, value);
-            if (short_name && strcmp(short_name, "CN") == 0 && *cn_len == 0)
-                *cn_len = (uint8_t)directory_string(tag, value, cn, X509_CN_MAX);
+            if (*cn_len == 0 && oid.n == sizeof cn_oid && memcmp(oid.p, cn_oid, sizeof cn_oid) == 0)
+                *cn_len = (uint8_t)x509_directory_string(tag, value, cn, X509_CN_MAX);
         }
     }
-    *dn_len = o.len;
+    size_t first = nrdn, len = 0;
+    while (first > 0 && len + whole[first - 1].n <= X509_NAME_DER_MAX)
+        len += whole[--first].n;
+    out->cut = first > 0;
+    for (size_t i = first; i < nrdn; i++) {
+        memcpy(out->der + out->len, whole[i].p, whole[i].n);
+        out->len = (uint16_t)(out->len + whole[i].n);
+    }
 }
 
-static int64_t read_time(struct span time_tlv)
+/* Two decimal digits of a time string; -1 when they are not digits or not
+ * in [lo, hi]. */
+static int time_pair(struct span *t, int lo, int hi)
 {
-    const unsigned char *p = time_tlv.p;
-    ASN1_TIME *t = d2i_ASN1_TIME(NULL, &p, (long)time_tlv.n);
-    int64_t v = asn1_time(t);
-    ASN1_TIME_free(t);
-    return v;
+    uint8_t a = span_u8(t), b = span_u8(t);
+    if (!span_ok(t) || a < '0' || a > '9' || b < '0' || b > '9')
+        return -1;
+    int v = (a - '0') * 10 + (b - '0');
+    return v >= lo && v <= hi ? v : -1;
+}
+
+/* Days from 1970-01-01 to year-month-day in the proleptic Gregorian
+ * calendar (the count timegm() makes), with March as the first month so
+ * that the leap day falls at the end of a year. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static bool leap_year(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Time (RFC 5280 4.1.2.5): UTCTime (tag 23, YYMMDDHHMM[SS], years 50-99 are
+ * 19xx) or GeneralizedTime (tag 24, YYYYMMDDHHMM[SS[.f+]]), then Z or an
+ * offset +hhmm/-hhmm. RFC 5280 wants seconds and Z; certificates in the
+ * wild sometimes differ, and these are the forms libcrypto's reading
+ * (ASN1_TIME_to_tm) accepted here before, so a certificate reads the same
+ * as it always did. Seconds since the epoch; 0 when it does not read. */
+static int64_t read_time(uint8_t tag, struct span t)
+{
+    bool utc = tag == 0x17;
+    if ((!utc && tag != 0x18) || t.n < (utc ? 11u : 13u)) /* the shortest forms, ...HHMMZ */
+        return 0;
+    int64_t year;
+    if (utc) {
+        int yy = time_pair(&t, 0, 99);
+        if (yy < 0)
+            return 0;
+        year = yy < 50 ? 2000 + yy : 1900 + yy;
+    } else {
+        int cc = time_pair(&t, 0, 99), yy = time_pair(&t, 0, 99);
+        if (cc < 0 || yy < 0)
+            return 0;
+        year = cc * 100 + yy;
+    }
+    static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int month = time_pair(&t, 1, 12);
+    if (month < 0)
+        return 0;
+    int day = time_pair(&t, 1, mdays[month - 1] + (month == 2 && leap_year(year)));
+    int hour = time_pair(&t, 0, 23), minute = time_pair(&t, 0, 59), second = 0;
+    if (day < 0 || hour < 0 || minute < 0)
+        return 0;
+    uint8_t c = 0;
+    (void)span_peek(&t, 0, &c); /* 0 when nothing follows: not a zone, not digits */
+    if (c != 'Z' && c != '+' && c != '-' && (second = time_pair(&t, 0, 59)) < 0)
+        return 0;
+    if (!utc && span_peek(&t, 0, &c) && c == '.') { /* fractional seconds, dropped */
+        span_skip(&t, 1);
+        size_t digits = 0;
+        while (span_peek(&t, 0, &c) && c >= '0' && c <= '9') {
+            span_skip(&t, 1);
+            digits++;
+        }
+        if (digits == 0)
+            return 0;
+    }
+    int64_t secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    uint8_t zone = span_u8(&t);
+    if (zone == 'Z' && span_done(&t))
+        return secs;
+    if ((zone != '+' && zone != '-') || t.n != 4)
+        return 0;
+    int oh = time_pair(&t, 0, 12), om = time_pair(&t, 0, 59);
+    if (oh < 0 || om < 0)
+        return 0;
+    int64_t offset = (int64_t)oh * 3600 + om * 60;
+    if (offset == 0)
+        return secs;
+    secs += zone == '+' ? -offset : offset;
+    /* Shifted by an offset, the date must stay within years 1900 to 9999
+     * (libcrypto's OPENSSL_gmtime_adj refused others, giving 0). */
+    if (secs < days_from_civil(1900, 1, 1) * 86400 || secs >= days_from_civil(10000, 1, 1) * 86400)
+        return 0;
+    return secs;
 }
 
 /* Bit length of a DER INTEGER's magnitude. */
 static uint32_t integer_bits(struct span v)
 {
-    while (v.n > 0 && v.p[0] == 0)
-        span_skip(&v, 1);
-    if (v.n == 0)
+    uint8_t top = 0;
+    while (top == 0 && v.n > 0)
+        top = span_u8(&v);
+    if (top == 0)
         return 0;
-    uint32_t bits = (uint32_t)(v.n - 1) * 8;
-    for (uint8_t top = v.p[0]; top; top >>= 1)
+    uint32_t bits = (uint32_t)v.n * 8;
+    for (; top; top >>= 1)
         bits++;
     return bits;
 }
@@ -253,16 +262,17 @@ static uint32_t integer_bits(struct span v)
  * read from the key itself (RSA modulus) or the named curve. */
 static void read_spki(struct span spki, struct x509_report *r)
 {
-    struct span alg, key, oid_v, oid_tlv;
+    struct span alg, key, oid, oid_tlv;
     if (!der_expect(&spki, 0x30, &alg, NULL) || !der_expect(&spki, 0x03, &key, NULL))
         return;
-    if (!der_expect(&alg, 0x06, &oid_v, &oid_tlv))
+    if (!der_expect(&alg, 0x06, &oid, &oid_tlv))
         return;
-    int nid = der_oid_nid(oid_tlv);
+    int nid = der_oid_nid(oid, oid_tlv);
+    r->key_nid = nid;
     switch (nid) {
     case NID_rsaEncryption:
     case NID_rsassaPss: {
-        copy_token(r->key_algorithm, sizeof r->key_algorithm, "RSA");
+        r->key_type = X509_KEY_RSA;
         struct span rsa, modulus;
         span_skip(&key, 1); /* unused bits */
         if (der_expect(&key, 0x30, &rsa, NULL) && der_expect(&rsa, 0x02, &modulus, NULL))
@@ -270,20 +280,20 @@ static void read_spki(struct span spki, struct x509_report *r)
         break;
     }
     case NID_X9_62_id_ecPublicKey: {
-        copy_token(r->key_algorithm, sizeof r->key_algorithm, "ECDSA");
-        struct span curve_v, curve_tlv;
-        if (der_expect(&alg, 0x06, &curve_v, &curve_tlv)) {
-            int curve = der_oid_nid(curve_tlv);
-            copy_token(r->key_curve, sizeof r->key_curve, OBJ_nid2sn(curve));
-            r->key_bits = curve == NID_X9_62_prime256v1 ? 256 : curve == NID_secp384r1 ? 384
-                        : curve == NID_secp521r1 ? 521 : curve == NID_secp224r1 ? 224 : 0;
+        r->key_type = X509_KEY_ECDSA;
+        struct span curve, curve_tlv;
+        if (der_expect(&alg, 0x06, &curve, &curve_tlv)) {
+            int c = der_oid_nid(curve, curve_tlv);
+            r->key_curve_nid = c;
+            r->key_bits = c == NID_X9_62_prime256v1 ? 256 : c == NID_secp384r1 ? 384
+                        : c == NID_secp521r1 ? 521 : c == NID_secp224r1 ? 224 : 0;
         }
         break;
     }
-    case NID_ED25519: copy_token(r->key_algorithm, sizeof r->key_algorithm, "Ed25519"); r->key_bits = 256; break;
-    case NID_ED448: copy_token(r->key_algorithm, sizeof r->key_algorithm, "Ed448"); r->key_bits = 456; break;
-    case NID_dsa: copy_token(r->key_algorithm, sizeof r->key_algorithm, "DSA"); break;
-    default: copy_token(r->key_algorithm, sizeof r->key_algorithm, OBJ_nid2sn(nid)); break;
+    case NID_ED25519: r->key_type = X509_KEY_ED25519; r->key_bits = 256; break;
+    case NID_ED448: r->key_type = X509_KEY_ED448; r->key_bits = 456; break;
+    case NID_dsa: r->key_type = X509_KEY_DSA; break;
+    default: r->key_type = X509_KEY_OTHER; break;
     }
 }
 
@@ -331,11 +341,31 @@ static void read_extensions(struct span exts_explicit, struct x509_report *r)
     }
 }
 
-/* The certificate is walked with the span cursor and only its parts are
- * handed to libcrypto: OpenSSL 3's d2i_X509() also decodes the public key
- * through its provider decoders, about a million instructions a certificate
- * (measured), which would have made certificates the whole cost of a TLS 1.2
- * connection. */
+/* CertificateSerialNumber (RFC 5280 4.1.2.2): the INTEGER's octets without
+ * their leading zeros (one is kept for zero), as openssl x509 -serial shows
+ * whole octets; at most 20 are kept. */
+static void read_serial(struct span serial, struct x509_report *r)
+{
+    uint8_t lead;
+    while (serial.n > 1 && span_peek(&serial, 0, &lead) && lead == 0)
+        span_skip(&serial, 1);
+    r->serial_cut = serial.n > X509_SERIAL_MAX;
+    r->serial_len = (uint8_t)(r->serial_cut ? X509_SERIAL_MAX : serial.n);
+    memcpy(r->serial, serial.p, r->serial_len);
+}
+
+/* The signature algorithms whose hash has published collisions (MD5,
+ * SHA-1): clients refuse certificates signed with them. */
+static bool weak_signature(int nid)
+{
+    return nid == NID_md5WithRSAEncryption || nid == NID_sha1WithRSAEncryption || nid == NID_ecdsa_with_SHA1 ||
+           nid == NID_dsaWithSHA1;
+}
+
+/* The certificate is walked with the span cursor: OpenSSL 3's d2i_X509()
+ * also decodes the public key through its provider decoders, about a
+ * million instructions a certificate (measured), which would have made
+ * certificates the whole cost of a TLS 1.2 connection. */
 bool x509_parse_leaf(struct span der, struct x509_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -348,7 +378,7 @@ bool x509_parse_leaf(struct span der, struct x509_report *r)
     if (!der_expect(&sigalg, 0x06, &sigalg_oid, &sigalg_oid_tlv))
         return false;
 
-    uint8_t tag;
+    uint8_t tag, before_tag, after_tag;
     struct span v, version_or_serial;
     if (!der_tlv(&tbs, &tag, &version_or_serial, NULL))
         return false;
@@ -356,31 +386,23 @@ bool x509_parse_leaf(struct span der, struct x509_report *r)
         return false;
     else if (tag != 0xa0 && tag != 0x02)
         return false;
-    struct span serial = version_or_serial, issuer, issuer_tlv, validity, subject, subject_tlv, spki;
-    struct span before_tlv, after_tlv;
+    struct span serial = version_or_serial, issuer_tlv, validity, subject_tlv, spki, before, after;
     if (!der_expect(&tbs, 0x30, &v, NULL) ||                     /* signature AlgorithmIdentifier */
-        !der_expect(&tbs, 0x30, &issuer, &issuer_tlv) || !der_expect(&tbs, 0x30, &validity, NULL) ||
-        !der_expect(&tbs, 0x30, &subject, &subject_tlv) || !der_expect(&tbs, 0x30, &spki, NULL))
+        !der_expect(&tbs, 0x30, &v, &issuer_tlv) || !der_expect(&tbs, 0x30, &validity, NULL) ||
+        !der_expect(&tbs, 0x30, &v, &subject_tlv) || !der_expect(&tbs, 0x30, &spki, NULL))
         return false;
-    if (!der_tlv(&validity, &tag, &v, &before_tlv) || !der_tlv(&validity, &tag, &v, &after_tlv))
+    if (!der_tlv(&validity, &before_tag, &before, NULL) || !der_tlv(&validity, &after_tag, &after, NULL))
         return false;
     r->parsed = true;
 
-    read_name(subject_tlv, r->subject_cn, &r->subject_cn_len, r->subject_dn, &r->subject_dn_len);
-    read_name(issuer_tlv, r->issuer_cn, &r->issuer_cn_len, r->issuer_dn, &r->issuer_dn_len);
+    read_name(subject_tlv, &r->subject, r->subject_cn, &r->subject_cn_len);
+    read_name(issuer_tlv, &r->issuer, r->issuer_cn, &r->issuer_cn_len);
     r->self_signed = subject_tlv.n == issuer_tlv.n && memcmp(subject_tlv.p, issuer_tlv.p, subject_tlv.n) == 0;
-    r->not_before = read_time(before_tlv);
-    r->not_after = read_time(after_tlv);
-    static const char hex[] = "0123456789ABCDEF";
-    while (serial.n > 1 && serial.p[0] == 0)
-        span_skip(&serial, 1);
-    size_t k = 0;
-    for (size_t i = 0; i < serial.n && k + 2 < sizeof r->serial; i++) {
-        r->serial[k++] = hex[serial.p[i] >> 4]; /* whole octets, as openssl x509 -serial */
-        r->serial[k++] = hex[serial.p[i] & 0xf];
-    }
-    r->serial[k] = '\0';
-    signature_name(der_oid_nid(sigalg_oid_tlv), r);
+    r->not_before = read_time(before_tag, before);
+    r->not_after = read_time(after_tag, after);
+    read_serial(serial, r);
+    r->signature_nid = der_oid_nid(sigalg_oid, sigalg_oid_tlv);
+    r->signature_sha1_or_md5 = weak_signature(r->signature_nid);
     read_spki(spki, r);
     while (tbs.n > 0) { /* issuerUniqueID [1], subjectUniqueID [2], extensions [3] */
         if (!der_tlv(&tbs, &tag, &v, NULL))

@@ -13,6 +13,7 @@
 #include "output/findings.h"
 #include "output/fingerprint.h"
 #include "output/json.h"
+#include "output/x509_text.h"
 
 /* event.reason and tls.outcome, indexed by their enums (conn_meta.h, report.h). */
 static const char *const reason_names[] = {
@@ -353,21 +354,23 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
  * ECS's x509 field set. */
 static void put_certificate(struct json_writer *w, const struct x509_report *x)
 {
+    struct x509_text t;
+    x509_text_render(x, &t);
     json_object_begin(w, JSON_KEY("x509"));
-    if (x->subject_cn_len || x->subject_dn_len) {
+    if (x->subject_cn_len || t.subject_dn_len) {
         json_object_begin(w, JSON_KEY("subject"));
         if (x->subject_cn_len)
             json_wire_str(w, JSON_KEY("common_name"), x->subject_cn, x->subject_cn_len);
-        if (x->subject_dn_len)
-            json_wire_str(w, JSON_KEY("distinguished_name"), (const uint8_t *)x->subject_dn, x->subject_dn_len);
+        if (t.subject_dn_len)
+            json_wire_str(w, JSON_KEY("distinguished_name"), (const uint8_t *)t.subject_dn, t.subject_dn_len);
         json_object_end(w);
     }
-    if (x->issuer_cn_len || x->issuer_dn_len) {
+    if (x->issuer_cn_len || t.issuer_dn_len) {
         json_object_begin(w, JSON_KEY("issuer"));
         if (x->issuer_cn_len)
             json_wire_str(w, JSON_KEY("common_name"), x->issuer_cn, x->issuer_cn_len);
-        if (x->issuer_dn_len)
-            json_wire_str(w, JSON_KEY("distinguished_name"), (const uint8_t *)x->issuer_dn, x->issuer_dn_len);
+        if (t.issuer_dn_len)
+            json_wire_str(w, JSON_KEY("distinguished_name"), (const uint8_t *)t.issuer_dn, t.issuer_dn_len);
         json_object_end(w);
     }
     if (x->san_count) {
@@ -383,16 +386,16 @@ static void put_certificate(struct json_writer *w, const struct x509_report *x)
         json_time_us(w, JSON_KEY("not_before"), (uint64_t)x->not_before * 1000000u);
     if (x->not_after > 0)
         json_time_us(w, JSON_KEY("not_after"), (uint64_t)x->not_after * 1000000u);
-    if (x->serial[0])
-        json_str(w, JSON_KEY("serial_number"), x->serial);
-    if (x->key_algorithm[0])
-        json_str(w, JSON_KEY("public_key_algorithm"), x->key_algorithm);
+    if (t.serial[0])
+        json_str(w, JSON_KEY("serial_number"), t.serial);
+    if (t.key_algorithm[0])
+        json_str(w, JSON_KEY("public_key_algorithm"), t.key_algorithm);
     if (x->key_bits)
         json_u64(w, JSON_KEY("public_key_size"), x->key_bits);
-    if (x->key_curve[0])
-        json_str(w, JSON_KEY("public_key_curve"), x->key_curve);
-    if (x->signature_algorithm[0])
-        json_str(w, JSON_KEY("signature_algorithm"), x->signature_algorithm);
+    if (t.key_curve[0])
+        json_str(w, JSON_KEY("public_key_curve"), t.key_curve);
+    if (t.signature_algorithm[0])
+        json_str(w, JSON_KEY("signature_algorithm"), t.signature_algorithm);
     json_object_end(w);
     json_object_begin(w, JSON_KEY("hash"));
     json_hex(w, JSON_KEY("sha256"), x->sha256, sizeof x->sha256, true);

@@ -7,6 +7,7 @@
 
 #include "dissect/names.h"
 #include "dissect/tls_facts.h"
+#include "output/x509_text.h"
 
 struct finding_list {
     finding_fn fn;
@@ -124,11 +125,13 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
     if (x->parsed) {
         validity(&l, x, now, "certificate-", "server");
         if (x->signature_sha1_or_md5) {
+            char sig[X509_TEXT_TOKEN_MAX];
+            x509_text_signature_algorithm(x, sig);
             snprintf(msg, sizeof msg, "the server's certificate is signed with %s, which clients reject: reissue "
-                     "it with SHA-256", x->signature_algorithm);
+                     "it with SHA-256", sig);
             add(&l, "certificate-weak-signature", "high", msg);
         }
-        if (strcmp(x->key_algorithm, "RSA") == 0 && x->key_bits > 0 && x->key_bits < 2048) {
+        if (x->key_type == X509_KEY_RSA && x->key_bits > 0 && x->key_bits < 2048) {
             snprintf(msg, sizeof msg, "the server's certificate has a %u-bit RSA key (below 2048): reissue it "
                      "with a longer key", x->key_bits);
             add(&l, "certificate-short-key", "high", msg);

@@ -13,6 +13,7 @@
 #include "dissect/starttls.h"
 #include "dissect/tls_facts.h"
 #include "output/findings.h"
+#include "output/x509_text.h"
 
 /* One comment is a strbuf over the end of the packet's text: appends are
  * all-or-nothing, so a comment never ends inside a character. */
@@ -158,26 +159,28 @@ static void certificate(struct strbuf *t, const char *what, uint16_t chain_lengt
         t_str(t, "; the leaf did not decode");
         return;
     }
+    struct x509_text xt;
+    x509_text_render(x, &xt);
     t_str(t, "; leaf subject ");
-    t_wire(t, x->subject_dn, x->subject_dn_len);
+    t_wire(t, xt.subject_dn, xt.subject_dn_len);
     t_str(t, ", issuer ");
-    t_wire(t, x->issuer_dn, x->issuer_dn_len);
+    t_wire(t, xt.issuer_dn, xt.issuer_dn_len);
     t_str(t, ", valid ");
     t_date(t, x->not_before);
     t_str(t, " to ");
     t_date(t, x->not_after);
-    if (x->key_algorithm[0]) {
+    if (xt.key_algorithm[0]) {
         t_str(t, ", ");
-        t_str(t, x->key_algorithm);
+        t_str(t, xt.key_algorithm);
         if (x->key_bits) {
             t_str(t, " ");
             strbuf_u64(t, x->key_bits);
             t_str(t, " bits");
         }
     }
-    if (x->signature_algorithm[0]) {
+    if (xt.signature_algorithm[0]) {
         t_str(t, ", signed ");
-        t_str(t, x->signature_algorithm);
+        t_str(t, xt.signature_algorithm);
     }
 }
 

@@ -11,7 +11,38 @@
 #include <string.h>
 
 #include "dissect/starttls.h"
+#include <openssl/obj_mac.h>
+
 #include "output/packet_notes.h"
+
+/* A DER length (X.690 8.1.3), short or long form, up to 0xffff. */
+static uint8_t *der_len(uint8_t *p, size_t n)
+{
+    if (n >= 0x100)
+        *p++ = 0x82, *p++ = (uint8_t)(n >> 8);
+    else if (n >= 0x80)
+        *p++ = 0x81;
+    *p++ = (uint8_t)n;
+    return p;
+}
+
+static size_t der_len_size(size_t n) { return n < 0x80 ? 1 : n < 0x100 ? 2 : 3; }
+
+/* The name "CN=<value>" as the certificate report keeps it: one RDN, one
+ * commonName (2.5.4.3) UTF8String. */
+static void set_cn_name(struct x509_name *name, const void *value, size_t len)
+{
+    size_t atv = 5 + 1 + der_len_size(len) + len;
+    uint8_t *p = name->der;
+    *p++ = 0x31;
+    p = der_len(p, 1 + der_len_size(atv) + atv);
+    *p++ = 0x30;
+    p = der_len(p, atv);
+    memcpy(p, "\x06\x03\x55\x04\x03\x0c", 6);
+    p = der_len(p + 6, len);
+    memcpy(p, value, len);
+    name->len = (uint16_t)(p + len - name->der);
+}
 
 /* Strict UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF)
  * and no C0 control character, DEL or NUL. */
@@ -168,10 +199,11 @@ static void test_maximum_lengths(void **state)
 
     struct x509_report *x = &r->server_cert;
     x->parsed = true;
-    memset(x->subject_dn, 0x02, X509_DN_MAX - 1);
-    x->subject_dn_len = X509_DN_MAX - 1;
-    memset(x->issuer_dn, 0xfe, X509_DN_MAX - 1);
-    x->issuer_dn_len = X509_DN_MAX - 1;
+    uint8_t value[253]; /* "CN=" and this fill the 256 bytes a name is written in */
+    memset(value, 0x02, sizeof value);
+    set_cn_name(&x->subject, value, sizeof value);
+    memset(value, 0xfe, sizeof value);
+    set_cn_name(&x->issuer, value, sizeof value);
     r->server.certificate_chain_length = 2;
     packet_notes_message(n, TLS_NOTE_CERTIFICATE, r);
     assert_int_equal(n->count, 2);
@@ -194,15 +226,13 @@ static void test_server_messages(void **state)
     s->kx_sigalg = 0x0401;
     packet_notes_message(n, TLS_NOTE_SERVER_KEY_EXCHANGE, r);
     r->server_cert.parsed = true;
-    memcpy(r->server_cert.subject_dn, "CN=mail.example.com", 19);
-    r->server_cert.subject_dn_len = 19;
-    memcpy(r->server_cert.issuer_dn, "CN=Example CA", 13);
-    r->server_cert.issuer_dn_len = 13;
+    set_cn_name(&r->server_cert.subject, "mail.example.com", 16);
+    set_cn_name(&r->server_cert.issuer, "Example CA", 10);
     r->server_cert.not_before = 1672531200; /* 2023-01-01 */
     r->server_cert.not_after = 1704067199;  /* 2023-12-31 */
-    strcpy(r->server_cert.key_algorithm, "RSA");
+    r->server_cert.key_type = X509_KEY_RSA;
     r->server_cert.key_bits = 2048;
-    strcpy(r->server_cert.signature_algorithm, "SHA256-RSA");
+    r->server_cert.signature_nid = NID_sha256WithRSAEncryption;
     s->certificate_chain_length = 2;
     packet_notes_message(n, TLS_NOTE_CERTIFICATE, r);
     r->alert = (struct tls_alert_report){ .seen = true, .level = 2, .description = 40, .sender = DIR_S2C };
@@ -255,10 +285,8 @@ static void test_client_certificate(void **state)
     packet_notes_message(n, TLS_NOTE_CLIENT_CERTIFICATE, r);
     r->client.certificate_chain_length = 1;
     r->client_cert.parsed = true;
-    memcpy(r->client_cert.subject_dn, "CN=svc-backup", 13);
-    r->client_cert.subject_dn_len = 13;
-    memcpy(r->client_cert.issuer_dn, "CN=Corp CA", 10);
-    r->client_cert.issuer_dn_len = 10;
+    set_cn_name(&r->client_cert.subject, "svc-backup", 10);
+    set_cn_name(&r->client_cert.issuer, "Corp CA", 7);
     r->client_cert.not_before = 1672531200;
     r->client_cert.not_after = 1704067199;
     packet_notes_message(n, TLS_NOTE_CLIENT_CERTIFICATE, r);

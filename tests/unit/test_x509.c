@@ -1,10 +1,6 @@
-/* test_x509.c - the leaf-certificate reader over a real DER certificate.
- *
- * The vector is a self-signed ECDSA P-256 certificate made with
- *   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
- *     -subj "/CN=mail.example.test/O=Example" -days 30 -set_serial 0x1234ABCD \
- *     -addext "subjectAltName=DNS:mail.example.test,DNS:imap.example.test"
- * and the expected values are openssl x509 -text / -fingerprint's.
+/* test_x509.c - the leaf-certificate reader over a real DER certificate
+ * (x509_vector.h says how it was made); the expected values are
+ * openssl x509 -text / -fingerprint's.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,40 +12,9 @@
 #include <string.h>
 
 #include "dissect/x509.h"
+#include "output/x509_text.h"
 #include "test_util.h"
-
-static const uint8_t cert_der[] = {
-    0x30, 0x82, 0x01, 0xd4, 0x30, 0x82, 0x01, 0x7a, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x04, 0x12,
-    0x34, 0xab, 0xcd, 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02, 0x30,
-    0x2e, 0x31, 0x1a, 0x30, 0x18, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x11, 0x6d, 0x61, 0x69, 0x6c,
-    0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x74, 0x65, 0x73, 0x74, 0x31, 0x10, 0x30,
-    0x0e, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x0c, 0x07, 0x45, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x30,
-    0x1e, 0x17, 0x0d, 0x32, 0x36, 0x31, 0x31, 0x32, 0x33, 0x30, 0x32, 0x30, 0x33, 0x33, 0x31, 0x5a,
-    0x17, 0x0d, 0x32, 0x36, 0x31, 0x32, 0x32, 0x33, 0x30, 0x32, 0x30, 0x33, 0x33, 0x31, 0x5a, 0x30,
-    0x2e, 0x31, 0x1a, 0x30, 0x18, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x11, 0x6d, 0x61, 0x69, 0x6c,
-    0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x74, 0x65, 0x73, 0x74, 0x31, 0x10, 0x30,
-    0x0e, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x0c, 0x07, 0x45, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x30,
-    0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86,
-    0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04, 0xd2, 0xc2, 0x35, 0x11, 0x57, 0x6f,
-    0xf2, 0x51, 0x19, 0xf4, 0xc3, 0xc0, 0xa7, 0x9b, 0xf4, 0x55, 0xc6, 0x1a, 0xa2, 0x8c, 0x84, 0xd0,
-    0xef, 0xeb, 0x49, 0x41, 0x53, 0x1c, 0x82, 0x17, 0xa2, 0xe8, 0x2c, 0x3f, 0xc1, 0xa6, 0xa1, 0x84,
-    0xff, 0x47, 0x9b, 0xd4, 0x5c, 0xad, 0x7f, 0x6a, 0x27, 0x05, 0x40, 0xf9, 0x5e, 0x3f, 0xa4, 0x1f,
-    0xbd, 0xeb, 0x6f, 0x07, 0xd3, 0xdb, 0xa7, 0x38, 0xac, 0x33, 0xa3, 0x81, 0x85, 0x30, 0x81, 0x82,
-    0x30, 0x1d, 0x06, 0x03, 0x55, 0x1d, 0x0e, 0x04, 0x16, 0x04, 0x14, 0x9d, 0x7a, 0xd8, 0x4e, 0x3b,
-    0xd1, 0x05, 0x84, 0xc5, 0xb3, 0xb7, 0x63, 0x95, 0x51, 0x7b, 0xbb, 0xb6, 0xcb, 0xac, 0x4f, 0x30,
-    0x1f, 0x06, 0x03, 0x55, 0x1d, 0x23, 0x04, 0x18, 0x30, 0x16, 0x80, 0x14, 0x9d, 0x7a, 0xd8, 0x4e,
-    0x3b, 0xd1, 0x05, 0x84, 0xc5, 0xb3, 0xb7, 0x63, 0x95, 0x51, 0x7b, 0xbb, 0xb6, 0xcb, 0xac, 0x4f,
-    0x30, 0x0f, 0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x01, 0xff, 0x04, 0x05, 0x30, 0x03, 0x01, 0x01,
-    0xff, 0x30, 0x2f, 0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x28, 0x30, 0x26, 0x82, 0x11, 0x6d, 0x61,
-    0x69, 0x6c, 0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x74, 0x65, 0x73, 0x74, 0x82,
-    0x11, 0x69, 0x6d, 0x61, 0x70, 0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x74, 0x65,
-    0x73, 0x74, 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02, 0x03, 0x48,
-    0x00, 0x30, 0x45, 0x02, 0x21, 0x00, 0xe2, 0x77, 0xae, 0x69, 0x61, 0x1b, 0x4e, 0x40, 0x01, 0x07,
-    0x41, 0xb2, 0xbf, 0xbe, 0x47, 0xaf, 0xbe, 0x30, 0xe2, 0xc7, 0x25, 0x71, 0x47, 0x27, 0x14, 0x37,
-    0x72, 0x25, 0x02, 0x09, 0x4b, 0xfa, 0x02, 0x20, 0x1d, 0x53, 0x87, 0x86, 0x22, 0x50, 0x5c, 0x30,
-    0x07, 0xf3, 0x3b, 0xaf, 0x8d, 0x16, 0x97, 0xf3, 0x65, 0xb3, 0x87, 0x96, 0x0b, 0xfa, 0x26, 0xb3,
-    0xa7, 0x38, 0xce, 0x5a, 0x11, 0xf8, 0x8a, 0xd0,
-};
+#include "x509_vector.h"
 
 static void expect_hex(const uint8_t *p, size_t n, const char *want)
 {
@@ -63,23 +28,25 @@ static void test_leaf_fields(void **state)
 {
     (void)state;
     struct x509_report r;
+    struct x509_text t;
     assert_true(x509_parse_leaf(span_make(cert_der, sizeof cert_der), &r));
+    x509_text_render(&r, &t);
     assert_true(r.parsed);
     assert_int_equal(r.subject_cn_len, 17);
     assert_memory_equal(r.subject_cn, "mail.example.test", 17);
     assert_int_equal(r.issuer_cn_len, 17);
     assert_true(r.self_signed);
-    assert_int_equal(r.subject_dn_len, strlen("O=Example,CN=mail.example.test"));
-    assert_memory_equal(r.subject_dn, "O=Example,CN=mail.example.test", r.subject_dn_len);
+    assert_int_equal(t.subject_dn_len, strlen("O=Example,CN=mail.example.test"));
+    assert_memory_equal(t.subject_dn, "O=Example,CN=mail.example.test", t.subject_dn_len);
     assert_int_equal(r.san_count, 2);
     assert_memory_equal(r.san, "\x11mail.example.test\x11imap.example.test", 36);
     assert_int_equal(r.not_before, 1795399411); /* 2026-11-23T02:03:31Z */
     assert_int_equal(r.not_after, 1797991411);  /* 2026-12-23T02:03:31Z */
-    assert_string_equal(r.serial, "1234ABCD");
-    assert_string_equal(r.key_algorithm, "ECDSA");
+    assert_string_equal(t.serial, "1234ABCD");
+    assert_string_equal(t.key_algorithm, "ECDSA");
     assert_int_equal(r.key_bits, 256);
-    assert_string_equal(r.key_curve, "prime256v1");
-    assert_string_equal(r.signature_algorithm, "ECDSA-SHA256");
+    assert_string_equal(t.key_curve, "prime256v1");
+    assert_string_equal(t.signature_algorithm, "ECDSA-SHA256");
     assert_false(r.signature_sha1_or_md5);
     expect_hex(r.sha256, 32, "5C2A9C4305A5CA93F9AFF0F33468D62F258C06D096D46AF5C85CC9CC19D46D32");
     expect_hex(r.sha1, 20, "87E2B51C4EA76D2DBC549A226AE2C7AC7C7410C3");
@@ -116,12 +83,382 @@ static void test_corrupted_bytes(void **state)
     }
 }
 
+/* Certificates built from the vector with one part replaced: the parts are
+ * the vector's own TLVs (split with x509_der_tlv), and the lengths of the
+ * TBSCertificate and the Certificate are recomputed. */
+enum part { P_VERSION, P_SERIAL, P_SIGALG, P_ISSUER, P_VALIDITY, P_SUBJECT, P_SPKI, P_EXTENSIONS, P_COUNT };
+
+struct der {
+    uint8_t b[4096];
+    size_t n;
+};
+
+static void der_put(struct der *d, const void *p, size_t n)
+{
+    assert_true(d->n + n <= sizeof d->b);
+    memcpy(d->b + d->n, p, n);
+    d->n += n;
+}
+
+static void der_tlv(struct der *d, uint8_t tag, const void *v, size_t n)
+{
+    uint8_t h[4] = { tag };
+    size_t k = 1;
+    if (n >= 0x100)
+        h[k++] = 0x82, h[k++] = (uint8_t)(n >> 8);
+    else if (n >= 0x80)
+        h[k++] = 0x81;
+    h[k++] = (uint8_t)n;
+    der_put(d, h, k);
+    der_put(d, v, n);
+}
+
+/* The vector's TBSCertificate parts, the outer AlgorithmIdentifier and the
+ * signature, as whole TLVs. */
+static struct span vector_part(int which)
+{
+    struct span all = span_make(cert_der, sizeof cert_der), cert, tbs, v;
+    uint8_t tag;
+    assert_true(x509_der_tlv(&all, &tag, &cert));
+    struct span outer = cert;
+    assert_true(x509_der_tlv(&cert, &tag, &tbs));
+    struct span rest = which < P_COUNT ? tbs : outer;
+    int skip = which < P_COUNT ? which : which - P_COUNT;
+    for (int i = 0; i < skip; i++)
+        assert_true(x509_der_tlv(&rest, &tag, &v));
+    struct span start = rest;
+    assert_true(x509_der_tlv(&rest, &tag, &v));
+    return span_make(start.p, start.n - rest.n);
+}
+
+/* The vector with part `which` (a TBSCertificate part, or P_SIGALG for the
+ * algorithm in both places) replaced by the TLV `with`. */
+static void build_cert(struct der *out, int which, const struct der *with)
+{
+    struct der tbs = { .n = 0 }, body = { .n = 0 };
+    for (int i = 0; i < P_COUNT; i++) {
+        struct span part = vector_part(i);
+        if (i == which)
+            der_put(&tbs, with->b, with->n);
+        else
+            der_put(&tbs, part.p, part.n);
+    }
+    der_tlv(&body, 0x30, tbs.b, tbs.n);
+    struct span sigalg = vector_part(P_COUNT + 1), sig = vector_part(P_COUNT + 2);
+    if (which == P_SIGALG)
+        der_put(&body, with->b, with->n);
+    else
+        der_put(&body, sigalg.p, sigalg.n);
+    der_put(&body, sig.p, sig.n);
+    out->n = 0;
+    der_tlv(out, 0x30, body.b, body.n);
+}
+
+static void parse_built(int which, const struct der *with, struct x509_report *r, struct x509_text *t)
+{
+    struct der cert;
+    build_cert(&cert, which, with);
+    uint8_t *copy = test_exact_copy(cert.b, cert.n);
+    assert_true(x509_parse_leaf(span_make(copy, cert.n), r));
+    free(copy);
+    x509_text_render(r, t);
+}
+
+/* notBefore as `tag` `text`, notAfter as in the vector. */
+static int64_t not_before_of(uint8_t tag, const char *text)
+{
+    struct der times = { .n = 0 }, validity = { .n = 0 };
+    der_tlv(&times, tag, text, strlen(text));
+    der_tlv(&times, 0x17, "261223020331Z", 13);
+    der_tlv(&validity, 0x30, times.b, times.n);
+    struct x509_report r;
+    struct x509_text t;
+    parse_built(P_VALIDITY, &validity, &r, &t);
+    assert_int_equal(r.not_after, 1797991411);
+    return r.not_before;
+}
+
+/* RFC 5280 4.1.2.5's forms and the looser ones certificates in the wild
+ * carry (no seconds, offsets, fractions), read as libcrypto read them. */
+static void test_times(void **state)
+{
+    (void)state;
+    assert_int_equal(not_before_of(0x17, "261123020331Z"), 1795399411);
+    assert_int_equal(not_before_of(0x17, "2611230203Z"), 1795399380);          /* no seconds */
+    assert_int_equal(not_before_of(0x17, "261123020331+0100"), 1795399411 - 3600);
+    assert_int_equal(not_before_of(0x17, "261123020331-0130"), 1795399411 + 5400);
+    assert_int_equal(not_before_of(0x18, "20261123020331Z"), 1795399411);
+    assert_int_equal(not_before_of(0x18, "20261123020331.25Z"), 1795399411);   /* fraction dropped */
+    assert_int_equal(not_before_of(0x18, "202611230203Z"), 1795399380);
+    assert_int_equal(not_before_of(0x17, "491231235959Z"), 2524607999);        /* YY < 50: 20YY */
+    assert_int_equal(not_before_of(0x17, "500101000000Z"), -631152000);        /* YY >= 50: 19YY */
+    assert_int_equal(not_before_of(0x17, "240229000000Z"), 1709164800);        /* a leap day */
+    assert_int_equal(not_before_of(0x18, "99991231235959Z"), 253402300799);
+    assert_int_equal(not_before_of(0x17, "230229000000Z"), 0);                 /* not a leap year */
+    assert_int_equal(not_before_of(0x17, "261123240000Z"), 0);                 /* hour 24 */
+    assert_int_equal(not_before_of(0x17, "261123020360Z"), 0);                 /* second 60 */
+    assert_int_equal(not_before_of(0x17, "261123020331"), 0);                  /* no zone */
+    assert_int_equal(not_before_of(0x17, "261123020331Z0"), 0);                /* a byte after Z */
+    assert_int_equal(not_before_of(0x17, "261123020331.5Z"), 0);               /* UTCTime has no fraction */
+    assert_int_equal(not_before_of(0x18, "20261123020331.Z"), 0);              /* a point without digits */
+    assert_int_equal(not_before_of(0x17, "261123020331+1300"), 0);             /* offset over 12 hours */
+    assert_int_equal(not_before_of(0x17, "261123020331+010"), 0);
+    assert_int_equal(not_before_of(0x18, "99991231235959-0100"), 0);           /* shifted past 9999 */
+    assert_int_equal(not_before_of(0x18, "99991231235959+0000"), 253402300799); /* no shift, no limit */
+    assert_int_equal(not_before_of(0x17, "2611230203"), 0);                    /* too short */
+    assert_int_equal(not_before_of(0x13, "261123020331Z"), 0);                 /* not a time type */
+}
+
+/* An AttributeTypeAndValue (RFC 5280 4.1.2.4) appended to `rdn`. */
+static void atv(struct der *rdn, const void *oid, size_t oid_len, uint8_t tag, const void *value, size_t len)
+{
+    struct der a = { .n = 0 };
+    der_tlv(&a, 0x06, oid, oid_len);
+    der_tlv(&a, tag, value, len);
+    der_tlv(rdn, 0x30, a.b, a.n);
+}
+
+static void subject_text(const struct der *name_content, struct x509_report *r, struct x509_text *t)
+{
+    struct der name = { .n = 0 };
+    der_tlv(&name, 0x30, name_content->b, name_content->n);
+    parse_built(P_SUBJECT, &name, r, t);
+}
+
+#define OID_CN "\x55\x04\x03", 3
+#define OID_O "\x55\x04\x0a", 3
+#define OID_SERIAL_NUMBER "\x55\x04\x05", 3                               /* 2.5.4.5, no short name */
+#define OID_EMAIL "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01", 9                /* 1.2.840.113549.1.9.1 */
+
+/* RFC 4514: the last RDN first, '+' inside a multi-valued RDN, escapes,
+ * BMPString converted, dotted OIDs for types without a short name (arcs
+ * of any size), nothing for an OID libcrypto refuses. */
+static void test_name_text(void **state)
+{
+    (void)state;
+    struct der content = { .n = 0 }, rdn = { .n = 0 };
+    atv(&rdn, OID_O, 0x13, "A,B+C", 5);
+    der_tlv(&content, 0x31, rdn.b, rdn.n);
+    rdn.n = 0;
+    atv(&rdn, OID_SERIAL_NUMBER, 0x13, "42", 2);
+    atv(&rdn, OID_EMAIL, 0x16, " a@b ", 5);
+    der_tlv(&content, 0x31, rdn.b, rdn.n);
+    rdn.n = 0;
+    atv(&rdn, OID_CN, 0x1e, "\x00\x68\x00\xe9\x20\xac", 6); /* BMPString "hé€" */
+    der_tlv(&content, 0x31, rdn.b, rdn.n);
+    rdn.n = 0;
+    /* 2.999.(2^70) and 1.2.(leading 0x80: refused) */
+    atv(&rdn, "\x88\x37\x81\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00", 13, 0x0c, "x", 1);
+    atv(&rdn, "\x2a\x80\x01", 3, 0x0c, "#y", 2);
+    der_tlv(&content, 0x31, rdn.b, rdn.n);
+    struct x509_report r;
+    struct x509_text t;
+    subject_text(&content, &r, &t);
+    const char *want = "2.999.1180591620717411303424=x+=\\#y,CN=h\xc3\xa9\xe2\x82\xac,"
+                       "2.5.4.5=42+1.2.840.113549.1.9.1=\\ a@b\\ ,O=A\\,B\\+C";
+    assert_int_equal(t.subject_dn_len, strlen(want));
+    assert_memory_equal(t.subject_dn, want, t.subject_dn_len);
+    assert_int_equal(r.subject_cn_len, 6);
+    assert_memory_equal(r.subject_cn, "h\xc3\xa9\xe2\x82\xac", 6);
+    assert_false(r.subject.cut);
+    assert_false(r.self_signed);
+}
+
+/* Only the first 32 RDNs are read; a name longer than the report holds
+ * keeps the RDNs written first; a malformed attribute keeps no name but
+ * the commonName met before it. */
+static void test_name_bounds(void **state)
+{
+    (void)state;
+    struct der content = { .n = 0 }, rdn = { .n = 0 };
+    struct x509_report r;
+    struct x509_text t;
+    for (int i = 0; i < 33; i++) {
+        char c = (char)('a' + i);
+        rdn.n = 0;
+        atv(&rdn, OID_O, 0x0c, &c, 1);
+        der_tlv(&content, 0x31, rdn.b, rdn.n);
+    }
+    subject_text(&content, &r, &t);
+    assert_int_equal(t.subject_dn_len, 32 * 4 - 1); /* "O=\x80,O=\x7f,...,O=a": the 33rd is not read */
+    assert_memory_equal(t.subject_dn, "O=\x80,O=\x7f,", 8);
+    assert_int_equal(t.subject_dn[t.subject_dn_len - 1], 'a');
+
+    content.n = 0;
+    uint8_t big[200];
+    memset(big, 'z', sizeof big);
+    for (int i = 0; i < 3; i++) { /* 3 RDNs of 214 bytes: two fit in 512 */
+        rdn.n = 0;
+        big[0] = (uint8_t)('A' + i);
+        atv(&rdn, OID_O, 0x0c, big, sizeof big);
+        der_tlv(&content, 0x31, rdn.b, rdn.n);
+    }
+    subject_text(&content, &r, &t);
+    assert_true(r.subject.cut);
+    assert_int_equal(r.subject.len, 2 * 214);
+    assert_int_equal(t.subject_dn_len, X509_TEXT_DN_MAX);
+    assert_memory_equal(t.subject_dn, "O=Czz", 5);
+    assert_memory_equal(t.subject_dn + 202, ",O=Bzz", 6); /* "O=C" and 199 'z' */
+
+    content.n = 0;
+    rdn.n = 0;
+    atv(&rdn, OID_O, 0x0c, "first", 5);
+    der_tlv(&content, 0x31, rdn.b, rdn.n);
+    der_tlv(&content, 0x31, "\x30\x03\x06\x01\x55", 5); /* an attribute without a value */
+    rdn.n = 0;
+    atv(&rdn, OID_CN, 0x0c, "last", 4);
+    der_tlv(&content, 0x31, rdn.b, rdn.n);
+    subject_text(&content, &r, &t);
+    assert_int_equal(r.subject.len, 0);
+    assert_int_equal(t.subject_dn_len, 0);
+    assert_int_equal(r.subject_cn_len, 4);
+    assert_memory_equal(r.subject_cn, "last", 4);
+}
+
+static void signature_of(const void *oid, size_t oid_len, struct x509_report *r, struct x509_text *t)
+{
+    struct der alg = { .n = 0 }, inner = { .n = 0 };
+    der_tlv(&inner, 0x06, oid, oid_len);
+    der_tlv(&alg, 0x30, inner.b, inner.n);
+    parse_built(P_SIGALG, &alg, r, t);
+}
+
+/* ECS names from the NID; a NID libcrypto knows but the names do not, by
+ * libcrypto's short name; an unknown OID as libcrypto's UNDEF. */
+static void test_signature_algorithms(void **state)
+{
+    (void)state;
+    struct x509_report r;
+    struct x509_text t;
+    signature_of("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x05", 9, &r, &t);
+    assert_string_equal(t.signature_algorithm, "SHA1-RSA");
+    assert_true(r.signature_sha1_or_md5);
+    signature_of("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b", 9, &r, &t);
+    assert_string_equal(t.signature_algorithm, "SHA256-RSA");
+    assert_false(r.signature_sha1_or_md5);
+    signature_of("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0e", 9, &r, &t); /* sha224WithRSAEncryption */
+    assert_string_equal(t.signature_algorithm, "RSA-SHA224");
+    signature_of("\x2b\x65\x70", 3, &r, &t);
+    assert_string_equal(t.signature_algorithm, "Ed25519");
+    signature_of("\x2a\x03\x04", 3, &r, &t); /* 1.2.3.4 */
+    assert_string_equal(t.signature_algorithm, "UNDEF");
+    assert_int_equal(r.signature_nid, X509_NID_UNKNOWN);
+    char alone[X509_TEXT_TOKEN_MAX];
+    x509_text_signature_algorithm(&r, alone);
+    assert_string_equal(alone, "UNDEF");
+}
+
+/* SubjectPublicKeyInfo with the algorithm `oid` (and curve `curve`, when
+ * given) and the BIT STRING `key`. */
+static void key_of(const void *oid, size_t oid_len, const void *curve, size_t curve_len, const void *key,
+                   size_t key_len, struct x509_report *r, struct x509_text *t)
+{
+    struct der alg_content = { .n = 0 }, spki_content = { .n = 0 }, spki = { .n = 0 };
+    der_tlv(&alg_content, 0x06, oid, oid_len);
+    if (curve)
+        der_tlv(&alg_content, 0x06, curve, curve_len);
+    der_tlv(&spki_content, 0x30, alg_content.b, alg_content.n);
+    der_tlv(&spki_content, 0x03, key, key_len);
+    der_tlv(&spki, 0x30, spki_content.b, spki_content.n);
+    parse_built(P_SPKI, &spki, r, t);
+}
+
+static void test_public_keys(void **state)
+{
+    (void)state;
+    struct x509_report r;
+    struct x509_text t;
+    /* RSA: 00 (unused bits), RSAPublicKey { modulus 00 c0 .. (1023 bits), exponent 65537 } */
+    uint8_t rsa[1 + 3 + 3 + 129 + 5];
+    size_t n = 0;
+    rsa[n++] = 0x00;
+    rsa[n++] = 0x30, rsa[n++] = 0x81, rsa[n++] = 3 + 129 + 5;
+    rsa[n++] = 0x02, rsa[n++] = 0x81, rsa[n++] = 129, rsa[n++] = 0x00, rsa[n++] = 0x40;
+    memset(rsa + n, 0xab, 127);
+    n += 127;
+    memcpy(rsa + n, "\x02\x03\x01\x00\x01", 5);
+    n += 5;
+    key_of("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9, NULL, 0, rsa, n, &r, &t);
+    assert_int_equal(r.key_type, X509_KEY_RSA);
+    assert_int_equal(r.key_bits, 1023);
+    assert_string_equal(t.key_algorithm, "RSA");
+    assert_string_equal(t.key_curve, "");
+
+    key_of("\x2a\x86\x48\xce\x3d\x02\x01", 7, "\x2b\x81\x04\x00\x22", 5, "\x00\x04", 2, &r, &t);
+    assert_string_equal(t.key_algorithm, "ECDSA");
+    assert_string_equal(t.key_curve, "secp384r1");
+    assert_int_equal(r.key_bits, 384);
+    /* brainpoolP256r1 (1.3.36.3.3.2.8.1.1.7): named by libcrypto, size unknown */
+    key_of("\x2a\x86\x48\xce\x3d\x02\x01", 7, "\x2b\x24\x03\x03\x02\x08\x01\x01\x07", 9, "\x00\x04", 2, &r, &t);
+    assert_string_equal(t.key_curve, "brainpoolP256r1");
+    assert_int_equal(r.key_bits, 0);
+
+    key_of("\x2b\x65\x71", 3, NULL, 0, "\x00", 1, &r, &t);
+    assert_string_equal(t.key_algorithm, "Ed448");
+    assert_int_equal(r.key_bits, 456);
+    key_of("\x2a\x86\x48\x86\xf7\x0d\x01\x03\x01", 9, NULL, 0, "\x00", 1, &r, &t); /* dhKeyAgreement */
+    assert_int_equal(r.key_type, X509_KEY_OTHER);
+    assert_string_equal(t.key_algorithm, "dhKeyAgreement");
+    key_of("\x2a\x03\x04", 3, NULL, 0, "\x00", 1, &r, &t);
+    assert_string_equal(t.key_algorithm, "UNDEF");
+}
+
+static void serial_of(const void *v, size_t n, struct x509_report *r, struct x509_text *t)
+{
+    struct der serial = { .n = 0 };
+    der_tlv(&serial, 0x02, v, n);
+    parse_built(P_SERIAL, &serial, r, t);
+}
+
+/* Whole octets without leading zeros, one kept for zero; at most 20. */
+static void test_serials(void **state)
+{
+    (void)state;
+    struct x509_report r;
+    struct x509_text t;
+    serial_of("\x00\x00\x8f\x01", 4, &r, &t);
+    assert_string_equal(t.serial, "8F01");
+    serial_of("\x00\x00", 2, &r, &t);
+    assert_string_equal(t.serial, "00");
+    serial_of("", 0, &r, &t);
+    assert_string_equal(t.serial, "");
+    uint8_t long_serial[21];
+    for (uint8_t i = 0; i < sizeof long_serial; i++)
+        long_serial[i] = (uint8_t)(i + 1);
+    serial_of(long_serial, sizeof long_serial, &r, &t);
+    assert_true(r.serial_cut);
+    assert_int_equal(r.serial_len, 20);
+    assert_string_equal(t.serial, "0102030405060708090A0B0C0D0E0F1011121314");
+}
+
+/* A report that was never filled (no certificate) writes nothing. */
+static void test_empty_report_text(void **state)
+{
+    (void)state;
+    struct x509_report r;
+    struct x509_text t;
+    memset(&r, 0, sizeof r);
+    x509_text_render(&r, &t);
+    assert_int_equal(t.subject_dn_len + t.issuer_dn_len, 0);
+    assert_string_equal(t.serial, "");
+    assert_string_equal(t.key_algorithm, "");
+    assert_string_equal(t.key_curve, "");
+    assert_string_equal(t.signature_algorithm, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_leaf_fields),
         cmocka_unit_test(test_prefixes_and_trailing_byte),
         cmocka_unit_test(test_corrupted_bytes),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_name_text),
+        cmocka_unit_test(test_name_bounds),
+        cmocka_unit_test(test_signature_algorithms),
+        cmocka_unit_test(test_public_keys),
+        cmocka_unit_test(test_serials),
+        cmocka_unit_test(test_empty_report_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
