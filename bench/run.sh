@@ -134,6 +134,20 @@ EOF
 }
 
 CHECK_FAILED=0
+# check WHAT RESULT CMD...: runs a check into RESULT and says how it went;
+# a failure fails the whole run (at its end).
+check() {
+    local what=$1 result=$2
+    shift 2
+    if "$@" >"$result"; then
+        say "$what: $(tail -1 "$result")"
+    else
+        CHECK_FAILED=1
+        say "$what FAILED: $(tail -1 "$result")"
+        head -20 "$result" >&2
+    fi
+}
+
 for profile in handshake bulk; do
     gen "$profile" "$profile" "$BYTES"
     pcap=$OUT/$profile.pcap
@@ -149,14 +163,8 @@ for profile in handshake bulk; do
     say "$profile: tlsscope -w file (checked against the manifest)"
     timed "$profile" tlsscope_file "$pcap" "$TLSSCOPE" -r "$pcap" -w "$OUT/$profile.tlsscope.jsonl"
     "$TLSSCOPE" -r "$pcap" -w /dev/null --stats 2>"$OUT/$profile.stats.json"
-    if python3 bench/check_manifest.py "$OUT/$profile.manifest.jsonl" "$OUT/$profile.tlsscope.jsonl" \
-        >"$OUT/$profile.check.txt"; then
-        say "$profile: manifest check: $(tail -1 "$OUT/$profile.check.txt")"
-    else
-        CHECK_FAILED=1
-        say "$profile: manifest check FAILED: $(tail -1 "$OUT/$profile.check.txt")"
-        head -20 "$OUT/$profile.check.txt" >&2
-    fi
+    check "$profile: manifest check" "$OUT/$profile.check.txt" \
+        python3 bench/check_manifest.py "$OUT/$profile.manifest.jsonl" "$OUT/$profile.tlsscope.jsonl"
 
     if command -v ndpiReader >/dev/null; then
         say "$profile: ndpiReader -q"
@@ -192,22 +200,12 @@ if ((CG_BYTES > 0)); then
         cg=$OUT/callgrind-$profile
         gen "callgrind-$profile" "$profile" "$CG_BYTES"
         "$TLSSCOPE" -r "$cg.pcap" -w "$cg.tlsscope.jsonl"
-        if python3 bench/check_manifest.py "$cg.manifest.jsonl" "$cg.tlsscope.jsonl" >"$cg.check.txt"; then
-            say "$cg: manifest check: $(tail -1 "$cg.check.txt")"
-        else
-            CHECK_FAILED=1
-            say "$cg: manifest check FAILED: $(tail -1 "$cg.check.txt")"
-            head -20 "$cg.check.txt" >&2
-        fi
+        check "$cg: manifest check" "$cg.check.txt" \
+            python3 bench/check_manifest.py "$cg.manifest.jsonl" "$cg.tlsscope.jsonl"
         # The manifest is the ground truth: check it against Wireshark's reading.
         if command -v tshark >/dev/null; then
-            if python3 bench/tshark_manifest.py "$cg.pcap" "$cg.manifest.jsonl" >"$cg.tshark_check.txt"; then
-                say "generator vs tshark on $cg.pcap: $(tail -1 "$cg.tshark_check.txt")"
-            else
-                CHECK_FAILED=1
-                say "generator vs tshark FAILED: $(tail -1 "$cg.tshark_check.txt")"
-                head -20 "$cg.tshark_check.txt" >&2
-            fi
+            check "generator vs tshark on $cg.pcap" "$cg.tshark_check.txt" \
+                python3 bench/tshark_manifest.py "$cg.pcap" "$cg.manifest.jsonl"
         else
             say "tshark is missing: the manifest is not checked against Wireshark (apt-get install tshark)"
             rm -f "$cg.tshark_check.txt"
