@@ -29,6 +29,7 @@
 #   BENCH_SEED             generator seed (default 1)
 #   BENCH_REPEAT           timed runs per measurement, the median is reported (default 3)
 #   BENCH_CALLGRIND_BYTES  size of each callgrind capture (default 20000000; 0 skips)
+#   BENCH_PEERS            0: do not time the peers (tshark, ndpiReader); default 1
 #   BENCH_TSHARK_BYTES     tshark reads only a prefix of this many bytes of each capture
 #                          (default 200000000), its times scaled to the whole file
 #   BENCH_BUILD            build directory (default build-bench)
@@ -44,6 +45,7 @@ SEED=${BENCH_SEED:-1}
 REPEAT=${BENCH_REPEAT:-3}
 CG_BYTES=${BENCH_CALLGRIND_BYTES:-20000000}
 TSHARK_BYTES=${BENCH_TSHARK_BYTES:-200000000}
+PEERS=${BENCH_PEERS:-1}
 BUILD=${BENCH_BUILD:-build-bench}
 OUT=${BENCH_OUT:-bench/out}
 TIME=/usr/bin/time
@@ -166,12 +168,12 @@ for profile in handshake bulk; do
     check "$profile: manifest check" "$OUT/$profile.check.txt" \
         python3 bench/check_manifest.py "$OUT/$profile.manifest.jsonl" "$OUT/$profile.tlsscope.jsonl"
 
-    if command -v ndpiReader >/dev/null; then
+    if ((PEERS)) && command -v ndpiReader >/dev/null; then
         say "$profile: ndpiReader -q"
         timed "$profile" ndpiReader "$pcap" ndpiReader -i "$pcap" -q >/dev/null 2>&1 ||
             say "$profile: ndpiReader failed (ignored)"
     fi
-    if command -v tshark >/dev/null; then
+    if ((PEERS)) && command -v tshark >/dev/null; then
         tpcap=$pcap
         if (($(stat -c %s "$pcap") > TSHARK_BYTES)); then
             tpcap=$OUT/$profile.prefix.pcap
