@@ -93,7 +93,11 @@ def main():
         for title, key in (("Ir/packet", "tlsscope_ir_per_packet"), ("Ir/connection", "tlsscope_ir_per_connection"),
                            ("own Ir/packet (- no-op)", "tlsscope_own_ir_per_packet"),
                            ("own Ir/connection (- no-op)", "tlsscope_own_ir_per_connection"),
-                           ("no-op Ir/packet", "noop_ir_per_packet")):
+                           ("no-op Ir/packet", "noop_ir_per_packet"),
+                           ("Ir/packet less startup", "tlsscope_marginal_ir_per_packet"),
+                           ("Ir/conn. less startup", "tlsscope_marginal_ir_per_connection"),
+                           ("no-op Ir/packet less st.", "noop_marginal_ir_per_packet"),
+                           ("startup Ir", "tlsscope_startup_ir")):
             rows.append((profile, "callgrind", title, b.get(key), a.get(key), "n"))
         groups = sorted(set(b.get("groups", {})) | set(a.get("groups", {})))
         for g in groups:

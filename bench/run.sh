@@ -197,6 +197,15 @@ done
 # inclusive (bench/callgrind_share.py). The manifest of each is checked
 # against Wireshark's reading (bench/tshark_manifest.py) and tlsscope's.
 CG=""
+if ((CG_BYTES > 0)) && command -v valgrind >/dev/null; then
+    # What starting and stopping costs (nDPI's tables, ...), to subtract:
+    # over 20 MB it is a large part of the whole.
+    head -c 24 "$OUT/handshake.pcap" >"$OUT/callgrind-empty.pcap"
+    valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-empty.tlsscope.out" \
+        "$TLSSCOPE" -r "$OUT/callgrind-empty.pcap" -w /dev/null 2>"$OUT/callgrind-empty.tlsscope.log"
+    valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-empty.noop.out" \
+        "$NOOP" "$OUT/callgrind-empty.pcap" >/dev/null 2>"$OUT/callgrind-empty.noop.log"
+fi
 if ((CG_BYTES > 0)); then
     for profile in handshake bulk; do
         cg=$OUT/callgrind-$profile
@@ -343,6 +352,8 @@ for profile in ("handshake", "bulk") if cg else ():
     cpk, _ = read_noop(base + ".noop.txt")
     conns = count_lines(base + ".manifest.jsonl")
     t_ir, n_ir = total_ir(base + ".tlsscope.out"), total_ir(base + ".noop.out")
+    empty = os.path.join(out, "callgrind-empty")
+    t_fixed, n_fixed = total_ir(empty + ".tlsscope.out"), total_ir(empty + ".noop.out")
     share = json.load(open(base + ".share.json"))
     _, seen = distinct(base + ".tlsscope.jsonl", "tls.client.ja3", "tls.client.ja4", "tls.server.ja3s",
                        "tls.server.hash.sha256")
@@ -352,6 +363,7 @@ for profile in ("handshake", "bulk") if cg else ():
     groups = {}
     for prefix, g in share["groups"].items():
         groups[prefix + "*"] = {"ir": g["ir"], "calls": g["calls"], "share": g["ir"] / t_ir,
+                                "share_less_startup": g["ir"] / (t_ir - t_fixed),
                                 "ir_per_connection": g["ir"] / conns,
                                 "ir_per_call": g["ir"] / g["calls"] if g["calls"] else None}
     callgrind[profile] = {
@@ -361,6 +373,13 @@ for profile in ("handshake", "bulk") if cg else ():
         "tlsscope_own_ir_per_packet": (t_ir - n_ir) / cpk,
         "tlsscope_ir_per_connection": t_ir / conns, "noop_ir_per_connection": n_ir / conns,
         "tlsscope_own_ir_per_connection": (t_ir - n_ir) / conns,
+        # less the cost of starting and stopping (over an empty capture): what
+        # each packet and connection adds
+        "tlsscope_startup_ir": t_fixed, "noop_startup_ir": n_fixed,
+        "tlsscope_marginal_ir_per_packet": (t_ir - t_fixed) / cpk,
+        "tlsscope_marginal_ir_per_connection": (t_ir - t_fixed) / conns,
+        "noop_marginal_ir_per_packet": (n_ir - n_fixed) / cpk,
+        "noop_marginal_ir_per_connection": (n_ir - n_fixed) / conns,
         "groups": groups, "annotate_inclusive": share["annotate"], "distinct": seen,
         "generator_vs_tshark": tshark_check,
     }
@@ -427,9 +446,14 @@ for profile, c in callgrind.items():
           f"/connection (no-op loop {c['noop_ir_per_packet']:.0f}/packet, {c['noop_ir_per_connection']:.0f}"
           f"/connection; tlsscope's own {c['tlsscope_own_ir_per_packet']:.0f}/packet, "
           f"{c['tlsscope_own_ir_per_connection']:.0f}/connection)")
+    print(f"    less startup ({si(c['tlsscope_startup_ir'])} instructions over an empty capture, no-op "
+          f"{si(c['noop_startup_ir'])}): tlsscope {c['tlsscope_marginal_ir_per_packet']:.0f}/packet, "
+          f"{c['tlsscope_marginal_ir_per_connection']:.0f}/connection; no-op loop "
+          f"{c['noop_marginal_ir_per_packet']:.0f}/packet, {c['noop_marginal_ir_per_connection']:.0f}/connection")
     for name, g in c["groups"].items():
         per_call = f", {g['ir_per_call']:.0f} per call from outside ({g['calls']} calls)" if g["calls"] else ""
-        print(f"    {name:<8} inclusive {g['share'] * 100:5.1f}% of tlsscope, {g['ir_per_connection']:.0f}"
+        print(f"    {name:<8} inclusive {g['share'] * 100:5.1f}% of tlsscope ({g['share_less_startup'] * 100:.1f}% less "
+              f"startup), {g['ir_per_connection']:.0f}"
               f" instructions/connection{per_call}")
     d = c["distinct"]
     print("    distinct over " + str(c["connections"]) + " connections: " + ", ".join(
