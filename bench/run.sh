@@ -21,7 +21,8 @@
 #   BENCH_OUT=/tmp/bench bench/run.sh | tee before.txt; cp /tmp/bench/results.json before.json
 #   ... change, then the same into after.txt, after.json ...
 #   bench/compare.py before.json after.json
-# or measure another tlsscope binary with this checkout's tools (BENCH_TLSSCOPE).
+# or measure another tlsscope binary with this checkout's tools (BENCH_TLSSCOPE);
+# bench/before_after.sh BEFORE_BIN AFTER_BIN does both back to back and compares.
 #
 # Environment (all optional):
 #   BENCH_BYTES            size of each capture, bytes (default 1073741824 = 1 GiB;
@@ -242,10 +243,11 @@ say "JSON line writer on its own (bench/json_bench.c)"
 say "report"
 if [[ -n ${BENCH_TLSSCOPE:-} ]]; then
     COMMIT=${BENCH_COMMIT:-$BENCH_TLSSCOPE}
+    MODIFIED=0 # a binary from elsewhere: this checkout's state says nothing of it
 else
     COMMIT=${BENCH_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
+    MODIFIED=$({ git status --porcelain --untracked-files=no 2>/dev/null || true; } | wc -l)
 fi
-MODIFIED=$({ git status --porcelain --untracked-files=no 2>/dev/null || true; } | wc -l)
 LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 - "$OUT" "$RUNS" "$BYTES" "$SEED" "$REPEAT" "$CG" "$COMMIT" "$MODIFIED" "$LOADAVG_START" "$LOADAVG_END" \
     <<'EOF'
@@ -418,7 +420,8 @@ def si(v):
     return f"{v:.0f}"
 
 m = result["machine"]
-print(f"\ntlsscope {commit[:12]}{' (+%s modified files)' % dirty if int(dirty) else ''}, Release; "
+label = commit[:12] if re.fullmatch(r"[0-9a-f]{40}", commit) else commit
+print(f"\ntlsscope {label}{' (+%s modified files)' % dirty if int(dirty) else ''}, Release; "
       f"{m['cpu_model']}, {m['nproc']} CPUs; {result['date']}; median of {repeat} runs, files in the page cache;"
       f" x no-op: wall (CPU) time over the no-op libpcap pass's")
 hdr = (f"{'capture':<10} {'tool':<32} {'input':>8} {'wall s':>8} {'CPU s':>8} {'MB/s':>8} {'pkt/s':>8} {'conn/s':>8}"
