@@ -6,19 +6,34 @@
  * them: 3-way handshake, ClientHello, the server's flight, the client's
  * flight, application data, FIN (or RST). Client kinds:
  *   - TLS 1.3 clients shaped like Chrome (GREASE, shuffled extensions, ALPN,
- *     key_share with X25519MLKEM768 for some, so the hello spans segments)
- *     and Firefox (no GREASE, x25519 + secp256r1 shares, padding);
+ *     key_share with X25519MLKEM768 for some, so the hello spans segments),
+ *     Firefox (no GREASE, x25519 + secp256r1 shares, padding) and OpenSSL 3
+ *     (curl, Python, API clients: its long default cipher list, x25519);
  *   - TLS 1.2 clients offering ECDHE suites, and others offering only DHE
  *     and RSA suites (the server's prime is RFC 3526 group 14, 2048 bits, or
  *     RFC 2409 group 2, 1024 bits);
  *   - legacy TLS 1.0-only clients, which servers that require TLS 1.2 turn
  *     away with a fatal protocol_version alert.
- * TLS 1.2/1.0 handshakes carry a real-shaped Certificate message (2 or 3
- * DER certificates of about 1.2 KB) spanning several segments, a
- * ServerKeyExchange, ServerHelloDone, the client's ClientKeyExchange, CCS
- * and Finished, the server's ticket, CCS and Finished. TLS 1.3 handshakes
- * carry ServerHello, CCS and the encrypted flight, the client's CCS,
- * Finished and first request.
+ * So ClientHellos come in a handful of shapes (JA4), as on a real network,
+ * though Chrome's shuffle makes its JA3 differ on every connection.
+ *
+ * TLS 1.2/1.0 handshakes carry a Certificate message spanning several
+ * segments, a ServerKeyExchange, ServerHelloDone, the client's
+ * ClientKeyExchange, CCS and Finished, the server's ticket, CCS and
+ * Finished. TLS 1.3 handshakes carry ServerHello, CCS and the encrypted
+ * flight, the client's CCS, Finished and first request.
+ *
+ * Certificates are shaped as a public CA issues them (names, key usage,
+ * extended key usage, key identifiers, AIA, policies, SCTs; RSA 2048 to
+ * 4096; leaf about 1.2 to 2 KB) and reused as servers reuse them: two
+ * roots, five intermediates, 40 sites whose chain (leaf, intermediate,
+ * sometimes the root) each of 96 server addresses presents on every
+ * connection, and a few percent of connections to one-off tenants of shared
+ * hosts whose leaf is seen once.
+ *
+ * Application records per connection are lognormal: bulk mean 36 (median
+ * 12, a few connections thousands), handshake mean 2; their sizes mix small
+ * frames, medium bodies and full 16 KiB records (app_record_size).
  *
  * Connections are state machines that build one flight at a time, so memory
  * follows the number of open connections, never the file size: the file is
@@ -44,6 +59,7 @@
 #endif
 
 #include <arpa/inet.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,8 +81,10 @@ enum { DIR_C2S = 0, DIR_S2C = 1 };
 #define TLS_CT_APPDATA 23
 
 #define NSERVERS 96
+#define NSITES 40
+#define NINTERMEDIATES 5
+#define NROOTS 2
 #define NHOSTS 16384
-#define MAX_ROUNDS 4
 #define MAX_EXTS 32
 
 static void die(const char *msg)
@@ -131,6 +149,14 @@ static void rnd_fill(uint8_t *p, size_t n)
         for (size_t i = 0; i < n; i++)
             p[i] = (uint8_t)(v >> (8 * i));
     }
+}
+
+/* A standard normal deviate (Box-Muller), for lognormal counts. */
+static double rnd_normal(void)
+{
+    double u1 = ((double)(rnd64() >> 11) + 1.0) / 9007199254740993.0; /* (0, 1] */
+    double u2 = (double)(rnd64() >> 11) / 9007199254740992.0;
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
 }
 
 /* Roughly log-uniform in [lo, hi]: many small, some large. */
@@ -243,9 +269,22 @@ static const uint8_t OID_SHA256_RSA[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x
 static const uint8_t OID_RSA[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
 static const uint8_t OID_CN[] = { 0x55, 0x04, 0x03 };
 static const uint8_t OID_O[] = { 0x55, 0x04, 0x0a };
+static const uint8_t OID_C[] = { 0x55, 0x04, 0x06 };
+static const uint8_t OID_SKI[] = { 0x55, 0x1d, 0x0e };
+static const uint8_t OID_KEY_USAGE[] = { 0x55, 0x1d, 0x0f };
 static const uint8_t OID_SAN[] = { 0x55, 0x1d, 0x11 };
 static const uint8_t OID_BASIC_CONSTRAINTS[] = { 0x55, 0x1d, 0x13 };
 static const uint8_t OID_CRL_DP[] = { 0x55, 0x1d, 0x1f };
+static const uint8_t OID_POLICIES[] = { 0x55, 0x1d, 0x20 };
+static const uint8_t OID_AKI[] = { 0x55, 0x1d, 0x23 };
+static const uint8_t OID_EKU[] = { 0x55, 0x1d, 0x25 };
+static const uint8_t OID_AIA[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01 };
+static const uint8_t OID_SCT_LIST[] = { 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02 };
+static const uint8_t OID_SERVER_AUTH[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01 };
+static const uint8_t OID_CLIENT_AUTH[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02 };
+static const uint8_t OID_OCSP[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01 };
+static const uint8_t OID_CA_ISSUERS[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02 };
+static const uint8_t OID_DV_POLICY[] = { 0x67, 0x81, 0x0c, 0x01, 0x02, 0x01 }; /* 2.23.140.1.2.1 */
 
 static void der_len(struct buf *b, size_t n)
 {
@@ -282,46 +321,110 @@ static void der_alg(struct buf *b, const uint8_t *oid, size_t oid_len)
     der_wrap(b, 0x30, &seq);
 }
 
-static void der_name(struct buf *b, const char *org, const char *cn)
+/* Name ::= RDNSequence: C, O, CN, one attribute per RDN, as CAs issue them. */
+static void der_name(struct buf *b, const char *country, const char *org, const char *cn)
 {
     struct buf name = { 0 };
-    const uint8_t *oids[2] = { OID_O, OID_CN };
-    const char *vals[2] = { org, cn };
-    for (int i = 0; i < 2; i++) {
+    const uint8_t *oids[3] = { OID_C, OID_O, OID_CN };
+    const char *vals[3] = { country, org, cn };
+    for (int i = 0; i < 3; i++) {
+        if (!vals[i])
+            continue;
         struct buf atv = { 0 }, set = { 0 };
         der_raw(&atv, 0x06, oids[i], 3);
-        der_raw(&atv, 0x0c, vals[i], strlen(vals[i]));
+        der_raw(&atv, i == 0 ? 0x13 : 0x0c, vals[i], strlen(vals[i])); /* PrintableString, UTF8String */
         der_wrap(&set, 0x30, &atv);
         der_wrap(&name, 0x31, &set);
     }
     der_wrap(b, 0x30, &name);
 }
 
-static void der_extension(struct buf *exts, const uint8_t *oid, bool critical, struct buf *value)
+static void der_extension(struct buf *exts, const uint8_t *oid, size_t oid_len, bool critical, struct buf *value)
 {
     struct buf ext = { 0 };
-    der_raw(&ext, 0x06, oid, 3);
+    der_raw(&ext, 0x06, oid, oid_len);
     if (critical)
         b_mem(&ext, "\x01\x01\xff", 3);
     der_wrap(&ext, 0x04, value);
     der_wrap(exts, 0x30, &ext);
 }
 
-/* A certificate whose structure parses: random key, serial and signature.
- * domain != NULL makes a server certificate with subjectAltNames, else a CA. */
-static void make_certificate(struct buf *out, const char *subject, const char *issuer, const char *domain,
-                             size_t key_bytes, size_t issuer_key_bytes)
+static void der_uri_entry(struct buf *seq, const uint8_t *oid, size_t oid_len, const char *uri)
 {
+    struct buf ad = { 0 };
+    der_raw(&ad, 0x06, oid, oid_len);
+    der_raw(&ad, 0x86, uri, strlen(uri)); /* uniformResourceIdentifier [6] */
+    der_wrap(seq, 0x30, &ad);
+}
+
+/* The signedCertificateTimestampList of RFC 6962 3.3: an OCTET STRING holding
+ * the TLS-encoded list, each SCT with an ECDSA signature of a usual size. */
+static void der_sct_list(struct buf *value, unsigned nsct)
+{
+    struct buf tls = { 0 }, inner = { 0 };
+    size_t list = b_open(&tls, 2);
+    for (unsigned i = 0; i < nsct; i++) {
+        size_t sct = b_open(&tls, 2);
+        b_u8(&tls, 0);          /* v1 */
+        b_rand(&tls, 32);       /* log id */
+        b_u32(&tls, 0x0000018d);
+        b_u32(&tls, (uint32_t)rnd64()); /* timestamp, ms */
+        b_u16(&tls, 0);         /* no extensions */
+        b_u16(&tls, 0x0403);    /* ecdsa_secp256r1_sha256 */
+        b_vec16_rand(&tls, rnd_range(70, 72));
+        b_close(&tls, sct, 2);
+    }
+    b_close(&tls, list, 2);
+    der_wrap(&inner, 0x04, &tls);
+    b_mem(value, inner.p, inner.n);
+    b_free(&inner);
+}
+
+/* A certification authority of the farm's PKI: its name and key identifier,
+ * so the certificates it issues name it and point at its key. */
+struct ca {
+    char cn[64];
+    const char *org;
+    size_t key_bytes;
+    uint8_t ski[20];
+    struct buf der;
+};
+
+/* A certificate whose structure parses: random key, serial and signature,
+ * with the extensions a public CA puts in (RFC 5280 4.2, CA/B Forum BRs).
+ * domain != NULL makes a server certificate for it (nsan subjectAltNames),
+ * else a CA certificate for `self`. */
+static void make_certificate(struct buf *out, const char *subject_cn, struct ca *self, const struct ca *issuer,
+                             const char *domain, unsigned nsan, size_t key_bytes, bool sct)
+{
+    static const char *const prefixes[] = { "", "www.", "api.", "cdn.", "mail.", "login.", "static.", "m.",
+                                            "img.", "auth.", "shop.", "blog." };
     struct buf tbs = { 0 };
     b_mem(&tbs, "\xa0\x03\x02\x01\x02", 5); /* version: v3 */
-    b_mem(&tbs, "\x02\x10", 2);             /* serialNumber: 16 bytes, positive */
+    size_t serial_len = domain ? 18 : 16;
+    b_u8(&tbs, 0x02);
+    b_u8(&tbs, (uint32_t)serial_len);
     size_t at = tbs.n;
-    b_rand(&tbs, 16);
+    b_rand(&tbs, serial_len);
     tbs.p[at] = (uint8_t)((tbs.p[at] & 0x3f) | 0x10);
     der_alg(&tbs, OID_SHA256_RSA, sizeof OID_SHA256_RSA);
-    der_name(&tbs, "Bench Trust Services", issuer);
-    b_mem(&tbs, "\x30\x1e\x17\x0d" "240101000000Z" "\x17\x0d" "261231235959Z", 32);
-    der_name(&tbs, domain ? "Bench Hosting" : "Bench Trust Services", subject);
+    der_name(&tbs, "US", issuer->org, issuer->cn);
+    if (domain) {
+        /* 90-day certificates issued over a year, as ACME renews them */
+        char validity[40];
+        unsigned day = rnd_below(336), month = 1 + day / 28, mday = 1 + day % 28;
+        unsigned hour = rnd_below(24); /* one call per statement: argument order is unspecified */
+        unsigned minute = rnd_below(60);
+        unsigned end_month = month + 3 > 12 ? month - 9 : month + 3;
+        snprintf(validity, sizeof validity, "\x17\x0d" "24%02u%02u%02u%02u00Z" "\x17\x0d" "%02u%02u%02u%02u%02u00Z",
+                 month, mday, hour, minute, month + 3 > 12 ? 25u : 24u, end_month, mday, hour, minute);
+        b_mem(&tbs, "\x30\x1e", 2);
+        b_mem(&tbs, validity, 30);
+        der_name(&tbs, NULL, NULL, subject_cn);
+    } else {
+        b_mem(&tbs, "\x30\x1e\x17\x0d" "200904000000Z" "\x17\x0d" "350915160000Z", 32);
+        der_name(&tbs, "US", self->org, subject_cn);
+    }
 
     /* subjectPublicKeyInfo: rsaEncryption, RSAPublicKey { n, e = 65537 } */
     struct buf modulus = { 0 }, rsa = { 0 }, rsa_seq = { 0 }, bits = { 0 }, spki = { 0 };
@@ -339,34 +442,73 @@ static void make_certificate(struct buf *out, const char *subject, const char *i
     der_wrap(&spki, 0x03, &bits);
     der_wrap(&tbs, 0x30, &spki);
 
-    struct buf exts = { 0 }, value = { 0 };
+    struct buf exts = { 0 }, value = { 0 }, seq = { 0 };
+    uint8_t ski[20];
+    rnd_fill(ski, sizeof ski);
+    if (self)
+        memcpy(self->ski, ski, sizeof ski);
     if (domain) {
-        static const char *const prefixes[] = { "", "www.", "api.", "cdn.", "mail.", "login.", "static.", "m." };
+        b_mem(&value, "\x03\x02\x05\xa0", 4); /* keyUsage: digitalSignature, keyEncipherment */
+        der_extension(&exts, OID_KEY_USAGE, sizeof OID_KEY_USAGE, true, &value);
+        der_raw(&seq, 0x06, OID_SERVER_AUTH, sizeof OID_SERVER_AUTH);
+        der_raw(&seq, 0x06, OID_CLIENT_AUTH, sizeof OID_CLIENT_AUTH);
+        der_wrap(&value, 0x30, &seq);
+        der_extension(&exts, OID_EKU, sizeof OID_EKU, false, &value);
+        b_mem(&value, "\x30\x00", 2); /* basicConstraints: not a CA */
+        der_extension(&exts, OID_BASIC_CONSTRAINTS, sizeof OID_BASIC_CONSTRAINTS, true, &value);
+    } else {
+        b_mem(&value, "\x03\x02\x01\x86", 4); /* keyUsage: digitalSignature, keyCertSign, cRLSign */
+        der_extension(&exts, OID_KEY_USAGE, sizeof OID_KEY_USAGE, true, &value);
+        b_mem(&value, "\x30\x06\x01\x01\xff\x02\x01\x00", 8); /* basicConstraints: CA, pathLen 0 */
+        der_extension(&exts, OID_BASIC_CONSTRAINTS, sizeof OID_BASIC_CONSTRAINTS, true, &value);
+    }
+    der_raw(&value, 0x04, ski, sizeof ski);
+    der_extension(&exts, OID_SKI, sizeof OID_SKI, false, &value);
+    if (issuer != self) {
+        b_mem(&value, "\x30\x16\x80\x14", 4);
+        b_mem(&value, issuer->ski, sizeof issuer->ski);
+        der_extension(&exts, OID_AKI, sizeof OID_AKI, false, &value);
+    }
+    char slug[64], uri[160];
+    snprintf(slug, sizeof slug, "%s", issuer->cn);
+    for (char *p = slug; *p; p++)
+        if (*p == ' ')
+            *p = '-';
+    snprintf(uri, sizeof uri, "http://ocsp.bench-trust.example/%s", slug);
+    der_uri_entry(&seq, OID_OCSP, sizeof OID_OCSP, uri);
+    snprintf(uri, sizeof uri, "http://certs.bench-trust.example/%s.der", slug);
+    der_uri_entry(&seq, OID_CA_ISSUERS, sizeof OID_CA_ISSUERS, uri);
+    der_wrap(&value, 0x30, &seq);
+    der_extension(&exts, OID_AIA, sizeof OID_AIA, false, &value);
+    if (domain) {
         struct buf names = { 0 };
-        for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        for (unsigned i = 0; i < nsan; i++) {
             char dns[96];
-            snprintf(dns, sizeof dns, "%s%s", prefixes[i], domain);
+            snprintf(dns, sizeof dns, "%s%s", prefixes[i % (sizeof prefixes / sizeof prefixes[0])], domain);
             der_raw(&names, 0x82, dns, strlen(dns)); /* dNSName [2] */
         }
         der_wrap(&value, 0x30, &names);
-        der_extension(&exts, OID_SAN, false, &value);
+        der_extension(&exts, OID_SAN, sizeof OID_SAN, false, &value);
+        struct buf pol = { 0 };
+        der_raw(&pol, 0x06, OID_DV_POLICY, sizeof OID_DV_POLICY);
+        der_wrap(&seq, 0x30, &pol);
+        der_wrap(&value, 0x30, &seq);
+        der_extension(&exts, OID_POLICIES, sizeof OID_POLICIES, false, &value);
+        if (sct) {
+            der_sct_list(&value, 2 + rnd_below(2));
+            der_extension(&exts, OID_SCT_LIST, sizeof OID_SCT_LIST, false, &value);
+        }
     } else {
-        b_mem(&value, "\x30\x03\x01\x01\xff", 5); /* BasicConstraints { cA TRUE } */
-        der_extension(&exts, OID_BASIC_CONSTRAINTS, true, &value);
+        /* cRLDistributionPoints: { { distributionPoint [0] { fullName [0] { URI [6] } } } } */
+        snprintf(uri, sizeof uri, "http://crl.bench-trust.example/%s.crl", slug);
+        struct buf full = { 0 }, dpn = { 0 }, dp = { 0 }, dps = { 0 };
+        der_raw(&full, 0x86, uri, strlen(uri));
+        der_wrap(&dpn, 0xa0, &full);
+        der_wrap(&dp, 0xa0, &dpn);
+        der_wrap(&dps, 0x30, &dp);
+        der_wrap(&value, 0x30, &dps);
+        der_extension(&exts, OID_CRL_DP, sizeof OID_CRL_DP, false, &value);
     }
-    /* cRLDistributionPoints: { { distributionPoint [0] { fullName [0] { URI [6] } } } } */
-    char uri[128];
-    snprintf(uri, sizeof uri, "http://crl.bench-trust.example/%s.crl", issuer);
-    for (char *p = uri; *p; p++)
-        if (*p == ' ')
-            *p = '-';
-    struct buf full = { 0 }, dpn = { 0 }, dp = { 0 }, dps = { 0 };
-    der_raw(&full, 0x86, uri, strlen(uri));
-    der_wrap(&dpn, 0xa0, &full);
-    der_wrap(&dp, 0xa0, &dpn);
-    der_wrap(&dps, 0x30, &dp);
-    der_wrap(&value, 0x30, &dps);
-    der_extension(&exts, OID_CRL_DP, false, &value);
     struct buf ext_seq = { 0 };
     der_wrap(&ext_seq, 0x30, &exts);
     der_wrap(&tbs, 0xa3, &ext_seq);
@@ -375,7 +517,7 @@ static void make_certificate(struct buf *out, const char *subject, const char *i
     der_wrap(&cert, 0x30, &tbs);
     der_alg(&cert, OID_SHA256_RSA, sizeof OID_SHA256_RSA);
     b_u8(&sig, 0);
-    b_rand(&sig, issuer_key_bytes);
+    b_rand(&sig, issuer->key_bytes);
     der_wrap(&cert, 0x03, &sig);
     der_wrap(out, 0x30, &cert);
 }
@@ -414,7 +556,6 @@ struct server {
     uint8_t ip[16];          /* IPv4 in the first 4 bytes */
     uint8_t mac[6];
     uint16_t port;
-    char domain[48];
     bool tls13;              /* negotiates TLS 1.3 with clients that offer it */
     bool pq;                 /* picks X25519MLKEM768 when the client shares it */
     bool accept10;           /* accepts TLS 1.0-only clients, else protocol_version alert */
@@ -426,11 +567,20 @@ struct server {
     uint16_t curve12;
     uint16_t sigalg;         /* ServerKeyExchange signature scheme (TLS 1.2) */
     uint16_t dh_bits;
+    const struct site *site; /* what it serves: the domain and certificate chain */
+};
+
+/* A site: a domain and the certificate chain every server of it presents,
+ * the same bytes on every connection, as real server farms do. */
+struct site {
+    char domain[64];
     uint8_t ncerts;
     struct buf chain;        /* certificate_list entries (u24 length + DER each) */
 };
 
 static struct server servers[NSERVERS];
+static struct site sites[NSITES];
+static struct ca roots[NROOTS], intermediates[NINTERMEDIATES];
 static const uint8_t ROUTER_MAC[6] = { 0x00, 0x00, 0x5e, 0x00, 0x01, 0x01 };
 
 static uint16_t pick16(const uint16_t *v, const uint32_t *per_mille, size_t n)
@@ -444,6 +594,58 @@ static uint16_t pick16(const uint16_t *v, const uint32_t *per_mille, size_t n)
     return v[n - 1];
 }
 
+static void chain_add(struct site *st, const struct buf *der)
+{
+    size_t at = b_open(&st->chain, 3);
+    b_mem(&st->chain, der->p, der->n);
+    b_close(&st->chain, at, 3);
+}
+
+/* A site's chain: its own leaf (RSA 2048 mostly, some 3072 and 4096; a
+ * wildcard or the bare name; 1 to 12 subjectAltNames; SCTs on most), the
+ * intermediate that issued it, sometimes the root too. */
+static void make_site(struct site *st, const char *domain, uint32_t inter)
+{
+    snprintf(st->domain, sizeof st->domain, "%s", domain);
+    char cn[80];
+    snprintf(cn, sizeof cn, "%s%s", chance(500) ? "*." : "", domain);
+    size_t key_bytes = chance(850) ? 256 : chance(500) ? 384 : 512;
+    unsigned nsan = chance(600) ? rnd_range(1, 3) : rnd_range(4, 12);
+    bool sct = chance(800);
+    struct buf der = { 0 };
+    make_certificate(&der, cn, NULL, &intermediates[inter], domain, nsan, key_bytes, sct);
+    st->chain.n = 0;
+    chain_add(st, &der);
+    b_free(&der);
+    chain_add(st, &intermediates[inter].der);
+    st->ncerts = 2;
+    if (chance(150)) {
+        chain_add(st, &roots[inter % NROOTS].der);
+        st->ncerts = 3;
+    }
+}
+
+static void setup_pki(void)
+{
+    static const char *const root_cn[NROOTS] = { "Bench Root X1", "Bench Global Root G2" };
+    static const char *const org[NROOTS] = { "Bench Trust Services", "Bench Global Trust" };
+    for (uint32_t i = 0; i < NROOTS; i++) {
+        struct ca *r = &roots[i];
+        snprintf(r->cn, sizeof r->cn, "%s", root_cn[i]);
+        r->org = org[i];
+        r->key_bytes = 512;
+        make_certificate(&r->der, r->cn, r, r, NULL, 0, r->key_bytes, false);
+    }
+    for (uint32_t i = 0; i < NINTERMEDIATES; i++) {
+        struct ca *m = &intermediates[i];
+        const struct ca *root = &roots[i % NROOTS];
+        snprintf(m->cn, sizeof m->cn, "Bench %s CA R%u", i % NROOTS ? "Global TLS" : "DV", (unsigned)(10 + i));
+        m->org = root->org;
+        m->key_bytes = 256;
+        make_certificate(&m->der, m->cn, m, root, NULL, 0, m->key_bytes, false);
+    }
+}
+
 static void setup_servers(void)
 {
     static const char *const words[] = { "acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne",
@@ -452,8 +654,17 @@ static void setup_servers(void)
     static const char *const tlds[] = { "example", "example.com", "example.net", "example.org" };
     static const uint16_t ports[] = { 443, 8443, 993, 465, 636, 995 };
     static const uint32_t port_pm[] = { 800, 50, 50, 40, 30, 30 };
+    setup_pki();
+    for (uint32_t i = 0; i < NSITES; i++) {
+        char domain[64];
+        const char *word = words[rnd_below(16)]; /* one call per statement: argument order is unspecified */
+        snprintf(domain, sizeof domain, "%s%u.%s", word, (unsigned)i, tlds[rnd_below(4)]);
+        make_site(&sites[i], domain, rnd_below(NINTERMEDIATES));
+    }
     for (uint32_t i = 0; i < NSERVERS; i++) {
         struct server *s = &servers[i];
+        /* Sites behind load balancers: a site's chain is served from several addresses. */
+        s->site = &sites[i % NSITES];
         s->v6 = chance(150);
         if (s->v6) {
             static const uint8_t prefix[] = { 0x20, 0x01, 0x0d, 0xb8, 0x04, 0x43 }; /* 2001:db8:443::/48 */
@@ -469,8 +680,6 @@ static void setup_servers(void)
         s->mac[0] = 0x02;
         s->mac[5] = (uint8_t)(i + 1);
         s->port = pick16(ports, port_pm, 6);
-        const char *word = words[rnd_below(16)]; /* one call per statement: argument order is unspecified */
-        snprintf(s->domain, sizeof s->domain, "%s%u.%s", word, (unsigned)i, tlds[rnd_below(4)]);
         s->tls13 = chance(650);
         s->pq = s->tls13 && chance(300);
         s->accept10 = chance(s->tls13 ? 150 : 650);
@@ -495,26 +704,6 @@ static void setup_servers(void)
         s->curve12 = pick16(curves, curve_pm, 3);
         s->sigalg = chance(600) ? 0x0804 : 0x0401;
         s->dh_bits = chance(700) ? 2048 : 1024;
-
-        /* leaf, intermediate, sometimes the root too */
-        s->ncerts = chance(600) ? 2 : 3;
-        char leaf_cn[64], inter_cn[64];
-        snprintf(leaf_cn, sizeof leaf_cn, "*.%s", s->domain);
-        snprintf(inter_cn, sizeof inter_cn, "Bench Intermediate CA %u", (unsigned)(i % 4));
-        const char *root_cn = "Bench Root CA";
-        for (unsigned k = 0; k < s->ncerts; k++) {
-            struct buf der = { 0 };
-            if (k == 0)
-                make_certificate(&der, leaf_cn, inter_cn, s->domain, 256, 256);
-            else if (k == 1)
-                make_certificate(&der, inter_cn, root_cn, NULL, 256, 512);
-            else
-                make_certificate(&der, root_cn, root_cn, NULL, 512, 512);
-            size_t at = b_open(&s->chain, 3);
-            b_mem(&s->chain, der.p, der.n);
-            b_close(&s->chain, at, 3);
-            b_free(&der);
-        }
     }
 }
 
@@ -576,8 +765,9 @@ static size_t share_len(uint16_t group, bool server)
 
 /* ---- connections ---- */
 
-enum client_kind { CK_CHROME13, CK_FIREFOX13, CK_TLS12_ECDHE, CK_TLS12_DHE, CK_LEGACY10, CK_COUNT };
-static const char *const kind_names[CK_COUNT] = { "tls13-chrome", "tls13-firefox", "tls12-ecdhe", "tls12-dhe",
+enum client_kind { CK_CHROME13, CK_FIREFOX13, CK_OPENSSL13, CK_TLS12_ECDHE, CK_TLS12_DHE, CK_LEGACY10, CK_COUNT };
+static const char *const kind_names[CK_COUNT] = { "tls13-chrome", "tls13-firefox", "tls13-openssl", "tls12-ecdhe",
+                                                  "tls12-dhe",
                                                   "tls10-legacy" };
 
 enum kx { KX_RSA, KX_ECDHE, KX_DHE, KX_TLS13 };
@@ -601,6 +791,8 @@ struct pkt {
 
 struct conn {
     const struct server *srv;
+    const struct site *site; /* the server's, or own_site */
+    struct site own_site;    /* a one-off site: a tenant of a shared host */
     enum client_kind kind;
     bool v6;
     uint8_t cip[16];
@@ -621,9 +813,10 @@ struct conn {
     enum kx kx;
 
     enum phase phase;
-    uint32_t nrounds, round;
-    uint64_t req[MAX_ROUNDS], resp[MAX_ROUNDS];
-    uint64_t req_left, resp_left;
+    uint32_t recs_total;     /* application records of the connection, both directions */
+    uint32_t recs_left;
+    uint32_t burst_left;     /* records left in the current burst of burst_dir */
+    int burst_dir;
     bool tickets13_pending;
 
     struct pkt *q;           /* packets of the current flight */
@@ -645,6 +838,7 @@ struct gen {
     uint64_t written, outstanding;
     uint64_t packets, connections, reordered, retransmitted;
     uint64_t per_kind[CK_COUNT], alerts;
+    uint64_t app_records, max_records, tail_sites;
     uint16_t host_port[NHOSTS];
 };
 
@@ -806,15 +1000,11 @@ static size_t sealed_len(const struct conn *c, size_t n)
     return n + 8 + 16; /* GCM: explicit nonce, tag */
 }
 
-/* Application data of n plaintext bytes, in records of at most 16 KiB. */
-static void app_records(const struct conn *c, struct buf *b, uint64_t n)
+/* One application data record of n plaintext bytes (at most 16 KiB). */
+static void app_record(const struct conn *c, struct buf *b, size_t n)
 {
     uint16_t rv = c->version == 0x0304 ? 0x0303 : c->version;
-    while (n > 0) {
-        size_t k = n > 16384 ? 16384 : (size_t)n;
-        record_random(b, TLS_CT_APPDATA, rv, sealed_len(c, k));
-        n -= k;
-    }
+    record_random(b, TLS_CT_APPDATA, rv, sealed_len(c, n));
 }
 
 /* Extensions are built one by one into a blob, then emitted in an order
@@ -914,6 +1104,11 @@ static void build_client_hello(struct conn *c, struct buf *b)
     static const uint16_t firefox_ciphers[] = { 0x1301, 0x1303, 0x1302, 0xc02b, 0xc02f, 0xcca9, 0xcca8,
                                                 0xc02c, 0xc030, 0xc00a, 0xc009, 0xc013, 0xc014, 0x009c,
                                                 0x009d, 0x002f, 0x0035 };
+    /* OpenSSL 3's default list, as curl, Python and most API clients send it */
+    static const uint16_t openssl_ciphers[] = { 0x1302, 0x1303, 0x1301, 0xc02c, 0xc030, 0x009f, 0xcca9, 0xcca8,
+                                                0xccaa, 0xc02b, 0xc02f, 0x009e, 0xc024, 0xc028, 0x006b, 0xc023,
+                                                0xc027, 0x0067, 0xc00a, 0xc014, 0x0039, 0xc009, 0xc013, 0x0033,
+                                                0x009d, 0x009c, 0x003d, 0x003c, 0x0035, 0x002f, 0x00ff };
     static const uint16_t ecdhe_ciphers[] = { 0xc02c, 0xc02b, 0xc030, 0xc02f, 0xcca9, 0xcca8, 0xc024,
                                               0xc023, 0xc028, 0xc027, 0xc00a, 0xc009, 0xc014, 0xc013,
                                               0x009d, 0x009c, 0x003d, 0x003c, 0x0035, 0x002f, 0x00ff };
@@ -946,6 +1141,7 @@ static void build_client_hello(struct conn *c, struct buf *b)
     switch (c->kind) {
     case CK_CHROME13: list = chrome_ciphers; n = sizeof chrome_ciphers / 2; b_u16(b, grease()); break;
     case CK_FIREFOX13: list = firefox_ciphers; n = sizeof firefox_ciphers / 2; break;
+    case CK_OPENSSL13: list = openssl_ciphers; n = sizeof openssl_ciphers / 2; break;
     case CK_TLS12_ECDHE: list = ecdhe_ciphers; n = sizeof ecdhe_ciphers / 2; break;
     case CK_TLS12_DHE: list = dhe_ciphers; n = sizeof dhe_ciphers / 2; break;
     default: list = legacy_ciphers; n = sizeof legacy_ciphers / 2; break;
@@ -1042,6 +1238,26 @@ static void build_client_hello(struct conn *c, struct buf *b)
             memset(e.blob.p + e.blob.n - pad, 0, pad);
             ext_end(&e);
         }
+    } else if (c->kind == CK_OPENSSL13) {
+        static const uint16_t groups[] = { 0x001d, 0x0017, 0x001e, 0x0019, 0x0018,
+                                           0x0100, 0x0101, 0x0102, 0x0103, 0x0104 };
+        static const uint16_t sigalgs[] = { 0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x081a, 0x081b, 0x081c,
+                                            0x0809, 0x080a, 0x080b, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501,
+                                            0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602 };
+        static const uint16_t shares[] = { 0x001d };
+        static const uint16_t versions[] = { 0x0304, 0x0303 };
+        if (c->sni)
+            ext_sni(&e, c->server_name);
+        ext_raw(&e, 0x000b, "\x03\x00\x01\x02", 4);
+        ext_u16_list(&e, 0x000a, groups, sizeof groups / 2, 2);
+        ext_empty(&e, 0x0023);
+        ext_alpn(&e, alpn_h2, 2);
+        ext_empty(&e, 0x0016); /* encrypt_then_mac */
+        ext_empty(&e, 0x0017);
+        ext_u16_list(&e, 0x000d, sigalgs, sizeof sigalgs / 2, 2);
+        ext_u16_list(&e, 0x002b, versions, 2, 1);
+        ext_raw(&e, 0x002d, "\x01\x01", 2);
+        ext_key_share(&e, shares, 1);
     } else if (c->kind == CK_TLS12_ECDHE) {
         static const uint16_t groups[] = { 0x001d, 0x0017, 0x0018, 0x0019 };
         if (c->sni)
@@ -1090,7 +1306,8 @@ static void server_hello_extensions12(struct conn *c, struct buf *b)
     if (c->ticket_ext && c->srv->tickets)
         b_mem(b, "\x00\x23\x00\x00", 4);
     if (c->alpn && (c->srv->port == 443 || c->srv->port == 8443)) {
-        const char *p = (c->kind == CK_CHROME13 || c->kind == CK_FIREFOX13) ? "h2" : "http/1.1";
+        const char *p = (c->kind == CK_CHROME13 || c->kind == CK_FIREFOX13 || c->kind == CK_OPENSSL13) ? "h2"
+                                                                                                     : "http/1.1";
         b_u16(b, 0x0010);
         size_t ext = b_open(b, 2);
         size_t list = b_open(b, 2);
@@ -1124,7 +1341,7 @@ static void build_server_flight12(struct conn *c, struct buf *b)
 
     msg_begin(&w, 11); /* certificate */
     size_t list = b_open(b, 3);
-    b_mem(b, s->chain.p, s->chain.n);
+    b_mem(b, c->site->chain.p, c->site->chain.n);
     b_close(b, list, 3);
     msg_end(&w);
 
@@ -1183,7 +1400,7 @@ static void build_server_flight13(struct conn *c, struct buf *b)
     /* Encrypted: EncryptedExtensions, Certificate, CertificateVerify, Finished. */
     size_t hash = c->cipher == 0x1302 ? 48 : 32;
     size_t ee = 4 + 2 + (c->alpn ? 9u : 0u) + rnd_below(8);
-    size_t cert = 4 + 1 + 3 + s->chain.n + 2u * s->ncerts;
+    size_t cert = 4 + 1 + 3 + c->site->chain.n + 2u * c->site->ncerts;
     size_t cv = 4 + 4 + 256;
     size_t fin = 4 + hash;
     if (s->bundle) {
@@ -1246,12 +1463,15 @@ static void negotiate(struct conn *c)
     switch (c->kind) {
     case CK_CHROME13:
     case CK_FIREFOX13:
+    case CK_OPENSSL13:
         if (s->tls13) {
             c->version = 0x0304;
             c->kx = KX_TLS13;
             c->cipher = s->cipher13;
             if (c->kind == CK_CHROME13)
                 c->group = (c->pq && s->pq) ? 0x11ec : 0x001d;
+            else if (c->kind == CK_OPENSSL13)
+                c->group = 0x001d; /* its only key share */
             else
                 c->group = s->group13;
         } else {
@@ -1328,7 +1548,7 @@ static void write_manifest(struct gen *g, const struct conn *c)
     else
         fputs("\"tls.server.dh.prime_bits\":null,", f);
     if (c->version && c->version < 0x0304)
-        fprintf(f, "\"tls.server.certificate_chain_length\":%u,", (unsigned)s->ncerts);
+        fprintf(f, "\"tls.server.certificate_chain_length\":%u,", (unsigned)c->site->ncerts);
     if ((c->kx == KX_ECDHE || c->kx == KX_TLS13) && c->version)
         fprintf(f, "\"tls.curve\":\"%s\"}\n", group_name(c->group));
     else
@@ -1344,8 +1564,8 @@ static struct conn *conn_new(struct gen *g)
     const struct server *s = &servers[rnd_below(rnd_below(NSERVERS) + 1)];
     c->srv = s;
     uint32_t r = rnd_below(1000);
-    static const uint32_t mix_handshake[CK_COUNT] = { 350, 150, 200, 100, 200 };
-    static const uint32_t mix_bulk[CK_COUNT] = { 500, 200, 200, 50, 50 };
+    static const uint32_t mix_handshake[CK_COUNT] = { 300, 120, 130, 200, 100, 150 };
+    static const uint32_t mix_bulk[CK_COUNT] = { 450, 180, 120, 170, 40, 40 };
     const uint32_t *mix = g->profile == PROFILE_BULK ? mix_bulk : mix_handshake;
     uint32_t acc = 0;
     c->kind = CK_LEGACY10;
@@ -1387,17 +1607,28 @@ static struct conn *conn_new(struct gen *g)
     c->pq = c->kind == CK_CHROME13 && chance(400);
     switch (c->kind) {
     case CK_CHROME13:
-    case CK_FIREFOX13: c->sni = true; break;
+    case CK_FIREFOX13:
+    case CK_OPENSSL13: c->sni = true; break;
     case CK_TLS12_ECDHE: c->sni = chance(950); break;
     case CK_TLS12_DHE: c->sni = chance(900); break;
     default: c->sni = c->with_ext && chance(700); break;
     }
     static const char *const hosts[] = { "", "www.", "api.", "cdn.", "mail.", "login." };
-    snprintf(c->server_name, sizeof c->server_name, "%s%s", hosts[rnd_below(6)], s->domain);
-    c->alpn = c->kind == CK_CHROME13 || c->kind == CK_FIREFOX13 || (c->kind == CK_TLS12_ECDHE && chance(500));
-    c->ems = c->kind == CK_CHROME13 || c->kind == CK_FIREFOX13 || c->kind == CK_TLS12_ECDHE;
+    if (chance(g->profile == PROFILE_BULK ? 30 : 50)) {
+        /* A tenant of a shared host: its own certificate, seen once. */
+        char domain[64];
+        snprintf(domain, sizeof domain, "tenant%llu.hosting.example", (unsigned long long)g->tail_sites++);
+        make_site(&c->own_site, domain, rnd_below(NINTERMEDIATES));
+        c->site = &c->own_site;
+    } else {
+        c->site = s->site;
+    }
+    snprintf(c->server_name, sizeof c->server_name, "%s%s", hosts[rnd_below(6)], c->site->domain);
+    bool tls13 = c->kind == CK_CHROME13 || c->kind == CK_FIREFOX13 || c->kind == CK_OPENSSL13;
+    c->alpn = tls13 || (c->kind == CK_TLS12_ECDHE && chance(500));
+    c->ems = tls13 || c->kind == CK_TLS12_ECDHE;
     c->ticket_ext = c->with_ext;
-    if (c->kind == CK_CHROME13 || c->kind == CK_FIREFOX13 || chance(400)) {
+    if (tls13 || chance(400)) {
         c->session_id_len = 32;
         rnd_fill(c->session_id, 32);
     }
@@ -1407,31 +1638,27 @@ static struct conn *conn_new(struct gen *g)
 
     uint64_t app = 0;
     if (c->version) {
+        /* Records per connection: lognormal, most connections few, a few
+         * very many (bulk: mean 36, median 12; handshake: mean 2). */
+        double mu = g->profile == PROFILE_BULK ? log(36.0) - 1.5 * 1.5 / 2 : log(2.0) - 0.7 * 0.7 / 2;
+        double sigma = g->profile == PROFILE_BULK ? 1.5 : 0.7;
+        double n = floor(exp(mu + sigma * rnd_normal()) + 0.5);
+        uint64_t recs = n < 1 ? 1 : n > 100000 ? 100000 : (uint64_t)n;
+        double mean = g->profile == PROFILE_BULK ? 2400 : 600;
         if (g->profile == PROFILE_BULK) {
             /* Transfers fit what is left of --bytes, so the file ends near it. */
             uint64_t committed = g->written + g->outstanding;
             uint64_t left = g->target_bytes > committed ? g->target_bytes - committed : 0;
-            c->nrounds = 1 + rnd_below(2);
-            for (uint32_t i = 0; i < c->nrounds; i++) {
-                bool upload = chance(200);
-                uint64_t big = rnd_size(256u << 10, 16u << 20);
-                uint64_t cap = left * 9 / 10 / c->nrounds;
-                if (big > cap)
-                    big = cap > (64u << 10) ? cap : (64u << 10);
-                c->req[i] = upload ? big : rnd_range(200, 900);
-                c->resp[i] = upload ? rnd_range(100, 600) : big;
-            }
-        } else {
-            c->nrounds = 1 + rnd_below(3);
-            for (uint32_t i = 0; i < c->nrounds; i++) {
-                c->req[i] = rnd_range(150, 900);
-                c->resp[i] = rnd_size(100, 16384);
-            }
+            uint64_t fit = (uint64_t)((double)left * 0.9 / (mean + 80));
+            if (recs > fit)
+                recs = fit > 1 ? fit : 1;
         }
-        for (uint32_t i = 0; i < c->nrounds; i++)
-            app += c->req[i] + c->resp[i];
+        c->recs_total = c->recs_left = (uint32_t)recs;
+        if (recs > g->max_records)
+            g->max_records = recs;
+        app = (uint64_t)((double)recs * (mean + 29));
     }
-    c->est_left = 3000 + s->chain.n + app + app / 1460 * 110 + 40 * 70;
+    c->est_left = 3000 + c->site->chain.n + app + app / 1460 * 110 + 40 * 70;
     g->outstanding += c->est_left;
     c->phase = PH_SYN;
     g->connections++;
@@ -1442,14 +1669,42 @@ static struct conn *conn_new(struct gen *g)
 static void conn_free(struct gen *g, struct conn *c)
 {
     g->outstanding -= c->est_left;
+    b_free(&c->own_site.chain);
     b_free(&c->out[0]);
     b_free(&c->out[1]);
     free(c->q);
     free(c);
 }
 
-/* Bytes of application data per refill in bulk transfers: four full records. */
-#define APP_CHUNK (4u * 16384u)
+/* Application records per refill: a long burst goes out in several flights,
+ * so memory stays bounded. */
+#define APP_BURST 16u
+
+/* Plaintext bytes of one application record. Requests are small (headers,
+ * API calls; the odd upload in bulk traffic). Responses mix small frames,
+ * medium bodies and the full 16 KiB records of large transfers. Means:
+ * bulk about 610 (requests) and 2,450 (responses), handshake 370 and 680. */
+static size_t app_record_size(const struct gen *g, int dir)
+{
+    bool bulk = g->profile == PROFILE_BULK;
+    if (dir == DIR_C2S)
+        return bulk && chance(15) ? 16384 : (size_t)rnd_size(40, 700);
+    uint32_t r = rnd_below(1000);
+    if (bulk)
+        return r < 620 ? (size_t)rnd_size(30, 600) : r < 920 ? (size_t)rnd_size(600, 8192) : 16384;
+    return r < 800 ? (size_t)rnd_size(30, 900) : (size_t)rnd_size(900, 4000);
+}
+
+/* Requests go one at a time, now and then two or three; a response is a
+ * burst whose mean length grows with the connection, so a long connection
+ * is a few long transfers rather than many short exchanges. */
+static uint32_t burst_length(const struct conn *c, int dir)
+{
+    if (dir == DIR_C2S)
+        return chance(850) ? 1 : rnd_range(2, 3);
+    uint32_t mean = 2 + c->recs_total / 8;
+    return rnd_range(1, 2 * mean - 1);
+}
 
 static void close_connection(struct conn *c)
 {
@@ -1519,11 +1774,12 @@ static bool refill(struct gen *g, struct conn *c)
                 if (c->session_id_len)
                     record_ccs(b, 0x0303);
                 record_random(b, TLS_CT_APPDATA, 0x0303, 4 + (c->cipher == 0x1302 ? 48 : 32) + 17);
-                /* The first request leaves with the Finished; a large upload waits. */
-                uint64_t first = c->req[0] > APP_CHUNK ? 300 : c->req[0];
-                app_records(c, b, first);
-                c->req_left = c->req[0] > APP_CHUNK ? c->req[0] : 0;
-                c->resp_left = c->resp[0];
+                /* The first request leaves with the Finished. */
+                app_record(c, b, (size_t)rnd_size(40, 700));
+                c->recs_left--;
+                g->app_records++;
+                c->burst_dir = DIR_C2S;
+                c->burst_left = 0;
                 c->tickets13_pending = true;
                 send_stream(c, DIR_C2S, 0);
                 c->phase = PH_APP;
@@ -1536,38 +1792,37 @@ static bool refill(struct gen *g, struct conn *c)
         case PH_SERVER_FINISH:
             build_server_finish12(c, &c->out[DIR_S2C]);
             send_stream(c, DIR_S2C, 0);
-            c->req_left = c->req[0];
-            c->resp_left = c->resp[0];
+            c->burst_dir = DIR_S2C;
+            c->burst_left = 0;
             c->phase = PH_APP;
             break;
-        case PH_APP:
-            if (c->req_left) {
-                uint64_t k = c->req_left > APP_CHUNK ? APP_CHUNK : c->req_left;
-                app_records(c, &c->out[DIR_C2S], k);
-                c->req_left -= k;
-                send_stream(c, DIR_C2S, 0);
+        case PH_APP: {
+            if (c->recs_left == 0) {
+                c->phase = PH_CLOSE;
                 break;
             }
-            if (c->resp_left) {
-                if (c->tickets13_pending) {
-                    /* Two NewSessionTickets, encrypted, before the first response. */
-                    c->tickets13_pending = false;
-                    record_random(&c->out[DIR_S2C], TLS_CT_APPDATA, 0x0303, rnd_range(200, 260));
-                    record_random(&c->out[DIR_S2C], TLS_CT_APPDATA, 0x0303, rnd_range(200, 260));
-                }
-                uint64_t k = c->resp_left > APP_CHUNK ? APP_CHUNK : c->resp_left;
-                app_records(c, &c->out[DIR_S2C], k);
-                c->resp_left -= k;
-                send_stream(c, DIR_S2C, 0);
-                break;
+            if (c->burst_left == 0) {
+                c->burst_dir = !c->burst_dir;
+                c->burst_left = burst_length(c, c->burst_dir);
             }
-            if (++c->round < c->nrounds) {
-                c->req_left = c->req[c->round];
-                c->resp_left = c->resp[c->round];
-                break;
+            int dir = c->burst_dir;
+            uint32_t k = c->burst_left < c->recs_left ? c->burst_left : c->recs_left;
+            if (k > APP_BURST)
+                k = APP_BURST;
+            if (dir == DIR_S2C && c->tickets13_pending) {
+                /* Two NewSessionTickets, encrypted, before the first response. */
+                c->tickets13_pending = false;
+                record_random(&c->out[DIR_S2C], TLS_CT_APPDATA, 0x0303, rnd_range(200, 260));
+                record_random(&c->out[DIR_S2C], TLS_CT_APPDATA, 0x0303, rnd_range(200, 260));
             }
-            c->phase = PH_CLOSE;
+            for (uint32_t i = 0; i < k; i++)
+                app_record(c, &c->out[dir], app_record_size(g, dir));
+            c->burst_left -= k;
+            c->recs_left -= k;
+            g->app_records += k;
+            send_stream(c, dir, 0);
             break;
+        }
         case PH_CLOSE:
             close_connection(c);
             c->phase = PH_DONE;
@@ -1848,8 +2103,17 @@ int main(int argc, char **argv)
             (unsigned long long)g.retransmitted, (unsigned long long)g.alerts);
     for (int k = 0; k < CK_COUNT; k++)
         fprintf(stderr, " %s %llu", kind_names[k], (unsigned long long)g.per_kind[k]);
-    fputc('\n', stderr);
-    for (uint32_t i = 0; i < NSERVERS; i++)
-        b_free(&servers[i].chain);
+    uint64_t established = g.connections - g.alerts;
+    fprintf(stderr,
+            "; %llu application records (mean %.1f, max %llu per established connection); "
+            "%u shared certificate chains, %llu one-off\n",
+            (unsigned long long)g.app_records, established ? (double)g.app_records / (double)established : 0.0,
+            (unsigned long long)g.max_records, (unsigned)NSITES, (unsigned long long)g.tail_sites);
+    for (uint32_t i = 0; i < NSITES; i++)
+        b_free(&sites[i].chain);
+    for (uint32_t i = 0; i < NINTERMEDIATES; i++)
+        b_free(&intermediates[i].der);
+    for (uint32_t i = 0; i < NROOTS; i++)
+        b_free(&roots[i].der);
     return 0;
 }

@@ -1,24 +1,41 @@
 #!/usr/bin/env bash
 # bench/run.sh - how fast tlsscope reads captures, measured against the limit
 # (the fastest honest libpcap read loop, bench/noop_read) and the peers
-# (tshark, ndpiReader, when installed), over two generated captures:
-#   handshake  many short TLS connections (hellos, certificates, key exchange)
-#   bulk       few connections, most bytes application data
+# (tshark, ndpiReader, when installed), over two generated captures
+# (bench/gen_capture.c), 1 GiB each by default:
+#   handshake  about 170,000 short TLS connections (hellos, certificates, key
+#              exchange, a couple of application records)
+#   bulk       about 11,700 connections, most bytes application data
+#              (lognormal records per connection, mean 36)
 # tlsscope's lines over each capture are checked against the generator's
 # manifest (bench/check_manifest.py): a mismatch fails the run. On a small
-# capture, the manifest itself is checked against tshark's reading
-# (bench/tshark_manifest.py) and callgrind counts instructions per packet.
-# `make bench` runs this. Results: a table on stdout, bench/out/results.json.
+# capture of each profile, the manifest itself is checked against tshark's
+# reading (bench/tshark_manifest.py) and callgrind counts instructions per
+# packet and per connection, and what the fingerprints and certificate
+# parsing cost (bench/callgrind_share.py).
+# `make bench` runs this. Results: a table on stdout, bench/out/results.json;
+# bench/compare.py BEFORE AFTER puts two results.json side by side.
+#
+# Before and after a change, with the same captures (kept in BENCH_OUT while
+# the generator and parameters are unchanged):
+#   BENCH_OUT=/tmp/bench bench/run.sh | tee before.txt; cp /tmp/bench/results.json before.json
+#   ... change, then the same into after.txt, after.json ...
+#   bench/compare.py before.json after.json
+# or measure another tlsscope binary with this checkout's tools (BENCH_TLSSCOPE);
+# bench/before_after.sh BEFORE_BIN AFTER_BIN does both back to back and compares.
 #
 # Environment (all optional):
 #   BENCH_BYTES            size of each capture, bytes (default 1073741824 = 1 GiB;
 #                          e.g. BENCH_BYTES=50000000 for a quick run)
 #   BENCH_SEED             generator seed (default 1)
 #   BENCH_REPEAT           timed runs per measurement, the median is reported (default 3)
-#   BENCH_CALLGRIND_BYTES  size of the callgrind capture (default 20000000; 0 skips)
+#   BENCH_CALLGRIND_BYTES  size of each callgrind capture (default 20000000; 0 skips)
+#   BENCH_PEERS            0: do not time the peers (tshark, ndpiReader); default 1
 #   BENCH_TSHARK_BYTES     tshark reads only a prefix of this many bytes of each capture
 #                          (default 200000000), its times scaled to the whole file
 #   BENCH_BUILD            build directory (default build-bench)
+#   BENCH_TLSSCOPE         measure this tlsscope binary instead of $BENCH_BUILD/tlsscope
+#                          (the bench tools still come from $BENCH_BUILD)
 #   BENCH_OUT              output directory (default bench/out)
 #   BENCH_COMMIT           what to call the tlsscope measured (default: git rev-parse HEAD)
 set -euo pipefail
@@ -29,6 +46,7 @@ SEED=${BENCH_SEED:-1}
 REPEAT=${BENCH_REPEAT:-3}
 CG_BYTES=${BENCH_CALLGRIND_BYTES:-20000000}
 TSHARK_BYTES=${BENCH_TSHARK_BYTES:-200000000}
+PEERS=${BENCH_PEERS:-1}
 BUILD=${BENCH_BUILD:-build-bench}
 OUT=${BENCH_OUT:-bench/out}
 TIME=/usr/bin/time
@@ -47,6 +65,7 @@ for tool in cmake python3; do
 done
 
 mkdir -p "$OUT"
+LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RUNS=$OUT/runs.tsv
 : >"$RUNS"
 
@@ -55,7 +74,8 @@ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTLSSCOPE_BENCH=ON >"$OUT/cma
     { cat "$OUT/cmake.log" >&2; exit 1; }
 cmake --build "$BUILD" -j "$JOBS" --target tlsscope gen_capture noop_read json_bench >"$OUT/build.log" ||
     { cat "$OUT/build.log" >&2; exit 1; }
-TLSSCOPE=$BUILD/tlsscope
+TLSSCOPE=${BENCH_TLSSCOPE:-$BUILD/tlsscope}
+[[ -x $TLSSCOPE ]] || { echo "bench/run.sh: $TLSSCOPE is not an executable" >&2; exit 1; }
 GEN=$BUILD/bench/gen_capture
 NOOP=$BUILD/bench/noop_read
 
@@ -117,6 +137,20 @@ EOF
 }
 
 CHECK_FAILED=0
+# check WHAT RESULT CMD...: runs a check into RESULT and says how it went;
+# a failure fails the whole run (at its end).
+check() {
+    local what=$1 result=$2
+    shift 2
+    if "$@" >"$result"; then
+        say "$what: $(tail -1 "$result")"
+    else
+        CHECK_FAILED=1
+        say "$what FAILED: $(tail -1 "$result")"
+        head -20 "$result" >&2
+    fi
+}
+
 for profile in handshake bulk; do
     gen "$profile" "$profile" "$BYTES"
     pcap=$OUT/$profile.pcap
@@ -132,21 +166,15 @@ for profile in handshake bulk; do
     say "$profile: tlsscope -w file (checked against the manifest)"
     timed "$profile" tlsscope_file "$pcap" "$TLSSCOPE" -r "$pcap" -w "$OUT/$profile.tlsscope.jsonl"
     "$TLSSCOPE" -r "$pcap" -w /dev/null --stats 2>"$OUT/$profile.stats.json"
-    if python3 bench/check_manifest.py "$OUT/$profile.manifest.jsonl" "$OUT/$profile.tlsscope.jsonl" \
-        >"$OUT/$profile.check.txt"; then
-        say "$profile: manifest check: $(tail -1 "$OUT/$profile.check.txt")"
-    else
-        CHECK_FAILED=1
-        say "$profile: manifest check FAILED: $(tail -1 "$OUT/$profile.check.txt")"
-        head -20 "$OUT/$profile.check.txt" >&2
-    fi
+    check "$profile: manifest check" "$OUT/$profile.check.txt" \
+        python3 bench/check_manifest.py "$OUT/$profile.manifest.jsonl" "$OUT/$profile.tlsscope.jsonl"
 
-    if command -v ndpiReader >/dev/null; then
+    if ((PEERS)) && command -v ndpiReader >/dev/null; then
         say "$profile: ndpiReader -q"
         timed "$profile" ndpiReader "$pcap" ndpiReader -i "$pcap" -q >/dev/null 2>&1 ||
             say "$profile: ndpiReader failed (ignored)"
     fi
-    if command -v tshark >/dev/null; then
+    if ((PEERS)) && command -v tshark >/dev/null; then
         tpcap=$pcap
         if (($(stat -c %s "$pcap") > TSHARK_BYTES)); then
             tpcap=$OUT/$profile.prefix.pcap
@@ -164,44 +192,68 @@ for profile in handshake bulk; do
     fi
 done
 
+# callgrind over a small capture of each profile: instructions per packet
+# and per connection, tlsscope's and the no-op loop's, and what the
+# fingerprints (fp_ja3*, fp_ja4*) and certificate parsing (x509_*) cost
+# inclusive (bench/callgrind_share.py). The manifest of each is checked
+# against Wireshark's reading (bench/tshark_manifest.py) and tlsscope's.
 CG=""
-GEN_CHECK=""
+if ((CG_BYTES > 0)) && command -v valgrind >/dev/null; then
+    # What starting and stopping costs (nDPI's tables, ...), to subtract:
+    # over 20 MB it is a large part of the whole.
+    head -c 24 "$OUT/handshake.pcap" >"$OUT/callgrind-empty.pcap"
+    valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-empty.tlsscope.out" \
+        "$TLSSCOPE" -r "$OUT/callgrind-empty.pcap" -w /dev/null 2>"$OUT/callgrind-empty.tlsscope.log"
+    valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-empty.noop.out" \
+        "$NOOP" "$OUT/callgrind-empty.pcap" >/dev/null 2>"$OUT/callgrind-empty.noop.log"
+fi
 if ((CG_BYTES > 0)); then
-    gen callgrind handshake "$CG_BYTES"
-    # The manifest is the ground truth: check it against Wireshark's reading.
-    if command -v tshark >/dev/null; then
-        if python3 bench/tshark_manifest.py "$OUT/callgrind.pcap" "$OUT/callgrind.manifest.jsonl" \
-            >"$OUT/callgrind.tshark_check.txt"; then
-            say "generator vs tshark on $OUT/callgrind.pcap: $(tail -1 "$OUT/callgrind.tshark_check.txt")"
+    for profile in handshake bulk; do
+        cg=$OUT/callgrind-$profile
+        gen "callgrind-$profile" "$profile" "$CG_BYTES"
+        "$TLSSCOPE" -r "$cg.pcap" -w "$cg.tlsscope.jsonl"
+        check "$cg: manifest check" "$cg.check.txt" \
+            python3 bench/check_manifest.py "$cg.manifest.jsonl" "$cg.tlsscope.jsonl"
+        # The manifest is the ground truth: check it against Wireshark's reading.
+        if command -v tshark >/dev/null; then
+            check "generator vs tshark on $cg.pcap" "$cg.tshark_check.txt" \
+                python3 bench/tshark_manifest.py "$cg.pcap" "$cg.manifest.jsonl"
         else
-            CHECK_FAILED=1
-            say "generator vs tshark FAILED: $(tail -1 "$OUT/callgrind.tshark_check.txt")"
-            head -20 "$OUT/callgrind.tshark_check.txt" >&2
+            say "tshark is missing: the manifest is not checked against Wireshark (apt-get install tshark)"
+            rm -f "$cg.tshark_check.txt"
         fi
-        GEN_CHECK=$(tail -1 "$OUT/callgrind.tshark_check.txt")
-    fi
-    if command -v valgrind >/dev/null; then
-        say "callgrind: tlsscope and the no-op loop over $OUT/callgrind.pcap"
-        valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.tlsscope.out" \
-            "$TLSSCOPE" -r "$OUT/callgrind.pcap" -w /dev/null 2>"$OUT/callgrind.tlsscope.log"
-        valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.noop.out" \
-            "$NOOP" "$OUT/callgrind.pcap" >"$OUT/callgrind.noop.txt" 2>"$OUT/callgrind.noop.log"
-        CG=$OUT/callgrind
-    else
-        say "callgrind: valgrind is missing, skipped"
-    fi
+        if command -v valgrind >/dev/null; then
+            say "callgrind: tlsscope and the no-op loop over $cg.pcap"
+            valgrind --tool=callgrind --callgrind-out-file="$cg.tlsscope.out" \
+                "$TLSSCOPE" -r "$cg.pcap" -w /dev/null 2>"$cg.tlsscope.log"
+            valgrind --tool=callgrind --callgrind-out-file="$cg.noop.out" \
+                "$NOOP" "$cg.pcap" >"$cg.noop.txt" 2>"$cg.noop.log"
+            python3 bench/callgrind_share.py "$cg.tlsscope.out" fp_ja3 fp_ja4 x509_ >"$cg.share.json"
+            callgrind_annotate --inclusive=yes "$cg.tlsscope.out" >"$cg.annotate.txt" 2>&1 || true
+            CG=yes
+        else
+            say "callgrind: valgrind is missing, skipped"
+        fi
+    done
 fi
 
 say "JSON line writer on its own (bench/json_bench.c)"
 "$BUILD/bench/json_bench" >"$OUT/json_bench.json"
 
 say "report"
-COMMIT=${BENCH_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
-MODIFIED=$({ git status --porcelain --untracked-files=no 2>/dev/null || true; } | wc -l)
-python3 - "$OUT" "$RUNS" "$BYTES" "$SEED" "$REPEAT" "$CG" "$COMMIT" "$MODIFIED" "$GEN_CHECK" <<'EOF'
-import datetime, json, os, platform, re, statistics, sys
+if [[ -n ${BENCH_TLSSCOPE:-} ]]; then
+    COMMIT=${BENCH_COMMIT:-$BENCH_TLSSCOPE}
+    MODIFIED=0 # a binary from elsewhere: this checkout's state says nothing of it
+else
+    COMMIT=${BENCH_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
+    MODIFIED=$({ git status --porcelain --untracked-files=no 2>/dev/null || true; } | wc -l)
+fi
+LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 - "$OUT" "$RUNS" "$BYTES" "$SEED" "$REPEAT" "$CG" "$COMMIT" "$MODIFIED" "$LOADAVG_START" "$LOADAVG_END" \
+    <<'EOF'
+import collections, datetime, json, os, platform, re, statistics, sys
 
-out, runs_path, target, seed, repeat, cg, commit, dirty, gen_check = sys.argv[1:10]
+out, runs_path, target, seed, repeat, cg, commit, dirty, load_start, load_end = sys.argv[1:11]
 
 def read_noop(path):
     packets, nbytes = open(path).read().split()[:2]
@@ -258,7 +310,8 @@ for profile in ("handshake", "bulk"):
                  "mb_per_s": in_bytes / wall / 1e6, "packets_per_s": in_packets / wall,
                  "connections_per_s": conns * share / wall,
                  "ratio_wall": m["wall_s"] / max(floor["wall_s"] * share, 1e-6),
-                 "ratio_cpu": m["cpu_s"] / max(floor["cpu_s"] * share, 1e-6)}
+                 # GNU time counts CPU in 10 ms steps: no ratio to a floor under 50 ms
+                 "ratio_cpu": m["cpu_s"] / (floor["cpu_s"] * share) if floor["cpu_s"] * share >= 0.05 else None}
             if not whole:
                 r["scaled_wall_s_whole_file"] = m["wall_s"] / share
                 r["connections_per_s_estimated"] = True
@@ -272,21 +325,66 @@ for profile in ("handshake", "bulk"):
         pass
     captures.append(cap)
 
-callgrind = None
-if cg:
-    def total_ir(path):
-        for line in open(path):
-            if line.startswith(("summary:", "totals:")):
-                return int(line.split()[1])
-        raise SystemExit(path + ": no totals")
-    cpk, _ = read_noop(cg + ".noop.txt")
-    t_ir, n_ir = total_ir(cg + ".tlsscope.out"), total_ir(cg + ".noop.out")
-    callgrind = {"capture": cg + ".pcap", "bytes": os.path.getsize(cg + ".pcap"), "packets": cpk,
-                 "connections": count_lines(cg + ".manifest.jsonl"),
-                 "tlsscope_ir": t_ir, "noop_ir": n_ir,
-                 "tlsscope_ir_per_packet": t_ir / cpk, "noop_ir_per_packet": n_ir / cpk,
-                 "tlsscope_own_ir_per_packet": (t_ir - n_ir) / cpk}
-    callgrind["tlsscope_ir_per_connection"] = t_ir / callgrind["connections"]
+def total_ir(path):
+    for line in open(path):
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise SystemExit(path + ": no totals")
+
+def distinct(path, *keys):
+    """How many connections, and distinct values of each field (dotted path)."""
+    seen = {k: collections.Counter() for k in keys}
+    n = 0
+    for text in open(path, encoding="utf-8"):
+        obj = json.loads(text)
+        n += 1
+        for k in keys:
+            v = obj
+            for part in k.split("."):
+                v = v.get(part) if isinstance(v, dict) else None
+            if v is not None:
+                seen[k][v] += 1
+    return n, {k: {"connections_with": sum(c.values()), "distinct": len(c)} for k, c in seen.items()}
+
+callgrind = {}
+for profile in ("handshake", "bulk") if cg else ():
+    base = os.path.join(out, "callgrind-" + profile)
+    if not os.path.exists(base + ".tlsscope.out"):
+        continue
+    cpk, _ = read_noop(base + ".noop.txt")
+    conns = count_lines(base + ".manifest.jsonl")
+    t_ir, n_ir = total_ir(base + ".tlsscope.out"), total_ir(base + ".noop.out")
+    empty = os.path.join(out, "callgrind-empty")
+    t_fixed, n_fixed = total_ir(empty + ".tlsscope.out"), total_ir(empty + ".noop.out")
+    share = json.load(open(base + ".share.json"))
+    _, seen = distinct(base + ".tlsscope.jsonl", "tls.client.ja3", "tls.client.ja4", "tls.server.ja3s",
+                       "tls.server.hash.sha256")
+    tshark_check = None
+    if os.path.exists(base + ".tshark_check.txt"):
+        tshark_check = open(base + ".tshark_check.txt").read().strip().splitlines()[-1]
+    groups = {}
+    for prefix, g in share["groups"].items():
+        groups[prefix + "*"] = {"ir": g["ir"], "calls": g["calls"], "share": g["ir"] / t_ir,
+                                "share_less_startup": g["ir"] / (t_ir - t_fixed),
+                                "ir_per_connection": g["ir"] / conns,
+                                "ir_per_call": g["ir"] / g["calls"] if g["calls"] else None}
+    callgrind[profile] = {
+        "capture": base + ".pcap", "bytes": os.path.getsize(base + ".pcap"), "packets": cpk, "connections": conns,
+        "tlsscope_ir": t_ir, "noop_ir": n_ir,
+        "tlsscope_ir_per_packet": t_ir / cpk, "noop_ir_per_packet": n_ir / cpk,
+        "tlsscope_own_ir_per_packet": (t_ir - n_ir) / cpk,
+        "tlsscope_ir_per_connection": t_ir / conns, "noop_ir_per_connection": n_ir / conns,
+        "tlsscope_own_ir_per_connection": (t_ir - n_ir) / conns,
+        # less the cost of starting and stopping (over an empty capture): what
+        # each packet and connection adds
+        "tlsscope_startup_ir": t_fixed, "noop_startup_ir": n_fixed,
+        "tlsscope_marginal_ir_per_packet": (t_ir - t_fixed) / cpk,
+        "tlsscope_marginal_ir_per_connection": (t_ir - t_fixed) / conns,
+        "noop_marginal_ir_per_packet": (n_ir - n_fixed) / cpk,
+        "noop_marginal_ir_per_connection": (n_ir - n_fixed) / conns,
+        "groups": groups, "annotate_inclusive": share["annotate"], "distinct": seen,
+        "generator_vs_tshark": tshark_check,
+    }
 
 cpu_model = "unknown"
 mem_kb = None
@@ -307,9 +405,9 @@ result = {
     "tlsscope": {"commit": commit, "modified_tracked_files": int(dirty), "build": "Release"},
     "parameters": {"bytes": int(target), "seed": int(seed), "repeat": int(repeat)},
     "captures": captures,
-    "callgrind": callgrind,
+    "callgrind": callgrind or None,
     "json_writer": json.load(open(os.path.join(out, "json_bench.json"))),
-    "generator_vs_tshark": gen_check or None,
+    "load_average": {"start": load_start, "end": load_end},
 }
 with open(os.path.join(out, "results.json"), "w") as f:
     json.dump(result, f, indent=2)
@@ -322,18 +420,21 @@ def si(v):
     return f"{v:.0f}"
 
 m = result["machine"]
-print(f"\ntlsscope {commit[:12]}{' (+%s modified files)' % dirty if int(dirty) else ''}, Release; "
+label = commit[:12] if re.fullmatch(r"[0-9a-f]{40}", commit) else commit
+print(f"\ntlsscope {label}{' (+%s modified files)' % dirty if int(dirty) else ''}, Release; "
       f"{m['cpu_model']}, {m['nproc']} CPUs; {result['date']}; median of {repeat} runs, files in the page cache;"
-      f" x no-op: wall time over the no-op libpcap pass's")
-hdr = f"{'capture':<10} {'tool':<22} {'input':>8} {'wall s':>8} {'CPU s':>8} {'MB/s':>8} {'pkt/s':>8} {'conn/s':>8} {'peak RSS':>9} {'x no-op':>8}"
+      f" x no-op: wall (CPU) time over the no-op libpcap pass's")
+hdr = (f"{'capture':<10} {'tool':<32} {'input':>8} {'wall s':>8} {'CPU s':>8} {'MB/s':>8} {'pkt/s':>8} {'conn/s':>8}"
+       f" {'peak RSS':>9} {'x no-op':>8} {'(CPU)':>8}")
 print(hdr)
 print("-" * len(hdr))
 for cap in captures:
     for r in cap["runs"]:
         label = r["label"] + ("" if r["input"] == cap["file"] else " *")
-        print(f"{cap['profile']:<10} {label:<22} {si(r['input_bytes']) + 'B':>8} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} "
+        print(f"{cap['profile']:<10} {label:<32} {si(r['input_bytes']) + 'B':>8} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} "
               f"{r['mb_per_s']:>8.0f} {si(r['packets_per_s']):>8} {si(r['connections_per_s']):>8} "
-              f"{r['max_rss_kb'] / 1024:>7.0f}MB {r['ratio_wall']:>7.2f}x")
+              f"{r['max_rss_kb'] / 1024:>6.1f}MiB {r['ratio_wall']:>7.2f}x "
+              + (f"{r['ratio_cpu']:>7.2f}x" if r["ratio_cpu"] is not None else f"{'-':>8}"))
     print(f"{'':<10} {cap['packets']} packets, {cap['connections']} connections, manifest check: "
           + (f"{cap['manifest_check']['passed']} passed, {cap['manifest_check']['failed']} failed"
              if "passed" in cap["manifest_check"] else "error"))
@@ -342,16 +443,30 @@ if any(r["input"] != cap["file"] for cap in captures for r in cap["runs"]):
           " file, scaled to the prefix's packets; whole-file time scaled: " + ", ".join(
               f"{cap['profile']} {r['scaled_wall_s_whole_file']:.0f} s" for cap in captures for r in cap["runs"]
               if "scaled_wall_s_whole_file" in r))
-if callgrind:
-    print(f"callgrind over {si(callgrind['bytes'])}B ({callgrind['packets']} packets, {callgrind['connections']} "
-          f"connections): tlsscope {callgrind['tlsscope_ir_per_packet']:.0f} instructions/packet "
-          f"(no-op loop {callgrind['noop_ir_per_packet']:.0f}; tlsscope's own "
-          f"{callgrind['tlsscope_own_ir_per_packet']:.0f}), {callgrind['tlsscope_ir_per_connection']:.0f} per connection")
+for profile, c in callgrind.items():
+    print(f"callgrind {profile} over {si(c['bytes'])}B ({c['packets']} packets, {c['connections']} connections): "
+          f"tlsscope {c['tlsscope_ir_per_packet']:.0f} instructions/packet, {c['tlsscope_ir_per_connection']:.0f}"
+          f"/connection (no-op loop {c['noop_ir_per_packet']:.0f}/packet, {c['noop_ir_per_connection']:.0f}"
+          f"/connection; tlsscope's own {c['tlsscope_own_ir_per_packet']:.0f}/packet, "
+          f"{c['tlsscope_own_ir_per_connection']:.0f}/connection)")
+    print(f"    less startup ({si(c['tlsscope_startup_ir'])} instructions over an empty capture, no-op "
+          f"{si(c['noop_startup_ir'])}): tlsscope {c['tlsscope_marginal_ir_per_packet']:.0f}/packet, "
+          f"{c['tlsscope_marginal_ir_per_connection']:.0f}/connection; no-op loop "
+          f"{c['noop_marginal_ir_per_packet']:.0f}/packet, {c['noop_marginal_ir_per_connection']:.0f}/connection")
+    for name, g in c["groups"].items():
+        per_call = f", {g['ir_per_call']:.0f} per call from outside ({g['calls']} calls)" if g["calls"] else ""
+        print(f"    {name:<8} inclusive {g['share'] * 100:5.1f}% of tlsscope ({g['share_less_startup'] * 100:.1f}% less "
+              f"startup), {g['ir_per_connection']:.0f}"
+              f" instructions/connection{per_call}")
+    d = c["distinct"]
+    print("    distinct over " + str(c["connections"]) + " connections: " + ", ".join(
+        f"{k.rsplit('.', 1)[-1]} {v['distinct']} of {v['connections_with']}" for k, v in d.items()))
+    if c["generator_vs_tshark"]:
+        print(f"    generator manifest vs tshark: {c['generator_vs_tshark']}")
 jw = result["json_writer"]
 print(f"JSON writer alone: {jw['lines_per_second']:.0f} lines/s ({jw['bytes_per_line']:.0f} bytes each, "
       f"{jw['mb_per_second']:.0f} MB/s)")
-if gen_check:
-    print(f"generator manifest vs tshark over the callgrind capture: {gen_check}")
+print(f"load average (1, 5, 15 min): {load_start} at the start, {load_end} at the end")
 print(f"results: {os.path.join(out, 'results.json')}")
 EOF
 
