@@ -52,7 +52,9 @@ static void bars_svg(FILE *f, const char *id, const char *title, struct bar *bar
         if (bars[i].n > max)
             max = bars[i].n;
     unsigned h = (unsigned)(n ? n : 1) * 22 + 30;
-    fprintf(f, "<figure><svg id=\"%s\" role=\"img\" width=\"640\" height=\"%u\" viewBox=\"0 0 640 %u\" "
+    fputs("<figure><figcaption>", f);
+    esc(f, title);
+    fprintf(f, "</figcaption><svg id=\"%s\" role=\"img\" width=\"640\" height=\"%u\" viewBox=\"0 0 640 %u\" "
                "xmlns=\"http://www.w3.org/2000/svg\"><title>",
             id, h, h);
     esc(f, title);
@@ -68,9 +70,7 @@ static void bars_svg(FILE *f, const char *id, const char *title, struct bar *bar
                    "<text x=\"%.1f\" y=\"%u\">%" PRIu64 "</text>\n",
                 y, w < 1 ? 1 : w, 216 + w, y + 14, bars[i].n);
     }
-    fputs("</svg><figcaption>", f);
-    esc(f, title);
-    fputs("</figcaption></figure>\n", f);
+    fputs("</svg></figure>\n", f);
 }
 
 /* Per protocol, one bar split by negotiated version (stacked), with a legend. */
@@ -99,7 +99,8 @@ static void versions_svg(FILE *f, const struct rp_map *m)
             total += v[i]->n;
     }
     unsigned h = (unsigned)(n_protocols ? n_protocols : 1) * 22 + 60;
-    fprintf(f, "<figure><svg id=\"chart-versions\" role=\"img\" width=\"640\" height=\"%u\" viewBox=\"0 0 640 %u\" "
+    fprintf(f, "<figure><figcaption>Connections by negotiated version per protocol</figcaption>"
+               "<svg id=\"chart-versions\" role=\"img\" width=\"640\" height=\"%u\" viewBox=\"0 0 640 %u\" "
                "xmlns=\"http://www.w3.org/2000/svg\"><title>Connections by negotiated version per protocol</title>\n",
             h, h);
     if (!m->len)
@@ -131,14 +132,14 @@ static void versions_svg(FILE *f, const struct rp_map *m)
         x += w;
     }
     /* Legend: the versions present, in version order. */
-    static const char *const legend[] = { "SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3" };
+    static const char *const legend[] = { "SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3", "other" };
     for (size_t k = 0; k < sizeof legend / sizeof legend[0]; k++) {
         unsigned y = (unsigned)(n_protocols ? n_protocols : 1) * 22 + 30;
         fprintf(f, "<rect x=\"%zu\" y=\"%u\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%zu\" y=\"%u\">%s</text>\n",
-                10 + k * 100, y, version_colour(legend[k]), 26 + k * 100, y + 11, legend[k]);
+                10 + k * 88, y, version_colour(legend[k]), 26 + k * 88, y + 11, legend[k]);
     }
     free(v);
-    fputs("</svg><figcaption>Connections by negotiated version per protocol</figcaption></figure>\n", f);
+    fputs("</svg></figure>\n", f);
 }
 
 int rp_write_html(const struct rp_report *r, FILE *f)
@@ -182,7 +183,7 @@ int rp_write_html(const struct rp_report *r, FILE *f)
           "body{font-family:sans-serif;margin:1.5em;color:#111}\n"
           "h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.5em}\n"
           "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em} dt{font-weight:bold}\n"
-          "figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top} svg text{font-size:12px}\n"
+          "figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top} figcaption{font-weight:bold;margin-bottom:.3em} svg text{font-size:12px}\n"
           "table{border-collapse:collapse;font-size:12px} th,td{border:1px solid #bbb;padding:2px 4px;"
           "text-align:left;vertical-align:top} th{background:#eee} td{word-break:break-word;max-width:30em}\n"
           "@media print{body{margin:0} figure{page-break-inside:avoid} tr{page-break-inside:avoid}"
