@@ -99,7 +99,7 @@ size_t rp_key_split(char *key, char **fields, size_t max)
     size_t n = 0;
     while (n < max) {
         fields[n++] = key;
-        char *sep = strchr(key, RP_SEP[0]);
+        char *sep = n < max ? strchr(key, RP_SEP[0]) : NULL;
         if (!sep)
             break;
         *sep = '\0';
@@ -399,10 +399,45 @@ static void seen(int64_t *first, int64_t *last, int64_t ts, int64_t end)
         *last = l;
 }
 
-static void service_key(char *out, size_t cap, const char *ip, int64_t port, const char *proto, const char *last)
+void rp_key_join(char *out, size_t cap, const char *const *fields, size_t n)
 {
-    snprintf(out, cap, "%s" RP_SEP "%" PRId64 RP_SEP "%s" RP_SEP "%s", ip ? ip : "", port, proto ? proto : "",
-             last ? last : "");
+    size_t o = 0;
+    for (size_t i = 0; i < n && cap; i++) {
+        if (i && o + 1 < cap)
+            out[o++] = RP_SEP[0];
+        /* A separator inside a value (a hostile server name decodes to one
+         * from \u001f) would shift every field after it. Each value is cut
+         * to RP_FIELD_MAX bytes at a UTF-8 boundary, so a key always fits its
+         * buffer whole and reads back the same from a report row. */
+        const char *p = fields[i] ? fields[i] : "";
+        size_t len = strlen(p);
+        if (len > RP_FIELD_MAX) {
+            len = RP_FIELD_MAX;
+            while (len && ((unsigned char)p[len] & 0xc0) == 0x80)
+                len--;
+        }
+        for (size_t k = 0; k < len && o + 1 < cap; k++)
+            out[o++] = p[k] == RP_SEP[0] ? '?' : p[k];
+    }
+    if (cap)
+        out[o] = '\0';
+}
+
+void rp_service_key(char *out, size_t cap, const char *ip, int64_t port, const char *proto, const char *last)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%" PRId64, port);
+    const char *f[] = { ip, num, proto, last };
+    rp_key_join(out, cap, f, 4);
+}
+
+void rp_cert_key(char *out, size_t cap, const char *sha256, const char *subject, const char *issuer,
+                 const char *not_after, const char *signature_algorithm, const char *key_algorithm, int64_t key_size)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%" PRId64, key_size);
+    const char *f[] = { sha256, subject, issuer, not_after, signature_algorithm, key_algorithm, num };
+    rp_key_join(out, cap, f, 7);
 }
 
 static void add_client(struct rp_report *r, const struct rp_conn *c)
@@ -410,7 +445,7 @@ static void add_client(struct rp_report *r, const struct rp_conn *c)
     struct rp_client *row = row_get(r, c->client_ip);
     if (!row)
         return;
-    char key[1024];
+    char key[RP_KEY_MAX];
     row->connections++;
     seen(&row->first_seen, &row->last_seen, c->ts, c->end);
     keep_best(row->best_offered, c->max_version);
@@ -422,7 +457,7 @@ static void add_client(struct rp_report *r, const struct rp_conn *c)
     }
     for (size_t i = 0; i < c->n_findings; i++)
         rp_map_add(&row->findings, c->findings[i].id, 1);
-    service_key(key, sizeof key, c->dst_ip, c->dst_port, c->protocol, c->starttls);
+    rp_service_key(key, sizeof key, c->dst_ip, c->dst_port, c->protocol, c->starttls);
     rp_map_add(&row->services, key, 1);
     if (c->server_name)
         rp_map_add(&row->server_names, c->server_name, 1);
@@ -432,8 +467,8 @@ static void add_client(struct rp_report *r, const struct rp_conn *c)
 
 static void add_server(struct rp_report *r, const struct rp_conn *c)
 {
-    char key[1024];
-    service_key(key, sizeof key, c->dst_ip, c->dst_port, c->protocol, c->server_name);
+    char key[RP_KEY_MAX];
+    rp_service_key(key, sizeof key, c->dst_ip, c->dst_port, c->protocol, c->server_name);
     struct rp_server *row = row_get(r, key);
     if (!row)
         return;
@@ -454,11 +489,8 @@ static void add_server(struct rp_report *r, const struct rp_conn *c)
         rp_map_add(&row->dh_prime_bits, key, 1);
     }
     if (c->cert.sha256) {
-        snprintf(key, sizeof key, "%s" RP_SEP "%s" RP_SEP "%s" RP_SEP "%s" RP_SEP "%s" RP_SEP "%s" RP_SEP "%" PRId64,
-                 c->cert.sha256, c->cert.subject ? c->cert.subject : "", c->cert.issuer ? c->cert.issuer : "",
-                 c->cert.not_after ? c->cert.not_after : "",
-                 c->cert.signature_algorithm ? c->cert.signature_algorithm : "",
-                 c->cert.key_algorithm ? c->cert.key_algorithm : "", c->cert.key_size);
+        rp_cert_key(key, sizeof key, c->cert.sha256, c->cert.subject, c->cert.issuer, c->cert.not_after,
+                    c->cert.signature_algorithm, c->cert.key_algorithm, c->cert.key_size);
         rp_map_add(&row->certificates, key, 1);
     }
     for (size_t i = 0; i < c->n_findings; i++)
@@ -473,8 +505,8 @@ static void add_server(struct rp_report *r, const struct rp_conn *c)
 
 static void add_findings(struct rp_report *r, const struct rp_conn *c)
 {
-    char key[1024];
-    service_key(key, sizeof key, c->dst_ip, c->dst_port, c->protocol, c->server_name);
+    char key[RP_KEY_MAX];
+    rp_service_key(key, sizeof key, c->dst_ip, c->dst_port, c->protocol, c->server_name);
     for (size_t i = 0; i < c->n_findings; i++) {
         /* A finding listed twice on one line counts once for it. */
         bool dup = false;
@@ -507,16 +539,18 @@ bool rp_add_conn(struct rp_report *r, const struct rp_conn *c)
     else
         add_findings(r, c);
 
-    char key[512];
+    char key[RP_KEY_MAX];
     if (c->negotiated_version) {
-        snprintf(key, sizeof key, "%s" RP_SEP "%s", c->protocol ? c->protocol : "", c->negotiated_version);
+        const char *f[] = { c->protocol, c->negotiated_version };
+        rp_key_join(key, sizeof key, f, 2);
         rp_map_add(&r->versions_by_protocol, key, 1);
     }
     if (rp_version_legacy(c->max_version) && c->ts != INT64_MIN) {
         char day[32];
         rp_time_format(c->ts, day);
         day[10] = '\0';
-        snprintf(key, sizeof key, "%s" RP_SEP "%s", day, c->client_ip);
+        const char *f[] = { day, c->client_ip };
+        rp_key_join(key, sizeof key, f, 2);
         rp_map_add(&r->legacy_clients_by_day, key, 1);
     }
     if (!c->established) {

@@ -87,7 +87,8 @@ struct rp_report {
     /* For the summary and charts: connections by "protocol\x1fversion",
      * "day\x1fclient" for each legacy client seen that day, failures by cause. */
     struct rp_map versions_by_protocol, legacy_clients_by_day, failures_by_cause;
-    uint64_t lines, connections, filtered_out, rows_merged, rows_other_view;
+    uint64_t lines, connections, filtered_out;
+    uint64_t rows_merged, rows_other_view; /* report rows (summaries too) merged; of another view, set aside */
     uint64_t malformed, first_malformed_line;
     char first_malformed_input[256];
 };
@@ -123,8 +124,20 @@ const char *rp_finding_advice(const char *id);
 /* Service keys: "ip\x1fport\x1fprotocol\x1fserver_name" (server view and
  * findings) and "ip\x1fport\x1fprotocol\x1fstarttls" (a client's services). */
 #define RP_SEP "\x1f"
-/* Splits a key at RP_SEP into up to `max` fields (in place); returns the count. */
+/* A value in a composite key is cut to this many bytes (tlsscope's own
+ * fields are shorter: server names stop at 256), so a key of up to 7 values
+ * fits RP_KEY_MAX. */
+#define RP_FIELD_MAX 255
+#define RP_KEY_MAX 2048
+/* Splits a key at RP_SEP into up to `max` fields (in place; the last keeps
+ * any further separators); returns the count. */
 size_t rp_key_split(char *key, char **fields, size_t max);
+/* Joins fields with RP_SEP (NULL as ""), a separator inside a field written
+ * '?', cut to `cap`. */
+void rp_key_join(char *out, size_t cap, const char *const *fields, size_t n);
+void rp_service_key(char *out, size_t cap, const char *ip, int64_t port, const char *proto, const char *last);
+void rp_cert_key(char *out, size_t cap, const char *sha256, const char *subject, const char *issuer,
+                 const char *not_after, const char *signature_algorithm, const char *key_algorithm, int64_t key_size);
 
 /* RFC 3339 UTC with microseconds (or a date, or without fraction) to
  * microseconds since the epoch; INT64_MIN when it does not parse. */

@@ -81,7 +81,7 @@ static void versions_svg(FILE *f, const struct rp_map *m)
     uint64_t max = 1, total = 0;
     char last[256] = "";
     for (size_t i = 0; v && i <= m->len; i++) {
-        char buf[512], *fld[2] = { 0 };
+        char buf[RP_KEY_MAX], *fld[2] = { 0 };
         if (i < m->len) {
             snprintf(buf, sizeof buf, "%s", v[i]->key);
             rp_key_split(buf, fld, 2);
@@ -109,7 +109,7 @@ static void versions_svg(FILE *f, const struct rp_map *m)
     double x = 0;
     last[0] = '\0';
     for (size_t i = 0; v && i < m->len; i++) {
-        char buf[512], *fld[2] = { 0 };
+        char buf[RP_KEY_MAX], *fld[2] = { 0 };
         snprintf(buf, sizeof buf, "%s", v[i]->key);
         if (rp_key_split(buf, fld, 2) != 2)
             continue;
@@ -157,7 +157,7 @@ int rp_write_html(const struct rp_report *r, FILE *f)
     rp_map_init(&legacy_clients, RP_MAP_UNLIMITED);
     struct rp_entry **v = rp_map_sorted(&r->legacy_clients_by_day);
     for (size_t i = 0; days && v && i < r->legacy_clients_by_day.len; i++) {
-        char buf[512], *fld[2] = { 0 };
+        char buf[RP_KEY_MAX], *fld[2] = { 0 };
         snprintf(buf, sizeof buf, "%s", v[i]->key);
         if (rp_key_split(buf, fld, 2) != 2)
             continue;

@@ -67,13 +67,15 @@ static void put_counts(struct json_object *o, struct json_object *omitted, const
 /* A service key (ip, port, protocol, last) as the line schema nests it. */
 static void put_service(struct json_object *o, const char *key, bool last_is_sni)
 {
-    char buf[1024], *f[4] = { 0 };
+    char buf[RP_KEY_MAX], *f[4] = { 0 };
     snprintf(buf, sizeof buf, "%s", key);
     size_t n = rp_key_split(buf, f, 4);
-    struct json_object *dst = child(o, "destination");
-    put_str(dst, "ip", f[0]);
-    if (n > 1 && f[1][0])
-        put(dst, "port", json_object_new_int64(strtoll(f[1], NULL, 10)));
+    /* A line without a destination gives a key with no address and port -1:
+     * the row then has no "destination" (or no port), and reads back alike. */
+    if (f[0][0])
+        put_str(child(o, "destination"), "ip", f[0]);
+    if (n > 1 && f[1][0] && strcmp(f[1], "-1") != 0)
+        put(child(o, "destination"), "port", json_object_new_int64(strtoll(f[1], NULL, 10)));
     if (n > 2 && f[2][0])
         put_str(child(o, "network"), "protocol", f[2]);
     if (n > 3 && f[3][0]) {
@@ -112,7 +114,7 @@ static void put_certificates(struct json_object *o, struct json_object *omitted,
     struct json_object *a = json_object_new_array();
     struct rp_entry **v = rp_map_sorted(m);
     for (size_t i = 0; v && i < m->len; i++) {
-        char buf[2048], *f[7] = { 0 };
+        char buf[RP_KEY_MAX], *f[7] = { 0 };
         snprintf(buf, sizeof buf, "%s", v[i]->key);
         size_t n = rp_key_split(buf, f, 7);
         struct json_object *c = json_object_new_object(), *x = json_object_new_object();
@@ -165,7 +167,8 @@ static struct json_object *server_row(const char *key, const struct rp_server *s
     struct json_object *o = json_object_new_object(), *om = json_object_new_object();
     put_str(o, "report", "server");
     put_service(o, key, true);
-    put_str(child(o, "tls"), "starttls", s->starttls);
+    if (s->starttls[0])
+        put_str(child(o, "tls"), "starttls", s->starttls);
     put(o, "connections", json_object_new_int64((int64_t)s->connections));
     put_time(o, "first_seen", s->first_seen);
     put_time(o, "last_seen", s->last_seen);
@@ -298,9 +301,8 @@ static void service_of(struct json_object *s, bool last_is_sni, char *out, size_
     struct json_object *port = path(s, "destination", "port", NULL);
     const char *proto = str_at(s, "network", "protocol", NULL);
     const char *last = last_is_sni ? str_at(s, "tls", "client", "server_name") : str_at(s, "tls", "starttls", NULL);
-    snprintf(out, cap, "%s" RP_SEP "%" PRId64 RP_SEP "%s" RP_SEP "%s", ip ? ip : "",
-             port && json_object_is_type(port, json_type_int) ? json_object_get_int64(port) : (int64_t)-1,
-             proto ? proto : "", last ? last : "");
+    rp_service_key(out, cap, ip, port && json_object_is_type(port, json_type_int) ? json_object_get_int64(port) : -1,
+                   proto, last);
 }
 
 static void read_services(struct json_object *o, const char *key, struct rp_map *m, bool last_is_sni)
@@ -312,7 +314,7 @@ static void read_services(struct json_object *o, const char *key, struct rp_map 
             int64_t n = int_at(s, "connections", 0);
             if (!json_object_is_type(s, json_type_object) || n <= 0)
                 continue;
-            char k[1024];
+            char k[RP_KEY_MAX];
             service_of(s, last_is_sni, k, sizeof k);
             rp_map_add(m, k, (uint64_t)n);
         }
@@ -333,10 +335,8 @@ static void read_certificates(struct json_object *o, struct rp_map *m)
             const char *subj = str_at(x, "subject", "common_name", NULL), *iss = str_at(x, "issuer", "common_name", NULL);
             const char *na = str_at(x, "not_after", NULL, NULL), *sig = str_at(x, "signature_algorithm", NULL, NULL);
             const char *alg = str_at(x, "public_key_algorithm", NULL, NULL);
-            char k[2048];
-            snprintf(k, sizeof k, "%s" RP_SEP "%s" RP_SEP "%s" RP_SEP "%s" RP_SEP "%s" RP_SEP "%s" RP_SEP "%" PRId64,
-                     sha, subj ? subj : "", iss ? iss : "", na ? na : "", sig ? sig : "", alg ? alg : "",
-                     x ? int_at(x, "public_key_size", -1) : (int64_t)-1);
+            char k[RP_KEY_MAX];
+            rp_cert_key(k, sizeof k, sha, subj, iss, na, sig, alg, x ? int_at(x, "public_key_size", -1) : -1);
             rp_map_add(m, k, (uint64_t)n);
         }
     }
@@ -428,10 +428,11 @@ int rp_merge_json_row(struct rp_report *r, struct json_object *o)
         read_counts(o, "versions_by_protocol", &r->versions_by_protocol);
         read_counts(o, "legacy_clients_by_day", &r->legacy_clients_by_day);
         read_counts(o, "failures_by_cause", &r->failures_by_cause);
+        r->rows_merged++;
         return 0;
     }
     enum rp_view view;
-    char key[1024];
+    char key[RP_KEY_MAX];
     const char *k;
     if (strcmp(kind, "client") == 0) {
         view = RP_VIEW_CLIENT;
@@ -439,7 +440,7 @@ int rp_merge_json_row(struct rp_report *r, struct json_object *o)
     } else if (strcmp(kind, "server") == 0) {
         view = RP_VIEW_SERVER;
         service_of(o, true, key, sizeof key);
-        k = str_at(o, "destination", "ip", NULL) ? key : NULL;
+        k = key;
     } else if (strcmp(kind, "finding") == 0) {
         view = RP_VIEW_FINDING;
         k = str_at(o, "finding", "id", NULL);

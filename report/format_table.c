@@ -77,7 +77,7 @@ static char *time_cell(int64_t t)
  * field is STARTTLS (a client's services) or the server name. */
 static void service_text(struct sbuf *b, const char *key, bool with_last, const char *last_prefix)
 {
-    char buf[1024], *f[4] = { 0 };
+    char buf[RP_KEY_MAX], *f[4] = { 0 };
     snprintf(buf, sizeof buf, "%s", key);
     size_t n = rp_key_split(buf, f, 4);
     bool v6 = strchr(f[0], ':') != NULL;
@@ -124,7 +124,7 @@ static char *certs_cell(const struct rp_map *m)
     struct sbuf b = { 0 };
     struct rp_entry **v = rp_map_sorted(m);
     for (size_t i = 0; v && i < m->len; i++) {
-        char buf[2048], *f[7] = { 0 };
+        char buf[RP_KEY_MAX], *f[7] = { 0 };
         snprintf(buf, sizeof buf, "%s", v[i]->key);
         if (rp_key_split(buf, f, 7) != 7)
             continue;
@@ -152,7 +152,7 @@ static void client_cells(char **c, const char *key, const struct rp_client *r)
 
 static void server_cells(char **c, const char *key, const struct rp_server *r)
 {
-    char buf[1024], *f[4] = { 0 };
+    char buf[RP_KEY_MAX], *f[4] = { 0 };
     snprintf(buf, sizeof buf, "%s", key);
     size_t n = rp_key_split(buf, f, 4);
     struct sbuf b = { 0 };

@@ -1,8 +1,10 @@
 /* lines.c - JSON lines in, struct rp_conn (or report rows) out.
  *
  * json-c does the parsing (a maintained Debian library, twice as fast as
- * jansson on tlsscope's lines; see report.md). Its strict mode is on, so
- * what is accepted is RFC 8259 JSON, and its nesting depth is bounded, so a
+ * jansson on tlsscope's lines). Its strict mode and UTF-8 validation are on,
+ * so what is accepted is RFC 8259 JSON in UTF-8 (tlsscope writes nothing
+ * else; the report must not pass on what it cannot print), and its nesting
+ * depth is bounded, so a
  * hostile line cannot exhaust the stack. zlib's gz* functions read gzip and
  * plain files alike ("transparent" mode), so a rotated `.jsonl.gz` needs no
  * option.
@@ -140,7 +142,7 @@ static struct json_tokener *tokener(void)
 {
     struct json_tokener *tok = json_tokener_new_ex(RP_JSON_DEPTH);
     if (tok)
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     return tok;
 }
 
