@@ -4,6 +4,7 @@
 #ifndef TLSSCOPE_REPORT_FORMAT_H
 #define TLSSCOPE_REPORT_FORMAT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "report/aggregate.h"
@@ -35,7 +36,9 @@ struct rp_table {
     const char *const *cols;
     char **cells; /* n_rows * n_cols, each malloc'ed */
 };
-int rp_table_build(const struct rp_report *r, struct rp_table *t);
+/* `compact`: times to the second, "2024-05-01 10:00:00" (the text table);
+ * else as in the JSON rows. */
+int rp_table_build(const struct rp_report *r, struct rp_table *t, bool compact);
 void rp_table_free(struct rp_table *t);
 
 #endif

@@ -146,7 +146,7 @@ int rp_write_html(const struct rp_report *r, FILE *f)
 {
     static const char *const view_titles[] = { "by client", "by service", "by finding" };
     struct rp_table t;
-    if (rp_table_build(r, &t) != 0)
+    if (rp_table_build(r, &t, false) != 0)
         return -1;
 
     /* Legacy clients per day: keys "day\x1fclient", sorted, so a day's keys

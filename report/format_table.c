@@ -64,12 +64,16 @@ static char *cell(const char *fmt, ...)
     return s ? s : strdup("");
 }
 
-static char *time_cell(int64_t t)
+static char *time_cell(int64_t t, bool compact)
 {
     if (t == INT64_MIN || t == INT64_MAX)
         return strdup("");
     char buf[32];
     rp_time_format(t, buf);
+    if (compact) {
+        buf[10] = ' ';
+        buf[19] = '\0';
+    }
     return strdup(buf);
 }
 
@@ -135,12 +139,12 @@ static char *certs_cell(const struct rp_map *m)
     return sb_take(&b);
 }
 
-static void client_cells(char **c, const char *key, const struct rp_client *r)
+static void client_cells(char **c, const char *key, const struct rp_client *r, bool compact)
 {
     c[0] = strdup(key);
     c[1] = cell("%" PRIu64, r->connections);
-    c[2] = time_cell(r->first_seen);
-    c[3] = time_cell(r->last_seen);
+    c[2] = time_cell(r->first_seen, compact);
+    c[3] = time_cell(r->last_seen, compact);
     c[4] = strdup(r->best_offered);
     c[5] = counts_cell(&r->negotiated, false, false, "");
     c[6] = failures_cell(r->failures, &r->failures_by_outcome);
@@ -182,7 +186,7 @@ static void finding_cells(char **c, const char *key, const struct rp_finding *r)
     c[5] = strdup(advice ? advice : "");
 }
 
-int rp_table_build(const struct rp_report *r, struct rp_table *t)
+int rp_table_build(const struct rp_report *r, struct rp_table *t, bool compact)
 {
     memset(t, 0, sizeof *t);
     if (r->view == RP_VIEW_CLIENT) {
@@ -210,7 +214,7 @@ int rp_table_build(const struct rp_report *r, struct rp_table *t)
     for (size_t i = 0; i < t->n_rows; i++) {
         char **c = t->cells + i * t->n_cols;
         if (r->view == RP_VIEW_CLIENT)
-            client_cells(c, rows[i]->key, rows[i]->val);
+            client_cells(c, rows[i]->key, rows[i]->val, compact);
         else if (r->view == RP_VIEW_SERVER)
             server_cells(c, rows[i]->key, rows[i]->val);
         else

@@ -2,14 +2,19 @@
  * terminal, and the CSV variant of the same table.
  *
  * Fitting: every column first gets its widest cell; while the total is too
- * wide, the column with the most to spare gives up one character (never
- * below its header or 27, the length of a time), and cut cells end in "...". Widths count UTF-8 code points, so a
+ * wide, the column with the most to spare gives up one character (columns
+ * no wider than RP_TEXT_ATOM are never cut, others not below their header
+ * or 12), and cut cells end in "...". Widths count UTF-8 code points, so a
  * server name with non-ASCII letters does not shift the columns.
  */
 #include "report/format.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* An IPv4 address is 15, a time in the table 19: such cells stay whole. */
+#define RP_TEXT_ATOM 19
 
 static size_t cps(const char *s)
 {
@@ -48,7 +53,7 @@ static void put_cell(FILE *f, const char *s, size_t w, bool pad)
 int rp_write_text(const struct rp_report *r, FILE *f, unsigned width)
 {
     struct rp_table t;
-    if (rp_table_build(r, &t) != 0)
+    if (rp_table_build(r, &t, true) != 0)
         return -1;
     size_t *w = calloc(t.n_cols, sizeof *w), *minw = calloc(t.n_cols, sizeof *minw);
     if (!w || !minw) {
@@ -58,16 +63,17 @@ int rp_write_text(const struct rp_report *r, FILE *f, unsigned width)
         return -1;
     }
     for (size_t c = 0; c < t.n_cols; c++) {
-        /* Short atomic values (addresses, counts, times) are never cut. */
+        /* Columns of short values (addresses, counts, times, versions) are
+         * never cut; lists may be, down to their header or 12. */
         w[c] = minw[c] = strlen(t.cols[c]);
-        if (minw[c] < 27)
-            minw[c] = 27;
+        if (minw[c] < 12)
+            minw[c] = 12;
         for (size_t i = 0; i < t.n_rows; i++) {
             size_t n = cps(t.cells[i * t.n_cols + c]);
             if (n > w[c])
                 w[c] = n;
         }
-        if (minw[c] > w[c])
+        if (minw[c] > w[c] || w[c] <= RP_TEXT_ATOM)
             minw[c] = w[c];
     }
     for (;;) {
@@ -85,7 +91,7 @@ int rp_write_text(const struct rp_report *r, FILE *f, unsigned width)
         char up[64];
         size_t k = 0;
         for (; t.cols[c][k] && k < sizeof up - 1; k++)
-            up[k] = t.cols[c][k] == '_' ? ' ' : (char)(t.cols[c][k] & ~0x20);
+            up[k] = t.cols[c][k] == '_' ? ' ' : (char)toupper((unsigned char)t.cols[c][k]);
         up[k] = '\0';
         if (c)
             fputs("  ", f);
@@ -124,7 +130,7 @@ static void csv_field(FILE *f, const char *s)
 int rp_write_csv(const struct rp_report *r, FILE *f)
 {
     struct rp_table t;
-    if (rp_table_build(r, &t) != 0)
+    if (rp_table_build(r, &t, false) != 0)
         return -1;
     for (size_t c = 0; c < t.n_cols; c++) {
         if (c)

@@ -166,7 +166,9 @@ static void test_writers(void **state)
     free(csv);
     text_width = 0;
     char *text = render(&r, write_text);
-    assert_non_null(strstr(text, "192.0.2.1  1            2024-05-01T10:00:00.000000Z"));
+    /* Headers upper-cased (digits too: "JA4"), times to the second. */
+    assert_true(strncmp(text, "CLIENT     CONNECTIONS  FIRST SEEN           LAST SEEN            BEST OFFERED  ", 80) == 0);
+    assert_non_null(strstr(text, "  JA4\n192.0.2.1  1            2024-05-01 10:00:00  2024-05-01 10:00:00  TLSv1.0  "));
     assert_non_null(strstr(text, "a,\"b\".example (1)"));
     free(text);
     /* Cut to 200 columns: no line is wider, and the cut cell ends in "...". */
