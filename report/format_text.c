@@ -73,7 +73,8 @@ int rp_write_text(const struct rp_report *r, FILE *f, unsigned width)
             if (n > w[c])
                 w[c] = n;
         }
-        if (minw[c] > w[c] || w[c] <= RP_TEXT_ATOM)
+        /* The first column is the row's key (client, service, finding). */
+        if (minw[c] > w[c] || w[c] <= RP_TEXT_ATOM || c == 0)
             minw[c] = w[c];
     }
     for (;;) {

@@ -1,10 +1,12 @@
 /* lines.c - JSON lines in, struct rp_conn (or report rows) out.
  *
  * json-c does the parsing (a maintained Debian library, twice as fast as
- * jansson on tlsscope's lines). Its strict mode and UTF-8 validation are on,
- * so what is accepted is RFC 8259 JSON in UTF-8 (tlsscope writes nothing
- * else; the report must not pass on what it cannot print), and its nesting
- * depth is bounded, so a
+ * jansson on tlsscope's lines). Its strict mode is on and each line is
+ * checked to be UTF-8 (RFC 3629) first, so what is accepted is RFC 8259 JSON
+ * in UTF-8: tlsscope writes nothing else, and the report must not pass on
+ * what it cannot print. (json-c's own UTF-8 check lets overlong forms such
+ * as C0 9A through; fuzz_report_lines found it.) Its nesting depth is
+ * bounded, so a
  * hostile line cannot exhaust the stack. zlib's gz* functions read gzip and
  * plain files alike ("transparent" mode), so a rotated `.jsonl.gz` needs no
  * option.
@@ -108,6 +110,49 @@ static void malformed(struct rp_report *r, const char *name, uint64_t lineno)
     }
 }
 
+/* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static bool utf8_valid(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        /* Lines are nearly all ASCII: skip it eight bytes at a time. */
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
+        uint8_t c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint8_t lo = 0x80, hi = 0xbf;
+        if (c >= 0xc2 && c <= 0xdf)
+            len = 2;
+        else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            lo = c == 0xe0 ? 0xa0 : 0x80;
+            hi = c == 0xed ? 0x9f : 0xbf;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            lo = c == 0xf0 ? 0x90 : 0x80;
+            hi = c == 0xf4 ? 0x8f : 0xbf;
+        } else
+            return false;
+        if (n - i < len || p[i + 1] < lo || p[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k < len; k++)
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
 static bool read_line(struct rp_report *r, struct json_tokener *tok, const char *line, size_t len, const char *name,
                       uint64_t lineno)
 {
@@ -117,6 +162,10 @@ static bool read_line(struct rp_report *r, struct json_tokener *tok, const char 
         return true;
     r->lines++;
     if (len > INT32_MAX) {
+        malformed(r, name, lineno);
+        return false;
+    }
+    if (!utf8_valid((const uint8_t *)line, len)) {
         malformed(r, name, lineno);
         return false;
     }
@@ -142,7 +191,7 @@ static struct json_tokener *tokener(void)
 {
     struct json_tokener *tok = json_tokener_new_ex(RP_JSON_DEPTH);
     if (tok)
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     return tok;
 }
 
