@@ -206,14 +206,35 @@ static struct json_object *finding_row(const char *key, const struct rp_finding 
     return o;
 }
 
+/* A map of two-field keys ("https\x1fTLSv1.2") as nested objects
+ * ({"https":{"TLSv1.2":n}}): readable, and the separator stays internal. */
+static void put_nested(struct json_object *o, struct json_object *omitted, const char *key, const struct rp_map *m)
+{
+    if (m->omitted)
+        put(omitted, key, json_object_new_int64((int64_t)m->omitted));
+    if (!m->len)
+        return;
+    struct json_object *outer = json_object_new_object();
+    struct rp_entry **v = rp_map_sorted(m);
+    for (size_t i = 0; v && i < m->len; i++) {
+        char buf[RP_KEY_MAX], *f[2] = { 0 };
+        snprintf(buf, sizeof buf, "%s", v[i]->key);
+        if (rp_key_split(buf, f, 2) != 2)
+            continue;
+        put(child(outer, f[0]), f[1], json_object_new_int64((int64_t)v[i]->n));
+    }
+    free(v);
+    put(o, key, outer);
+}
+
 static struct json_object *summary_row(const struct rp_report *r)
 {
     struct json_object *o = json_object_new_object(), *om = json_object_new_object();
     put_str(o, "report", "summary");
     put_str(o, "view", view_names[r->view]);
     put(o, "connections", json_object_new_int64((int64_t)r->connections));
-    put_counts(o, om, "versions_by_protocol", &r->versions_by_protocol);
-    put_counts(o, om, "legacy_clients_by_day", &r->legacy_clients_by_day);
+    put_nested(o, om, "versions_by_protocol", &r->versions_by_protocol);
+    put_nested(o, om, "legacy_clients_by_day", &r->legacy_clients_by_day);
     put_counts(o, om, "failures_by_cause", &r->failures_by_cause);
     if (json_object_object_length(om))
         put(o, "omitted", om);
@@ -290,6 +311,28 @@ static void read_counts(struct json_object *o, const char *key, struct rp_map *m
         {
             if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0)
                 rp_map_add(m, k, (uint64_t)json_object_get_int64(v));
+        }
+    }
+    read_omitted(o, key, m);
+}
+
+static void read_nested(struct json_object *o, const char *key, struct rp_map *m)
+{
+    struct json_object *outer = path(o, key, NULL, NULL);
+    if (outer && json_object_is_type(outer, json_type_object)) {
+        json_object_object_foreach(outer, k1, inner)
+        {
+            if (!json_object_is_type(inner, json_type_object))
+                continue;
+            json_object_object_foreach(inner, k2, v)
+            {
+                if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0)
+                    continue;
+                const char *f[] = { k1, k2 };
+                char k[RP_KEY_MAX];
+                rp_key_join(k, sizeof k, f, 2);
+                rp_map_add(m, k, (uint64_t)json_object_get_int64(v));
+            }
         }
     }
     read_omitted(o, key, m);
@@ -425,8 +468,8 @@ int rp_merge_json_row(struct rp_report *r, struct json_object *o)
             return 1;
         }
         r->connections += (uint64_t)int_at(o, "connections", 0);
-        read_counts(o, "versions_by_protocol", &r->versions_by_protocol);
-        read_counts(o, "legacy_clients_by_day", &r->legacy_clients_by_day);
+        read_nested(o, "versions_by_protocol", &r->versions_by_protocol);
+        read_nested(o, "legacy_clients_by_day", &r->legacy_clients_by_day);
         read_counts(o, "failures_by_cause", &r->failures_by_cause);
         r->rows_merged++;
         return 0;

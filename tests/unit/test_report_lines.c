@@ -44,16 +44,20 @@ static void test_malformed(void **state)
     assert_false(read_str(&r, "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", 10));
     /* Not UTF-8 (fuzz_report_lines found it passed on into the report). */
     assert_false(read_str(&r, "{\"client\":{\"ip\":\"\xff" "192.0.2.1\"}}", 11));
+    assert_false(read_str(&r, "{\"client\":{\"ip\":\"\xc0\x9a\"}}", 11)); /* overlong: json-c lets it through */
+    assert_false(read_str(&r, "{\"client\":{\"ip\":\"\xed\xa0\x80\"}}", 11)); /* a surrogate */
+    assert_false(read_str(&r, "{\"client\":{\"ip\":\"\xf4\x90\x80\x80\"}}", 11)); /* above U+10FFFF */
+    assert_true(read_str(&r, "{\"client\":{\"ip\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x92\"}}", 11));
     assert_true(read_str(&r, LINE_OK, 12));
-    assert_int_equal(r.lines, 10);
-    assert_int_equal(r.malformed, 8);
+    assert_int_equal(r.lines, 14);
+    assert_int_equal(r.malformed, 11);
     assert_int_equal(r.first_malformed_line, 4);
     assert_string_equal(r.first_malformed_input, "in");
-    assert_int_equal(r.connections, 2);
+    assert_int_equal(r.connections, 3);
     /* A row of another view is valid but set aside, and said so. */
     assert_true(read_str(&r, "{\"report\":\"server\",\"destination\":{\"ip\":\"10.0.0.1\",\"port\":443},\"connections\":3}", 13));
     assert_int_equal(r.rows_other_view, 1);
-    assert_int_equal(r.rows.len, 1);
+    assert_int_equal(r.rows.len, 2);
     rp_report_free(&r);
 }
 
@@ -156,7 +160,7 @@ static void test_writers(void **state)
                         "\"services\":[{\"destination\":{\"ip\":\"10.0.0.2\",\"port\":443},\"network\":{\"protocol\":"
                         "\"https\"},\"connections\":1}],\"server_names\":{\"a,\\\"b\\\".example\":1}}\n"
                         "{\"report\":\"summary\",\"view\":\"client\",\"connections\":1,\"legacy_clients_by_day\":"
-                        "{\"2024-05-01\\u001f192.0.2.1\":1},\"failures_by_cause\":{\"alert\":1}}\n");
+                        "{\"2024-05-01\":{\"192.0.2.1\":1}},\"failures_by_cause\":{\"alert\":1}}\n");
     free(json);
     char *csv = render(&r, rp_write_csv);
     assert_string_equal(csv, "client,connections,first_seen,last_seen,best_offered,negotiated,failures,findings,"
