@@ -37,7 +37,7 @@ static void usage(FILE *f)
             "  -o, --output FILE           write there instead of standard output\n"
             "  --legacy-only               only connections whose client offers nothing above TLS 1.1\n"
             "  --since T, --until T        a time (2024-05-01, 2024-05-01T12:00:00Z) or a duration back\n"
-            "                              from now (30d, 12h, 15m, 90s, 2w)\n"
+            "                              from now (30d, 12h, 15m, 90s, 2w); --until a date: its end\n"
             "  --protocol P                network.protocol (https, smtp, imap, ...)\n"
             "  --finding ID                connections carrying that finding\n"
             "  --server S                  destination address or server name\n"
@@ -171,6 +171,9 @@ int report_main(int argc, char **argv)
                         optarg);
                 return 2;
             }
+            /* "--until 2024-05-31" means to the end of that day. */
+            if (ch == OPT_UNTIL && strlen(optarg) == 10 && optarg[4] == '-')
+                t += (int64_t)86400 * 1000000 - 1;
             *(ch == OPT_SINCE ? &filter.since : &filter.until) = t;
             break;
         }

@@ -162,6 +162,9 @@ def check_filters(tlsscope, path, lines):
     net = ipaddress.ip_network("192.168.0.0/16")
     assert conns(["--client", str(net)]) == sum(
         ipaddress.ip_address(d["client"]["ip"]) in net for d in lines)
+    # --until with a date reaches to that day's end.
+    assert conns(["--since", "2021-01-01", "--until", "2021-12-31"]) == sum(
+        d["@timestamp"].startswith("2021-") for d in lines)
     legacy_rows, _ = rows(run(tlsscope, ["--format", "json", "--legacy-only", path])[0])
     assert all(legacy(r["best_offered_version"]) for r in legacy_rows)
 
