@@ -446,13 +446,13 @@ static void add_client(struct rp_report *r, const struct rp_conn *c)
     if (!row)
         return;
     char key[RP_KEY_MAX];
-    row->connections++;
+    row->connections = rp_sat_add(row->connections, 1);
     seen(&row->first_seen, &row->last_seen, c->ts, c->end);
     keep_best(row->best_offered, c->max_version);
     if (c->negotiated_version)
         rp_map_add(&row->negotiated, c->negotiated_version, 1);
     if (!c->established) {
-        row->failures++;
+        row->failures = rp_sat_add(row->failures, 1);
         rp_map_add(&row->failures_by_outcome, c->outcome ? c->outcome : "unknown", 1);
     }
     for (size_t i = 0; i < c->n_findings; i++)
@@ -472,7 +472,7 @@ static void add_server(struct rp_report *r, const struct rp_conn *c)
     struct rp_server *row = row_get(r, key);
     if (!row)
         return;
-    row->connections++;
+    row->connections = rp_sat_add(row->connections, 1);
     seen(&row->first_seen, &row->last_seen, c->ts, c->end);
     /* One service, one STARTTLS verb in practice; the smallest name keeps
      * the choice independent of line order, so merges agree. */
@@ -498,7 +498,7 @@ static void add_server(struct rp_report *r, const struct rp_conn *c)
     if (rp_version_legacy(c->negotiated_version))
         rp_map_add(&row->legacy_clients, c->client_ip, 1);
     if (!c->established) {
-        row->failures++;
+        row->failures = rp_sat_add(row->failures, 1);
         rp_map_add(&row->failures_by_outcome, c->outcome ? c->outcome : "unknown", 1);
     }
 }
@@ -517,7 +517,7 @@ static void add_findings(struct rp_report *r, const struct rp_conn *c)
         struct rp_finding *f = row_get(r, c->findings[i].id);
         if (!f)
             continue;
-        f->connections++;
+        f->connections = rp_sat_add(f->connections, 1);
         if (rp_severity_rank(c->findings[i].severity) > rp_severity_rank(f->severity))
             copy_token(f->severity, sizeof f->severity, c->findings[i].severity);
         rp_map_add(&f->clients, c->client_ip, 1);
@@ -531,7 +531,7 @@ bool rp_add_conn(struct rp_report *r, const struct rp_conn *c)
         r->filtered_out++;
         return false;
     }
-    r->connections++;
+    r->connections = rp_sat_add(r->connections, 1);
     if (r->view == RP_VIEW_CLIENT)
         add_client(r, c);
     else if (r->view == RP_VIEW_SERVER)
@@ -570,8 +570,8 @@ bool rp_add_conn(struct rp_report *r, const struct rp_conn *c)
 
 static void merge_client(struct rp_client *d, const struct rp_client *s)
 {
-    d->connections += s->connections;
-    d->failures += s->failures;
+    d->connections = rp_sat_add(d->connections, s->connections);
+    d->failures = rp_sat_add(d->failures, s->failures);
     seen(&d->first_seen, &d->last_seen, s->first_seen == INT64_MAX ? INT64_MIN : s->first_seen, s->last_seen);
     keep_best(d->best_offered, s->best_offered);
     rp_map_merge(&d->negotiated, &s->negotiated);
@@ -584,8 +584,8 @@ static void merge_client(struct rp_client *d, const struct rp_client *s)
 
 static void merge_server(struct rp_server *d, const struct rp_server *s)
 {
-    d->connections += s->connections;
-    d->failures += s->failures;
+    d->connections = rp_sat_add(d->connections, s->connections);
+    d->failures = rp_sat_add(d->failures, s->failures);
     seen(&d->first_seen, &d->last_seen, s->first_seen == INT64_MAX ? INT64_MIN : s->first_seen, s->last_seen);
     if (s->starttls[0] && (!d->starttls[0] || strcmp(s->starttls, d->starttls) < 0))
         copy_token(d->starttls, sizeof d->starttls, s->starttls);
@@ -601,7 +601,7 @@ static void merge_server(struct rp_server *d, const struct rp_server *s)
 
 static void merge_finding(struct rp_finding *d, const struct rp_finding *s)
 {
-    d->connections += s->connections;
+    d->connections = rp_sat_add(d->connections, s->connections);
     if (rp_severity_rank(s->severity) > rp_severity_rank(d->severity))
         copy_token(d->severity, sizeof d->severity, s->severity);
     rp_map_merge(&d->clients, &s->clients);
@@ -627,7 +627,7 @@ void rp_report_merge(struct rp_report *dst, const struct rp_report *src)
     rp_map_merge(&dst->versions_by_protocol, &src->versions_by_protocol);
     rp_map_merge(&dst->legacy_clients_by_day, &src->legacy_clients_by_day);
     rp_map_merge(&dst->failures_by_cause, &src->failures_by_cause);
-    dst->connections += src->connections;
+    dst->connections = rp_sat_add(dst->connections, src->connections);
 }
 
 static bool any_legacy(const struct rp_map *versions)

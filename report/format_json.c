@@ -300,7 +300,7 @@ static void read_omitted(struct json_object *o, const char *key, struct rp_map *
 {
     struct json_object *om = path(o, "omitted", NULL, NULL);
     if (om)
-        m->omitted += (uint64_t)int_at(om, key, 0);
+        m->omitted = rp_sat_add(m->omitted, (uint64_t)int_at(om, key, 0));
 }
 
 static void read_counts(struct json_object *o, const char *key, struct rp_map *m)
@@ -445,9 +445,9 @@ static int merge_row(struct rp_report *r, enum rp_view view, const char *key, st
         read_counts(o, "clients", &f->clients);
         read_services(o, "servers", &f->servers, true);
     }
-    /* Totals come from the summary row, not from each row. */
+    /* `one` has no connection total (the summary row carries it), so the
+     * merge adds the row alone. */
     rp_report_merge(r, &one);
-    r->connections -= one.connections;
     rp_report_free(&one);
     r->rows_merged++;
     return 0;
@@ -467,7 +467,7 @@ int rp_merge_json_row(struct rp_report *r, struct json_object *o)
             r->rows_other_view++;
             return 1;
         }
-        r->connections += (uint64_t)int_at(o, "connections", 0);
+        r->connections = rp_sat_add(r->connections, (uint64_t)int_at(o, "connections", 0));
         read_nested(o, "versions_by_protocol", &r->versions_by_protocol);
         read_nested(o, "legacy_clients_by_day", &r->legacy_clients_by_day);
         read_counts(o, "failures_by_cause", &r->failures_by_cause);
@@ -490,7 +490,7 @@ int rp_merge_json_row(struct rp_report *r, struct json_object *o)
     } else {
         return -1;
     }
-    if (!k || int_at(o, "connections", -1) < 0)
+    if (!k || !*k || int_at(o, "connections", -1) < 0)
         return -1;
     if (view != r->view) {
         r->rows_other_view++;

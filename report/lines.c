@@ -57,8 +57,10 @@ static int64_t when(struct json_object *o, const char *a, const char *b)
 bool rp_conn_from_json(struct json_object *o, struct rp_conn *c)
 {
     memset(c, 0, sizeof *c);
+    /* The schema never writes an empty string; a line that does has no
+     * client to report on. */
     c->client_ip = str(o, "client", "ip", NULL);
-    if (!c->client_ip)
+    if (!c->client_ip || !*c->client_ip)
         return false;
     c->ts = when(o, "@timestamp", NULL);
     c->end = when(o, "event", "end");
@@ -91,7 +93,7 @@ bool rp_conn_from_json(struct json_object *o, struct rp_conn *c)
         for (size_t i = 0; i < n && c->n_findings < RP_MAX_FINDINGS; i++) {
             struct json_object *f = json_object_array_get_idx(fs, i);
             const char *id = str(f, "id", NULL, NULL);
-            if (!id)
+            if (!id || !*id)
                 continue;
             c->findings[c->n_findings].id = id;
             c->findings[c->n_findings].severity = str(f, "severity", NULL, NULL);

@@ -76,9 +76,9 @@ void rp_map_add(struct rp_map *m, const char *key, uint64_t n)
 {
     struct rp_entry *e = rp_map_get(m, key);
     if (e)
-        e->n += n;
+        e->n = rp_sat_add(e->n, n);
     else
-        m->omitted += n;
+        m->omitted = rp_sat_add(m->omitted, n);
 }
 
 void rp_map_merge(struct rp_map *dst, const struct rp_map *src)
@@ -86,7 +86,7 @@ void rp_map_merge(struct rp_map *dst, const struct rp_map *src)
     for (size_t i = 0; i < src->cap; i++)
         if (src->slots[i].key)
             rp_map_add(dst, src->slots[i].key, src->slots[i].n);
-    dst->omitted += src->omitted;
+    dst->omitted = rp_sat_add(dst->omitted, src->omitted);
 }
 
 static int cmp_entry(const void *a, const void *b)

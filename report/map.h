@@ -28,6 +28,13 @@ struct rp_map {
     uint64_t omitted; /* additions refused because the map was at its limit */
 };
 
+/* Counts add up saturating at INT64_MAX: a report row read back (JSON
+ * integers are signed) may carry any count, and two huge ones must not wrap. */
+static inline uint64_t rp_sat_add(uint64_t a, uint64_t b)
+{
+    return a > (uint64_t)INT64_MAX - b || b > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : a + b;
+}
+
 void rp_map_init(struct rp_map *m, size_t limit);
 
 /* The entry for `key`, created (n = 0, val = NULL) when absent. NULL when the

@@ -218,6 +218,29 @@ static void test_server_row_without_destination(void **state)
     rp_report_free(&again);
 }
 
+/* fuzz_report_lines: counts read back from rows add up saturating (a sum
+ * past INT64_MAX was written negative), and an empty client address or
+ * finding id is no key (its row could not be read back). */
+static void test_counts_saturate_and_empty_keys(void **state)
+{
+    (void)state;
+    struct rp_report r;
+    rp_report_init(&r, RP_VIEW_CLIENT);
+    const char *row = "{\"report\":\"client\",\"client\":{\"ip\":\"192.0.2.1\"},\"connections\":9223372036854775807,"
+                      "\"findings\":{\"weak-dh\":9223372036854775807}}";
+    assert_true(read_str(&r, row, 1));
+    assert_true(read_str(&r, row, 2));
+    struct rp_client *c = rp_map_find(&r.rows, "192.0.2.1")->val;
+    assert_int_equal(c->connections, INT64_MAX);
+    assert_int_equal(rp_map_find(&c->findings, "weak-dh")->n, INT64_MAX);
+    assert_false(read_str(&r, "{\"client\":{\"ip\":\"\"}}", 3));
+    assert_false(read_str(&r, "{\"report\":\"client\",\"client\":{\"ip\":\"\"},\"connections\":1}", 4));
+    assert_true(read_str(&r, "{\"client\":{\"ip\":\"192.0.2.2\"},\"tls\":{\"findings\":[{\"id\":\"\"}]}}", 5));
+    assert_int_equal(((struct rp_client *)rp_map_find(&r.rows, "192.0.2.2")->val)->findings.len, 0);
+    assert_int_equal(r.malformed, 2);
+    rp_report_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_gzip_and_long_lines),
         cmocka_unit_test(test_writers),
         cmocka_unit_test(test_server_row_without_destination),
+        cmocka_unit_test(test_counts_saturate_and_empty_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
