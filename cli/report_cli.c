@@ -96,10 +96,15 @@ static int read_capture(struct rp_report *r, const char *path, char *err, size_t
         fclose(tmp);
         return -1;
     }
+    /* The capture's own error, if any, is the one to report; else the
+     * temporary file's. */
     char err2[256];
     int fd = dup(fileno(tmp));
-    if (fd < 0 || rp_read_fd(r, fd, path, err2, sizeof err2) != 0)
+    if (fd < 0 || rp_read_fd(r, fd, path, err2, sizeof err2) != 0) {
+        if (rc == 0)
+            snprintf(err, errlen, "temporary file: %s", fd < 0 ? strerror(errno) : err2);
         rc = -1;
+    }
     fclose(tmp);
     return rc;
 }
