@@ -146,7 +146,7 @@ int rp_write_html(const struct rp_report *r, FILE *f)
 {
     static const char *const view_titles[] = { "by client", "by service", "by finding" };
     struct rp_table t;
-    if (rp_table_build(r, &t, false) != 0)
+    if (rp_table_build(r, &t, true) != 0)
         return -1;
 
     /* Legacy clients per day: keys "day\x1fclient", sorted, so a day's keys
@@ -185,7 +185,8 @@ int rp_write_html(const struct rp_report *r, FILE *f)
           "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em} dt{font-weight:bold}\n"
           "figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top} figcaption{font-weight:bold;margin-bottom:.3em} svg text{font-size:12px}\n"
           "table{border-collapse:collapse;font-size:12px} th,td{border:1px solid #bbb;padding:2px 4px;"
-          "text-align:left;vertical-align:top} th{background:#eee} td{word-break:break-word;max-width:30em}\n"
+          "text-align:left;vertical-align:top} th{background:#eee} td{overflow-wrap:anywhere;max-width:30em}\n"
+          "td:first-child{white-space:nowrap}\n"
           "@media print{body{margin:0} figure{page-break-inside:avoid} tr{page-break-inside:avoid}"
           " thead{display:table-header-group} th{background:none}}\n"
           "</style></head><body>\n",
