@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/engine.h"
+#include "cli/report_cli.h"
 #include "common/privs.h"
 
 #define MAX_INPUTS 256
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: tlsscope [-r FILE]... [-i IFACE] [-f FILTER] [-w OUT] [options]\n"
+            "       tlsscope report [options] [INPUT]...   (tlsscope report --help)\n"
             "\n"
             "Reports every TLS handshake seen in a capture or on an interface as one JSON line.\n"
             "\n"
@@ -92,6 +94,8 @@ static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max,
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return report_main(argc - 1, argv + 1);
     enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG,
            OPT_ALLOW_ROOT, OPT_CERT_CACHE };
     static const struct option longopts[] = {
