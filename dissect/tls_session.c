@@ -14,163 +14,38 @@ struct dir_ctx {
     int dir;
 };
 
-static void note(const struct dir_ctx *c, enum tls_note what)
+static void count_step(const struct dir_ctx *c, struct tls_hs_step st, bool hello)
 {
-    if (c->d->notes.note)
-        c->d->notes.note(c->d->notes.ctx, c->meta, &c->s->report, what);
+    if (st.status == TLS_HS_MALFORMED) {
+        if (hello)
+            c->d->st.malformed_hellos++;
+        else
+            c->d->st.malformed_messages++;
+    } else if (st.status == TLS_HS_UNEXPECTED) {
+        c->d->st.unexpected_messages++;
+    }
+    if (st.noted && c->d->notes.note)
+        c->d->notes.note(c->d->notes.ctx, c->meta, &c->s->report, st.note);
 }
 
 static bool want_message(void *vctx, uint8_t type)
 {
     struct dir_ctx *c = vctx;
-    if (c->dir == DIR_C2S)
-        return type == TLS_HS_CLIENT_HELLO || type == TLS_HS_CERTIFICATE;
-    switch (type) {
-    case TLS_HS_SERVER_HELLO:
-    case TLS_HS_CERTIFICATE:
-    case TLS_HS_SERVER_KEY_EXCHANGE:
-    case TLS_HS_SERVER_HELLO_DONE:
-    case TLS_HS_CERTIFICATE_REQUEST:
-    case TLS_HS_NEW_SESSION_TICKET:
-        return true;
-    default:
-        return false;
-    }
-}
-
-static uint16_t negotiated_version(const struct tls_report *r)
-{
-    return r->server.selected_version ? r->server.selected_version : r->server.legacy_version;
-}
-
-static bool is_tls13(uint16_t v)
-{
-    return v == 0x0304 || (v >> 8) == 0x7f;
-}
-
-/* Counts the certificates of a Certificate message (RFC 5246 7.4.2; TLS 1.3
- * adds a request context and per-entry extensions, RFC 8446 4.4.2) and reads
- * the leaf, the sender's own certificate (it comes first). */
-static void read_certificates(struct span body, bool tls13, uint16_t *chain_length, struct x509_report *leaf_out,
-                              struct tls_report *r)
-{
-    if (tls13)
-        span_vec8(&body);
-    struct span list = span_vec24(&body);
-    uint16_t n = 0;
-    struct span leaf = span_poisoned();
-    while (list.n > 0) {
-        struct span cert = span_vec24(&list);
-        if (tls13)
-            span_vec16(&list);
-        if (!span_ok(&list))
-            break;
-        if (n == 0)
-            leaf = cert;
-        if (n < UINT16_MAX)
-            n++;
-    }
-    *chain_length = n;
-    if (span_ok(&leaf) && !x509_parse_leaf(leaf, leaf_out))
-        r->malformed = true;
+    return tls_hs_wants(c->dir, type);
 }
 
 static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t record_version)
 {
     struct dir_ctx *c = vctx;
-    struct tls_report *r = &c->s->report;
-    if (c->dir == DIR_C2S && type == TLS_HS_CERTIFICATE) {
-        /* Cleartext only up to TLS 1.2: in TLS 1.3 it is encrypted and
-         * never reaches here. */
-        if (!r->client.certificate_seen) {
-            r->client.certificate_seen = true;
-            read_certificates(body, false, &r->client.certificate_chain_length, &r->client_cert, r);
-            note(c, TLS_NOTE_CLIENT_CERTIFICATE);
-        }
-        return;
-    }
-    if (c->dir == DIR_C2S) {
-        if (type != TLS_HS_CLIENT_HELLO || c->s->client_hello_done)
-            return; /* the report describes the first ClientHello (a second follows an HRR) */
-        c->s->client_hello_done = true;
-        r->client.record_version = record_version;
-        if (tls_parse_client_hello(body, &r->client, c->s->client_session_id) != TLS_PARSE_OK) {
-            r->malformed = true;
-            c->d->st.malformed_hellos++;
-        }
-        note(c, TLS_NOTE_CLIENT_HELLO);
-        return;
-    }
-    switch (type) {
-    case TLS_HS_SERVER_HELLO:
-        if (r->server.seen) {
-            /* The ServerHello after a HelloRetryRequest: it holds the group
-             * really used and any PSK acceptance. */
-            if (r->server.hello_retry_request && !r->server.has_psk) {
-                struct tls_server_report second;
-                memset(&second, 0, sizeof second);
-                if (tls_parse_server_hello(body, &second, c->s->client_session_id, r->client.session_id_len) ==
-                    TLS_PARSE_OK) {
-                    if (second.key_share_group)
-                        r->server.key_share_group = second.key_share_group;
-                    r->server.has_psk = second.has_psk;
-                }
-            }
-            return;
-        }
-        r->server.record_version = record_version;
-        if (tls_parse_server_hello(body, &r->server, c->s->client_session_id, r->client.session_id_len) !=
-            TLS_PARSE_OK) {
-            r->malformed = true;
-            c->d->st.malformed_hellos++;
-        }
-        note(c, TLS_NOTE_SERVER_HELLO);
-        return;
-    case TLS_HS_CERTIFICATE:
-        c->s->server_hs_after_hello = true;
-        if (!r->server.certificate_seen) {
-            r->server.certificate_seen = true;
-            read_certificates(body, is_tls13(negotiated_version(r)), &r->server.certificate_chain_length,
-                              &r->server_cert, r);
-            note(c, TLS_NOTE_CERTIFICATE);
-        }
-        return;
-    case TLS_HS_SERVER_KEY_EXCHANGE:
-        c->s->server_hs_after_hello = true;
-        if (!r->server.ske_seen) {
-            if (tls_parse_server_key_exchange(body, negotiated_version(r), r->server.cipher, &r->server) !=
-                TLS_PARSE_OK)
-                r->malformed = true;
-            note(c, TLS_NOTE_SERVER_KEY_EXCHANGE);
-        }
-        return;
-    case TLS_HS_CERTIFICATE_REQUEST:
-        c->s->server_hs_after_hello = true;
-        if (!r->server.certificate_request) {
-            r->server.certificate_request = true;
-            note(c, TLS_NOTE_CERTIFICATE_REQUEST);
-        }
-        return;
-    case TLS_HS_SERVER_HELLO_DONE:
-        c->s->server_hs_after_hello = true;
-        return;
-    default:
-        return;
-    }
+    struct tls_hs_step st = tls_hs_message(&c->s->hs, &c->s->report, c->dir, type, body, record_version);
+    count_step(c, st, type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO);
 }
 
-/* A ClientHello whose first bytes arrived is reported even if the rest never
- * does (a half-open connection, a capture cut short): its record version is
- * known, and the line says it is truncated. */
 static void on_message_begin(void *vctx, uint8_t type, uint32_t length, uint16_t record_version)
 {
     (void)length;
     struct dir_ctx *c = vctx;
-    struct tls_report *r = &c->s->report;
-    if (c->dir == DIR_C2S && type == TLS_HS_CLIENT_HELLO && !r->client.seen) {
-        r->client.seen = true;
-        r->client.record_version = record_version;
-    }
+    tls_hs_message_begin(&c->s->hs, &c->s->report, c->dir, type, record_version);
 }
 
 static void on_record(void *vctx, uint8_t type, uint16_t version, uint16_t length, bool encrypted)
@@ -178,68 +53,19 @@ static void on_record(void *vctx, uint8_t type, uint16_t version, uint16_t lengt
     (void)version;
     (void)length;
     struct dir_ctx *c = vctx;
-    struct tls_session *s = c->s;
-    struct tls_report *r = &s->report;
-    int dir = c->dir;
-    switch (type) {
-    case TLS_CT_CHANGE_CIPHER_SPEC:
-        r->ccs_seen[dir] = true;
-        break;
-    case TLS_CT_HANDSHAKE:
-        if (encrypted)
-            r->finished_seen[dir] = true;
-        break;
-    case TLS_CT_APPLICATION_DATA:
-        if (r->app_records[dir] < UINT32_MAX)
-            r->app_records[dir]++;
-        if (dir == DIR_C2S && r->server.seen)
-            s->client_data_after_server_flight = true;
-        else if (dir == DIR_S2C && s->client_data_after_server_flight)
-            s->server_answered_client = true;
-        break;
-    default:
-        break;
-    }
+    tls_hs_record(&c->s->hs, &c->s->report, c->dir, type, encrypted);
 }
 
 static void on_alert(void *vctx, uint8_t level, uint8_t description)
 {
     struct dir_ctx *c = vctx;
-    struct tls_report *r = &c->s->report;
-    if (c->dir == DIR_C2S && description == 41) /* no_certificate, SSL 3.0 */
-        r->client.no_certificate_alert = true;
-    if (r->alert.seen && !(r->alert.level == 1 && level == 2))
-        return;
-    r->alert.seen = true;
-    r->alert.level = level;
-    r->alert.description = description;
-    r->alert.sender = (uint8_t)c->dir;
-    note(c, TLS_NOTE_ALERT);
+    count_step(c, tls_hs_alert(&c->s->hs, &c->s->report, c->dir, level, description), false);
 }
 
 static void on_sslv2_hello(void *vctx, struct span record)
 {
     struct dir_ctx *c = vctx;
-    struct tls_report *r = &c->s->report;
-    if (r->client.seen)
-        return;
-    if (tls_parse_sslv2_client_hello(record, &r->client) != TLS_PARSE_OK) {
-        r->malformed = true;
-        c->d->st.malformed_hellos++;
-    }
-    note(c, TLS_NOTE_CLIENT_HELLO);
-}
-
-static bool handshake_established(const struct tls_session *s)
-{
-    const struct tls_report *r = &s->report;
-    if (!r->server.seen)
-        return false;
-    if (is_tls13(negotiated_version(r)))
-        return r->app_records[DIR_C2S] >= 2 || s->server_answered_client;
-    if (r->ccs_seen[0] && r->ccs_seen[1] && r->finished_seen[0] && r->finished_seen[1])
-        return true;
-    return r->app_records[0] > 0 && r->app_records[1] > 0;
+    count_step(c, tls_hs_sslv2_hello(&c->s->hs, &c->s->report, record), true);
 }
 
 static void copy_starttls_result(struct tls_session *s);
@@ -247,19 +73,13 @@ static void copy_starttls_result(struct tls_session *s);
 static void finish(struct tls_dissector *d, struct tls_session *s, struct conn_meta *meta, enum conn_reason reason)
 {
     struct tls_report *r = &s->report;
-    uint16_t v = negotiated_version(r);
-    if (r->server.seen) {
-        if (is_tls13(v))
-            r->resumed = r->server.has_psk;
-        else
-            r->resumed = r->server.session_id_echoed ||
-                         (r->ccs_seen[DIR_S2C] && !s->server_hs_after_hello);
-    }
-    r->truncated = r->truncated || s->dir[0].truncated || s->dir[1].truncated || meta->gap ||
-                   (r->client.seen && !s->client_hello_done && !r->client.sslv2_hello) || r->client.sni_truncated ||
-                   r->client.alpn_more;
-    if (s->dir[0].malformed || s->dir[1].malformed)
-        r->malformed = true;
+    tls_hs_finish(&s->hs, r);
+    if (s->dir[0].truncated || s->dir[1].truncated)
+        r->truncated_why |= TLS_TRUNCATED_MESSAGE;
+    if (meta->gap)
+        r->truncated_why |= TLS_TRUNCATED_CAPTURE_GAP;
+    if (r->truncated_why)
+        r->truncated = true;
     copy_starttls_result(s);
     if (s->mode == TLS_MODE_STARTTLS && starttls_verdict(&s->starttls) == STARTTLS_UPGRADED)
         d->st.starttls_upgrades++;
@@ -303,7 +123,14 @@ static void feed_tls(struct tls_dissector *d, struct tls_session *s, const struc
     if (gap)
         tls_stream_gap(ts);
     ts->allow_sslv2 = dir == DIR_C2S;
+    bool was_malformed = ts->malformed;
+    uint32_t dropped = ts->truncated_messages;
     tls_stream_feed(ts, data, &ev);
+    if (ts->malformed && !was_malformed) {
+        d->st.malformed_records++;
+        tls_hs_records_malformed(&s->report, dir);
+    }
+    d->st.truncated_messages += ts->truncated_messages - dropped;
 }
 
 struct starttls_ctx {
@@ -446,6 +273,19 @@ static void copy_starttls_result(struct tls_session *s)
     }
 }
 
+/* The line's event.reason for a decision taken while data flowed. */
+static enum conn_reason decision_reason(enum tls_outcome outcome)
+{
+    switch (outcome) {
+    case TLS_OUTCOME_ALERT:
+        return CONN_REASON_ALERT;
+    case TLS_OUTCOME_ESTABLISHED:
+        return CONN_REASON_HANDSHAKE_DONE;
+    default:
+        return CONN_REASON_END_OF_INPUT;
+    }
+}
+
 enum flow_verdict tls_session_data(struct tls_dissector *d, struct tls_session *s, struct conn_meta *meta,
                                    int dir, struct span data, bool gap)
 {
@@ -479,24 +319,11 @@ enum flow_verdict tls_session_data(struct tls_dissector *d, struct tls_session *
         }
         return FLOW_VERDICT_CONTINUE;
     }
-    if (r->alert.seen && r->alert.level == 2) {
-        r->outcome = TLS_OUTCOME_ALERT;
-        r->established = false;
-        finish(d, s, meta, CONN_REASON_ALERT);
-        return FLOW_VERDICT_DONE;
-    }
-    if (handshake_established(s)) {
-        r->outcome = TLS_OUTCOME_ESTABLISHED;
-        r->established = true;
-        finish(d, s, meta, CONN_REASON_HANDSHAKE_DONE);
-        return FLOW_VERDICT_DONE;
-    }
-    if (s->dir[0].mode == TLS_STREAM_DEAD && s->dir[1].mode == TLS_STREAM_DEAD) {
-        r->outcome = TLS_OUTCOME_INCOMPLETE;
-        finish(d, s, meta, CONN_REASON_END_OF_INPUT);
-        return FLOW_VERDICT_DONE;
-    }
-    return FLOW_VERDICT_CONTINUE;
+    bool dead = s->dir[0].mode == TLS_STREAM_DEAD && s->dir[1].mode == TLS_STREAM_DEAD;
+    if (!tls_hs_decide(&s->hs, r, dead))
+        return FLOW_VERDICT_CONTINUE;
+    finish(d, s, meta, decision_reason(r->outcome));
+    return FLOW_VERDICT_DONE;
 }
 
 void tls_session_close(struct tls_dissector *d, struct tls_session *s, struct conn_meta *meta,
@@ -508,14 +335,7 @@ void tls_session_close(struct tls_dissector *d, struct tls_session *s, struct co
             classify_finish(d->classifier, &s->classify);
         return;
     }
-    if (r->alert.seen && r->alert.level == 2)
-        r->outcome = TLS_OUTCOME_ALERT;
-    else if (rst_seen)
-        r->outcome = TLS_OUTCOME_RESET;
-    else if (fin_seen)
-        r->outcome = TLS_OUTCOME_CLOSED_DURING_HANDSHAKE;
-    else
-        r->outcome = TLS_OUTCOME_INCOMPLETE;
+    tls_hs_closed(r, rst_seen, fin_seen);
     finish(d, s, meta, reason);
 }
 

@@ -24,6 +24,7 @@
 #include "dissect/classify.h"
 #include "dissect/report.h"
 #include "dissect/starttls.h"
+#include "dissect/tls_handshake.h"
 #include "dissect/tls_stream.h"
 #include "flows/flow_table.h"
 
@@ -31,19 +32,6 @@
 struct conn_sink {
     void *ctx;
     void (*emit)(void *ctx, const struct conn_meta *meta, const struct tls_report *report);
-};
-
-/* Handshake messages as they are parsed, for writers that annotate the
- * packet that completed each one (output/packet_notes.h). The report holds
- * what the message said when the sink is called. */
-enum tls_note {
-    TLS_NOTE_CLIENT_HELLO,       /* or an SSLv2-compatible CLIENT-HELLO */
-    TLS_NOTE_SERVER_HELLO,       /* or a HelloRetryRequest */
-    TLS_NOTE_CERTIFICATE,        /* the server's, TLS <= 1.2 */
-    TLS_NOTE_SERVER_KEY_EXCHANGE,
-    TLS_NOTE_CERTIFICATE_REQUEST,
-    TLS_NOTE_CLIENT_CERTIFICATE,
-    TLS_NOTE_ALERT,              /* the alert the report keeps (the first, or a fatal one after warnings) */
 };
 
 struct tls_note_sink {
@@ -55,9 +43,11 @@ struct tls_dissect_stats {
     uint64_t sessions;           /* flows that carried payload */
     uint64_t not_tls;            /* flows given up as not TLS */
     uint64_t lines;              /* reports emitted */
-    uint64_t malformed_hellos;
-    uint64_t malformed_records;
-    uint64_t truncated_messages; /* handshake messages too large or over budget */
+    uint64_t malformed_hellos;   /* ClientHello, ServerHello or SSLv2 hello that did not parse */
+    uint64_t malformed_messages; /* other handshake messages that did not parse (Certificate, SKE) */
+    uint64_t unexpected_messages; /* handshake messages out of order: not parsed */
+    uint64_t malformed_records;  /* directions whose record framing broke after TLS records */
+    uint64_t truncated_messages; /* wanted handshake messages too large or over budget: not kept */
     uint64_t proxy_headers;      /* PROXY protocol headers read */
     uint64_t proxy_malformed;    /* streams that began like a PROXY header but were not one */
     uint64_t starttls_upgrades;  /* cleartext dialogues that upgraded to TLS */
@@ -79,11 +69,7 @@ enum tls_session_mode {
 struct tls_session {
     struct tls_report report;
     struct tls_stream dir[2];
-    uint8_t client_session_id[32];
-    bool server_hs_after_hello;  /* Certificate/SKE/ServerHelloDone: a full handshake */
-    bool client_data_after_server_flight; /* TLS 1.3: client's first encrypted record seen */
-    bool server_answered_client; /* TLS 1.3: server record after the client's first */
-    bool client_hello_done;      /* the first ClientHello was parsed (or failed to) */
+    struct tls_handshake hs;
     uint8_t mode;                /* enum tls_session_mode */
     bool proxy_checked;          /* the client stream's start was examined for PROXY */
     uint16_t proxy_have;         /* bytes held in proxy_buf */
