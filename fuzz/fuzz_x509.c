@@ -1,5 +1,5 @@
 /* fuzz_x509.c - dissect/x509.c's leaf-certificate reader on arbitrary DER,
- * as tls_session.c calls it for the first entry of a Certificate message.
+ * as tls_handshake.c calls it for the first entry of a Certificate message.
  * The input is an exact-size heap copy; checks: the stored lengths stay
  * within their buffers, the SAN list walks to exactly its length and count,
  * and the strings are terminated. */

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "dissect/report.h"
-#include "dissect/tls_session.h"
+#include "dissect/conn.h"
 #include "output/pcapng.h"
 
 /* A comment holds the longest strings the report keeps even when every
