@@ -86,8 +86,10 @@ static void tls_stage(struct conn_dissector *d, struct conn *c, const struct con
         .sslv2_hello = on_sslv2_hello,
     };
     struct tls_stream *ts = &c->dir[dir];
-    if (gap)
+    if (gap) {
         tls_stream_gap(ts);
+        tls_hs_gap(&c->hs, dir);
+    }
     ts->allow_sslv2 = dir == DIR_C2S;
     bool was_malformed = ts->malformed;
     uint32_t dropped = ts->truncated_messages;

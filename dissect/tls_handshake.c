@@ -37,14 +37,6 @@ static void malformed(struct tls_report *r, enum tls_malformed_kind kind, int di
     r->malformed_why.prev = prev;
 }
 
-static struct tls_hs_step unexpected(struct tls_report *r, enum tls_malformed_kind kind, int dir, uint8_t hs_type,
-                                     uint8_t prev)
-{
-    malformed(r, kind, dir, hs_type, prev);
-    struct tls_hs_step s = { TLS_HS_UNEXPECTED, false, TLS_NOTE_CLIENT_HELLO };
-    return s;
-}
-
 static bool parsed_or_marked(struct tls_report *r, bool ok, int dir, uint8_t hs_type)
 {
     if (!ok)
@@ -79,6 +71,11 @@ void tls_hs_message_begin(struct tls_handshake *h, struct tls_report *r, int dir
     }
 }
 
+void tls_hs_gap(struct tls_handshake *h, int dir)
+{
+    h->gap[dir] = true;
+}
+
 /* Counts the certificates of a Certificate message (RFC 5246 7.4.2; TLS 1.3
  * adds a request context and per-entry extensions, RFC 8446 4.4.2) and reads
  * the leaf, the sender's own certificate (it comes first). False when the
@@ -105,24 +102,58 @@ static bool read_certificates(struct span body, bool tls13, uint16_t *chain_leng
     return !span_ok(&leaf) || x509_parse_leaf(leaf, leaf_out);
 }
 
-/* The client's Certificate. Cleartext only up to TLS 1.2 (in TLS 1.3 it is
- * encrypted), so its layout depends on nothing the server said: one that
- * nobody asked for (RFC 5246 7.4.6: only a client asked by a
- * CertificateRequest sends one) is still read, and reported as unexpected.
- * AnyDesk clients send theirs right after the ClientHello. */
-static struct tls_hs_step client_certificate(struct tls_handshake *h, struct tls_report *r, struct span body)
+/* The first Certificate from `dir` is read wherever it comes: its layout
+ * depends only on whether TLS 1.3 was negotiated (RFC 8446 4.4.2), and a
+ * cleartext one is TLS <= 1.2 in practice, as a zeroed report says. (The
+ * client's is cleartext only up to TLS 1.2.) */
+static struct tls_hs_step certificate(struct tls_report *r, int dir, struct span body)
 {
-    bool requested = r->server.certificate_request;
-    if (!requested)
-        unexpected(r, TLS_MALFORMED_UNREQUESTED, DIR_C2S, TLS_HS_CERTIFICATE, 0);
-    h->client = TLS_HS_EXPECT_CLIENT_KEY_EXCHANGE;
-    r->client.certificate_seen = true;
-    struct tls_hs_step s = noted(parsed_or_marked(r, read_certificates(body, false,
-                                                                       &r->client.certificate_chain_length,
-                                                                       &r->client_cert),
-                                                  DIR_C2S, TLS_HS_CERTIFICATE),
-                                 TLS_NOTE_CLIENT_CERTIFICATE);
-    if (!requested)
+    if (dir == DIR_C2S) {
+        if (r->client.certificate_seen)
+            return step_ok;
+        r->client.certificate_seen = true;
+        return noted(parsed_or_marked(r, read_certificates(body, false, &r->client.certificate_chain_length,
+                                                           &r->client_cert),
+                                      dir, TLS_HS_CERTIFICATE),
+                     TLS_NOTE_CLIENT_CERTIFICATE);
+    }
+    if (r->server.certificate_seen)
+        return step_ok;
+    r->server.certificate_seen = true;
+    return noted(parsed_or_marked(r, read_certificates(body, is_tls13(tls_hs_negotiated_version(r)),
+                                                       &r->server.certificate_chain_length, &r->server_cert),
+                                  dir, TLS_HS_CERTIFICATE),
+                 TLS_NOTE_CERTIFICATE);
+}
+
+static struct tls_hs_step certificate_request(struct tls_report *r)
+{
+    if (r->server.certificate_request)
+        return step_ok;
+    r->server.certificate_request = true;
+    return noted(true, TLS_NOTE_CERTIFICATE_REQUEST);
+}
+
+/* A message that cannot come where it came. It marks the report malformed
+ * and says which, unless bytes of its direction were lost (then the capture,
+ * not the peer, may have broken the order). What it says is kept only when
+ * that needs nothing it came too early for: a Certificate is read (the
+ * first), a CertificateRequest noted; a ServerKeyExchange, whose layout
+ * depends on the suite the ServerHello chose, and a second hello, which
+ * would overwrite the first, are not parsed. */
+static struct tls_hs_step out_of_order(struct tls_handshake *h, struct tls_report *r, int dir, uint8_t type,
+                                       struct span body, enum tls_malformed_kind kind, uint8_t prev)
+{
+    if (!h->gap[dir])
+        malformed(r, kind, dir, type, prev);
+    struct tls_hs_step s = step_ok;
+    if (dir == DIR_S2C && type >= TLS_HS_CERTIFICATE && type <= TLS_HS_SERVER_HELLO_DONE)
+        h->full_handshake = true; /* a resumed handshake sends none of these */
+    if (type == TLS_HS_CERTIFICATE)
+        s = certificate(r, dir, body);
+    else if (dir == DIR_S2C && type == TLS_HS_CERTIFICATE_REQUEST)
+        s = certificate_request(r);
+    if (s.status == TLS_HS_OK)
         s.status = TLS_HS_UNEXPECTED;
     return s;
 }
@@ -133,7 +164,7 @@ static struct tls_hs_step client_message(struct tls_handshake *h, struct tls_rep
     switch ((enum tls_hs_client_state)h->client) {
     case TLS_HS_EXPECT_CLIENT_HELLO:
         if (type != TLS_HS_CLIENT_HELLO)
-            return unexpected(r, TLS_MALFORMED_BEFORE_HELLO, DIR_C2S, type, 0);
+            return out_of_order(h, r, DIR_C2S, type, body, TLS_MALFORMED_BEFORE_HELLO, 0);
         h->client = TLS_HS_EXPECT_CLIENT_FLIGHT;
         h->client_hello_done = true;
         r->client.record_version = record_version;
@@ -143,22 +174,29 @@ static struct tls_hs_step client_message(struct tls_handshake *h, struct tls_rep
     case TLS_HS_EXPECT_CLIENT_FLIGHT:
         if (type == TLS_HS_CLIENT_HELLO) {
             /* The answer to a HelloRetryRequest: the report describes the
-             * first hello, which is the client's own choice. */
-            if (h->server == TLS_HS_EXPECT_SERVER_HELLO_AFTER_HRR && !h->second_client_hello) {
+             * first hello, which is the client's own choice. (Not judged by
+             * the server's state: a server in middlebox compatibility mode
+             * has already sent its ChangeCipherSpec, RFC 8446 D.4.) */
+            if (r->server.hello_retry_request && !h->second_client_hello) {
                 h->second_client_hello = true;
                 return step_ok;
             }
-            return unexpected(r, TLS_MALFORMED_REPEATED, DIR_C2S, type, 0);
+            return out_of_order(h, r, DIR_C2S, type, body, TLS_MALFORMED_REPEATED, 0);
         }
-        return client_certificate(h, r, body);
+        h->client = TLS_HS_EXPECT_CLIENT_KEY_EXCHANGE;
+        /* RFC 5246 7.4.6: only a client asked by a CertificateRequest sends
+         * one. AnyDesk clients send theirs unasked, right after the hello. */
+        if (!r->server.certificate_request)
+            return out_of_order(h, r, DIR_C2S, type, body, TLS_MALFORMED_UNREQUESTED, 0);
+        return certificate(r, DIR_C2S, body);
     case TLS_HS_EXPECT_CLIENT_KEY_EXCHANGE:
         if (type == TLS_HS_CERTIFICATE)
-            return unexpected(r, TLS_MALFORMED_REPEATED, DIR_C2S, type, 0);
-        return unexpected(r, TLS_MALFORMED_AFTER, DIR_C2S, type, TLS_HS_CERTIFICATE);
+            return out_of_order(h, r, DIR_C2S, type, body, TLS_MALFORMED_REPEATED, 0);
+        return out_of_order(h, r, DIR_C2S, type, body, TLS_MALFORMED_AFTER, TLS_HS_CERTIFICATE);
     case TLS_HS_CLIENT_ENCRYPTED:
         break;
     }
-    return unexpected(r, TLS_MALFORMED_AFTER_CCS, DIR_C2S, type, 0);
+    return out_of_order(h, r, DIR_C2S, type, body, TLS_MALFORMED_AFTER_CCS, 0);
 }
 
 /* Where the server stands after a ServerHello (or the one after an HRR). */
@@ -183,9 +221,8 @@ static struct tls_hs_step server_hello(struct tls_handshake *h, struct tls_repor
             r->server.has_psk = second.has_psk;
         }
         h->server = (uint8_t)after_server_hello(r);
-        struct tls_hs_step s = { ok ? TLS_HS_OK : TLS_HS_MALFORMED, false, TLS_NOTE_SERVER_HELLO };
-        if (!ok)
-            malformed(r, TLS_MALFORMED_UNPARSED, DIR_S2C, TLS_HS_SERVER_HELLO, 0);
+        struct tls_hs_step s = { parsed_or_marked(r, ok, DIR_S2C, TLS_HS_SERVER_HELLO) ? TLS_HS_OK : TLS_HS_MALFORMED,
+                                 false, TLS_NOTE_SERVER_HELLO };
         return s;
     }
     r->server.record_version = record_version;
@@ -204,19 +241,14 @@ static struct tls_hs_step server_flight(struct tls_handshake *h, struct tls_repo
     h->full_handshake = true;
     switch (type) {
     case TLS_HS_CERTIFICATE:
-        r->server.certificate_seen = true;
-        return noted(parsed_or_marked(r, read_certificates(body, false, &r->server.certificate_chain_length,
-                                                           &r->server_cert),
-                                      DIR_S2C, type),
-                     TLS_NOTE_CERTIFICATE);
+        return certificate(r, DIR_S2C, body);
     case TLS_HS_SERVER_KEY_EXCHANGE:
         return noted(parsed_or_marked(r, tls_parse_server_key_exchange(body, tls_hs_negotiated_version(r),
                                                                        r->server.cipher, &r->server) ==
                                              TLS_PARSE_OK, DIR_S2C, type),
                      TLS_NOTE_SERVER_KEY_EXCHANGE);
     case TLS_HS_CERTIFICATE_REQUEST:
-        r->server.certificate_request = true;
-        return noted(true, TLS_NOTE_CERTIFICATE_REQUEST);
+        return certificate_request(r);
     default: /* ServerHelloDone */
         h->server = TLS_HS_EXPECT_SERVER_CCS;
         return step_ok;
@@ -232,23 +264,23 @@ static struct tls_hs_step server_message(struct tls_handshake *h, struct tls_rep
     case TLS_HS_EXPECT_SERVER_HELLO_AFTER_HRR:
         if (type == TLS_HS_SERVER_HELLO)
             return server_hello(h, r, body, record_version);
-        return unexpected(r, TLS_MALFORMED_BEFORE_HELLO, DIR_S2C, type, 0);
+        return out_of_order(h, r, DIR_S2C, type, body, TLS_MALFORMED_BEFORE_HELLO, 0);
     case TLS_HS_EXPECT_SERVER_FLIGHT:
         if (type == TLS_HS_NEW_SESSION_TICKET) {
             /* An abbreviated handshake: ServerHello, NewSessionTicket, CCS
              * (RFC 5077 3.1). In a full one it comes after ServerHelloDone. */
             if (last != 0)
-                return unexpected(r, TLS_MALFORMED_AFTER, DIR_S2C, type, last);
+                return out_of_order(h, r, DIR_S2C, type, body, TLS_MALFORMED_AFTER, last);
             h->server_flight_last = type;
             h->server = TLS_HS_EXPECT_SERVER_CCS;
             return step_ok;
         }
         if (type == TLS_HS_SERVER_HELLO || type == last)
-            return unexpected(r, TLS_MALFORMED_REPEATED, DIR_S2C, type, 0);
+            return out_of_order(h, r, DIR_S2C, type, body, TLS_MALFORMED_REPEATED, 0);
         /* Certificate (11), ServerKeyExchange (12), CertificateRequest (13)
          * and ServerHelloDone (14) may each be left out, but never reordered. */
         if (type < last)
-            return unexpected(r, TLS_MALFORMED_AFTER, DIR_S2C, type, last);
+            return out_of_order(h, r, DIR_S2C, type, body, TLS_MALFORMED_AFTER, last);
         return server_flight(h, r, type, body);
     case TLS_HS_EXPECT_SERVER_CCS:
         if (type == TLS_HS_NEW_SESSION_TICKET && last == TLS_HS_SERVER_HELLO_DONE) {
@@ -256,16 +288,16 @@ static struct tls_hs_step server_message(struct tls_handshake *h, struct tls_rep
             return step_ok;
         }
         if (type == TLS_HS_SERVER_HELLO || type == last)
-            return unexpected(r, TLS_MALFORMED_REPEATED, DIR_S2C, type, 0);
-        return unexpected(r, TLS_MALFORMED_AFTER, DIR_S2C, type, last);
+            return out_of_order(h, r, DIR_S2C, type, body, TLS_MALFORMED_REPEATED, 0);
+        return out_of_order(h, r, DIR_S2C, type, body, TLS_MALFORMED_AFTER, last);
     case TLS_HS_SERVER_TLS13:
         if (type == TLS_HS_SERVER_HELLO)
-            return unexpected(r, TLS_MALFORMED_REPEATED, DIR_S2C, type, 0);
-        return unexpected(r, TLS_MALFORMED_AFTER_TLS13, DIR_S2C, type, 0);
+            return out_of_order(h, r, DIR_S2C, type, body, TLS_MALFORMED_REPEATED, 0);
+        return out_of_order(h, r, DIR_S2C, type, body, TLS_MALFORMED_AFTER_TLS13, 0);
     case TLS_HS_SERVER_ENCRYPTED:
         break;
     }
-    return unexpected(r, TLS_MALFORMED_AFTER_CCS, DIR_S2C, type, 0);
+    return out_of_order(h, r, DIR_S2C, type, body, TLS_MALFORMED_AFTER_CCS, 0);
 }
 
 struct tls_hs_step tls_hs_message(struct tls_handshake *h, struct tls_report *r, int dir, uint8_t hs_type,
@@ -281,7 +313,7 @@ struct tls_hs_step tls_hs_message(struct tls_handshake *h, struct tls_report *r,
 struct tls_hs_step tls_hs_sslv2_hello(struct tls_handshake *h, struct tls_report *r, struct span record)
 {
     if (h->client != TLS_HS_EXPECT_CLIENT_HELLO || r->client.seen)
-        return unexpected(r, TLS_MALFORMED_REPEATED, DIR_C2S, TLS_HS_CLIENT_HELLO, 0);
+        return out_of_order(h, r, DIR_C2S, TLS_HS_CLIENT_HELLO, record, TLS_MALFORMED_REPEATED, 0);
     h->client = TLS_HS_EXPECT_CLIENT_FLIGHT;
     bool ok = tls_parse_sslv2_client_hello(record, &r->client) == TLS_PARSE_OK;
     return noted(parsed_or_marked(r, ok, DIR_C2S, TLS_HS_CLIENT_HELLO), TLS_NOTE_CLIENT_HELLO);

@@ -5,11 +5,13 @@
  * Input is what the framing layer (dissect/tls_stream.h) delivers: whole
  * handshake messages (dir, type, body), record headers, cleartext alerts,
  * an SSLv2 hello; then the connection's end. Each message is judged against
- * its direction's state first: one that cannot come there (a
+ * its direction's state first. One that cannot come there (a
  * ServerKeyExchange before any ServerHello, a client Certificate nobody asked
- * for, a second ClientHello without a HelloRetryRequest) is not parsed, since
- * its layout depends on what was not seen; it marks the report malformed and
- * says which (tls.malformed_message). Nothing here reads packets or flows.
+ * for, a second ClientHello without a HelloRetryRequest) marks the report
+ * malformed and says which (tls.malformed_message), and is parsed only when
+ * its layout needs nothing it came too early for (a Certificate; never a
+ * ServerKeyExchange without the suite). After a capture gap in a direction,
+ * its order is not judged. Nothing here reads packets or flows.
  *
  * The message orders are RFC 5246 7.3 (TLS <= 1.2: the server's flight is
  * ServerHello, Certificate, ServerKeyExchange, CertificateRequest,
@@ -81,6 +83,7 @@ struct tls_handshake {
     uint8_t client;              /* enum tls_hs_client_state */
     uint8_t server;              /* enum tls_hs_server_state */
     uint8_t server_flight_last;  /* last message of the server's TLS <= 1.2 flight so far */
+    bool gap[2];                 /* bytes of the direction were lost: its order is not judged */
     bool client_hello_done;      /* the first ClientHello was whole (parsed or not) */
     bool second_client_hello;    /* the ClientHello answering a HelloRetryRequest came */
     bool full_handshake;         /* the server sent Certificate/SKE/CertificateRequest/ServerHelloDone */
@@ -111,6 +114,10 @@ bool tls_hs_wants(int dir, uint8_t hs_type);
  * (a half-open connection, a capture cut short). */
 void tls_hs_message_begin(struct tls_handshake *h, struct tls_report *r, int dir, uint8_t hs_type,
                           uint16_t record_version);
+
+/* Bytes of `dir` were lost (a capture gap): messages may be missing, so an
+ * order broken after it is not reported as the peer's. */
+void tls_hs_gap(struct tls_handshake *h, int dir);
 
 /* A whole handshake message from `dir`; `record_version` is that of the
  * record it began in. */

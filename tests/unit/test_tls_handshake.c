@@ -362,6 +362,19 @@ static void test_tls13_hello_retry(void **state)
     assert_malformed_text(c, "second client_hello without hello_retry_request");
 }
 
+/* RFC 8446 D.4: a server may send its ChangeCipherSpec right after the
+ * HelloRetryRequest; a client that does not answers in cleartext. */
+static void test_tls13_hello_retry_compat_server(void **state)
+{
+    struct conn *c = *state;
+    client_hello_in(c);
+    MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, hello_retry_request);
+    ccs(c, DIR_S2C);
+    assert_int_equal(c->h.server, TLS_HS_SERVER_ENCRYPTED);
+    assert_step(MSG(c, DIR_C2S, TLS_HS_CLIENT_HELLO, client_hello), TLS_HS_OK, false, 0);
+    assert_false(c->r.malformed);
+}
+
 static void test_sslv2_hello(void **state)
 {
     struct conn *c = *state;
@@ -432,12 +445,18 @@ static void test_unrequested_client_certificate(void **state)
     assert_malformed_text(c, "unexpected certificate from client");
 }
 
+/* Out of order, but a Certificate's layout needs nothing it came too early
+ * for: read, and reported. */
 static void test_certificate_before_client_hello(void **state)
 {
     struct conn *c = *state;
-    assert_step(MSG(c, DIR_C2S, TLS_HS_CERTIFICATE, certificate_empty), TLS_HS_UNEXPECTED, false, 0);
-    assert_false(c->r.client.certificate_seen);
+    assert_step(MSG(c, DIR_C2S, TLS_HS_CERTIFICATE, certificate_empty), TLS_HS_UNEXPECTED, true,
+                TLS_NOTE_CLIENT_CERTIFICATE);
+    assert_true(c->r.client.certificate_seen);
+    assert_int_equal(c->h.client, TLS_HS_EXPECT_CLIENT_HELLO);
     assert_malformed_text(c, "certificate from client before client_hello");
+    /* The hello that follows is taken in order. */
+    client_hello_in(c);
 }
 
 static void test_second_client_hello_without_hrr(void **state)
@@ -465,9 +484,26 @@ static void test_flight_out_of_order(void **state)
     client_hello_in(c);
     MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
     MSG(c, DIR_S2C, TLS_HS_SERVER_KEY_EXCHANGE, ske_ecdhe);
-    assert_step(MSG(c, DIR_S2C, TLS_HS_CERTIFICATE, certificate_empty), TLS_HS_UNEXPECTED, false, 0);
-    assert_false(c->r.server.certificate_seen);
+    assert_step(MSG(c, DIR_S2C, TLS_HS_CERTIFICATE, certificate_empty), TLS_HS_UNEXPECTED, true,
+                TLS_NOTE_CERTIFICATE);
+    assert_true(c->r.server.certificate_seen);
     assert_malformed_text(c, "certificate from server after server_key_exchange");
+    /* A second Certificate is not read over the first. */
+    assert_step(MSG(c, DIR_S2C, TLS_HS_CERTIFICATE, certificate_bad_leaf), TLS_HS_UNEXPECTED, false, 0);
+    assert_int_equal(c->r.server.certificate_chain_length, 0);
+}
+
+/* A ServerKeyExchange out of order is not parsed, even with the suite known. */
+static void test_ske_after_certificate_request(void **state)
+{
+    struct conn *c = *state;
+    client_hello_in(c);
+    MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
+    MSG(c, DIR_S2C, TLS_HS_CERTIFICATE_REQUEST, certificate_request);
+    assert_step(MSG(c, DIR_S2C, TLS_HS_SERVER_KEY_EXCHANGE, ske_ecdhe), TLS_HS_UNEXPECTED, false, 0);
+    assert_false(c->r.server.ske_seen);
+    assert_int_equal(c->r.server.curve, 0);
+    assert_malformed_text(c, "server_key_exchange after certificate_request");
 }
 
 static void test_server_key_exchange_twice(void **state)
@@ -486,8 +522,9 @@ static void test_flight_after_server_hello_done(void **state)
     client_hello_in(c);
     MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
     msg(c, DIR_S2C, TLS_HS_SERVER_HELLO_DONE, empty_body, 0);
-    assert_step(MSG(c, DIR_S2C, TLS_HS_CERTIFICATE_REQUEST, certificate_request), TLS_HS_UNEXPECTED, false, 0);
-    assert_false(c->r.server.certificate_request);
+    assert_step(MSG(c, DIR_S2C, TLS_HS_CERTIFICATE_REQUEST, certificate_request), TLS_HS_UNEXPECTED, true,
+                TLS_NOTE_CERTIFICATE_REQUEST);
+    assert_true(c->r.server.certificate_request); /* it still asked */
     assert_malformed_text(c, "certificate_request after server_hello_done");
 }
 
@@ -507,9 +544,29 @@ static void test_cleartext_after_tls13_server_hello(void **state)
     struct conn *c = *state;
     client_hello_in(c);
     MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_13);
-    assert_step(MSG(c, DIR_S2C, TLS_HS_CERTIFICATE, certificate_empty), TLS_HS_UNEXPECTED, false, 0);
-    assert_false(c->r.server.certificate_seen);
+    assert_step(MSG(c, DIR_S2C, TLS_HS_CERTIFICATE, certificate_empty), TLS_HS_UNEXPECTED, true,
+                TLS_NOTE_CERTIFICATE);
+    assert_true(c->r.server.certificate_seen);
     assert_malformed_text(c, "certificate from server in cleartext after a TLS 1.3 server_hello");
+}
+
+/* After a capture gap the missing ServerHello is the capture's loss: the
+ * order is not reported, and the SKE still not parsed. */
+static void test_gap_order_not_judged(void **state)
+{
+    struct conn *c = *state;
+    client_hello_in(c);
+    tls_hs_gap(&c->h, DIR_S2C);
+    assert_step(MSG(c, DIR_S2C, TLS_HS_SERVER_KEY_EXCHANGE, ske_ecdhe), TLS_HS_UNEXPECTED, false, 0);
+    assert_false(c->r.server.ske_seen);
+    assert_step(MSG(c, DIR_S2C, TLS_HS_CERTIFICATE, certificate_empty), TLS_HS_UNEXPECTED, true,
+                TLS_NOTE_CERTIFICATE);
+    assert_false(c->r.malformed);
+    char buf[TLS_HS_MALFORMED_TEXT_MAX];
+    assert_null(tls_hs_malformed_text(&c->r, buf, sizeof buf));
+    /* The other direction is still judged. */
+    assert_step(MSG(c, DIR_C2S, TLS_HS_CLIENT_HELLO, client_hello), TLS_HS_UNEXPECTED, false, 0);
+    assert_malformed_text(c, "second client_hello without hello_retry_request");
 }
 
 static void test_cleartext_after_ccs(void **state)
@@ -681,6 +738,7 @@ int main(void)
         T(test_tls13_two_client_records),
         T(test_tls13_client_alert_then_close),
         T(test_tls13_hello_retry),
+        T(test_tls13_hello_retry_compat_server),
         T(test_sslv2_hello),
         T(test_client_certificate),
         T(test_ske_before_server_hello),
@@ -693,6 +751,8 @@ int main(void)
         T(test_flight_after_server_hello_done),
         T(test_ticket_inside_flight),
         T(test_cleartext_after_tls13_server_hello),
+        T(test_ske_after_certificate_request),
+        T(test_gap_order_not_judged),
         T(test_cleartext_after_ccs),
         T(test_unwanted_types),
         T(test_client_hello_malformed),
