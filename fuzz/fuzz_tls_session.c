@@ -17,6 +17,8 @@
  * CONN_DONE no more is fed (the flow detaches), and at most one line
  * is emitted per connection; every line fits CONN_JSON_LINE_MAX, is one valid
  * JSON object (strict RFC 8259, UTF-8, no duplicate keys) ending in '\n',
+ * a malformed line names its cause (and only a malformed one has one), the
+ * established flag and the truncation causes agree with what they copy,
  * formats identically into an exact-size buffer and not at all into one byte
  * less; after release the buffer pool has nothing in use.
  */
@@ -36,6 +38,15 @@ static void emit(void *vctx, const struct conn_meta *m, const struct tls_report 
     struct sink_ctx *c = vctx;
     c->emitted++;
     FUZZ_CHECK(c->emitted == 1, "%u lines for one connection", c->emitted);
+    /* Every malformed line says why, and only those do. */
+    char why[TLS_HS_MALFORMED_TEXT_MAX];
+    FUZZ_CHECK(r->malformed == (r->malformed_why.kind != TLS_MALFORMED_NONE), "malformed %d, cause %u",
+               (int)r->malformed, r->malformed_why.kind);
+    FUZZ_CHECK(!r->malformed || tls_hs_malformed_text(r, why, sizeof why), "malformed without a text");
+    FUZZ_CHECK(r->established == (r->outcome == TLS_OUTCOME_ESTABLISHED), "established %d, outcome %d",
+               (int)r->established, (int)r->outcome);
+    FUZZ_CHECK(r->truncated == (r->truncated_why != 0), "truncated %d, causes %u", (int)r->truncated,
+               r->truncated_why);
     fuzz_check_conn_line(m, r);
 }
 
