@@ -96,7 +96,7 @@ struct tls_handshake {
 enum tls_hs_status {
     TLS_HS_OK = 0,               /* taken in (or a legitimate one nothing is kept of) */
     TLS_HS_MALFORMED,            /* expected there, but it did not parse */
-    TLS_HS_UNEXPECTED,           /* not expected there: not parsed */
+    TLS_HS_UNEXPECTED,           /* not expected there: reported, parsed only if it needs no missing context */
 };
 
 struct tls_hs_step {

@@ -310,6 +310,21 @@ static void test_unexpected_message_counted(void **state)
     assert_int_equal(x->last.malformed_why.sender, DIR_S2C);
 }
 
+/* After a gap the order is the capture's doing: counted, not malformed. */
+static void test_gap_order_not_judged(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, ch_record, sizeof ch_record, 0);
+    uint8_t *copy = test_exact_copy(ske_record, sizeof ske_record);
+    assert_int_equal(conn_data(&x->d, x->c, &x->meta, DIR_S2C, span_make(copy, sizeof ske_record), true),
+                     CONN_CONTINUE);
+    free(copy);
+    assert_int_equal(x->d.st.unexpected_messages, 1);
+    assert_false(x->c->report.malformed);
+    assert_true(x->c->hs.gap[DIR_S2C]);
+    assert_false(x->c->hs.gap[DIR_C2S]);
+}
+
 /* Framing that breaks after TLS records is counted once per direction. */
 static void test_records_malformed(void **state)
 {
@@ -381,6 +396,7 @@ int main(void)
         T(test_starttls_refused),
         T(test_starttls_upgraded),
         T(test_unexpected_message_counted),
+        T(test_gap_order_not_judged),
         T(test_records_malformed),
         T(test_close_without_hello),
         T(test_gap_truncates),
