@@ -39,6 +39,56 @@ static void emit_with_notes(void *ctx, const struct conn_meta *m, const struct t
         packet_notes_decision(e->notes, m, r);
 }
 
+/* ---- the flow_consumer adapter: the flow table drives conn.h ---- */
+
+static int consumer_hint(void *ctx, struct span payload)
+{
+    (void)ctx;
+    return conn_client_hint(payload);
+}
+
+static void consumer_attach(void *ctx, struct flow *f, void *attach)
+{
+    (void)f;
+    conn_begin(ctx, attach);
+}
+
+static void consumer_packet(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet,
+                            struct span payload, uint64_t ts_us)
+{
+    conn_packet(ctx, attach, &f->meta, dir, ip_packet, payload, ts_us);
+}
+
+static enum flow_verdict consumer_data(void *ctx, struct flow *f, void *attach, int dir, struct span data, bool gap)
+{
+    return conn_data(ctx, attach, &f->meta, dir, data, gap) == CONN_DONE ? FLOW_VERDICT_DONE : FLOW_VERDICT_CONTINUE;
+}
+
+static void consumer_close(void *ctx, struct flow *f, void *attach, enum conn_reason reason)
+{
+    conn_close(ctx, attach, &f->meta, reason, f->rst_seen, f->fin_seen[0] || f->fin_seen[1]);
+}
+
+static void consumer_detach(void *ctx, void *attach)
+{
+    conn_end(ctx, attach);
+}
+
+static struct flow_consumer dissector_consumer(struct conn_dissector *d)
+{
+    struct flow_consumer c = {
+        .ctx = d,
+        .attach_size = sizeof(struct conn),
+        .client_hint = consumer_hint,
+        .on_attach = consumer_attach,
+        .on_packet = consumer_packet,
+        .on_data = consumer_data,
+        .on_close = consumer_close,
+        .on_detach = consumer_detach,
+    };
+    return c;
+}
+
 static int pcapng_init(struct engine *e)
 {
     e->pcapng = calloc(1, sizeof *e->pcapng);
@@ -46,10 +96,10 @@ static int pcapng_init(struct engine *e)
     if (!e->pcapng || !e->notes)
         return -1;
     pcapng_begin(e->pcapng, e->cfg.pcapng, "tlsscope " TLSSCOPE_VERSION);
-    e->tls.sink.ctx = e;
-    e->tls.sink.emit = emit_with_notes;
-    e->tls.notes.ctx = e;
-    e->tls.notes.note = note_message;
+    e->dissector.sink.ctx = e;
+    e->dissector.sink.emit = emit_with_notes;
+    e->dissector.notes.ctx = e;
+    e->dissector.notes.note = note_message;
     return 0;
 }
 
@@ -80,8 +130,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     if (!e->writer)
         return -1;
     e->writer->out = cfg->out;
-    e->tls.sink.ctx = e->writer;
-    e->tls.sink.emit = conn_json_emit;
+    e->dissector.sink.ctx = e->writer;
+    e->dissector.sink.emit = conn_json_emit;
     if (cfg->pcapng && pcapng_init(e) != 0) {
         pcapng_free(e);
         free(e->writer);
@@ -89,8 +139,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
         return -1;
     }
     if (!cfg->no_classify) {
-        e->tls.classifier = classifier_new();
-        if (!e->tls.classifier) {
+        e->dissector.classifier = classifier_new();
+        if (!e->dissector.classifier) {
             pcapng_free(e);
             free(e->writer);
             e->writer = NULL;
@@ -106,18 +156,18 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
          * from being taken for a new connection; keep it a while longer. */
         .done_timeout_us = (uint64_t)(cfg->idle_timeout_s > 300 ? cfg->idle_timeout_s : 300) * 1000000u,
     };
-    struct flow_consumer consumer = tls_dissector_consumer(&e->tls);
+    struct flow_consumer consumer = dissector_consumer(&e->dissector);
     struct cert_cache_config cc = { cfg->cert_cache_entries, cfg->cert_cache_bytes ? cfg->cert_cache_bytes
                                     : (uint64_t)cfg->cert_cache_entries * CERT_CACHE_BYTES_PER_ENTRY };
-    e->tls.certs = cc.max_entries ? cert_cache_new(&cc) : NULL;
+    e->dissector.certs = cc.max_entries ? cert_cache_new(&cc) : NULL;
     e->flows = flow_table_new(&fc, &consumer);
-    if (!e->flows || (cc.max_entries && !e->tls.certs)) {
+    if (!e->flows || (cc.max_entries && !e->dissector.certs)) {
         flow_table_free(e->flows);
         e->flows = NULL;
-        cert_cache_free(e->tls.certs);
-        e->tls.certs = NULL;
-        classifier_free(e->tls.classifier);
-        e->tls.classifier = NULL;
+        cert_cache_free(e->dissector.certs);
+        e->dissector.certs = NULL;
+        classifier_free(e->dissector.classifier);
+        e->dissector.classifier = NULL;
         pcapng_free(e);
         free(e->writer);
         e->writer = NULL;
@@ -204,7 +254,7 @@ void engine_print_stats(const struct engine *e, FILE *f)
 {
     const struct flow_stats *fs = flow_table_stats(e->flows);
     const struct decode_stats *d = &e->decode;
-    const struct tls_dissect_stats *t = &e->tls.st;
+    const struct conn_stats *t = &e->dissector.st;
     struct bufpool_stats bs;
     bufpool_get_stats(&bs);
     fprintf(f,
@@ -235,16 +285,21 @@ void engine_print_stats(const struct engine *e, FILE *f)
     fprintf(f,
             "\"buffers\":{\"budget\":%llu,\"peak\":%llu,\"denied\":%llu},"
             "\"tls\":{\"sessions\":%llu,\"not_tls\":%llu,\"lines\":%llu,\"malformed_hellos\":%llu,"
+            "\"malformed_messages\":%llu,\"unexpected_messages\":%llu,\"malformed_records\":%llu,"
+            "\"truncated_messages\":%llu,\"classify_skipped\":%llu,"
             "\"proxy_headers\":%llu,\"proxy_malformed\":%llu,\"starttls_upgrades\":%llu,\"starttls_refused\":%llu},"
             "\"output\":{\"lines\":%llu,\"dropped\":%llu,\"write_errors\":%llu},",
             (unsigned long long)bs.budget, (unsigned long long)bs.peak, (unsigned long long)bs.denied,
             (unsigned long long)t->sessions, (unsigned long long)t->not_tls, (unsigned long long)t->lines,
-            (unsigned long long)t->malformed_hellos, (unsigned long long)t->proxy_headers,
+            (unsigned long long)t->malformed_hellos, (unsigned long long)t->malformed_messages,
+            (unsigned long long)t->unexpected_messages, (unsigned long long)t->malformed_records,
+            (unsigned long long)t->truncated_messages, (unsigned long long)t->classify_skipped,
+            (unsigned long long)t->proxy_headers,
             (unsigned long long)t->proxy_malformed, (unsigned long long)t->starttls_upgrades,
             (unsigned long long)t->starttls_refused, (unsigned long long)e->writer->lines,
             (unsigned long long)e->writer->dropped, (unsigned long long)e->writer->write_errors);
-    if (e->tls.certs) {
-        const struct cert_cache_stats *cc = cert_cache_stats(e->tls.certs);
+    if (e->dissector.certs) {
+        const struct cert_cache_stats *cc = cert_cache_stats(e->dissector.certs);
         fprintf(f,
                 "\"cert_cache\":{\"hits\":%llu,\"misses\":%llu,\"evictions\":%llu,\"not_stored\":%llu,"
                 "\"entries\":%llu,\"bytes\":%llu,\"budget_bytes\":%llu},",
@@ -254,8 +309,8 @@ void engine_print_stats(const struct engine *e, FILE *f)
     } else {
         fprintf(f, "\"cert_cache\":null,");
     }
-    if (e->tls.classifier) {
-        const struct classify_stats *cs = classifier_stats(e->tls.classifier);
+    if (e->dissector.classifier) {
+        const struct classify_stats *cs = classifier_stats(e->dissector.classifier);
         fprintf(f,
                 "\"classify\":{\"flows\":%llu,\"decided\":%llu,\"gave_up\":%llu,\"packets\":%llu,"
                 "\"states_allocated\":%llu,\"by_server_name\":%llu}",
@@ -276,10 +331,10 @@ void engine_free(struct engine *e)
 {
     flow_table_free(e->flows);
     e->flows = NULL;
-    classifier_free(e->tls.classifier);
-    e->tls.classifier = NULL;
-    cert_cache_free(e->tls.certs);
-    e->tls.certs = NULL;
+    classifier_free(e->dissector.classifier);
+    e->dissector.classifier = NULL;
+    cert_cache_free(e->dissector.certs);
+    e->dissector.certs = NULL;
     free(e->writer);
     e->writer = NULL;
     pcapng_free(e);

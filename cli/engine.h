@@ -11,7 +11,7 @@
 
 #include "capture/decode.h"
 #include "capture/source.h"
-#include "dissect/tls_session.h"
+#include "dissect/conn.h"
 #include "flows/flow_table.h"
 #include "output/conn_json.h"
 #include "output/packet_notes.h"
@@ -34,7 +34,7 @@ struct engine_config {
 struct engine {
     struct engine_config cfg;
     struct flow_table *flows;
-    struct tls_dissector tls;
+    struct conn_dissector dissector;
     struct conn_json_writer *writer;
     struct decode_stats decode;
     int linktype;

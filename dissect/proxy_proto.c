@@ -479,3 +479,13 @@ enum proxy_result proxy_parse(struct span data, struct proxy_info *out, size_t *
     }
     return r;
 }
+
+size_t proxy_v2_skip_len(struct span data)
+{
+    struct span sig = span_take(&data, sizeof(proxy_v2_sig));
+    span_skip(&data, 2); /* version and command, family */
+    uint16_t len = span_u16(&data);
+    if (!span_ok(&data) || memcmp(sig.p, proxy_v2_sig, sizeof(proxy_v2_sig)) != 0 || data.n < len)
+        return 0;
+    return PROXY_V2_HDR_LEN + (size_t)len;
+}

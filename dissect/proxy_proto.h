@@ -98,4 +98,11 @@ struct proxy_info {
  * result but PROXY_OK, *header_len is 0 and `out` must not be used. */
 enum proxy_result proxy_parse(struct span data, struct proxy_info *out, size_t *header_len);
 
+/* For a v2 header that proxy_parse rejected (a CRC32C mismatch, a bad TLV):
+ * its length (16 + the declared length) when `data` begins with the v2
+ * signature and holds that many bytes, else 0. The header's own length is
+ * all that is used: the stream behind it is not lost, and none of its
+ * addresses are trusted. */
+size_t proxy_v2_skip_len(struct span data);
+
 #endif

@@ -164,6 +164,37 @@ enum tls_note {
     TLS_NOTE_ALERT,              /* the alert the report keeps (the first, or a fatal one after warnings) */
 };
 
+/* Why `malformed` is true: the first message that came out of order or did
+ * not parse, or the record framing that broke (tls.malformed_message; the
+ * text is made at output, dissect/tls_handshake.h tls_hs_malformed_text). */
+enum tls_malformed_kind {
+    TLS_MALFORMED_NONE = 0,
+    TLS_MALFORMED_UNPARSED,      /* in order, but its body did not parse */
+    TLS_MALFORMED_BEFORE_HELLO,  /* before its sender's hello */
+    TLS_MALFORMED_REPEATED,      /* a second one where the protocol has one */
+    TLS_MALFORMED_AFTER,         /* after `prev`, which it must precede */
+    TLS_MALFORMED_UNREQUESTED,   /* a client Certificate without a CertificateRequest */
+    TLS_MALFORMED_AFTER_TLS13,   /* cleartext after a TLS 1.3 ServerHello (all later ones are encrypted) */
+    TLS_MALFORMED_AFTER_CCS,     /* cleartext after its sender's ChangeCipherSpec */
+    TLS_MALFORMED_RECORDS,       /* a record header that cannot be TLS, after TLS records */
+};
+
+struct tls_malformed_report {
+    uint8_t kind;                /* enum tls_malformed_kind */
+    uint8_t sender;              /* DIR_C2S or DIR_S2C */
+    uint8_t hs_type;             /* handshake type of the message (0 for RECORDS) */
+    uint8_t prev;                /* AFTER: the handshake type it came after */
+};
+
+/* Which of the causes `truncated` folds together were seen (bits). */
+enum tls_truncated_cause {
+    TLS_TRUNCATED_MESSAGE = 1u << 0,      /* a handshake message over the size cap or the buffer budget */
+    TLS_TRUNCATED_CAPTURE_GAP = 1u << 1,  /* bytes missing from a stream */
+    TLS_TRUNCATED_CLIENT_HELLO = 1u << 2, /* a ClientHello began but never ended */
+    TLS_TRUNCATED_SNI = 1u << 3,          /* server name longer than TLS_SNI_BYTES */
+    TLS_TRUNCATED_ALPN = 1u << 4,         /* more ALPN names than the report holds */
+};
+
 struct tls_report {
     struct tls_client_report client;
     struct tls_server_report server;
@@ -175,13 +206,22 @@ struct tls_report {
     struct x509_report server_cert;  /* leaf of the server's Certificate message (TLS <= 1.2) */
     struct x509_report client_cert;  /* leaf of the client's Certificate message (TLS <= 1.2) */
     enum tls_outcome outcome;
-    bool established;
+    bool established;            /* outcome == TLS_OUTCOME_ESTABLISHED, kept for writers (tls_report_established) */
     bool resumed;
     bool ccs_seen[2];            /* ChangeCipherSpec per direction */
     bool finished_seen[2];       /* encrypted Finished (first record after CCS) */
     uint32_t app_records[2];     /* application_data records per direction */
-    bool malformed;              /* a record or handshake message did not parse */
+    bool malformed;              /* a record or handshake message did not parse, or came out of order */
+    struct tls_malformed_report malformed_why;
     bool truncated;              /* bytes needed for a field were missing */
+    uint8_t truncated_why;       /* enum tls_truncated_cause bits (not written yet) */
 };
+
+/* The one source of truth for "established"; the `established` field is a
+ * copy the decision writes for writers that still read it. */
+static inline bool tls_report_established(const struct tls_report *r)
+{
+    return r->outcome == TLS_OUTCOME_ESTABLISHED;
+}
 
 #endif

@@ -55,6 +55,7 @@ static bool keep_bytes(struct tls_stream *s, size_t have, struct span piece)
     if (bufpool_grow(&buf, &s->buf_cap, have, have + piece.n) != 0) {
         drop_buffer(s);
         s->truncated = true;
+        s->truncated_messages++;
         return false;
     }
     s->buf = buf;
@@ -84,6 +85,7 @@ static void handshake_bytes(struct tls_stream *s, struct span piece, const struc
             if (s->hs_keep && s->hs_len > TLS_MAX_KEPT_MESSAGE) {
                 s->hs_keep = false;
                 s->truncated = true;
+                s->truncated_messages++;
             }
             if (s->hs_len <= piece.n) {
                 /* Fast path: the whole message is in this piece. */

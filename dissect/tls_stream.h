@@ -81,6 +81,7 @@ struct tls_stream {
     bool allow_sslv2;            /* client direction: an SSLv2 hello may start it */
     bool malformed;              /* framing broke after TLS was recognised */
     bool truncated;              /* a wanted message could not be kept (budget, size) */
+    uint32_t truncated_messages; /* how many */
     uint8_t hdr_len;
     uint8_t hdr[5];
     uint8_t rec_type;

@@ -151,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.no_classify = true;
     struct engine e;
     FUZZ_CHECK(engine_init(&e, &cfg) == 0, "engine_init failed");
-    e.tls.classifier = classifier;
+    e.dissector.classifier = classifier;
 
     volatile sig_atomic_t stop = 0;
     (void)engine_run(&e, src, &stop, err, sizeof err);
@@ -162,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(e.pcapng->write_errors == 0, "pcapng write errors");
     FUZZ_CHECK(e.writer->dropped == 0, "%llu lines dropped (too long)", (unsigned long long)e.writer->dropped);
     FUZZ_CHECK(e.writer->write_errors == 0, "write errors");
-    e.tls.classifier = NULL; /* lent, not the engine's to free */
+    e.dissector.classifier = NULL; /* lent, not the engine's to free */
     engine_free(&e);
     struct bufpool_stats bs;
     bufpool_get_stats(&bs);

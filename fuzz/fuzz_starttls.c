@@ -1,5 +1,5 @@
 /* fuzz_starttls.c - dissect/starttls.c: starttls_init() for a server port,
- * then starttls_feed() over both directions' bytes, as tls_session.c's
+ * then starttls_feed() over both directions' bytes, as conn.c's
  * route() does: once starttls_dir_is_tls() says a direction carries raw TLS,
  * its bytes go to the TLS side directly (or, with header bit 0, keep going
  * through starttls_feed, which the header allows too).

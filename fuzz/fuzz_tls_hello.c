@@ -1,5 +1,5 @@
 /* fuzz_tls_hello.c - dissect/tls_hello.c's parsers on a message body, as
- * tls_session.c calls them once a handshake message is whole:
+ * tls_handshake.c calls them once a handshake message is whole:
  * tls_parse_client_hello (and the JA3/JA4 fingerprints it computes),
  * tls_parse_server_hello (JA3S), tls_parse_server_key_exchange and
  * tls_parse_sslv2_client_hello / tls_looks_like_sslv2_hello.

@@ -1,8 +1,9 @@
-/* fuzz_tls_session.c - dissect/tls_session.c as the flow table drives it:
- * tls_session_data() for each direction's reassembled bytes (PROXY header,
- * implicit TLS or a STARTTLS dialogue, TLS record and handshake framing,
- * SSLv2 hello, hello and ServerKeyExchange parsers, fingerprints), then
- * tls_session_close() and tls_session_release(); the sink formats the line
+/* fuzz_tls_session.c - the connection pipeline (dissect/conn.c) as the flow
+ * table drives it: conn_data() for each direction's reassembled bytes (PROXY
+ * header, implicit TLS or a STARTTLS dialogue, TLS record and handshake
+ * framing, the handshake state machine, SSLv2 hello, hello and
+ * ServerKeyExchange parsers, fingerprints), then conn_close() and
+ * conn_release(); the sink formats the line
  * with conn_json_format() as the JSON writer does.
  *
  * Input: [server_port:2] [flags:1] then chunks (fuzz_util.h: [flags:1]
@@ -13,9 +14,11 @@
  *
  * Checks: each piece is an exact-size heap copy freed right after the call
  * (a span kept past the callback is a use-after-free); once a call returns
- * FLOW_VERDICT_DONE no more is fed (the flow detaches), and at most one line
+ * CONN_DONE no more is fed (the flow detaches), and at most one line
  * is emitted per connection; every line fits CONN_JSON_LINE_MAX, is one valid
  * JSON object (strict RFC 8259, UTF-8, no duplicate keys) ending in '\n',
+ * a malformed line names its cause (and only a malformed one has one), the
+ * established flag and the truncation causes agree with what they copy,
  * formats identically into an exact-size buffer and not at all into one byte
  * less; after release the buffer pool has nothing in use.
  */
@@ -23,7 +26,7 @@
 #include <string.h>
 
 #include "common/bufpool.h"
-#include "dissect/tls_session.h"
+#include "dissect/conn.h"
 #include "fuzz/fuzz_util.h"
 
 struct sink_ctx {
@@ -35,6 +38,15 @@ static void emit(void *vctx, const struct conn_meta *m, const struct tls_report 
     struct sink_ctx *c = vctx;
     c->emitted++;
     FUZZ_CHECK(c->emitted == 1, "%u lines for one connection", c->emitted);
+    /* Every malformed line says why, and only those do. */
+    char why[TLS_HS_MALFORMED_TEXT_MAX];
+    FUZZ_CHECK(r->malformed == (r->malformed_why.kind != TLS_MALFORMED_NONE), "malformed %d, cause %u",
+               (int)r->malformed, r->malformed_why.kind);
+    FUZZ_CHECK(!r->malformed || tls_hs_malformed_text(r, why, sizeof why), "malformed without a text");
+    FUZZ_CHECK(r->established == (r->outcome == TLS_OUTCOME_ESTABLISHED), "established %d, outcome %d",
+               (int)r->established, (int)r->outcome);
+    FUZZ_CHECK(r->truncated == (r->truncated_why != 0), "truncated %d, causes %u", (int)r->truncated,
+               r->truncated_why);
     fuzz_check_conn_line(m, r);
 }
 
@@ -64,14 +76,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bufpool_set_budget(flags & 0x80 ? 4096 : 64u << 20);
 
     struct sink_ctx sc = { 0 };
-    struct tls_dissector d;
+    struct conn_dissector d;
     memset(&d, 0, sizeof d);
     d.sink.ctx = &sc;
     d.sink.emit = emit;
     struct conn_meta meta;
     init_meta(&meta, port, flags);
     /* The flow table hands out zeroed attachments. */
-    struct tls_session *s = calloc(1, sizeof *s);
+    struct conn *s = calloc(1, sizeof *s);
     if (!s)
         abort();
 
@@ -92,20 +104,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             meta.bytes[c.dir] += k;
             if (gap)
                 meta.gap = true;
-            enum flow_verdict v = tls_session_data(&d, s, &meta, c.dir, span_make(copy, k), gap);
+            enum conn_verdict v = conn_data(&d, s, &meta, c.dir, span_make(copy, k), gap);
             free(copy);
             bufpool_release_all(); /* recycled buffers really freed: ASan sees reuse */
             gap = false;
             off += k;
-            if (v == FLOW_VERDICT_DONE) {
+            if (v == CONN_DONE) {
                 done = true;
                 FUZZ_CHECK(sc.emitted <= 1, "%u lines", sc.emitted);
             }
         } while (!done && off < c.n);
     }
     if (!done)
-        tls_session_close(&d, s, &meta, (enum conn_reason)(flags & 7), flags & 8, flags & 0x10);
-    tls_session_release(s);
+        conn_close(&d, s, &meta, (enum conn_reason)(flags & 7), flags & 8, flags & 0x10);
+    conn_release(s);
     free(s);
 
     FUZZ_CHECK(d.st.lines == sc.emitted, "lines %llu, emitted %u", (unsigned long long)d.st.lines, sc.emitted);

@@ -1,5 +1,5 @@
 /* fuzz_x509.c - dissect/x509.c's leaf-certificate reader on arbitrary DER,
- * as tls_session.c calls it for the first entry of a Certificate message,
+ * as tls_handshake.c calls it for the first entry of a Certificate message,
  * and output/x509_text.c's rendering of what it kept. The input is an
  * exact-size heap copy; checks: the stored lengths stay within their
  * buffers, each kept name is whole RDN TLVs to its last byte, the SAN list

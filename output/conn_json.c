@@ -8,6 +8,7 @@
 #include "common/digest.h"
 #include "common/strbuf.h"
 #include "dissect/names.h"
+#include "dissect/tls_handshake.h"
 #include "dissect/starttls.h"
 #include "dissect/tls_facts.h"
 #include "output/findings.h"
@@ -549,8 +550,12 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
     put_client(&w, &r->client, &r->client_cert);
     put_server(&w, &r->server, version, &r->server_cert);
     put_findings(&w, m, r);
-    if (r->malformed)
+    if (r->malformed) {
         json_bool(&w, JSON_KEY("malformed"), true);
+        char why[TLS_HS_MALFORMED_TEXT_MAX];
+        if (tls_hs_malformed_text(r, why, sizeof why))
+            json_str(&w, JSON_KEY("malformed_message"), why);
+    }
     if (r->truncated)
         json_bool(&w, JSON_KEY("truncated"), true);
     json_object_end(&w);

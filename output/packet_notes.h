@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "dissect/report.h"
+#include "dissect/conn.h"
 #include "output/pcapng.h"
 
 /* A comment holds the longest strings the report keeps even when every

@@ -684,6 +684,32 @@ static void test_out_cleared(void **state)
     assert_memory_equal(info.src, zero16, 16);
 }
 
+/* A v2 header that fails its checks is skipped by its declared length. */
+static void test_v2_skip_len(void **state)
+{
+    (void)state;
+    uint8_t copy[sizeof(v2_tcp4_tlvs)];
+    memcpy(copy, v2_tcp4_tlvs, sizeof(copy));
+    copy[V2_CRC_OFF] = 0x4d; /* CRC32C mismatch */
+    struct proxy_info info;
+    size_t hl;
+    assert_int_equal(parse_n(copy, sizeof(copy), &info, &hl), PROXY_MALFORMED);
+    uint8_t *buf = test_exact_copy(copy, sizeof(copy));
+    assert_int_equal(proxy_v2_skip_len(span_make(buf, sizeof(copy))), V2_TCP4_LEN);
+    /* Exactly the header: still skippable. One byte short of it: not. */
+    assert_int_equal(proxy_v2_skip_len(span_make(buf, V2_TCP4_LEN)), V2_TCP4_LEN);
+    for (size_t n = 0; n < V2_TCP4_LEN; n++) {
+        uint8_t *prefix = test_exact_copy(copy, n);
+        assert_int_equal(proxy_v2_skip_len(span_make(prefix, n)), 0);
+        free(prefix);
+    }
+    free(buf);
+    /* Not the v2 signature (a v1 line, the last signature byte changed). */
+    assert_int_equal(proxy_v2_skip_len(span_make("PROXY UNKNOWN\r\n....", 19)), 0);
+    copy[11] = 0x0b;
+    assert_int_equal(proxy_v2_skip_len(span_make(copy, sizeof(copy))), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -701,6 +727,7 @@ int main(void)
         cmocka_unit_test(test_v2_need_more),
         cmocka_unit_test(test_not_proxy),
         cmocka_unit_test(test_out_cleared),
+        cmocka_unit_test(test_v2_skip_len),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,7 +147,7 @@ static struct tls_stream_events events_for(struct log *l)
 }
 
 #define WANT(t) (1u << (t))
-/* What the server direction of tls_session keeps. */
+/* What the server direction of dissect/conn.c keeps. */
 #define WANT_SERVER                                                                                \
     (WANT(TLS_HS_SERVER_HELLO) | WANT(TLS_HS_CERTIFICATE) | WANT(TLS_HS_SERVER_KEY_EXCHANGE) |      \
      WANT(TLS_HS_SERVER_HELLO_DONE))

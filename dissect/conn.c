@@ -1,0 +1,437 @@
+/* conn.c - see conn.h. */
+#include "dissect/conn.h"
+
+#include <string.h>
+
+#include "dissect/proxy_proto.h"
+#include "dissect/tls_hello.h"
+
+/* ---- the TLS stage ------------------------------------------------------ */
+
+/* Context for the framing callbacks of one direction. */
+struct dir_ctx {
+    struct conn_dissector *d;
+    struct conn *c;
+    const struct conn_meta *meta;
+    int dir;
+};
+
+static void count_step(const struct dir_ctx *x, struct tls_hs_step st, bool hello)
+{
+    struct conn_stats *n = &x->d->st;
+    if (st.status == TLS_HS_MALFORMED) {
+        if (hello)
+            n->malformed_hellos++;
+        else
+            n->malformed_messages++;
+    } else if (st.status == TLS_HS_UNEXPECTED) {
+        n->unexpected_messages++;
+    }
+    if (st.noted && x->d->notes.note)
+        x->d->notes.note(x->d->notes.ctx, x->meta, &x->c->report, st.note);
+}
+
+static bool want_message(void *vctx, uint8_t type)
+{
+    const struct dir_ctx *x = vctx;
+    return tls_hs_wants(x->dir, type);
+}
+
+static void on_message_begin(void *vctx, uint8_t type, uint32_t length, uint16_t record_version)
+{
+    (void)length;
+    struct dir_ctx *x = vctx;
+    tls_hs_message_begin(&x->c->hs, &x->c->report, x->dir, type, record_version);
+}
+
+static void on_handshake(void *vctx, uint8_t type, struct span body, uint16_t record_version)
+{
+    struct dir_ctx *x = vctx;
+    struct tls_hs_step st = tls_hs_message(&x->c->hs, &x->c->report, x->dir, type, body, record_version);
+    count_step(x, st, type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO);
+}
+
+static void on_record(void *vctx, uint8_t type, uint16_t version, uint16_t length, bool encrypted)
+{
+    (void)version;
+    (void)length;
+    struct dir_ctx *x = vctx;
+    tls_hs_record(&x->c->hs, &x->c->report, x->dir, type, encrypted);
+}
+
+static void on_alert(void *vctx, uint8_t level, uint8_t description)
+{
+    struct dir_ctx *x = vctx;
+    count_step(x, tls_hs_alert(&x->c->hs, &x->c->report, x->dir, level, description), false);
+}
+
+static void on_sslv2_hello(void *vctx, struct span record)
+{
+    struct dir_ctx *x = vctx;
+    count_step(x, tls_hs_sslv2_hello(&x->c->hs, &x->c->report, record), true);
+}
+
+/* Bytes that belong to the TLS stream of one direction. */
+static void tls_stage(struct conn_dissector *d, struct conn *c, const struct conn_meta *meta, int dir,
+                      struct span data, bool gap)
+{
+    struct dir_ctx x = { d, c, meta, dir };
+    const struct tls_stream_events ev = {
+        .ctx = &x,
+        .message_begin = on_message_begin,
+        .want = want_message,
+        .handshake = on_handshake,
+        .record = on_record,
+        .alert = on_alert,
+        .sslv2_hello = on_sslv2_hello,
+    };
+    struct tls_stream *ts = &c->dir[dir];
+    if (gap) {
+        tls_stream_gap(ts);
+        tls_hs_gap(&c->hs, dir);
+    }
+    ts->allow_sslv2 = dir == DIR_C2S;
+    bool was_malformed = ts->malformed;
+    uint32_t dropped = ts->truncated_messages;
+    tls_stream_feed(ts, data, &ev);
+    if (ts->malformed && !was_malformed) {
+        d->st.malformed_records++;
+        tls_hs_records_malformed(&c->report, dir);
+    }
+    d->st.truncated_messages += ts->truncated_messages - dropped;
+}
+
+/* ---- the prelude -------------------------------------------------------- */
+
+struct starttls_ctx {
+    struct conn_dissector *d;
+    struct conn *c;
+    const struct conn_meta *meta;
+};
+
+static void starttls_to_tls(void *vctx, int dir, struct span bytes)
+{
+    struct starttls_ctx *x = vctx;
+    tls_stage(x->d, x->c, x->meta, dir, bytes, false);
+}
+
+/* Is this the start of a TLS stream (a record header, or an SSLv2 hello
+ * from the client)? Decides implicit TLS versus a cleartext dialogue. */
+static bool looks_like_tls_start(struct span data, int dir)
+{
+    if (dir == DIR_C2S && tls_looks_like_sslv2_hello(data))
+        return true;
+    if (data.n >= 5)
+        return tls_record_header_plausible(data);
+    /* A tiny first segment: judge by what there is. */
+    uint8_t b0, b1;
+    if (!span_peek(&data, 0, &b0))
+        return false;
+    if (b0 == TLS_CT_HANDSHAKE)
+        return !span_peek(&data, 1, &b1) || b1 == 3;
+    return dir == DIR_C2S && (b0 & 0x80);
+}
+
+/* Routes one piece of a direction's stream (after any PROXY header). */
+static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, int dir, struct span data,
+                  bool gap)
+{
+    if (data.n == 0)
+        return;
+    if (c->mode == CONN_MODE_UNKNOWN) {
+        if (looks_like_tls_start(data, dir)) {
+            c->mode = CONN_MODE_IMPLICIT;
+        } else {
+            c->mode = CONN_MODE_STARTTLS;
+            starttls_init(&c->starttls, meta->server_port);
+        }
+    }
+    if (c->mode == CONN_MODE_IMPLICIT || starttls_dir_is_tls(&c->starttls, dir)) {
+        tls_stage(d, c, meta, dir, data, gap);
+        return;
+    }
+    struct starttls_ctx x = { d, c, meta };
+    starttls_feed(&c->starttls, dir, data, starttls_to_tls, &x);
+}
+
+static void proxy_header_read(struct conn_dissector *d, struct conn *c, const struct proxy_info *info)
+{
+    struct conn_context_report *ctx = &c->report.context;
+    d->st.proxy_headers++;
+    ctx->proxy_version = info->version;
+    if (info->has_addresses && !info->local) {
+        ctx->proxy_has_client = true;
+        ctx->proxy_ip_version = info->ip_version;
+        memcpy(ctx->proxy_client_ip, info->src, 16);
+        ctx->proxy_client_port = info->sport;
+    }
+}
+
+/* The client stream may begin with a PROXY protocol header (a load balancer
+ * relaying the connection): read it, remember the true client, and pass on
+ * what follows. A header split across segments is held in proxy_buf. */
+static void client_start(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, struct span data,
+                         bool gap)
+{
+    struct span whole = data;
+    size_t held = c->proxy_have;
+    if (held > 0 && !gap) {
+        size_t k = CONN_PROXY_PEEK_MAX - held < data.n ? CONN_PROXY_PEEK_MAX - held : data.n;
+        memcpy(c->proxy_buf + held, data.p, k);
+        c->proxy_have = (uint16_t)(held + k);
+        whole = span_make(c->proxy_buf, c->proxy_have);
+    }
+    struct proxy_info info;
+    size_t header_len = 0;
+    enum proxy_result pr = gap ? PROXY_NOT_PROXY : proxy_parse(whole, &info, &header_len);
+    if (pr == PROXY_NEED_MORE && (held > 0 ? c->proxy_have < CONN_PROXY_PEEK_MAX : data.n < CONN_PROXY_PEEK_MAX)) {
+        if (held == 0) {
+            memcpy(c->proxy_buf, data.p, data.n);
+            c->proxy_have = (uint16_t)data.n;
+        }
+        return;
+    }
+    c->proxy_checked = true;
+    c->proxy_have = 0;
+    if (pr == PROXY_OK) {
+        proxy_header_read(d, c, &info);
+        /* What follows the header: in the held bytes and/or this piece. */
+        if (held > 0) {
+            if (header_len < held)
+                route(d, c, meta, DIR_C2S, span_make(c->proxy_buf + header_len, held - header_len), false);
+            size_t from_data = header_len > held ? header_len - held : 0;
+            route(d, c, meta, DIR_C2S, span_make(data.p + from_data, data.n - from_data), false);
+        } else {
+            route(d, c, meta, DIR_C2S, span_make(data.p + header_len, data.n - header_len), false);
+        }
+        return;
+    }
+    if (pr == PROXY_MALFORMED || pr == PROXY_NEED_MORE)
+        d->st.proxy_malformed++;
+    if (pr == PROXY_MALFORMED && held == 0) {
+        size_t skip = proxy_v2_skip_len(data);
+        if (skip > 0) {
+            route(d, c, meta, DIR_C2S, span_make(data.p + skip, data.n - skip), false);
+            return;
+        }
+    }
+    /* Not a PROXY header: the held bytes and this piece are the stream. */
+    if (held > 0 && !gap) {
+        route(d, c, meta, DIR_C2S, span_make(c->proxy_buf, held), false);
+        route(d, c, meta, DIR_C2S, data, false);
+    } else {
+        route(d, c, meta, DIR_C2S, data, gap);
+    }
+}
+
+static void ignore_tls(void *ctx, int dir, struct span bytes)
+{
+    (void)ctx;
+    (void)dir;
+    (void)bytes;
+}
+
+int conn_guess(int dir, struct span payload, uint16_t server_port)
+{
+    if (payload.n == 0)
+        return 0;
+    if (looks_like_tls_start(payload, dir))
+        return 1;
+    if (dir == DIR_C2S) {
+        struct proxy_info info;
+        size_t header_len;
+        if (proxy_parse(payload, &info, &header_len) != PROXY_NOT_PROXY)
+            return 1;
+    }
+    /* The dialogue follower itself says whether these bytes can begin one. */
+    struct starttls probe;
+    starttls_init(&probe, server_port);
+    starttls_feed(&probe, dir, payload, ignore_tls, NULL);
+    switch (starttls_verdict(&probe)) {
+    case STARTTLS_NOT_STARTTLS:
+        return -1;
+    case STARTTLS_PENDING:
+        return starttls_protocol(&probe) != STARTTLS_PROTO_NONE ? 1 : 0;
+    default:
+        return 1;
+    }
+}
+
+/* ---- the report, completed ---------------------------------------------- */
+
+static void copy_starttls_result(struct conn *c)
+{
+    struct conn_context_report *ctx = &c->report.context;
+    if (c->mode != CONN_MODE_STARTTLS)
+        return;
+    ctx->starttls = (uint8_t)starttls_protocol(&c->starttls);
+    size_t n = 0;
+    const uint8_t *reply = starttls_reply(&c->starttls, &n);
+    if (reply && n > 0) {
+        if (n > TLS_STARTTLS_REPLY_MAX)
+            n = TLS_STARTTLS_REPLY_MAX;
+        memcpy(ctx->starttls_reply, reply, n);
+        ctx->starttls_reply_len = (uint8_t)n;
+    }
+}
+
+/* network.protocol and network.application. */
+static void classification(struct conn_dissector *d, struct conn *c, const struct conn_meta *meta)
+{
+    struct tls_report *r = &c->report;
+    if (c->mode == CONN_MODE_IMPLICIT)
+        classify_tls(d->classifier, &c->classify, r->client.sni, r->client.sni_len, meta->ip_version,
+                     meta->server_ip);
+    classify_finish(d->classifier, &c->classify);
+    r->context.protocol = classify_protocol(&c->classify);
+    if (!classify_application(d->classifier, &c->classify, r->context.application, sizeof r->context.application))
+        r->context.application[0] = '\0';
+    /* The dialogue we followed knows the protocol for certain; an nDPI name
+     * that contradicts it (nDPI 4.2 takes some LDAP for MQTT) would only
+     * mislead. */
+    if (r->context.starttls && r->context.protocol &&
+        strcmp(r->context.protocol, starttls_protocol_name(r->context.starttls)) != 0)
+        r->context.application[0] = '\0';
+}
+
+static void finish(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, enum conn_reason reason)
+{
+    struct tls_report *r = &c->report;
+    tls_hs_finish(&c->hs, r);
+    if (c->dir[0].truncated || c->dir[1].truncated)
+        r->truncated_why |= TLS_TRUNCATED_MESSAGE;
+    if (meta->gap)
+        r->truncated_why |= TLS_TRUNCATED_CAPTURE_GAP;
+    if (r->truncated_why)
+        r->truncated = true;
+    copy_starttls_result(c);
+    if (c->mode == CONN_MODE_STARTTLS && starttls_verdict(&c->starttls) == STARTTLS_UPGRADED)
+        d->st.starttls_upgrades++;
+    if (d->classifier)
+        classification(d, c, meta);
+    meta->reason = reason;
+    d->st.lines++;
+    if (d->sink.emit)
+        d->sink.emit(d->sink.ctx, meta, r);
+}
+
+/* The line's event.reason for a decision taken while data flowed. */
+static enum conn_reason decision_reason(enum tls_outcome outcome)
+{
+    switch (outcome) {
+    case TLS_OUTCOME_ALERT:
+        return CONN_REASON_ALERT;
+    case TLS_OUTCOME_ESTABLISHED:
+        return CONN_REASON_HANDSHAKE_DONE;
+    default:
+        return CONN_REASON_END_OF_INPUT;
+    }
+}
+
+/* ---- entry points --------------------------------------------------------- */
+
+void conn_begin(struct conn_dissector *d, struct conn *c)
+{
+    c->hs.certs = d->certs;
+    d->st.sessions++;
+}
+
+enum conn_verdict conn_data(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, int dir,
+                            struct span data, bool gap)
+{
+    c->data_seen = true;
+    if (dir == DIR_C2S && !c->proxy_checked)
+        client_start(d, c, meta, data, gap);
+    else
+        route(d, c, meta, dir, data, gap);
+
+    struct tls_report *r = &c->report;
+    if (c->mode == CONN_MODE_STARTTLS) {
+        enum starttls_verdict v = starttls_verdict(&c->starttls);
+        if (v == STARTTLS_REFUSED && !r->client.seen) {
+            copy_starttls_result(c);
+            r->context.starttls_refused = true;
+            r->outcome = TLS_OUTCOME_STARTTLS_REFUSED;
+            d->st.starttls_refused++;
+            finish(d, c, meta, CONN_REASON_STARTTLS_REFUSED);
+            return CONN_DONE;
+        }
+        if (v == STARTTLS_NOT_STARTTLS && !r->client.seen && !r->server.seen) {
+            d->st.not_tls++;
+            return CONN_DONE;
+        }
+    }
+    if (!r->client.seen && !r->server.seen) {
+        /* Nothing recognisable yet. A direction that is not TLS from its
+         * first byte means the connection is not (implicit) TLS. */
+        if (c->mode == CONN_MODE_IMPLICIT && c->dir[dir].mode == TLS_STREAM_DEAD && c->dir[dir].records == 0) {
+            d->st.not_tls++;
+            return CONN_DONE;
+        }
+        return CONN_CONTINUE;
+    }
+    bool dead = c->dir[0].mode == TLS_STREAM_DEAD && c->dir[1].mode == TLS_STREAM_DEAD;
+    if (!tls_hs_decide(&c->hs, r, dead))
+        return CONN_CONTINUE;
+    finish(d, c, meta, decision_reason(r->outcome));
+    return CONN_DONE;
+}
+
+void conn_packet(struct conn_dissector *d, struct conn *c, const struct conn_meta *meta, int dir,
+                 struct span ip_packet, struct span payload, uint64_t ts_us)
+{
+    if (!d->classifier || c->classify.decided || c->mode == CONN_MODE_IMPLICIT)
+        return;
+    /* Implicit TLS is classified from the hello we parse (classify_tls, at
+     * finish); nDPI gets the packets of everything else, from the first, but
+     * only once a dialogue may follow: a first payload the prelude will give
+     * up on (plain HTTP, SSH) never starts it. */
+    if (c->mode == CONN_MODE_UNKNOWN && looks_like_tls_start(payload, dir))
+        return;
+    if (!c->data_seen && conn_guess(dir, payload, meta->server_port) < 0) {
+        d->st.classify_skipped++;
+        return;
+    }
+    classify_packet(d->classifier, &c->classify, ip_packet, ts_us);
+}
+
+void conn_close(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, enum conn_reason reason,
+                bool rst_seen, bool fin_seen)
+{
+    struct tls_report *r = &c->report;
+    if (!r->client.seen && !r->server.seen) {
+        if (d->classifier)
+            classify_finish(d->classifier, &c->classify);
+        return;
+    }
+    tls_hs_closed(r, rst_seen, fin_seen);
+    finish(d, c, meta, reason);
+}
+
+void conn_release(struct conn *c)
+{
+    tls_stream_release(&c->dir[0]);
+    tls_stream_release(&c->dir[1]);
+}
+
+void conn_end(struct conn_dissector *d, struct conn *c)
+{
+    if (d->classifier)
+        classify_finish(d->classifier, &c->classify);
+    conn_release(c);
+}
+
+int conn_client_hint(struct span payload)
+{
+    uint8_t type, hs;
+    if (tls_looks_like_sslv2_hello(payload))
+        return 1;
+    if (!tls_record_header_plausible(payload) || !span_peek(&payload, 0, &type) || type != TLS_CT_HANDSHAKE ||
+        !span_peek(&payload, 5, &hs))
+        return 0;
+    if (hs == TLS_HS_CLIENT_HELLO)
+        return 1;
+    if (hs == TLS_HS_SERVER_HELLO)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,407 @@
+/* test_conn.c - dissect/conn.c, the connection pipeline: the prelude (PROXY
+ * header read or skipped, implicit TLS versus a cleartext dialogue, a
+ * dialogue refused, a connection that is not TLS), the TLS stage over
+ * records split at any byte, the one report per connection and its reason,
+ * the counters, and conn_guess (which first payloads may start a dialogue,
+ * and so nDPI).
+ *
+ * Streams are fed as the flow table delivers them: each piece an exact-size
+ * heap copy freed right after the call (a span kept past it would be a
+ * use-after-free under AddressSanitizer).
+ */
+#include "test_util.h"
+
+#include "dissect/conn.h"
+
+/* ---- stream bytes -------------------------------------------------------- */
+
+/* A TLS 1.2 ClientHello in its record. */
+static const uint8_t ch_record[] = {
+    0x16, 0x03, 0x01, 0x00, 0x35,                   /* record: handshake, TLS 1.0, length 53 */
+    0x01, 0x00, 0x00, 0x31,                         /* ClientHello, length 49 */
+    0x03, 0x03,                                     /* legacy_version TLS 1.2 */
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, /* random */
+    0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+    0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+    0x04, 0xde, 0xad, 0xbe, 0xef,                   /* legacy_session_id, length 4 */
+    0x00, 0x04, 0x13, 0x01, 0xc0, 0x2f,             /* cipher_suites, length 4 */
+    0x01, 0x00,                                     /* compression methods: null */
+    0x00, 0x00,                                     /* extensions length 0 */
+};
+
+/* ServerHello, Certificate (empty list) and ServerHelloDone in one record. */
+static const uint8_t server_flight[] = {
+    0x16, 0x03, 0x03, 0x00, 0x40,                   /* record: handshake, TLS 1.2, length 64 */
+    0x02, 0x00, 0x00, 0x31,                         /* ServerHello, length 49 */
+    0x03, 0x03,                                     /* legacy_version TLS 1.2 */
+    0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, /* random */
+    0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+    0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f,
+    0x04, 0x01, 0x02, 0x03, 0x04,                   /* session_id, length 4 */
+    0xc0, 0x2f,                                     /* TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 */
+    0x00,                                           /* compression null */
+    0x00, 0x05, 0xff, 0x01, 0x00, 0x01, 0x00,       /* extensions: renegotiation_info */
+    0x0b, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,       /* Certificate, length 3: empty list */
+    0x0e, 0x00, 0x00, 0x00,                         /* ServerHelloDone */
+};
+
+/* ChangeCipherSpec, then the encrypted Finished. */
+static const uint8_t ccs_finished[] = {
+    0x14, 0x03, 0x03, 0x00, 0x01, 0x01,             /* ChangeCipherSpec */
+    0x16, 0x03, 0x03, 0x00, 0x04, 0xe0, 0xe1, 0xe2, 0xe3, /* Finished, encrypted */
+};
+
+/* A ServerKeyExchange before any ServerHello. */
+static const uint8_t ske_record[] = {
+    0x16, 0x03, 0x03, 0x00, 0x0a,                   /* record: handshake, length 10 */
+    0x0c, 0x00, 0x00, 0x06,                         /* ServerKeyExchange, length 6 */
+    0x03, 0x00, 0x1d, 0x01, 0xaa, 0x00,             /* named_curve x25519, point, (cut) */
+};
+
+#define STR(s) (const uint8_t *)(s), sizeof(s) - 1
+
+/* ---- harness -------------------------------------------------------------- */
+
+struct run {
+    struct conn_dissector d;
+    struct conn *c;
+    struct conn_meta meta;
+    unsigned emitted;
+    struct tls_report last;
+    enum conn_reason last_reason;
+    unsigned notes[TLS_NOTE_ALERT + 1];
+};
+
+static void emit(void *ctx, const struct conn_meta *m, const struct tls_report *r)
+{
+    struct run *x = ctx;
+    x->emitted++;
+    x->last = *r;
+    x->last_reason = m->reason;
+}
+
+static void note(void *ctx, const struct conn_meta *m, const struct tls_report *r, enum tls_note what)
+{
+    (void)m;
+    (void)r;
+    struct run *x = ctx;
+    x->notes[what]++;
+}
+
+static int setup(void **state)
+{
+    test_pool_begin();
+    struct run *x = calloc(1, sizeof *x);
+    assert_non_null(x);
+    x->c = calloc(1, sizeof *x->c);
+    assert_non_null(x->c);
+    x->d.sink.ctx = x;
+    x->d.sink.emit = emit;
+    x->d.notes.ctx = x;
+    x->d.notes.note = note;
+    x->meta.ip_version = 4;
+    x->meta.server_port = 443;
+    conn_begin(&x->d, x->c);
+    *state = x;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct run *x = *state;
+    conn_end(&x->d, x->c);
+    free(x->c);
+    free(x);
+    return test_pool_end() ? 0 : -1;
+}
+
+/* Feeds `n` bytes in pieces of `piece` bytes (0: whole); returns the verdict
+ * of the last call made (none after CONN_DONE). */
+static enum conn_verdict feed(struct run *x, int dir, const uint8_t *p, size_t n, size_t piece)
+{
+    enum conn_verdict v = CONN_CONTINUE;
+    if (piece == 0)
+        piece = n;
+    for (size_t off = 0; off < n && v == CONN_CONTINUE; off += piece) {
+        size_t k = n - off < piece ? n - off : piece;
+        uint8_t *copy = test_exact_copy(p + off, k);
+        v = conn_data(&x->d, x->c, &x->meta, dir, span_make(copy, k), false);
+        free(copy);
+    }
+    return v;
+}
+
+/* A whole TLS 1.2 handshake in pieces of `piece` bytes. */
+static void tls12_handshake(struct run *x, size_t piece)
+{
+    assert_int_equal(feed(x, DIR_C2S, ch_record, sizeof ch_record, piece), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_S2C, server_flight, sizeof server_flight, piece), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_C2S, ccs_finished, sizeof ccs_finished, piece), CONN_CONTINUE);
+    assert_int_equal(x->emitted, 0);
+    assert_int_equal(feed(x, DIR_S2C, ccs_finished, sizeof ccs_finished, piece), CONN_DONE);
+}
+
+static void assert_established(const struct run *x)
+{
+    assert_int_equal(x->emitted, 1);
+    assert_int_equal(x->last_reason, CONN_REASON_HANDSHAKE_DONE);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_ESTABLISHED);
+    assert_true(x->last.established);
+    assert_false(x->last.resumed);
+    assert_int_equal(x->last.client.legacy_version, 0x0303);
+    assert_int_equal(x->last.server.cipher, 0xc02f);
+    assert_true(x->last.server.certificate_seen);
+    assert_false(x->last.malformed);
+    assert_false(x->last.truncated);
+    assert_int_equal(x->d.st.lines, 1);
+    assert_int_equal(x->d.st.sessions, 1);
+    assert_int_equal(x->notes[TLS_NOTE_CLIENT_HELLO], 1);
+    assert_int_equal(x->notes[TLS_NOTE_SERVER_HELLO], 1);
+    assert_int_equal(x->notes[TLS_NOTE_CERTIFICATE], 1);
+    assert_int_equal(x->c->mode, CONN_MODE_IMPLICIT);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_implicit_tls12(void **state)
+{
+    struct run *x = *state;
+    tls12_handshake(x, 0);
+    assert_established(x);
+}
+
+/* Split at every byte, or in threes: the same report (picotls's
+ * fragmented-message test). */
+static void test_implicit_tls12_fragmented(void **state)
+{
+    struct run *x = *state;
+    tls12_handshake(x, 1);
+    assert_established(x);
+    struct tls_report bytewise = x->last;
+
+    conn_end(&x->d, x->c);
+    memset(x->c, 0, sizeof *x->c);
+    memset(x->notes, 0, sizeof x->notes);
+    x->emitted = 0;
+    x->d.st.lines = 0;
+    tls12_handshake(x, 3);
+    assert_established(x);
+    assert_memory_equal(&bytewise, &x->last, sizeof bytewise);
+}
+
+static void test_proxy_v1_then_tls(void **state)
+{
+    struct run *x = *state;
+    static const char hdr[] = "PROXY TCP4 192.0.2.7 198.51.100.2 40001 443\r\n";
+    /* The header split in two, its end in the same piece as the hello. */
+    size_t half = 10;
+    assert_int_equal(feed(x, DIR_C2S, (const uint8_t *)hdr, half, 0), CONN_CONTINUE);
+    assert_int_equal(x->c->proxy_have, half);
+    uint8_t rest[sizeof hdr - 1 - 10 + sizeof ch_record];
+    memcpy(rest, hdr + half, sizeof hdr - 1 - half);
+    memcpy(rest + sizeof hdr - 1 - half, ch_record, sizeof ch_record);
+    assert_int_equal(feed(x, DIR_C2S, rest, sizeof rest, 0), CONN_CONTINUE);
+    assert_true(x->c->report.client.seen);
+    assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+    const struct conn_context_report *ctx = &x->c->report.context;
+    assert_int_equal(ctx->proxy_version, 1);
+    assert_true(ctx->proxy_has_client);
+    static const uint8_t client[4] = { 192, 0, 2, 7 };
+    assert_memory_equal(ctx->proxy_client_ip, client, 4);
+    assert_int_equal(ctx->proxy_client_port, 40001);
+    assert_int_equal(x->d.st.proxy_headers, 1);
+}
+
+/* A v2 header that fails its checks is skipped, its addresses ignored. */
+static void test_proxy_v2_rejected_is_skipped(void **state)
+{
+    struct run *x = *state;
+    uint8_t in[16 + 12 + sizeof ch_record] = {
+        0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, /* signature */
+        0x21, 0x11, 0x00, 0x0c,                     /* PROXY, TCP over IPv4, length 12 */
+        0xc0, 0x00, 0x02, 0x01, 0xc6, 0x33, 0x64, 0x02, /* addresses */
+        0xc0, 0x01, 0x01, 0xbb,                     /* ports */
+    };
+    in[13] = 0x51;                                  /* family 5: must be rejected */
+    memcpy(in + 28, ch_record, sizeof ch_record);
+    assert_int_equal(feed(x, DIR_C2S, in, sizeof in, 0), CONN_CONTINUE);
+    assert_int_equal(x->d.st.proxy_malformed, 1);
+    assert_int_equal(x->d.st.proxy_headers, 0);
+    assert_int_equal(x->c->report.context.proxy_version, 0);
+    assert_true(x->c->report.client.seen);
+    assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+}
+
+static void test_not_tls(void **state)
+{
+    struct run *x = *state;
+    x->meta.server_port = 80;
+    assert_int_equal(feed(x, DIR_C2S, STR("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), 0), CONN_DONE);
+    assert_int_equal(x->d.st.not_tls, 1);
+    assert_int_equal(x->emitted, 0);
+    assert_int_equal(x->c->mode, CONN_MODE_STARTTLS);
+}
+
+/* A record header that is not TLS from the first byte of an implicit stream. */
+static void test_not_tls_records(void **state)
+{
+    struct run *x = *state;
+    static const uint8_t bad[] = { 0x16, 0x03, 0x01, 0xff, 0xff }; /* length over 2^14 + 2048 */
+    assert_int_equal(feed(x, DIR_C2S, bad, sizeof bad, 0), CONN_DONE);
+    assert_int_equal(x->d.st.not_tls, 1);
+    assert_int_equal(x->d.st.malformed_records, 0); /* it never carried TLS */
+}
+
+static void test_starttls_refused(void **state)
+{
+    struct run *x = *state;
+    x->meta.server_port = 25;
+    assert_int_equal(feed(x, DIR_S2C, STR("220 mail.example.org ESMTP\r\n"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_C2S, STR("EHLO client.example.com\r\n"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_S2C, STR("250-mail.example.org\r\n250 STARTTLS\r\n"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_C2S, STR("STARTTLS\r\n"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_S2C, STR("454 4.7.0 TLS not available\r\n"), 0), CONN_DONE);
+    assert_int_equal(x->emitted, 1);
+    assert_int_equal(x->last_reason, CONN_REASON_STARTTLS_REFUSED);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_STARTTLS_REFUSED);
+    assert_true(x->last.context.starttls_refused);
+    assert_int_equal(x->last.context.starttls, STARTTLS_PROTO_SMTP);
+    assert_int_equal(x->last.context.starttls_reply_len, 29);
+    assert_memory_equal(x->last.context.starttls_reply, "454 4.7.0 TLS not available\r\n", 29);
+    assert_int_equal(x->d.st.starttls_refused, 1);
+}
+
+static void test_starttls_upgraded(void **state)
+{
+    struct run *x = *state;
+    x->meta.server_port = 25;
+    feed(x, DIR_S2C, STR("220 mail.example.org ESMTP\r\n"), 0);
+    feed(x, DIR_C2S, STR("EHLO client.example.com\r\n"), 0);
+    feed(x, DIR_S2C, STR("250-mail.example.org\r\n250 STARTTLS\r\n"), 0);
+    feed(x, DIR_C2S, STR("STARTTLS\r\n"), 0);
+    feed(x, DIR_S2C, STR("220 2.0.0 Ready to start TLS\r\n"), 0);
+    tls12_handshake(x, 0);
+    assert_int_equal(x->emitted, 1);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_ESTABLISHED);
+    assert_int_equal(x->last.context.starttls, STARTTLS_PROTO_SMTP);
+    assert_false(x->last.context.starttls_refused);
+    assert_int_equal(x->d.st.starttls_upgrades, 1);
+    assert_int_equal(x->c->mode, CONN_MODE_STARTTLS);
+}
+
+/* The state machine's verdicts reach the counters and the line. */
+static void test_unexpected_message_counted(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, ch_record, sizeof ch_record, 0);
+    assert_int_equal(feed(x, DIR_S2C, ske_record, sizeof ske_record, 0), CONN_CONTINUE);
+    assert_int_equal(x->d.st.unexpected_messages, 1);
+    assert_int_equal(x->d.st.malformed_messages, 0); /* not parsed, so not malformed */
+    assert_int_equal(x->notes[TLS_NOTE_SERVER_KEY_EXCHANGE], 0);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_RESET, true, false);
+    assert_int_equal(x->emitted, 1);
+    assert_int_equal(x->last_reason, CONN_REASON_RESET);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_RESET);
+    assert_true(x->last.malformed);
+    assert_int_equal(x->last.malformed_why.kind, TLS_MALFORMED_BEFORE_HELLO);
+    assert_int_equal(x->last.malformed_why.hs_type, 12);
+    assert_int_equal(x->last.malformed_why.sender, DIR_S2C);
+}
+
+/* After a gap the order is the capture's doing: counted, not malformed. */
+static void test_gap_order_not_judged(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, ch_record, sizeof ch_record, 0);
+    uint8_t *copy = test_exact_copy(ske_record, sizeof ske_record);
+    assert_int_equal(conn_data(&x->d, x->c, &x->meta, DIR_S2C, span_make(copy, sizeof ske_record), true),
+                     CONN_CONTINUE);
+    free(copy);
+    assert_int_equal(x->d.st.unexpected_messages, 1);
+    assert_false(x->c->report.malformed);
+    assert_true(x->c->hs.gap[DIR_S2C]);
+    assert_false(x->c->hs.gap[DIR_C2S]);
+}
+
+/* Framing that breaks after TLS records is counted once per direction. */
+static void test_records_malformed(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, ch_record, sizeof ch_record, 0);
+    static const uint8_t junk[] = { 'G', 'E', 'T', ' ', '/' };
+    assert_int_equal(feed(x, DIR_C2S, junk, sizeof junk, 0), CONN_CONTINUE);
+    assert_int_equal(x->d.st.malformed_records, 1);
+    assert_int_equal(feed(x, DIR_C2S, junk, sizeof junk, 0), CONN_CONTINUE);
+    assert_int_equal(x->d.st.malformed_records, 1);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_CLOSED_DURING_HANDSHAKE);
+    assert_int_equal(x->last.malformed_why.kind, TLS_MALFORMED_RECORDS);
+    assert_int_equal(x->last.malformed_why.sender, DIR_C2S);
+}
+
+/* A connection closed before any hello writes nothing. */
+static void test_close_without_hello(void **state)
+{
+    struct run *x = *state;
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_IDLE_TIMEOUT, false, false);
+    assert_int_equal(x->emitted, 0);
+    assert_int_equal(x->d.st.lines, 0);
+}
+
+/* A gap in the capture marks the line truncated, and says why. */
+static void test_gap_truncates(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, ch_record, sizeof ch_record, 0);
+    x->meta.gap = true;
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_END_OF_INPUT, false, false);
+    assert_true(x->last.truncated);
+    assert_int_equal(x->last.truncated_why, TLS_TRUNCATED_CAPTURE_GAP);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_INCOMPLETE);
+}
+
+static void test_guess(void **state)
+{
+    (void)state;
+    assert_int_equal(conn_guess(DIR_C2S, span_make(ch_record, sizeof ch_record), 443), 1);
+    assert_int_equal(conn_guess(DIR_C2S, span_make(ch_record, 1), 443), 1);  /* 0x16 alone */
+    assert_int_equal(conn_guess(DIR_C2S, span_make("PROXY TCP4 ", 11), 443), 1);
+    assert_int_equal(conn_guess(DIR_C2S, span_make("GET / HTTP/1.1\r\n", 16), 80), -1);
+    assert_int_equal(conn_guess(DIR_S2C, span_make("SSH-2.0-OpenSSH_9.6\r\n", 21), 22), -1);
+    assert_int_equal(conn_guess(DIR_S2C, span_make("220 mail.example.org ESMTP\r\n", 28), 25), 1);
+    assert_int_equal(conn_guess(DIR_C2S, span_make("", 0), 443), 0);
+}
+
+static void test_client_hint(void **state)
+{
+    (void)state;
+    assert_int_equal(conn_client_hint(span_make(ch_record, sizeof ch_record)), 1);
+    assert_int_equal(conn_client_hint(span_make(server_flight, sizeof server_flight)), -1);
+    assert_int_equal(conn_client_hint(span_make(ccs_finished, sizeof ccs_finished)), 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_implicit_tls12),
+        T(test_implicit_tls12_fragmented),
+        T(test_proxy_v1_then_tls),
+        T(test_proxy_v2_rejected_is_skipped),
+        T(test_not_tls),
+        T(test_not_tls_records),
+        T(test_starttls_refused),
+        T(test_starttls_upgraded),
+        T(test_unexpected_message_counted),
+        T(test_gap_order_not_judged),
+        T(test_records_malformed),
+        T(test_close_without_hello),
+        T(test_gap_truncates),
+        T(test_guess),
+        T(test_client_hint),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
