@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/bufpool.h"
 #include "common/digest.h"
 
 /* Does `m` describe the connection of the frame being processed? */
@@ -74,6 +73,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
 {
     memset(e, 0, sizeof *e);
     e->cfg = *cfg;
+    bufpool_init(&e->pool, cfg->buffer_budget);
+    e->tls.pool = &e->pool;
     e->writer = calloc(1, sizeof *e->writer);
     if (!e->writer)
         return -1;
@@ -95,8 +96,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
             return -1;
         }
     }
-    bufpool_set_budget(cfg->buffer_budget);
     struct flow_config fc = {
+        .pool = &e->pool,
         .max_flows = cfg->max_flows,
         .max_sessions = cfg->max_sessions,
         .idle_timeout_us = (uint64_t)cfg->idle_timeout_s * 1000000u,
@@ -187,7 +188,7 @@ bool engine_had_loss(const struct engine *e)
 {
     const struct flow_stats *fs = flow_table_stats(e->flows);
     struct bufpool_stats bs;
-    bufpool_get_stats(&bs);
+    bufpool_get_stats(&e->pool, &bs);
     return fs->evicted || fs->sessions_evicted || bs.denied || fs->reasm.buffer_denied || e->writer->dropped;
 }
 
@@ -197,7 +198,7 @@ void engine_print_stats(const struct engine *e, FILE *f)
     const struct decode_stats *d = &e->decode;
     const struct tls_dissect_stats *t = &e->tls.st;
     struct bufpool_stats bs;
-    bufpool_get_stats(&bs);
+    bufpool_get_stats(&e->pool, &bs);
     fprintf(f,
             "{\"decode\":{\"frames\":%llu,\"tcp\":%llu,\"not_tcp\":%llu,\"truncated\":%llu,"
             "\"payload_truncated\":%llu,\"bad_ip\":%llu,\"bad_tcp\":%llu,\"ip_fragments\":%llu,"
@@ -261,6 +262,6 @@ void engine_free(struct engine *e)
     free(e->writer);
     e->writer = NULL;
     pcapng_free(e);
-    bufpool_release_all();
+    bufpool_release_all(&e->pool);
     digest_cleanup();
 }

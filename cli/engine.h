@@ -11,6 +11,7 @@
 
 #include "capture/decode.h"
 #include "capture/source.h"
+#include "common/bufpool.h"
 #include "dissect/tls_session.h"
 #include "flows/flow_table.h"
 #include "output/conn_json.h"
@@ -32,6 +33,7 @@ struct engine_config {
 
 struct engine {
     struct engine_config cfg;
+    struct bufpool pool;         /* reassembly and split handshake messages */
     struct flow_table *flows;
     struct tls_dissector tls;
     struct conn_json_writer *writer;

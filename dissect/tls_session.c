@@ -303,6 +303,7 @@ static void feed_tls(struct tls_dissector *d, struct tls_session *s, const struc
     if (gap)
         tls_stream_gap(ts);
     ts->allow_sslv2 = dir == DIR_C2S;
+    ts->pool = d->pool;
     tls_stream_feed(ts, data, &ev);
 }
 

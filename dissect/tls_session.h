@@ -96,6 +96,7 @@ struct tls_dissector {
     struct conn_sink sink;
     struct tls_note_sink notes;  /* optional: .note NULL */
     struct classifier *classifier; /* nDPI; NULL: no classification */
+    struct bufpool *pool;        /* the engine's: split handshake messages */
     struct tls_dissect_stats st;
 };
 

@@ -35,6 +35,7 @@ struct flow_table {
     uint32_t attach_free;
     uint32_t attach_unused;
     struct lru_list attach_lru;
+    struct tcp_reasm reasm;      /* the engine's pool, and st.reasm */
     uint64_t now;
     struct flow_stats st;
 };
@@ -125,13 +126,15 @@ static inline int flow_list(const struct flow *f)
 
 struct flow_table *flow_table_new(const struct flow_config *cfg, const struct flow_consumer *consumer)
 {
-    if (cfg->max_flows == 0 || cfg->max_flows > (1u << 30) || cfg->max_sessions == 0)
+    if (cfg->max_flows == 0 || cfg->max_flows > (1u << 30) || cfg->max_sessions == 0 || !cfg->pool)
         return NULL;
     struct flow_table *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->cfg = *cfg;
     t->consumer = *consumer;
+    t->reasm.pool = cfg->pool;
+    t->reasm.st = &t->st.reasm;
     uint32_t nb = 1;
     while (nb < cfg->max_flows * 2u)
         nb <<= 1;
@@ -164,8 +167,8 @@ void flow_table_free(struct flow_table *t)
             struct flow *f = &t->flows[i];
             if (f->state == FLOW_FREE)
                 continue;
-            tcp_reasm_release(&f->tcp[0]);
-            tcp_reasm_release(&f->tcp[1]);
+            tcp_reasm_release(&f->tcp[0], &t->reasm);
+            tcp_reasm_release(&f->tcp[1], &t->reasm);
             if (f->attach != FLOW_NONE && t->consumer.on_detach)
                 t->consumer.on_detach(t->consumer.ctx, attach_data(t, f->attach));
         }
@@ -207,8 +210,8 @@ static void mark_done(struct flow_table *t, struct flow *f)
 {
     uint32_t idx = (uint32_t)(f - t->flows);
     detach(t, f);
-    tcp_reasm_release(&f->tcp[0]);
-    tcp_reasm_release(&f->tcp[1]);
+    tcp_reasm_release(&f->tcp[0], &t->reasm);
+    tcp_reasm_release(&f->tcp[1], &t->reasm);
     if (f->state == FLOW_ACTIVE) {
         LRU_UNLINK(&t->lru[LIST_ACTIVE], idx, FPREV, FNEXT);
         f->state = FLOW_DONE;
@@ -268,8 +271,8 @@ static void flow_release(struct flow_table *t, struct flow *f)
 {
     uint32_t idx = (uint32_t)(f - t->flows);
     detach(t, f);
-    tcp_reasm_release(&f->tcp[0]);
-    tcp_reasm_release(&f->tcp[1]);
+    tcp_reasm_release(&f->tcp[0], &t->reasm);
+    tcp_reasm_release(&f->tcp[1], &t->reasm);
     unhash(t, idx);
     LRU_UNLINK(&t->lru[flow_list(f)], idx, FPREV, FNEXT);
     f->state = FLOW_FREE;
@@ -328,7 +331,7 @@ static void flow_close(struct flow_table *t, struct flow *f, enum conn_reason re
     if (f->state == FLOW_ACTIVE && f->attach != FLOW_NONE) {
         for (int dir = 0; dir < 2; dir++) {
             struct deliver_ctx c = { t, f, dir };
-            tcp_reasm_flush(&f->tcp[dir], deliver, &c, &t->st.reasm);
+            tcp_reasm_flush(&f->tcp[dir], deliver, &c, &t->reasm);
         }
         if (f->attach != FLOW_NONE) {
             f->meta.reason = reason;
@@ -485,7 +488,7 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
     }
 
     if (syn && !f->tcp[dir].delivered_any)
-        tcp_reasm_syn(&f->tcp[dir], p->seq);
+        tcp_reasm_syn(&f->tcp[dir], p->seq, &t->reasm);
 
     if (p->payload_len > 0) {
         if (f->attach == FLOW_NONE) {
@@ -508,13 +511,13 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
         if (t->consumer.on_packet)
             t->consumer.on_packet(t->consumer.ctx, f, attach_data(t, f->attach), dir, p->l3, p->payload, p->ts_us);
         struct deliver_ctx c = { t, f, dir };
-        tcp_reasm_data(&f->tcp[dir], p->seq, p->payload, p->payload_len, deliver, &c, &t->st.reasm);
+        tcp_reasm_data(&f->tcp[dir], p->seq, p->payload, p->payload_len, deliver, &c, &t->reasm);
     }
     if (ack && f->state == FLOW_ACTIVE) {
         struct tcp_dir *peer = &f->tcp[!dir];
         if (peer->ooo) {
             struct deliver_ctx c = { t, f, !dir };
-            tcp_reasm_acked(peer, p->ack, deliver, &c, &t->st.reasm);
+            tcp_reasm_acked(peer, p->ack, deliver, &c, &t->reasm);
         } else if (peer->seq_known && (int32_t)(p->ack - peer->next_seq) > (f->fin_seen[!dir] ? 1 : 0)) {
             /* The peer acknowledged bytes this capture never carried (a FIN
              * takes one sequence number): they are lost to us, so the line

@@ -6,7 +6,10 @@
  * on an LRU list ordered by last packet time, so idle expiry looks only at the
  * oldest flows (a bounded number per packet, as Redis bounds each rehash
  * step), and when the pool is full the least recently seen flow is evicted
- * (its consumer still writes its line, with reason "evicted").
+ * (its consumer still writes its line, with reason "evicted"). Freed slots
+ * are reused most recently freed first, and before any slot never used, so
+ * the memory touched follows the connections open at once (the pools are
+ * calloc'd: untouched pages cost nothing).
  *
  * A consumer (the TLS dissector) attaches per-flow state of a fixed size when
  * a flow first carries payload. Attachments come from a second, smaller pool
@@ -83,6 +86,7 @@ struct flow_consumer {
 };
 
 struct flow_config {
+    struct bufpool *pool;        /* out-of-order segments are copied here (the caller's) */
     uint32_t max_flows;          /* flow slots */
     uint32_t max_sessions;       /* attachment slots */
     uint64_t idle_timeout_us;    /* undecided flows idle this long are closed */

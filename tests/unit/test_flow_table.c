@@ -32,6 +32,7 @@ struct sess {
 struct data_ev {
     uint32_t id;                 /* session id */
     const struct flow *f;
+    const void *attach;          /* the attachment slot */
     int dir;
     const uint8_t *p;
     size_t n;
@@ -91,6 +92,7 @@ static enum flow_verdict fake_data(void *ctx, struct flow *f, void *attach, int 
         struct data_ev *e = &k->data[k->ndata++];
         e->id = s->id;
         e->f = f;
+        e->attach = attach;
         e->dir = dir;
         e->p = data.p;
         e->n = data.n;
@@ -138,6 +140,7 @@ static struct flow_consumer consumer(void)
 static struct flow_table *table(uint32_t max_flows, uint32_t max_sessions)
 {
     struct flow_config cfg = {
+        .pool = &test_pool,
         .max_flows = max_flows,
         .max_sessions = max_sessions,
         .idle_timeout_us = 60u * 1000000u,
@@ -542,7 +545,7 @@ static void test_ack_skips_hole(void **state)
 static void test_idle_timeout(void **state)
 {
     (void)state;
-    struct flow_config cfg = { .max_flows = 16, .max_sessions = 16, .idle_timeout_us = 1000000,
+    struct flow_config cfg = { .pool = &test_pool, .max_flows = 16, .max_sessions = 16, .idle_timeout_us = 1000000,
                                .done_timeout_us = 5000000 };
     struct flow_consumer c = consumer();
     struct flow_table *t = flow_table_new(&cfg, &c);
@@ -827,11 +830,56 @@ static void test_payload_flood_one_line_each(void **state)
     flow_table_free(t);
 }
 
+/* Freed flow and attachment slots are reused most recently freed first,
+ * and before any slot never used: the memory touched follows the
+ * connections open at once, not all the connections seen. */
+static void test_slots_reused_lifo(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(8, 8);
+    for (uint16_t i = 0; i < 3; i++)
+        inject(t, 1 + i, CLI, (uint16_t)(40001 + i), SRV, 443, TCP_ACK, 1, 1, "x");
+    assert_int_equal(fk->ndata, 3);
+    const struct flow *fa = fk->data[0].f, *fc = fk->data[2].f;
+    const void *aa = fk->data[0].attach, *ac = fk->data[2].attach;
+    assert_ptr_not_equal(fa, fc);
+    assert_ptr_not_equal(aa, ac);
+    /* A ends, then C: C's slots are the most recently freed. */
+    inject(t, 10, CLI, 40001, SRV, 443, TCP_RST, 2, 0, NULL);
+    inject(t, 11, CLI, 40003, SRV, 443, TCP_RST, 2, 0, NULL);
+    assert_int_equal(fk->nclose, 2);
+    inject(t, 12, CLI, 40004, SRV, 443, TCP_ACK, 1, 1, "d");
+    inject(t, 13, CLI, 40005, SRV, 443, TCP_ACK, 1, 1, "e");
+    inject(t, 14, CLI, 40006, SRV, 443, TCP_ACK, 1, 1, "f");
+    assert_int_equal(fk->ndata, 6);
+    assert_ptr_equal(fk->data[3].f, fc);
+    assert_ptr_equal(fk->data[3].attach, ac);
+    assert_ptr_equal(fk->data[4].f, fa);
+    assert_ptr_equal(fk->data[4].attach, aa);
+    /* Only with both free lists empty is a fresh slot taken: the fourth. */
+    assert_ptr_equal(fk->data[5].f, fa + 3);
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->created, 6);
+    assert_int_equal(st->peak_active, 4);
+    assert_int_equal(st->peak_sessions, 4);
+
+    /* A decided flow gives its attachment back at once, and the next
+     * attachment is that one, although its flow slot stays (a tombstone). */
+    fk->done_after = 1;
+    inject(t, 20, CLI, 40007, SRV, 443, TCP_ACK, 1, 1, "g");
+    const void *ag = fk->data[6].attach;
+    fk->done_after = 0;
+    inject(t, 21, CLI, 40008, SRV, 443, TCP_ACK, 1, 1, "h");
+    assert_ptr_equal(fk->data[7].attach, ag);
+    assert_ptr_not_equal(fk->data[7].f, fk->data[6].f);
+    flow_table_free(t);
+}
+
 static void test_new_rejects_bad_config(void **state)
 {
     (void)state;
     struct flow_consumer c = consumer();
-    struct flow_config cfg = { .max_flows = 0, .max_sessions = 1 };
+    struct flow_config cfg = { .pool = &test_pool, .max_flows = 0, .max_sessions = 1 };
     assert_null(flow_table_new(&cfg, &c));
     cfg.max_flows = 1;
     cfg.max_sessions = 0;
@@ -840,6 +888,9 @@ static void test_new_rejects_bad_config(void **state)
     cfg.max_sessions = 1;
     assert_null(flow_table_new(&cfg, &c));
     cfg.max_flows = 1;
+    cfg.pool = NULL; /* reassembly needs the caller's pool */
+    assert_null(flow_table_new(&cfg, &c));
+    cfg.pool = &test_pool;
     struct flow_table *t = flow_table_new(&cfg, &c);
     assert_non_null(t);
     assert_true(flow_table_budget_bytes(t) >= sizeof(struct flow) + c.attach_size);
@@ -876,6 +927,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vlan_and_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syn_flood_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payload_flood_one_line_each, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slots_reused_lifo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_rejects_bad_config, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
