@@ -211,10 +211,12 @@ void engine_print_stats(const struct engine *e, FILE *f)
     fprintf(f,
             "\"flows\":{\"created\":%llu,\"peak_active\":%llu,\"evicted\":%llu,\"sessions_evicted\":%llu,"
             "\"peak_sessions\":%llu,\"expired\":%llu,\"closed\":%llu,\"packets_after_decision\":%llu,"
+            "\"accepted\":%llu,\"rejected\":%llu,\"need_more\":%llu,"
             "\"max_flows\":%u,\"max_sessions\":%u,\"table_bytes\":%llu},",
             (unsigned long long)fs->created, (unsigned long long)fs->peak_active, (unsigned long long)fs->evicted,
             (unsigned long long)fs->sessions_evicted, (unsigned long long)fs->peak_sessions,
             (unsigned long long)fs->expired, (unsigned long long)fs->closed, (unsigned long long)fs->packets_done,
+            (unsigned long long)fs->accepted, (unsigned long long)fs->rejected, (unsigned long long)fs->need_more,
             e->cfg.max_flows, e->cfg.max_sessions, (unsigned long long)flow_table_budget_bytes(e->flows));
     fprintf(f,
             "\"reassembly\":{\"in_order\":%llu,\"out_of_order\":%llu,\"retransmissions\":%llu,"

@@ -2058,3 +2058,21 @@ bool starttls_dir_is_tls(const struct starttls *st, int dir)
 {
     return (dir == C2S || dir == S2C) && st->dir[dir].tls;
 }
+
+/* ---- TEMPORARY (flows branch): starttls_sniff over detect(), so that the
+ * accept gate builds before the starttls branch is merged. The integrator
+ * replaces this section with that branch's starttls_sniff. ---- */
+
+enum starttls_sniff_result starttls_sniff(int dir, struct span first, uint16_t server_port)
+{
+    (void)server_port;
+    if ((dir != C2S && dir != S2C) || !span_ok(&first))
+        return STARTTLS_SNIFF_NO;
+    /* recognise() judges at most DETECT_MAX bytes and gives up on a prefix
+     * still undecided there: the same here. */
+    struct span head = span_take(&first, min_size(first.n, DETECT_MAX));
+    int p = detect(head, dir);
+    if (p == DETECT_NEED)
+        return head.n < DETECT_MAX ? STARTTLS_SNIFF_NEED_MORE : STARTTLS_SNIFF_NO;
+    return p == STARTTLS_PROTO_NONE ? STARTTLS_SNIFF_NO : STARTTLS_SNIFF_YES;
+}

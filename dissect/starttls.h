@@ -183,4 +183,10 @@ const uint8_t *starttls_reply(const struct starttls *st, size_t *len);
  * TDS traffic turns to raw TLS records after the handshake. */
 bool starttls_dir_is_tls(const struct starttls *st, int dir);
 
+/* Could `first`, the first bytes of direction `dir`, open a dialogue this
+ * module follows? NEED_MORE while they are a prefix of one. Stateless: for
+ * deciding whether a flow is worth a session at all (dissect/accept.h). */
+enum starttls_sniff_result { STARTTLS_SNIFF_NO = 0, STARTTLS_SNIFF_NEED_MORE, STARTTLS_SNIFF_YES };
+enum starttls_sniff_result starttls_sniff(int dir, struct span first, uint16_t server_port);
+
 #endif

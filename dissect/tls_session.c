@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "dissect/accept.h"
 #include "dissect/proxy_proto.h"
 #include "dissect/tls_hello.h"
 
@@ -566,11 +567,19 @@ static void consumer_close(void *ctx, struct flow *f, void *attach, enum conn_re
     tls_session_close(ctx, attach, &f->meta, reason, f->rst_seen, f->fin_seen[0] || f->fin_seen[1]);
 }
 
+static enum flow_accept consumer_accept(void *ctx, struct flow *f, int dir, struct span first)
+{
+    (void)ctx;
+    enum accept_verdict a = accept_first_bytes(dir, first, f->meta.server_port);
+    return a == ACCEPT_YES ? FLOW_ACCEPT : a == ACCEPT_NEED_MORE ? FLOW_NEED_MORE : FLOW_REJECT;
+}
+
 static void consumer_attach(void *ctx, struct flow *f, void *attach)
 {
     (void)f;
     struct tls_dissector *d = ctx;
-    (void)attach;
+    /* The slot is recycled memory (flow_consumer.on_attach). */
+    memset(attach, 0, sizeof(struct tls_session));
     d->st.sessions++;
 }
 
@@ -600,6 +609,7 @@ struct flow_consumer tls_dissector_consumer(struct tls_dissector *d)
         .ctx = d,
         .attach_size = sizeof(struct tls_session),
         .client_hint = consumer_hint,
+        .accept = consumer_accept,
         .on_attach = consumer_attach,
         .on_packet = consumer_packet,
         .on_data = consumer_data,
