@@ -98,17 +98,20 @@ struct flow_consumer {
     int (*client_hint)(void *ctx, struct span payload);
     /* Asked before a flow has an attachment, each time direction `dir`
      * brings in-order bytes: `first` is that direction's stream from its
-     * first byte (held bytes, then new ones; at least FLOW_ACCEPT_HOLD bytes
-     * when that many came). Either direction may be the first asked. After
-     * FLOW_NEED_MORE the bytes are held (on FLOW_ACCEPT_HOLD bytes, or after
-     * a gap, the flow is accepted: the consumer had all it may hold);
-     * FLOW_REJECT decides the flow. NULL: every flow is accepted. */
+     * first byte (the bytes held so far and then the new piece, cut at
+     * FLOW_ACCEPT_HOLD; with nothing held, the whole piece). Either
+     * direction may be asked first. After FLOW_NEED_MORE the bytes are held;
+     * NEED_MORE on FLOW_ACCEPT_HOLD bytes, or a gap after held bytes, counts
+     * as FLOW_ACCEPT (the consumer had all the table holds). FLOW_REJECT
+     * decides the flow at once. NULL: every flow is accepted. */
     enum flow_accept (*accept)(void *ctx, struct flow *f, int dir, struct span first);
     /* A new attachment for flow f: `attach_size` bytes of recycled memory,
      * not zeroed; the consumer initialises what it reads. */
     void (*on_attach)(void *ctx, struct flow *f, void *attach);
-    /* Every packet of an attached flow, before its payload is reassembled:
-     * the IP packet (for classifiers that want packets, not streams). May be NULL. */
+    /* Every packet of an attached flow, before its payload is reassembled
+     * (for the packet that gets a flow accepted: after on_attach, before its
+     * bytes): the IP packet, for classifiers that want packets, not
+     * streams. Packets of a flow not yet accepted are not shown. May be NULL. */
     void (*on_packet)(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet, struct span payload,
                       uint64_t ts_us);
     /* In-order stream bytes for direction `dir`; `gap`: bytes before are missing. */

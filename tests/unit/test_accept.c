@@ -5,8 +5,10 @@
  * and wrapped-TLS dialogues from either side): the whole opening is YES,
  * every strict prefix is NEED_MORE, a trailing byte changes nothing, and a
  * lying length or a wrong byte at each position is NO. Common non-TLS
- * openings (HTTP, SSH, a server banner) are NO. Every input is an exact-size
- * heap copy, so AddressSanitizer sees any read past it.
+ * openings (HTTP, SSH, a server banner) are NO. Nothing is still undecided
+ * at ACCEPT_PREFIX_MAX bytes, and a decided verdict never changes with more
+ * bytes (the flow table's gate relies on both). Every input is an
+ * exact-size heap copy, so AddressSanitizer sees any read past it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -243,6 +245,55 @@ static void test_decided_within_prefix_max(void **state)
     }
 }
 
+/* Once decided, a verdict holds for every longer input: the gate may
+ * answer on the first segment or on more, and the flow is judged the same
+ * however the sender cut its first bytes. Checked on each opening above
+ * and on pseudo-random bytes led by every first byte. */
+static void assert_settled(int dir, const uint8_t *p, size_t n)
+{
+    enum accept_verdict settled = ACCEPT_NEED_MORE;
+    for (size_t k = 1; k <= n; k++) {
+        enum accept_verdict v = judge(dir, p, k, 443);
+        if (settled != ACCEPT_NEED_MORE && v != settled)
+            fail_msg("dir %d: %zu bytes give %d after %d on fewer", dir, k, v, settled);
+        if (v != ACCEPT_NEED_MORE)
+            settled = v;
+    }
+}
+
+static void test_verdicts_settle(void **state)
+{
+    (void)state;
+    static const char *const openings[] = {
+        "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+        "\x80\x2e\x01\x00\x02\x00\x15\x00\x00\x00\x10",
+        "\x80\x21\x04\x00\x01\x00\x02\x00\x03\x00\x03\x00\x10\x30\x82",
+        "PROXY TCP4 192.0.2.1 198.51.100.7 50123 443\r\n",
+        "\x0d\x0a\x0d\x0a\x00\x0d\x0a\x51\x55\x49\x54\x0a\x21\x11\x00\x0c",
+        "220 mx.example.com ESMTP\r\n",
+        "* PREAUTH IMAP4rev1 server logged in\r\n",
+        "CONNECT example.com:443 HTTP/1.1\r\n",
+        "GET / HTTP/1.1\r\nHost: example.com\r\n",
+    };
+    for (int dir = 0; dir < 2; dir++)
+        for (size_t i = 0; i < sizeof openings / sizeof openings[0]; i++)
+            assert_settled(dir, (const uint8_t *)openings[i], strlen(openings[i]));
+    uint32_t x = 2463534242u; /* xorshift32 */
+    for (unsigned b0 = 0; b0 < 256; b0++) {
+        uint8_t p[24];
+        p[0] = (uint8_t)b0;
+        for (size_t i = 1; i < sizeof p; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            /* Mostly small values, where record versions and lengths live. */
+            p[i] = (uint8_t)(x & 0x80 ? x >> 8 : (x >> 8) & 0x07);
+        }
+        assert_settled(DIR_C2S, p, sizeof p);
+        assert_settled(DIR_S2C, p, sizeof p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_starttls_openings),
         cmocka_unit_test(test_not_tls),
         cmocka_unit_test(test_decided_within_prefix_max),
+        cmocka_unit_test(test_verdicts_settle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
