@@ -52,7 +52,7 @@ struct tls_note_sink {
 };
 
 struct tls_dissect_stats {
-    uint64_t sessions;           /* flows that carried payload */
+    uint64_t sessions;           /* flows given a session (accepted on their first bytes) */
     uint64_t not_tls;            /* flows given up as not TLS */
     uint64_t lines;              /* reports emitted */
     uint64_t malformed_hellos;

@@ -6,9 +6,9 @@
  * collected across pieces; record bodies are never buffered. Handshake
  * messages the caller wants are reported whole: in place when the message
  * lies in one piece (the common case: zero-copy), else copied into a buffer
- * from the caller's pool (`pool`, common/bufpool.h) that grows with the bytes that actually arrived (a
- * declared length is never trusted for an allocation). Messages nobody wants
- * are skipped by counting.
+ * from the caller's pool (`pool`, common/bufpool.h) that grows with the
+ * bytes that actually arrived (a declared length is never trusted for an
+ * allocation). Messages nobody wants are skipped by counting.
  *
  * After a ChangeCipherSpec the direction's handshake records are encrypted
  * and only counted. Framing that cannot be TLS stops the direction

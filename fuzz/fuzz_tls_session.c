@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     d.sink.emit = emit;
     struct conn_meta meta;
     init_meta(&meta, port, flags);
-    /* The flow table hands out zeroed attachments. */
+    /* A zeroed session, as the consumer's on_attach makes it. */
     struct tls_session *s = calloc(1, sizeof *s);
     if (!s)
         abort();
