@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/bufpool.h"
 #include "common/digest.h"
+#include "dissect/accept.h"
 #include "dissect/cert_cache.h"
 
 /* Does `m` describe the connection of the frame being processed? */
@@ -47,9 +47,21 @@ static int consumer_hint(void *ctx, struct span payload)
     return conn_client_hint(payload);
 }
 
+/* A flow gets dissection state only when its first bytes can be TLS, a
+ * PROXY header or a STARTTLS dialogue's opening (dissect/accept.h): anything
+ * else is decided at once and costs a lookup per packet from then on. */
+static enum flow_accept consumer_accept(void *ctx, struct flow *f, int dir, struct span first)
+{
+    (void)ctx;
+    enum accept_verdict a = accept_first_bytes(dir, first, f->meta.server_port);
+    return a == ACCEPT_YES ? FLOW_ACCEPT : a == ACCEPT_NEED_MORE ? FLOW_NEED_MORE : FLOW_REJECT;
+}
+
 static void consumer_attach(void *ctx, struct flow *f, void *attach)
 {
     (void)f;
+    /* The slot is recycled memory (flow_consumer.on_attach). */
+    memset(attach, 0, sizeof(struct conn));
     conn_begin(ctx, attach);
 }
 
@@ -80,6 +92,7 @@ static struct flow_consumer dissector_consumer(struct conn_dissector *d)
         .ctx = d,
         .attach_size = sizeof(struct conn),
         .client_hint = consumer_hint,
+        .accept = consumer_accept,
         .on_attach = consumer_attach,
         .on_packet = consumer_packet,
         .on_data = consumer_data,
@@ -126,6 +139,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
 {
     memset(e, 0, sizeof *e);
     e->cfg = *cfg;
+    bufpool_init(&e->pool, cfg->buffer_budget);
+    e->dissector.pool = &e->pool;
     e->writer = calloc(1, sizeof *e->writer);
     if (!e->writer)
         return -1;
@@ -147,8 +162,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
             return -1;
         }
     }
-    bufpool_set_budget(cfg->buffer_budget);
     struct flow_config fc = {
+        .pool = &e->pool,
         .max_flows = cfg->max_flows,
         .max_sessions = cfg->max_sessions,
         .idle_timeout_us = (uint64_t)cfg->idle_timeout_s * 1000000u,
@@ -246,7 +261,7 @@ bool engine_had_loss(const struct engine *e)
 {
     const struct flow_stats *fs = flow_table_stats(e->flows);
     struct bufpool_stats bs;
-    bufpool_get_stats(&bs);
+    bufpool_get_stats(&e->pool, &bs);
     return fs->evicted || fs->sessions_evicted || bs.denied || fs->reasm.buffer_denied || e->writer->dropped;
 }
 
@@ -256,7 +271,7 @@ void engine_print_stats(const struct engine *e, FILE *f)
     const struct decode_stats *d = &e->decode;
     const struct conn_stats *t = &e->dissector.st;
     struct bufpool_stats bs;
-    bufpool_get_stats(&bs);
+    bufpool_get_stats(&e->pool, &bs);
     fprintf(f,
             "{\"decode\":{\"frames\":%llu,\"tcp\":%llu,\"not_tcp\":%llu,\"truncated\":%llu,"
             "\"payload_truncated\":%llu,\"bad_ip\":%llu,\"bad_tcp\":%llu,\"ip_fragments\":%llu,"
@@ -269,10 +284,12 @@ void engine_print_stats(const struct engine *e, FILE *f)
     fprintf(f,
             "\"flows\":{\"created\":%llu,\"peak_active\":%llu,\"evicted\":%llu,\"sessions_evicted\":%llu,"
             "\"peak_sessions\":%llu,\"expired\":%llu,\"closed\":%llu,\"packets_after_decision\":%llu,"
+            "\"accepted\":%llu,\"rejected\":%llu,\"need_more\":%llu,"
             "\"max_flows\":%u,\"max_sessions\":%u,\"table_bytes\":%llu},",
             (unsigned long long)fs->created, (unsigned long long)fs->peak_active, (unsigned long long)fs->evicted,
             (unsigned long long)fs->sessions_evicted, (unsigned long long)fs->peak_sessions,
             (unsigned long long)fs->expired, (unsigned long long)fs->closed, (unsigned long long)fs->packets_done,
+            (unsigned long long)fs->accepted, (unsigned long long)fs->rejected, (unsigned long long)fs->need_more,
             e->cfg.max_flows, e->cfg.max_sessions, (unsigned long long)flow_table_budget_bytes(e->flows));
     fprintf(f,
             "\"reassembly\":{\"in_order\":%llu,\"out_of_order\":%llu,\"retransmissions\":%llu,"
@@ -338,5 +355,5 @@ void engine_free(struct engine *e)
     free(e->writer);
     e->writer = NULL;
     pcapng_free(e);
-    bufpool_release_all();
+    bufpool_release_all(&e->pool);
 }

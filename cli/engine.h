@@ -11,6 +11,7 @@
 
 #include "capture/decode.h"
 #include "capture/source.h"
+#include "common/bufpool.h"
 #include "dissect/conn.h"
 #include "flows/flow_table.h"
 #include "output/conn_json.h"
@@ -33,6 +34,7 @@ struct engine_config {
 
 struct engine {
     struct engine_config cfg;
+    struct bufpool pool;         /* reassembly and split handshake messages */
     struct flow_table *flows;
     struct conn_dissector dissector;
     struct conn_json_writer *writer;

@@ -91,6 +91,7 @@ static void tls_stage(struct conn_dissector *d, struct conn *c, const struct con
         tls_hs_gap(&c->hs, dir);
     }
     ts->allow_sslv2 = dir == DIR_C2S;
+    ts->pool = d->pool;
     bool was_malformed = ts->malformed;
     uint32_t dropped = ts->truncated_messages;
     tls_stream_feed(ts, data, &ev);

@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "common/bufpool.h"
 #include "dissect/tls_hello.h"
 
 bool tls_record_header_plausible(struct span h)
@@ -24,7 +23,7 @@ bool tls_record_header_plausible(struct span h)
 static void drop_buffer(struct tls_stream *s)
 {
     if (s->buf) {
-        bufpool_put(s->buf, s->buf_cap);
+        bufpool_put(s->pool, s->buf, s->buf_cap);
         s->buf = NULL;
         s->buf_cap = 0;
     }
@@ -52,7 +51,7 @@ void tls_stream_gap(struct tls_stream *s)
 static bool keep_bytes(struct tls_stream *s, size_t have, struct span piece)
 {
     void *buf = s->buf;
-    if (bufpool_grow(&buf, &s->buf_cap, have, have + piece.n) != 0) {
+    if (bufpool_grow(s->pool, &buf, &s->buf_cap, have, have + piece.n) != 0) {
         drop_buffer(s);
         s->truncated = true;
         s->truncated_messages++;

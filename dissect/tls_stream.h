@@ -6,9 +6,9 @@
  * collected across pieces; record bodies are never buffered. Handshake
  * messages the caller wants are reported whole: in place when the message
  * lies in one piece (the common case: zero-copy), else copied into a buffer
- * from common/bufpool that grows with the bytes that actually arrived (a
- * declared length is never trusted for an allocation). Messages nobody wants
- * are skipped by counting.
+ * from the caller's pool (`pool`, common/bufpool.h) that grows with the
+ * bytes that actually arrived (a declared length is never trusted for an
+ * allocation). Messages nobody wants are skipped by counting.
  *
  * After a ChangeCipherSpec the direction's handshake records are encrypted
  * and only counted. Framing that cannot be TLS stops the direction
@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/bufpool.h"
 #include "common/span.h"
 
 enum tls_content_type {
@@ -95,6 +96,7 @@ struct tls_stream {
     bool hs_keep;
     uint16_t hs_record_version;
     uint32_t hs_len, hs_got;
+    struct bufpool *pool;        /* the caller's: where `buf` comes from */
     uint8_t *buf;                /* bufpool buffer: split message or SSLv2 record */
     size_t buf_cap;
     uint32_t records;

@@ -35,6 +35,7 @@ struct flow_table {
     uint32_t attach_free;
     uint32_t attach_unused;
     struct lru_list attach_lru;
+    struct tcp_reasm reasm;      /* the engine's pool, and st.reasm */
     uint64_t now;
     struct flow_stats st;
 };
@@ -125,13 +126,15 @@ static inline int flow_list(const struct flow *f)
 
 struct flow_table *flow_table_new(const struct flow_config *cfg, const struct flow_consumer *consumer)
 {
-    if (cfg->max_flows == 0 || cfg->max_flows > (1u << 30) || cfg->max_sessions == 0)
+    if (cfg->max_flows == 0 || cfg->max_flows > (1u << 30) || cfg->max_sessions == 0 || !cfg->pool)
         return NULL;
     struct flow_table *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->cfg = *cfg;
     t->consumer = *consumer;
+    t->reasm.pool = cfg->pool;
+    t->reasm.st = &t->st.reasm;
     uint32_t nb = 1;
     while (nb < cfg->max_flows * 2u)
         nb <<= 1;
@@ -164,8 +167,8 @@ void flow_table_free(struct flow_table *t)
             struct flow *f = &t->flows[i];
             if (f->state == FLOW_FREE)
                 continue;
-            tcp_reasm_release(&f->tcp[0]);
-            tcp_reasm_release(&f->tcp[1]);
+            tcp_reasm_release(&f->tcp[0], &t->reasm);
+            tcp_reasm_release(&f->tcp[1], &t->reasm);
             if (f->attach != FLOW_NONE && t->consumer.on_detach)
                 t->consumer.on_detach(t->consumer.ctx, attach_data(t, f->attach));
         }
@@ -207,8 +210,8 @@ static void mark_done(struct flow_table *t, struct flow *f)
 {
     uint32_t idx = (uint32_t)(f - t->flows);
     detach(t, f);
-    tcp_reasm_release(&f->tcp[0]);
-    tcp_reasm_release(&f->tcp[1]);
+    tcp_reasm_release(&f->tcp[0], &t->reasm);
+    tcp_reasm_release(&f->tcp[1], &t->reasm);
     if (f->state == FLOW_ACTIVE) {
         LRU_UNLINK(&t->lru[LIST_ACTIVE], idx, FPREV, FNEXT);
         f->state = FLOW_DONE;
@@ -237,8 +240,10 @@ static bool attach_new(struct flow_table *t, struct flow *f)
         a = t->attach_free;
         t->attach_free = attach_at(t, a)->next;
     }
+    /* Only the table's own header is set: the consumer's part is
+     * initialised by on_attach, which knows what it reads (zeroing the whole
+     * stride cost 8 KB of stores per TLS flow). */
     struct attach_hdr *h = attach_at(t, a);
-    memset(h, 0, t->attach_stride);
     h->flow = (uint32_t)(f - t->flows);
     LRU_PUSH_HEAD(&t->attach_lru, a, APREV, ANEXT);
     f->attach = a;
@@ -268,8 +273,8 @@ static void flow_release(struct flow_table *t, struct flow *f)
 {
     uint32_t idx = (uint32_t)(f - t->flows);
     detach(t, f);
-    tcp_reasm_release(&f->tcp[0]);
-    tcp_reasm_release(&f->tcp[1]);
+    tcp_reasm_release(&f->tcp[0], &t->reasm);
+    tcp_reasm_release(&f->tcp[1], &t->reasm);
     unhash(t, idx);
     LRU_UNLINK(&t->lru[flow_list(f)], idx, FPREV, FNEXT);
     f->state = FLOW_FREE;
@@ -307,30 +312,116 @@ struct deliver_ctx {
     struct flow_table *t;
     struct flow *f;
     int dir;
+    const struct pkt *p;         /* the segment being reassembled (NULL: flush, ACK) */
 };
+
+/* Hands in-order bytes to the attached consumer. */
+static void consume(struct flow_table *t, struct flow *f, int dir, struct span data, bool gap)
+{
+    enum flow_verdict v = t->consumer.on_data(t->consumer.ctx, f, attach_data(t, f->attach), dir, data, gap);
+    if (v == FLOW_VERDICT_DONE)
+        mark_done(t, f);
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The consumer's answer to direction `dir`'s first bytes: held ones, then
+ * `data`. */
+static enum flow_accept ask_accept(struct flow_table *t, struct flow *f, int dir, struct span data, bool gap)
+{
+    size_t held = f->held_len[dir];
+    /* After a gap the held bytes and these are not one stream: nothing
+     * better to show the consumer, so follow the flow. */
+    if (!t->consumer.accept || (gap && held > 0))
+        return FLOW_ACCEPT;
+    struct span first = data;
+    uint8_t joined[FLOW_ACCEPT_HOLD];
+    if (held > 0) {
+        size_t k = min_size(data.n, FLOW_ACCEPT_HOLD - held);
+        memcpy(joined, f->held[dir], held);
+        memcpy(joined + held, data.p, k);
+        first = span_make(joined, held + k);
+    }
+    enum flow_accept a = t->consumer.accept(t->consumer.ctx, f, dir, first);
+    /* Undecided on all that may be held: follow it rather than lose it. */
+    return a == FLOW_NEED_MORE && first.n >= FLOW_ACCEPT_HOLD ? FLOW_ACCEPT : a;
+}
+
+/* Delivers what direction `dir` held while the flow was undecided. */
+static void deliver_held(struct flow_table *t, struct flow *f, int dir)
+{
+    size_t n = f->held_len[dir];
+    f->held_len[dir] = 0;
+    if (n > 0 && f->state == FLOW_ACTIVE && f->attach != FLOW_NONE)
+        consume(t, f, dir, span_make(f->held[dir], n), f->held_gap[dir]);
+}
+
+/* A flow without an attachment brought in-order bytes: ask the consumer.
+ * True when it accepted and the flow still wants `data` (delivered next,
+ * after the held bytes). */
+static bool gate(const struct deliver_ctx *c, struct span data, bool gap)
+{
+    struct flow_table *t = c->t;
+    struct flow *f = c->f;
+    int dir = c->dir;
+    switch (ask_accept(t, f, dir, data, gap)) {
+    case FLOW_NEED_MORE:
+        /* ask_accept accepts once FLOW_ACCEPT_HOLD bytes are seen, so these fit. */
+        if (f->held_len[0] == 0 && f->held_len[1] == 0) {
+            t->st.need_more++;
+            f->held_first = (uint8_t)dir;
+        }
+        if (f->held_len[dir] == 0)
+            f->held_gap[dir] = gap;
+        memcpy(f->held[dir] + f->held_len[dir], data.p, data.n);
+        f->held_len[dir] = (uint8_t)(f->held_len[dir] + data.n);
+        return false;
+    case FLOW_REJECT:
+        t->st.rejected++;
+        mark_done(t, f);
+        return false;
+    case FLOW_ACCEPT:
+        break;
+    }
+    t->st.accepted++;
+    if (!attach_new(t, f)) {
+        mark_done(t, f);
+        return false;
+    }
+    if (c->p && t->consumer.on_packet)
+        t->consumer.on_packet(t->consumer.ctx, f, attach_data(t, f->attach), dir, c->p->l3, c->p->payload,
+                              c->p->ts_us);
+    deliver_held(t, f, f->held_first);
+    deliver_held(t, f, !f->held_first);
+    return f->state == FLOW_ACTIVE && f->attach != FLOW_NONE;
+}
 
 static void deliver(void *vctx, struct span data, bool gap)
 {
     struct deliver_ctx *c = vctx;
     struct flow *f = c->f;
-    if (f->state != FLOW_ACTIVE || f->attach == FLOW_NONE)
+    if (f->state != FLOW_ACTIVE)
         return;
     if (gap)
         f->meta.gap = true;
-    enum flow_verdict v =
-        c->t->consumer.on_data(c->t->consumer.ctx, f, attach_data(c->t, f->attach), c->dir, data, gap);
-    if (v == FLOW_VERDICT_DONE)
-        mark_done(c->t, f);
+    if (f->attach == FLOW_NONE && !gate(c, data, gap))
+        return;
+    consume(c->t, f, c->dir, data, gap);
 }
 
 static void flow_close(struct flow_table *t, struct flow *f, enum conn_reason reason)
 {
-    if (f->state == FLOW_ACTIVE && f->attach != FLOW_NONE) {
+    if (f->state == FLOW_ACTIVE) {
+        /* Held segments go through the gate like any bytes: a flow still
+         * undecided may be accepted by them. */
         for (int dir = 0; dir < 2; dir++) {
-            struct deliver_ctx c = { t, f, dir };
-            tcp_reasm_flush(&f->tcp[dir], deliver, &c, &t->st.reasm);
+            struct deliver_ctx c = { t, f, dir, NULL };
+            tcp_reasm_flush(&f->tcp[dir], deliver, &c, &t->reasm);
         }
-        if (f->attach != FLOW_NONE) {
+        if (f->state == FLOW_ACTIVE && f->attach != FLOW_NONE) {
             f->meta.reason = reason;
             t->consumer.on_close(t->consumer.ctx, f, attach_data(t, f->attach), reason);
         }
@@ -485,10 +576,13 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
     }
 
     if (syn && !f->tcp[dir].delivered_any)
-        tcp_reasm_syn(&f->tcp[dir], p->seq);
+        tcp_reasm_syn(&f->tcp[dir], p->seq, &t->reasm);
 
     if (p->payload_len > 0) {
-        if (f->attach == FLOW_NONE) {
+        if (!f->payload_seen) {
+            /* The first payload, nothing held yet: the roles may still be
+             * swapped. */
+            f->payload_seen = true;
             if (f->meta.client_inferred && !f->tcp[0].delivered_any && !f->tcp[1].delivered_any &&
                 t->consumer.client_hint) {
                 int hint = t->consumer.client_hint(t->consumer.ctx, p->payload);
@@ -497,24 +591,26 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
                     dir = !dir;
                 }
             }
-            if (!attach_new(t, f)) {
-                mark_done(t, f);
-                return;
-            }
-        } else if (t->attach_lru.head != f->attach) {
-            LRU_UNLINK(&t->attach_lru, f->attach, APREV, ANEXT);
-            LRU_PUSH_HEAD(&t->attach_lru, f->attach, APREV, ANEXT);
         }
-        if (t->consumer.on_packet)
-            t->consumer.on_packet(t->consumer.ctx, f, attach_data(t, f->attach), dir, p->l3, p->payload, p->ts_us);
-        struct deliver_ctx c = { t, f, dir };
-        tcp_reasm_data(&f->tcp[dir], p->seq, p->payload, p->payload_len, deliver, &c, &t->st.reasm);
+        if (f->attach != FLOW_NONE) {
+            if (t->attach_lru.head != f->attach) {
+                LRU_UNLINK(&t->attach_lru, f->attach, APREV, ANEXT);
+                LRU_PUSH_HEAD(&t->attach_lru, f->attach, APREV, ANEXT);
+            }
+            if (t->consumer.on_packet)
+                t->consumer.on_packet(t->consumer.ctx, f, attach_data(t, f->attach), dir, p->l3, p->payload,
+                                      p->ts_us);
+        }
+        /* Unattached, the bytes reach the gate (deliver), which may attach
+         * the flow and then runs on_packet for this segment. */
+        struct deliver_ctx c = { t, f, dir, p };
+        tcp_reasm_data(&f->tcp[dir], p->seq, p->payload, p->payload_len, deliver, &c, &t->reasm);
     }
     if (ack && f->state == FLOW_ACTIVE) {
         struct tcp_dir *peer = &f->tcp[!dir];
         if (peer->ooo) {
-            struct deliver_ctx c = { t, f, !dir };
-            tcp_reasm_acked(peer, p->ack, deliver, &c, &t->st.reasm);
+            struct deliver_ctx c = { t, f, !dir, NULL };
+            tcp_reasm_acked(peer, p->ack, deliver, &c, &t->reasm);
         } else if (peer->seq_known && (int32_t)(p->ack - peer->next_seq) > (f->fin_seen[!dir] ? 1 : 0)) {
             /* The peer acknowledged bytes this capture never carried (a FIN
              * takes one sequence number): they are lost to us, so the line

@@ -6,13 +6,22 @@
  * on an LRU list ordered by last packet time, so idle expiry looks only at the
  * oldest flows (a bounded number per packet, as Redis bounds each rehash
  * step), and when the pool is full the least recently seen flow is evicted
- * (its consumer still writes its line, with reason "evicted").
+ * (its consumer still writes its line, with reason "evicted"). Freed slots
+ * are reused most recently freed first, and before any slot never used, so
+ * the memory touched follows the connections open at once (the pools are
+ * calloc'd: untouched pages cost nothing).
  *
- * A consumer (the TLS dissector) attaches per-flow state of a fixed size when
- * a flow first carries payload. Attachments come from a second, smaller pool
- * (`max_sessions`) with its own LRU, because they are large and only TLS-ish
- * flows need one. Once the consumer says a flow is decided, its attachment is
- * released and the flow's later packets cost a lookup and counter updates.
+ * A consumer (the TLS dissector) attaches per-flow state of a fixed size, but
+ * only to a flow it accepts: its `accept` is shown each direction's first
+ * in-order bytes and answers at once (a flow that cannot be TLS is decided
+ * then and there, and costs a lookup per packet from then on) or asks for
+ * more, while the first bytes are held in the flow itself (at most
+ * FLOW_ACCEPT_HOLD per direction) and reassembly goes on unattached. So
+ * undecided flows hold no attachment and cannot push a TLS session out.
+ * Attachments come from a second, smaller pool (`max_sessions`) with its own
+ * LRU, because they are large. Once the consumer says a flow is decided, its
+ * attachment is released and the flow's later packets cost a lookup and
+ * counter updates.
  */
 #ifndef TLSSCOPE_FLOW_TABLE_H
 #define TLSSCOPE_FLOW_TABLE_H
@@ -43,6 +52,10 @@ enum flow_state {
     FLOW_DONE,                  /* decided: counted only, until it closes or idles out */
 };
 
+/* First bytes a flow holds per direction while the consumer has not yet
+ * accepted it: enough for every opening dissect/accept.h recognises. */
+#define FLOW_ACCEPT_HOLD 16
+
 struct flow {
     struct flow_key key;
     uint32_t hash_next;         /* next slot in the hash chain */
@@ -52,8 +65,23 @@ struct flow {
     int8_t client_side;         /* which key side is the client: 0, 1, or -1 unknown */
     bool rst_seen;
     bool fin_seen[2];           /* per direction (DIR_C2S, DIR_S2C) */
+    bool payload_seen;          /* a segment with payload came (client_hint was asked) */
+    /* Before the consumer accepts the flow: the first in-order bytes of each
+     * direction, whether they followed a gap, and which direction's came
+     * first (they are delivered in that order once it accepts). */
+    uint8_t held_first;
+    uint8_t held_len[2];
+    bool held_gap[2];
+    uint8_t held[2][FLOW_ACCEPT_HOLD];
     struct tcp_dir tcp[2];      /* per direction (DIR_C2S, DIR_S2C) */
     struct conn_meta meta;
+};
+
+/* The consumer's answer to a flow's first bytes (flow_consumer.accept). */
+enum flow_accept {
+    FLOW_ACCEPT = 0,            /* attach, then deliver every byte from the first */
+    FLOW_NEED_MORE,             /* ask again with more of this direction */
+    FLOW_REJECT,                /* not for this consumer: the flow is decided now */
 };
 
 /* What the tracker tells the consumer, and what the consumer answers. */
@@ -68,10 +96,22 @@ struct flow_consumer {
     /* First payload of a flow whose client is unknown (no SYN seen): +1 when
      * the sender looks like the client, -1 like the server, 0 no idea. */
     int (*client_hint)(void *ctx, struct span payload);
-    /* A new attachment (zeroed) for flow f. */
+    /* Asked before a flow has an attachment, each time direction `dir`
+     * brings in-order bytes: `first` is that direction's stream from its
+     * first byte (the bytes held so far and then the new piece, cut at
+     * FLOW_ACCEPT_HOLD; with nothing held, the whole piece). Either
+     * direction may be asked first. After FLOW_NEED_MORE the bytes are held;
+     * NEED_MORE on FLOW_ACCEPT_HOLD bytes, or a gap after held bytes, counts
+     * as FLOW_ACCEPT (the consumer had all the table holds). FLOW_REJECT
+     * decides the flow at once. NULL: every flow is accepted. */
+    enum flow_accept (*accept)(void *ctx, struct flow *f, int dir, struct span first);
+    /* A new attachment for flow f: `attach_size` bytes of recycled memory,
+     * not zeroed; the consumer initialises what it reads. */
     void (*on_attach)(void *ctx, struct flow *f, void *attach);
-    /* Every packet of an attached flow, before its payload is reassembled:
-     * the IP packet (for classifiers that want packets, not streams). May be NULL. */
+    /* Every packet of an attached flow, before its payload is reassembled
+     * (for the packet that gets a flow accepted: after on_attach, before its
+     * bytes): the IP packet, for classifiers that want packets, not
+     * streams. Packets of a flow not yet accepted are not shown. May be NULL. */
     void (*on_packet)(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet, struct span payload,
                       uint64_t ts_us);
     /* In-order stream bytes for direction `dir`; `gap`: bytes before are missing. */
@@ -83,6 +123,7 @@ struct flow_consumer {
 };
 
 struct flow_config {
+    struct bufpool *pool;        /* out-of-order segments are copied here (the caller's) */
     uint32_t max_flows;          /* flow slots */
     uint32_t max_sessions;       /* attachment slots */
     uint64_t idle_timeout_us;    /* undecided flows idle this long are closed */
@@ -100,6 +141,9 @@ struct flow_stats {
     uint64_t sessions_active;
     uint64_t peak_sessions;
     uint64_t packets_done;       /* packets of decided flows: lookup and counters only */
+    uint64_t accepted;           /* flows the consumer accepted (given an attachment) */
+    uint64_t rejected;           /* flows it turned away on their first bytes */
+    uint64_t need_more;          /* flows it asked to see more of before answering */
     struct tcp_reasm_stats reasm;
 };
 

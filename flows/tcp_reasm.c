@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-#include "common/bufpool.h"
-
 struct tcp_ooo_seg {
     struct tcp_ooo_seg *next;
     size_t cap;                /* bufpool capacity of this allocation */
@@ -19,23 +17,23 @@ static inline int32_t seq_diff(uint32_t a, uint32_t b)
     return (int32_t)(a - b);
 }
 
-void tcp_reasm_syn(struct tcp_dir *d, uint32_t seq)
+void tcp_reasm_syn(struct tcp_dir *d, uint32_t seq, const struct tcp_reasm *r)
 {
     /* A SYN (or a second SYN-ACK with another ISN, as some stacks and
      * middleboxes send) sets the stream start, unless data already flowed. */
     if (d->delivered_any)
         return;
-    tcp_reasm_release(d);
+    tcp_reasm_release(d, r);
     d->syn_seen = true;
     d->seq_known = true;
     d->next_seq = seq + 1;
 }
 
-static void free_seg(struct tcp_dir *d, struct tcp_ooo_seg *s)
+static void free_seg(struct tcp_dir *d, struct tcp_ooo_seg *s, const struct tcp_reasm *r)
 {
     d->ooo_count--;
     d->ooo_bytes -= s->len;
-    bufpool_put(s, s->cap);
+    bufpool_put(r->pool, s, s->cap);
 }
 
 static void emit(struct tcp_dir *d, struct span data, bool gap, tcp_deliver_fn deliver, void *ctx)
@@ -48,7 +46,7 @@ static void emit(struct tcp_dir *d, struct span data, bool gap, tcp_deliver_fn d
 
 /* Delivers held segments that are now contiguous with next_seq, trimming
  * what was already delivered. */
-static void drain(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx)
+static void drain(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx, const struct tcp_reasm *r)
 {
     while (d->ooo) {
         struct tcp_ooo_seg *s = d->ooo;
@@ -62,13 +60,14 @@ static void drain(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx)
             d->next_seq += s->len - skip;
             emit(d, rest, false, deliver, ctx);
         }
-        free_seg(d, s);
+        free_seg(d, s, r);
     }
 }
 
 /* Skips the hole before the first held segment and delivers from there. */
-static void skip_hole(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx, struct tcp_reasm_stats *st)
+static void skip_hole(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx, const struct tcp_reasm *r)
 {
+    struct tcp_reasm_stats *st = r->st;
     struct tcp_ooo_seg *s = d->ooo;
     if (!s)
         return;
@@ -77,15 +76,16 @@ static void skip_hole(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx, stru
     d->ooo = s->next;
     d->next_seq = s->seq + s->len;
     emit(d, span_make(s->data, s->len), true, deliver, ctx);
-    free_seg(d, s);
-    drain(d, deliver, ctx);
+    free_seg(d, s, r);
+    drain(d, deliver, ctx, r);
 }
 
 /* Holds a segment that lies ahead of next_seq. The list stays sorted; bytes
  * already held win over a later copy (and a disagreement is counted). */
 static void hold(struct tcp_dir *d, uint32_t seq, struct span payload, tcp_deliver_fn deliver, void *ctx,
-                 struct tcp_reasm_stats *st)
+                 const struct tcp_reasm *r)
 {
+    struct tcp_reasm_stats *st = r->st;
     struct tcp_ooo_seg **pp = &d->ooo;
     while (*pp && seq_diff((*pp)->seq, seq) < 0)
         pp = &(*pp)->next;
@@ -109,14 +109,14 @@ static void hold(struct tcp_dir *d, uint32_t seq, struct span payload, tcp_deliv
     if (d->ooo_count >= TCP_REASM_MAX_SEGS || d->ooo_bytes + payload.n > TCP_REASM_MAX_BYTES) {
         /* The hole has been open too long to be a reordering: treat it as
          * capture loss, deliver what we hold, then take this segment. */
-        skip_hole(d, deliver, ctx, st);
+        skip_hole(d, deliver, ctx, r);
         int32_t off = seq_diff(seq, d->next_seq);
         if (off > 0 && (d->ooo_count >= TCP_REASM_MAX_SEGS || d->ooo_bytes + payload.n > TCP_REASM_MAX_BYTES)) {
             st->buffer_denied++;
             return;
         }
         if (off <= 0) {
-            tcp_reasm_data(d, seq, payload, (uint32_t)payload.n, deliver, ctx, st);
+            tcp_reasm_data(d, seq, payload, (uint32_t)payload.n, deliver, ctx, r);
             return;
         }
         pp = &d->ooo;
@@ -124,7 +124,7 @@ static void hold(struct tcp_dir *d, uint32_t seq, struct span payload, tcp_deliv
             pp = &(*pp)->next;
     }
     size_t cap;
-    struct tcp_ooo_seg *s = bufpool_get(sizeof *s + payload.n, &cap);
+    struct tcp_ooo_seg *s = bufpool_get(r->pool, sizeof *s + payload.n, &cap);
     if (!s) {
         st->buffer_denied++;
         return;
@@ -160,8 +160,9 @@ static void hold(struct tcp_dir *d, uint32_t seq, struct span payload, tcp_deliv
 }
 
 void tcp_reasm_data(struct tcp_dir *d, uint32_t seq, struct span payload, uint32_t wire_len, tcp_deliver_fn deliver,
-                    void *ctx, struct tcp_reasm_stats *st)
+                    void *ctx, const struct tcp_reasm *r)
 {
+    struct tcp_reasm_stats *st = r->st;
     if (payload.n == 0)
         return;
     if (!d->seq_known) {
@@ -171,7 +172,7 @@ void tcp_reasm_data(struct tcp_dir *d, uint32_t seq, struct span payload, uint32
     }
     int32_t off = seq_diff(seq, d->next_seq);
     if (off > 0) {
-        hold(d, seq, payload, deliver, ctx, st);
+        hold(d, seq, payload, deliver, ctx, r);
         return;
     }
     if (off < 0) {
@@ -195,30 +196,30 @@ void tcp_reasm_data(struct tcp_dir *d, uint32_t seq, struct span payload, uint32
         st->gap_bytes += wire_len - payload.n;
     }
     if (d->ooo)
-        drain(d, deliver, ctx);
+        drain(d, deliver, ctx, r);
 }
 
 void tcp_reasm_acked(struct tcp_dir *d, uint32_t ack, tcp_deliver_fn deliver, void *ctx,
-                     struct tcp_reasm_stats *st)
+                     const struct tcp_reasm *r)
 {
     /* Only act when something is held: a hole with nothing after it costs
      * nothing to keep waiting on. */
     while (d->ooo && d->seq_known && seq_diff(ack, d->next_seq) > 0 && seq_diff(d->ooo->seq, d->next_seq) > 0 &&
            seq_diff(ack, d->ooo->seq) >= 0)
-        skip_hole(d, deliver, ctx, st);
+        skip_hole(d, deliver, ctx, r);
 }
 
-void tcp_reasm_flush(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx, struct tcp_reasm_stats *st)
+void tcp_reasm_flush(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx, const struct tcp_reasm *r)
 {
     while (d->ooo)
-        skip_hole(d, deliver, ctx, st);
+        skip_hole(d, deliver, ctx, r);
 }
 
-void tcp_reasm_release(struct tcp_dir *d)
+void tcp_reasm_release(struct tcp_dir *d, const struct tcp_reasm *r)
 {
     while (d->ooo) {
         struct tcp_ooo_seg *s = d->ooo;
         d->ooo = s->next;
-        free_seg(d, s);
+        free_seg(d, s, r);
     }
 }

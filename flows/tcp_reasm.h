@@ -3,7 +3,8 @@
  * Delivers one direction of a TCP connection as an in-order byte stream.
  * The fast path (the segment the stream expects next) hands over the packet's
  * own memory: no copy. Only a segment that arrives ahead of a hole is copied,
- * into a buffer from common/bufpool, and delivered when the hole fills.
+ * into a buffer from the caller's pool (common/bufpool.h), and delivered
+ * when the hole fills.
  *
  * Retransmissions and overlaps: the first copy of a byte wins (as Suricata's
  * "first" policy and most end hosts do); where a later copy of a still-buffered
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/bufpool.h"
 #include "common/span.h"
 
 /* Out-of-order data one direction may hold; past it, the hole is skipped. */
@@ -50,27 +52,34 @@ struct tcp_reasm_stats {
     uint64_t buffer_denied;    /* segments dropped: budget exhausted */
 };
 
+/* What all the directions of one flow table share: the pool held segments
+ * are copied into, and the counters. */
+struct tcp_reasm {
+    struct bufpool *pool;
+    struct tcp_reasm_stats *st;
+};
+
 /* Receives stream bytes; `gap` is true when bytes before `data` are missing. */
 typedef void (*tcp_deliver_fn)(void *ctx, struct span data, bool gap);
 
 /* A SYN (or SYN-ACK) with sequence number `seq`. */
-void tcp_reasm_syn(struct tcp_dir *d, uint32_t seq);
+void tcp_reasm_syn(struct tcp_dir *d, uint32_t seq, const struct tcp_reasm *r);
 
 /* A segment with payload; delivers whatever became contiguous. `wire_len`
  * is the payload length the IP header gives: when the capture kept less
  * (snaplen), the missing tail is skipped as a gap. */
 void tcp_reasm_data(struct tcp_dir *d, uint32_t seq, struct span payload, uint32_t wire_len, tcp_deliver_fn deliver,
-                    void *ctx, struct tcp_reasm_stats *st);
+                    void *ctx, const struct tcp_reasm *r);
 
 /* The peer acknowledged up to `ack`: a hole below it will never be filled by
  * this capture, so skip it and deliver what is held beyond. */
 void tcp_reasm_acked(struct tcp_dir *d, uint32_t ack, tcp_deliver_fn deliver, void *ctx,
-                     struct tcp_reasm_stats *st);
+                     const struct tcp_reasm *r);
 
 /* Delivers everything still held, skipping holes (connection end). */
-void tcp_reasm_flush(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx, struct tcp_reasm_stats *st);
+void tcp_reasm_flush(struct tcp_dir *d, tcp_deliver_fn deliver, void *ctx, const struct tcp_reasm *r);
 
 /* Frees held segments without delivering them. */
-void tcp_reasm_release(struct tcp_dir *d);
+void tcp_reasm_release(struct tcp_dir *d, const struct tcp_reasm *r);
 
 #endif

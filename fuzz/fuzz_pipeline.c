@@ -165,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     e.dissector.classifier = NULL; /* lent, not the engine's to free */
     engine_free(&e);
     struct bufpool_stats bs;
-    bufpool_get_stats(&bs);
+    bufpool_get_stats(&e.pool, &bs);
     FUZZ_CHECK(bs.in_use == 0, "pool in_use %llu after engine_free", (unsigned long long)bs.in_use);
 
     FUZZ_CHECK(fclose(out) == 0, "closing the memory stream failed");

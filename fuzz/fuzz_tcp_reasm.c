@@ -100,7 +100,7 @@ static void deliver(void *ctx, struct span data, bool gap)
     ds->prev_end = end;
 }
 
-static void check_bounds(const struct dir_state ds[2])
+static void check_bounds(const struct dir_state ds[2], const struct bufpool *pool)
 {
     for (int i = 0; i < 2; i++) {
         FUZZ_CHECK(ds[i].tcp.ooo_count <= TCP_REASM_MAX_SEGS, "dir %d holds %u segments", i, ds[i].tcp.ooo_count);
@@ -108,7 +108,7 @@ static void check_bounds(const struct dir_state ds[2])
         FUZZ_CHECK((ds[i].tcp.ooo == NULL) == (ds[i].tcp.ooo_count == 0), "dir %d: list and count disagree", i);
     }
     struct bufpool_stats bs;
-    bufpool_get_stats(&bs);
+    bufpool_get_stats(pool, &bs);
     /* A segment of len bytes takes a power-of-two buffer below 2 * (header + len). */
     uint64_t bound = 2 * (2 * (uint64_t)TCP_REASM_MAX_BYTES + TCP_REASM_MAX_SEGS * 2 * BUFPOOL_MIN);
     FUZZ_CHECK(bs.in_use <= bound, "pool in_use %llu above %llu", (unsigned long long)bs.in_use,
@@ -129,13 +129,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t mode = fuzz_u8(&in);
     bool wild = mode & 1;
     uint32_t isn = fuzz_u32(&in);
-    bufpool_set_budget(mode & 2 ? 6000 : 64u << 20);
+    struct bufpool pool;
+    bufpool_init(&pool, mode & 2 ? 6000 : BUFPOOL_DEFAULT_BUDGET);
 
     struct dir_state *ds = calloc(2, sizeof *ds);
     if (!ds)
         abort();
     struct tcp_reasm_stats st;
     memset(&st, 0, sizeof st);
+    const struct tcp_reasm r = { &pool, &st };
     for (int i = 0; i < 2; i++) {
         ds[i].isn = isn;
         ds[i].strict = !wild;
@@ -159,40 +161,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             d->given += len;
             if (!wild)
                 cover(d, seq - isn, len);
-            tcp_reasm_data(&d->tcp, seq, span_make(p, len), len + extra, deliver, d, &st);
+            tcp_reasm_data(&d->tcp, seq, span_make(p, len), len + extra, deliver, d, &r);
             free(p);
             break;
         }
         case 1:
-            tcp_reasm_syn(&d->tcp, read_seq(&in, wild, isn));
+            tcp_reasm_syn(&d->tcp, read_seq(&in, wild, isn), &r);
             break;
         case 2:
-            tcp_reasm_acked(&d->tcp, read_seq(&in, wild, isn), deliver, d, &st);
+            tcp_reasm_acked(&d->tcp, read_seq(&in, wild, isn), deliver, d, &r);
             break;
         default:
-            tcp_reasm_flush(&d->tcp, deliver, d, &st);
+            tcp_reasm_flush(&d->tcp, deliver, d, &r);
             break;
         }
-        check_bounds(ds);
-        bufpool_release_all(); /* freed segments really freed: ASan sees reuse */
+        check_bounds(ds, &pool);
+        bufpool_release_all(&pool); /* freed segments really freed: ASan sees reuse */
     }
 
     if (mode & 4) {
-        tcp_reasm_flush(&ds[0].tcp, deliver, &ds[0], &st);
-        tcp_reasm_flush(&ds[1].tcp, deliver, &ds[1], &st);
+        tcp_reasm_flush(&ds[0].tcp, deliver, &ds[0], &r);
+        tcp_reasm_flush(&ds[1].tcp, deliver, &ds[1], &r);
         for (int i = 0; i < 2; i++)
             FUZZ_CHECK(ds[i].tcp.ooo == NULL && ds[i].tcp.ooo_count == 0 && ds[i].tcp.ooo_bytes == 0,
                        "dir %d holds data after flush", i);
     }
-    tcp_reasm_release(&ds[0].tcp);
-    tcp_reasm_release(&ds[1].tcp);
+    tcp_reasm_release(&ds[0].tcp, &r);
+    tcp_reasm_release(&ds[1].tcp, &r);
     for (int i = 0; i < 2; i++)
         FUZZ_CHECK(ds[i].tcp.ooo == NULL && ds[i].tcp.ooo_count == 0 && ds[i].tcp.ooo_bytes == 0,
                    "dir %d holds data after release", i);
     struct bufpool_stats bs;
-    bufpool_get_stats(&bs);
+    bufpool_get_stats(&pool, &bs);
     FUZZ_CHECK(bs.in_use == 0, "pool in_use %llu after release", (unsigned long long)bs.in_use);
-    bufpool_release_all();
+    bufpool_release_all(&pool);
     free(ds);
     return 0;
 }

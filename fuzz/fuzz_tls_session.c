@@ -73,11 +73,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_in in = { data, size };
     uint16_t port = fuzz_u16(&in);
     uint8_t flags = fuzz_u8(&in);
-    bufpool_set_budget(flags & 0x80 ? 4096 : 64u << 20);
+    struct bufpool pool;
+    bufpool_init(&pool, flags & 0x80 ? 4096 : BUFPOOL_DEFAULT_BUDGET);
 
     struct sink_ctx sc = { 0 };
     struct conn_dissector d;
     memset(&d, 0, sizeof d);
+    d.pool = &pool;
     d.sink.ctx = &sc;
     d.sink.emit = emit;
     struct conn_meta meta;
@@ -106,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 meta.gap = true;
             enum conn_verdict v = conn_data(&d, s, &meta, c.dir, span_make(copy, k), gap);
             free(copy);
-            bufpool_release_all(); /* recycled buffers really freed: ASan sees reuse */
+            bufpool_release_all(&pool); /* recycled buffers really freed: ASan sees reuse */
             gap = false;
             off += k;
             if (v == CONN_DONE) {
@@ -122,8 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     FUZZ_CHECK(d.st.lines == sc.emitted, "lines %llu, emitted %u", (unsigned long long)d.st.lines, sc.emitted);
     struct bufpool_stats bs;
-    bufpool_get_stats(&bs);
+    bufpool_get_stats(&pool, &bs);
     FUZZ_CHECK(bs.in_use == 0, "pool in_use %llu after release", (unsigned long long)bs.in_use);
-    bufpool_release_all();
+    bufpool_release_all(&pool);
     return 0;
 }

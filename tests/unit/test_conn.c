@@ -97,6 +97,7 @@ static int setup(void **state)
     assert_non_null(x);
     x->c = calloc(1, sizeof *x->c);
     assert_non_null(x->c);
+    x->d.pool = &test_pool;
     x->d.sink.ctx = x;
     x->d.sink.emit = emit;
     x->d.notes.ctx = x;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/accept.h"
 #include "flows/flow_table.h"
 #include "test_util.h"
 
@@ -32,6 +33,7 @@ struct sess {
 struct data_ev {
     uint32_t id;                 /* session id */
     const struct flow *f;
+    const void *attach;          /* the attachment slot */
     int dir;
     const uint8_t *p;
     size_t n;
@@ -48,6 +50,13 @@ struct close_ev {
 struct fake {
     int hint;                    /* what client_hint answers */
     int hint_calls;
+    /* accept (gated tables only): dissect/accept.h's answer, unless
+     * accept_fixed is set; each call's direction and bytes are kept. */
+    enum flow_accept accept_fixed;
+    bool accept_fixed_set;
+    int accept_calls;
+    int accept_dir[16];
+    size_t accept_len[16];
     uint32_t done_after;         /* answer DONE at this delivery of a session (0: never) */
     uint32_t next_id;
     uint64_t attaches, detaches, closes, deliveries;
@@ -67,14 +76,29 @@ static int fake_hint(void *ctx, struct span payload)
     return k->hint;
 }
 
+static enum flow_accept fake_accept(void *ctx, struct flow *f, int dir, struct span first)
+{
+    struct fake *k = ctx;
+    assert_true(span_ok(&first));
+    assert_true(first.n > 0);
+    if (k->accept_calls < 16) {
+        k->accept_dir[k->accept_calls] = dir;
+        k->accept_len[k->accept_calls] = first.n;
+    }
+    k->accept_calls++;
+    if (k->accept_fixed_set)
+        return k->accept_fixed;
+    enum accept_verdict a = accept_first_bytes(dir, first, f->meta.server_port);
+    return a == ACCEPT_YES ? FLOW_ACCEPT : a == ACCEPT_NEED_MORE ? FLOW_NEED_MORE : FLOW_REJECT;
+}
+
 static void fake_attach(void *ctx, struct flow *f, void *attach)
 {
     struct fake *k = ctx;
     struct sess *s = attach;
     (void)f;
-    /* The attachment comes zeroed. */
-    assert_int_equal(s->id, 0);
-    assert_int_equal(s->deliveries, 0);
+    /* The attachment is recycled memory: the consumer initialises it. */
+    memset(s, 0, sizeof *s);
     s->id = ++k->next_id;
     k->attaches++;
 }
@@ -91,6 +115,7 @@ static enum flow_verdict fake_data(void *ctx, struct flow *f, void *attach, int 
         struct data_ev *e = &k->data[k->ndata++];
         e->id = s->id;
         e->f = f;
+        e->attach = attach;
         e->dir = dir;
         e->p = data.p;
         e->n = data.n;
@@ -135,18 +160,33 @@ static struct flow_consumer consumer(void)
     return c;
 }
 
-static struct flow_table *table(uint32_t max_flows, uint32_t max_sessions)
+static struct flow_table *table_with(uint32_t max_flows, uint32_t max_sessions, bool gated)
 {
     struct flow_config cfg = {
+        .pool = &test_pool,
         .max_flows = max_flows,
         .max_sessions = max_sessions,
         .idle_timeout_us = 60u * 1000000u,
         .done_timeout_us = 120u * 1000000u,
     };
     struct flow_consumer c = consumer();
+    if (gated)
+        c.accept = fake_accept;
     struct flow_table *t = flow_table_new(&cfg, &c);
     assert_non_null(t);
     return t;
+}
+
+/* Without `accept`: every flow with payload is attached. */
+static struct flow_table *table(uint32_t max_flows, uint32_t max_sessions)
+{
+    return table_with(max_flows, max_sessions, false);
+}
+
+/* With the accept gate. */
+static struct flow_table *gated(uint32_t max_flows, uint32_t max_sessions)
+{
+    return table_with(max_flows, max_sessions, true);
 }
 
 static int setup(void **state)
@@ -542,7 +582,7 @@ static void test_ack_skips_hole(void **state)
 static void test_idle_timeout(void **state)
 {
     (void)state;
-    struct flow_config cfg = { .max_flows = 16, .max_sessions = 16, .idle_timeout_us = 1000000,
+    struct flow_config cfg = { .pool = &test_pool, .max_flows = 16, .max_sessions = 16, .idle_timeout_us = 1000000,
                                .done_timeout_us = 5000000 };
     struct flow_consumer c = consumer();
     struct flow_table *t = flow_table_new(&cfg, &c);
@@ -827,11 +867,272 @@ static void test_payload_flood_one_line_each(void **state)
     flow_table_free(t);
 }
 
+/* Freed flow and attachment slots are reused most recently freed first,
+ * and before any slot never used: the memory touched follows the
+ * connections open at once, not all the connections seen. */
+static void test_slots_reused_lifo(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(8, 8);
+    for (uint16_t i = 0; i < 3; i++)
+        inject(t, 1 + i, CLI, (uint16_t)(40001 + i), SRV, 443, TCP_ACK, 1, 1, "x");
+    assert_int_equal(fk->ndata, 3);
+    const struct flow *fa = fk->data[0].f, *fc = fk->data[2].f;
+    const void *aa = fk->data[0].attach, *ac = fk->data[2].attach;
+    assert_ptr_not_equal(fa, fc);
+    assert_ptr_not_equal(aa, ac);
+    /* A ends, then C: C's slots are the most recently freed. */
+    inject(t, 10, CLI, 40001, SRV, 443, TCP_RST, 2, 0, NULL);
+    inject(t, 11, CLI, 40003, SRV, 443, TCP_RST, 2, 0, NULL);
+    assert_int_equal(fk->nclose, 2);
+    inject(t, 12, CLI, 40004, SRV, 443, TCP_ACK, 1, 1, "d");
+    inject(t, 13, CLI, 40005, SRV, 443, TCP_ACK, 1, 1, "e");
+    inject(t, 14, CLI, 40006, SRV, 443, TCP_ACK, 1, 1, "f");
+    assert_int_equal(fk->ndata, 6);
+    assert_ptr_equal(fk->data[3].f, fc);
+    assert_ptr_equal(fk->data[3].attach, ac);
+    assert_ptr_equal(fk->data[4].f, fa);
+    assert_ptr_equal(fk->data[4].attach, aa);
+    /* Only with both free lists empty is a fresh slot taken: the fourth. */
+    assert_ptr_equal(fk->data[5].f, fa + 3);
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->created, 6);
+    assert_int_equal(st->peak_active, 4);
+    assert_int_equal(st->peak_sessions, 4);
+
+    /* A decided flow gives its attachment back at once, and the next
+     * attachment is that one, although its flow slot stays (a tombstone). */
+    fk->done_after = 1;
+    inject(t, 20, CLI, 40007, SRV, 443, TCP_ACK, 1, 1, "g");
+    const void *ag = fk->data[6].attach;
+    fk->done_after = 0;
+    inject(t, 21, CLI, 40008, SRV, 443, TCP_ACK, 1, 1, "h");
+    assert_ptr_equal(fk->data[7].attach, ag);
+    assert_ptr_not_equal(fk->data[7].f, fk->data[6].f);
+    flow_table_free(t);
+}
+
+/* ---- the accept gate ---- */
+
+/* A handshake record header (260 bytes) and a ClientHello's type byte: no
+ * NUL, as inject() takes a C string. */
+static const char CLIENT_HELLO_START[] = "\x16\x03\x01\x01\x04\x01";
+
+/* A flow whose first bytes cannot be TLS gets no attachment and is decided
+ * at once: its later packets are only counted, its close writes nothing. */
+static void test_gate_rejects_non_tls(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    handshake(t, 1, CLI, 40000, SRV, 443);
+    from_client(t, 10, TCP_ACK, 1001, 5001, "GET / HTTP/1.1\r\n");
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(fk->accept_calls, 1);
+    assert_int_equal(fk->accept_dir[0], DIR_C2S);
+    assert_int_equal(fk->accept_len[0], 16);
+    assert_int_equal(st->rejected, 1);
+    assert_int_equal(st->accepted, 0);
+    assert_int_equal(fk->attaches, 0);
+    assert_int_equal(st->sessions_active, 0);
+    assert_int_equal(st->peak_sessions, 0);
+    assert_int_equal(st->packets_done, 0);
+    from_server(t, 11, TCP_ACK, 5001, 1017, "HTTP/1.1 200 OK\r\n");
+    from_client(t, 12, TCP_ACK, 1017, 5018, NULL);
+    assert_int_equal(st->packets_done, 2);
+    assert_int_equal(fk->accept_calls, 1); /* decided: never asked again */
+    assert_int_equal(fk->ndata, 0);
+    from_client(t, 13, TCP_ACK | TCP_FIN, 1017, 5018, NULL);
+    from_server(t, 14, TCP_ACK | TCP_FIN, 5018, 1018, NULL);
+    assert_int_equal(st->packets_done, 4);
+    assert_int_equal(st->closed, 1);
+    assert_int_equal(st->active, 0);
+    assert_int_equal(fk->closes, 0);
+    flow_table_free(t);
+}
+
+/* With the session pool full, a plain HTTP flow takes nothing from the TLS
+ * session holding the one slot. */
+static void test_gate_http_never_evicts_tls(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 1);
+    inject(t, 1, CLI, 40001, SRV, 443, TCP_ACK, 1, 1, CLIENT_HELLO_START);
+    inject(t, 2, CLI, 40002, SRV, 80, TCP_ACK, 1, 1, "GET / HTTP/1.1\r\n");
+    inject(t, 3, CLI, 40003, SRV, 80, TCP_ACK, 1, 1, "POST /x HTTP/1.1\r\n");
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->accepted, 1);
+    assert_int_equal(st->rejected, 2);
+    assert_int_equal(st->sessions_evicted, 0);
+    assert_int_equal(st->sessions_active, 1);
+    assert_int_equal(fk->nclose, 0);
+    /* The TLS flow's session goes on. */
+    inject(t, 4, CLI, 40001, SRV, 443, TCP_ACK, 7, 1, "more");
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[1].id, fk->data[0].id);
+    assert_memory_equal(fk->data[1].bytes, "more", 4);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].meta.client_port, 40001);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_END_OF_INPUT);
+    flow_table_free(t);
+}
+
+/* A 1-byte first segment cannot be judged: it is held, judged again with
+ * the next bytes, and once accepted every byte reaches the consumer in
+ * order, the held one first. */
+static void test_gate_need_more_then_accept(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    handshake(t, 1, CLI, 40000, SRV, 443);
+    from_client(t, 10, TCP_ACK, 1001, 5001, "\x16");
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(fk->accept_calls, 1);
+    assert_int_equal(st->need_more, 1);
+    assert_int_equal(fk->attaches, 0);
+    assert_int_equal(fk->ndata, 0);
+    static const uint8_t rest[] = { 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00 };
+    struct pkt p = mk(11, CLI, 40000, SRV, 443, TCP_ACK, 1002, 5001, rest, sizeof rest);
+    flow_table_packet(t, &p);
+    assert_int_equal(fk->accept_calls, 2);
+    assert_int_equal(fk->accept_len[1], 9); /* the held byte and the new ones */
+    assert_int_equal(st->accepted, 1);
+    assert_int_equal(st->need_more, 1);
+    assert_int_equal(fk->attaches, 1);
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[0].n, 1);
+    assert_int_equal(fk->data[0].bytes[0], 0x16);
+    assert_false(fk->data[0].gap);
+    assert_ptr_equal(fk->data[1].p, rest); /* the new bytes are the packet's own */
+    assert_int_equal(fk->data[1].n, sizeof rest);
+    assert_int_equal(fk->data[0].id, fk->data[1].id);
+
+    /* The same with the segments out of order: the second is held by
+     * reassembly (nothing to judge yet), the first releases both. */
+    flow_table_free(t);
+    memset(fk, 0, sizeof *fk);
+    t = gated(16, 16);
+    handshake(t, 1, CLI, 40000, SRV, 443);
+    p = mk(10, CLI, 40000, SRV, 443, TCP_ACK, 1002, 5001, rest, sizeof rest);
+    flow_table_packet(t, &p);
+    assert_int_equal(fk->accept_calls, 0);
+    from_client(t, 11, TCP_ACK, 1001, 5001, "\x16");
+    assert_int_equal(fk->accept_calls, 2);
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[0].bytes[0], 0x16);
+    assert_memory_equal(fk->data[1].bytes, rest, sizeof rest);
+    assert_int_equal(flow_table_stats(t)->need_more, 1);
+    assert_int_equal(flow_table_stats(t)->accepted, 1);
+    flow_table_free(t);
+}
+
+/* SMTP: the server speaks first, and its greeting earns the session. */
+static void test_gate_server_first_starttls(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    inject(t, 1, CLI, 40000, SRV, 25, TCP_SYN, 1000, 0, NULL);
+    inject(t, 2, SRV, 25, CLI, 40000, TCP_SYN | TCP_ACK, 5000, 1001, NULL);
+    inject(t, 3, SRV, 25, CLI, 40000, TCP_ACK, 5001, 1001, "220 mx.example.com ESMTP\r\n");
+    assert_int_equal(fk->accept_calls, 1);
+    assert_int_equal(fk->accept_dir[0], DIR_S2C);
+    assert_int_equal(flow_table_stats(t)->accepted, 1);
+    assert_int_equal(fk->ndata, 1);
+    assert_int_equal(fk->data[0].dir, DIR_S2C);
+    inject(t, 4, CLI, 40000, SRV, 25, TCP_ACK, 1001, 5027, "EHLO client.example\r\n");
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[1].dir, DIR_C2S);
+    assert_int_equal(fk->data[1].id, fk->data[0].id);
+    assert_int_equal(fk->accept_calls, 1);
+    flow_table_free(t);
+}
+
+/* Both directions held while undecided: once one is accepted, the bytes go
+ * out in the order their directions first spoke. */
+static void test_gate_held_both_directions(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    handshake(t, 1, CLI, 40000, SRV, 25);
+    inject(t, 10, CLI, 40000, SRV, 25, TCP_ACK, 1001, 5001, "PRO");   /* a PROXY header? */
+    inject(t, 11, SRV, 25, CLI, 40000, TCP_ACK, 5001, 1004, "22");    /* a greeting? */
+    assert_int_equal(flow_table_stats(t)->need_more, 1);
+    assert_int_equal(fk->ndata, 0);
+    inject(t, 12, SRV, 25, CLI, 40000, TCP_ACK, 5003, 1004, "0 ready\r\n");
+    assert_int_equal(flow_table_stats(t)->accepted, 1);
+    assert_int_equal(fk->ndata, 3);
+    assert_int_equal(fk->data[0].dir, DIR_C2S);
+    assert_memory_equal(fk->data[0].bytes, "PRO", 3);
+    assert_int_equal(fk->data[1].dir, DIR_S2C);
+    assert_memory_equal(fk->data[1].bytes, "22", 2);
+    assert_int_equal(fk->data[2].dir, DIR_S2C);
+    assert_memory_equal(fk->data[2].bytes, "0 ready\r\n", 9);
+    flow_table_free(t);
+}
+
+/* The hold is bounded: a consumer still undecided on FLOW_ACCEPT_HOLD bytes
+ * gets the flow, and nothing past the held bytes is lost. */
+static void test_gate_hold_bound(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    fk->accept_fixed_set = true;
+    fk->accept_fixed = FLOW_NEED_MORE;
+    handshake(t, 1, CLI, 40000, SRV, 443);
+    from_client(t, 10, TCP_ACK, 1001, 5001, "0123456789");
+    assert_int_equal(fk->attaches, 0);
+    from_client(t, 11, TCP_ACK, 1011, 5001, "abcdefghij");
+    assert_int_equal(fk->accept_calls, 2);
+    assert_int_equal(fk->accept_len[1], FLOW_ACCEPT_HOLD);
+    assert_int_equal(fk->attaches, 1);
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[0].n, 10);
+    assert_memory_equal(fk->data[0].bytes, "0123456789", 10);
+    assert_int_equal(fk->data[1].n, 10);
+    assert_memory_equal(fk->data[1].bytes, "abcdefghij", 10);
+    flow_table_free(t);
+}
+
+/* Held bytes, then a hole: the two cannot be judged as one stream, so the
+ * flow is followed (at the close that flushes the hole here), the held
+ * bytes first. A flow still undecided when it ends writes nothing. */
+static void test_gate_gap_and_close(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    fk->accept_fixed_set = true;
+    fk->accept_fixed = FLOW_NEED_MORE;
+    handshake(t, 1, CLI, 40000, SRV, 443);
+    from_client(t, 10, TCP_ACK, 1001, 5001, "abc");
+    from_client(t, 11, TCP_ACK, 1010, 5001, "xyz"); /* hole [1004,1010) */
+    assert_int_equal(fk->attaches, 0);
+    from_client(t, 12, TCP_RST, 1013, 0, NULL);
+    assert_int_equal(fk->attaches, 1);
+    assert_int_equal(fk->ndata, 2);
+    assert_memory_equal(fk->data[0].bytes, "abc", 3);
+    assert_false(fk->data[0].gap);
+    assert_memory_equal(fk->data[1].bytes, "xyz", 3);
+    assert_true(fk->data[1].gap);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_RESET);
+    assert_true(fk->close[0].meta.gap);
+
+    /* Undecided to the end: no attachment, no line. */
+    inject(t, 20, CLI, 40001, SRV, 443, TCP_ACK, 1, 1, "\x16");
+    fk->accept_fixed_set = false;
+    inject(t, 21, CLI, 40001, SRV, 443, TCP_RST, 2, 0, NULL);
+    assert_int_equal(fk->attaches, 1);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(flow_table_stats(t)->active, 0);
+    assert_int_equal(test_pool_held(), 0);
+    flow_table_free(t);
+}
+
 static void test_new_rejects_bad_config(void **state)
 {
     (void)state;
     struct flow_consumer c = consumer();
-    struct flow_config cfg = { .max_flows = 0, .max_sessions = 1 };
+    struct flow_config cfg = { .pool = &test_pool, .max_flows = 0, .max_sessions = 1 };
     assert_null(flow_table_new(&cfg, &c));
     cfg.max_flows = 1;
     cfg.max_sessions = 0;
@@ -840,6 +1141,9 @@ static void test_new_rejects_bad_config(void **state)
     cfg.max_sessions = 1;
     assert_null(flow_table_new(&cfg, &c));
     cfg.max_flows = 1;
+    cfg.pool = NULL; /* reassembly needs the caller's pool */
+    assert_null(flow_table_new(&cfg, &c));
+    cfg.pool = &test_pool;
     struct flow_table *t = flow_table_new(&cfg, &c);
     assert_non_null(t);
     assert_true(flow_table_budget_bytes(t) >= sizeof(struct flow) + c.attach_size);
@@ -876,6 +1180,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vlan_and_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syn_flood_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payload_flood_one_line_each, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slots_reused_lifo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gate_rejects_non_tls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gate_http_never_evicts_tls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gate_need_more_then_accept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gate_server_first_starttls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gate_held_both_directions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gate_hold_bound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gate_gap_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_rejects_bad_config, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,14 +214,14 @@ static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, boo
     struct log *ref = new_log(want_mask);
     struct log *got = new_log(want_mask);
     struct tls_stream_events ev = events_for(ref);
-    struct tls_stream s0 = { .allow_sslv2 = allow_sslv2 };
+    struct tls_stream s0 = { .allow_sslv2 = allow_sslv2, .pool = &test_pool };
     assert_int_equal(feed_copy(&s0, p, n, &ev), want_mode);
     tls_stream_release(&s0);
 
     ev = events_for(got);
     for (size_t i = 1; i < n; i++) {
         reset_log(got, want_mask);
-        struct tls_stream s = { .allow_sslv2 = allow_sslv2 };
+        struct tls_stream s = { .allow_sslv2 = allow_sslv2, .pool = &test_pool };
         size_t cuts[1] = { i };
         assert_int_equal(feed_cut(&s, p, n, cuts, 1, &ev), want_mode);
         expect_same_log(got, ref);
@@ -232,7 +232,7 @@ static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, boo
     for (size_t i = 1; i < n; i++) {
         for (size_t j = i + 1; j < n; j++) {
             reset_log(got, want_mask);
-            struct tls_stream s = { .allow_sslv2 = allow_sslv2 };
+            struct tls_stream s = { .allow_sslv2 = allow_sslv2, .pool = &test_pool };
             size_t cuts[2] = { i, j };
             assert_int_equal(feed_cut(&s, p, n, cuts, 2, &ev), want_mode);
             expect_same_log(got, ref);
@@ -243,7 +243,7 @@ static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, boo
      * would not also have reported. */
     for (size_t k = 0; k < n; k++) {
         reset_log(got, want_mask);
-        struct tls_stream s = { .allow_sslv2 = allow_sslv2 };
+        struct tls_stream s = { .allow_sslv2 = allow_sslv2, .pool = &test_pool };
         feed_copy(&s, p, k, &ev);
         expect_log_prefix(got, ref);
         tls_stream_release(&s);
@@ -364,7 +364,7 @@ static void test_message_in_place(void **state)
     (void)state;
     struct log *l = new_log(WANT(TLS_HS_CLIENT_HELLO));
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { .allow_sslv2 = true };
+    struct tls_stream s = { .allow_sslv2 = true, .pool = &test_pool };
     size_t n = sizeof client_hello_record;
     uint8_t *buf = test_exact_copy(client_hello_record, n);
     assert_int_equal(tls_stream_feed(&s, span_make(buf, n), &ev), TLS_STREAM_RECORDS);
@@ -404,7 +404,7 @@ static void test_server_flight(void **state)
     (void)state;
     struct log *l = new_log(WANT_SERVER);
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { 0 };
+    struct tls_stream s = { .pool = &test_pool };
     size_t n = sizeof server_flight;
     uint8_t *buf = test_exact_copy(server_flight, n);
     assert_int_equal(tls_stream_feed(&s, span_make(buf, n), &ev), TLS_STREAM_RECORDS);
@@ -489,7 +489,7 @@ static void test_handshake_header_across_records(void **state)
     };
     struct log *l = new_log(WANT_SERVER);
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { 0 };
+    struct tls_stream s = { .pool = &test_pool };
     assert_int_equal(feed_copy(&s, input, sizeof input, &ev), TLS_STREAM_RECORDS);
     assert_int_equal(l->n, 3);
     assert_int_equal(l->ev[2].kind, EV_HANDSHAKE);
@@ -511,7 +511,7 @@ static void test_alert(void **state)
     };
     struct log *l = new_log(0);
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { 0 };
+    struct tls_stream s = { .pool = &test_pool };
     assert_int_equal(feed_copy(&s, alert, 6, &ev), TLS_STREAM_RECORDS);
     assert_int_equal(l->n, 1);
     assert_int_equal(feed_copy(&s, alert + 6, 1, &ev), TLS_STREAM_RECORDS);
@@ -540,7 +540,7 @@ static void test_alert_not_cleartext(void **state)
     };
     struct log *l = new_log(0);
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { 0 };
+    struct tls_stream s = { .pool = &test_pool };
     assert_int_equal(feed_copy(&s, input, sizeof input, &ev), TLS_STREAM_RECORDS);
     assert_int_equal(l->n, 4); /* three records, one alert */
     assert_int_equal(l->ev[0].kind, EV_RECORD);
@@ -559,7 +559,7 @@ static void test_not_tls(void **state)
     static const char http[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
     struct log *l = new_log(0);
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { .allow_sslv2 = true };
+    struct tls_stream s = { .allow_sslv2 = true, .pool = &test_pool };
     assert_int_equal(feed_copy(&s, (const uint8_t *)http, sizeof http - 1, &ev), TLS_STREAM_DEAD);
     assert_int_equal(l->n, 0);
     assert_int_equal(s.records, 0);
@@ -579,7 +579,7 @@ static void test_not_tls(void **state)
         { 0x16, 0x03, 0x03, 0x00, 0x00 },
     };
     for (size_t i = 0; i < 3; i++) {
-        struct tls_stream t = { 0 };
+        struct tls_stream t = { .pool = &test_pool };
         assert_int_equal(feed_copy(&t, bad[i], 5, &ev), TLS_STREAM_DEAD);
         assert_false(t.malformed);
         tls_stream_release(&t);
@@ -594,7 +594,7 @@ static void test_garbage_after_records(void **state)
     (void)state;
     struct log *l = new_log(WANT(TLS_HS_CLIENT_HELLO));
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { 0 };
+    struct tls_stream s = { .pool = &test_pool };
     assert_int_equal(feed_copy(&s, client_hello_record, sizeof client_hello_record, &ev), TLS_STREAM_RECORDS);
     assert_int_equal(l->n, 2);
     static const uint8_t junk[] = { 'H', 'T', 'T', 'P', '/' };
@@ -612,7 +612,7 @@ static void test_gap_resync(void **state)
     (void)state;
     struct log *l = new_log(WANT_SERVER);
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { 0 };
+    struct tls_stream s = { .pool = &test_pool };
 
     /* Record 1, then record 2 with the start of the server_key_exchange:
      * the partial message is being kept in a pool buffer. */
@@ -649,7 +649,7 @@ static void test_gap_resync(void **state)
     tls_stream_release(&s);
 
     /* A gap before anything was seen: resync as well (no SSLv2 then). */
-    struct tls_stream t = { .allow_sslv2 = true };
+    struct tls_stream t = { .allow_sslv2 = true, .pool = &test_pool };
     tls_stream_gap(&t);
     assert_int_equal(t.mode, TLS_STREAM_RESYNC);
     assert_int_equal(feed_copy(&t, sslv2_stream, SSLV2_RECORD_LEN, &ev), TLS_STREAM_RESYNC);
@@ -663,7 +663,7 @@ static void test_sslv2_in_one_piece(void **state)
     (void)state;
     struct log *l = new_log(WANT(TLS_HS_CLIENT_HELLO) | WANT(TLS_HS_CLIENT_KEY_EXCHANGE));
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { .allow_sslv2 = true };
+    struct tls_stream s = { .allow_sslv2 = true, .pool = &test_pool };
     size_t n = sizeof sslv2_stream;
     uint8_t *buf = test_exact_copy(sslv2_stream, n);
     assert_int_equal(tls_stream_feed(&s, span_make(buf, n), &ev), TLS_STREAM_RECORDS);
@@ -680,7 +680,7 @@ static void test_sslv2_in_one_piece(void **state)
 
     /* The server direction does not accept SSLv2: 0x80 is no content type. */
     memset(l, 0, sizeof *l);
-    struct tls_stream t = { .allow_sslv2 = false };
+    struct tls_stream t = { .allow_sslv2 = false, .pool = &test_pool };
     assert_int_equal(tls_stream_feed(&t, span_make(buf, n), &ev), TLS_STREAM_DEAD);
     assert_int_equal(l->n, 0);
     tls_stream_release(&t);
@@ -709,7 +709,7 @@ static void test_sslv2_tiny_record(void **state)
     check_all_splits(tiny, sizeof tiny, 0, true, TLS_STREAM_DEAD);
     struct log *l = new_log(0);
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { .allow_sslv2 = true };
+    struct tls_stream s = { .allow_sslv2 = true, .pool = &test_pool };
     assert_int_equal(feed_copy(&s, tiny, sizeof tiny, &ev), TLS_STREAM_DEAD);
     assert_int_equal(l->n, 1);
     assert_int_equal(l->ev[0].kind, EV_SSLV2);
@@ -784,7 +784,7 @@ static void test_message_size_limit(void **state)
 
     size_t n;
     uint8_t *buf = build_big_flight(TLS_MAX_KEPT_MESSAGE, &n);
-    struct tls_stream s = { 0 };
+    struct tls_stream s = { .pool = &test_pool };
     assert_int_equal(tls_stream_feed(&s, span_make(buf, n), &ev), TLS_STREAM_RECORDS);
     assert_false(s.truncated);
     assert_int_equal(count_handshakes(l, TLS_HS_CERTIFICATE), 1);
@@ -801,7 +801,7 @@ static void test_message_size_limit(void **state)
 
     reset_log(l, WANT_SERVER);
     buf = build_big_flight(TLS_MAX_KEPT_MESSAGE + 1, &n);
-    struct tls_stream t = { 0 };
+    struct tls_stream t = { .pool = &test_pool };
     assert_int_equal(tls_stream_feed(&t, span_make(buf, n), &ev), TLS_STREAM_RECORDS);
     assert_true(t.truncated);
     assert_false(t.malformed);
@@ -822,7 +822,7 @@ static void test_big_message_content(void **state)
     uint8_t *buf = build_big_flight(len, &n);
     struct log *l = new_log(WANT_SERVER);
     struct tls_stream_events ev = events_for(l);
-    struct tls_stream s = { 0 };
+    struct tls_stream s = { .pool = &test_pool };
     /* in pieces of 1000 bytes, as TCP segments might bring them */
     for (size_t at = 0; at < n; at += 1000)
         feed_copy(&s, buf + at, n - at < 1000 ? n - at : 1000, &ev);
@@ -860,6 +860,6 @@ int main(void)
         cmocka_unit_test(test_big_message_content),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    bufpool_release_all();
+    bufpool_release_all(&test_pool);
     return rc;
 }

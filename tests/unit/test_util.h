@@ -4,9 +4,9 @@
  *   its exact size (STYLE.md, "Tests and fuzzing"), so that AddressSanitizer
  *   reports a read even one byte past the end, which a static or stack array
  *   with neighbours would hide.
- * - test_pool_begin, test_pool_held, test_pool_end: for modules that borrow
- *   buffers from common/bufpool.h, to check that every buffer a test took
- *   went back.
+ * - test_pool, test_pool_begin, test_pool_held, test_pool_end: the pool
+ *   handed to modules that borrow buffers (common/bufpool.h), and checks
+ *   that every buffer a test took went back.
  *
  * Each unit test is one file and one binary, so everything here is static
  * (inline): nothing to link, nothing left over where it is unused.
@@ -51,11 +51,15 @@ static inline uint8_t *test_exact_copy_plus(const void *p, size_t n, uint8_t ext
     return b;
 }
 
-/* Bytes common/bufpool.h has handed out and not taken back. */
+/* The pool the module under test borrows from: each test binary owns one,
+ * as the engine does (common/bufpool.h), with the default budget. */
+static struct bufpool test_pool = { .stats = { .budget = BUFPOOL_DEFAULT_BUDGET } };
+
+/* Bytes test_pool has handed out and not taken back. */
 static inline uint64_t test_pool_in_use(void)
 {
     struct bufpool_stats s;
-    bufpool_get_stats(&s);
+    bufpool_get_stats(&test_pool, &s);
     return s.in_use;
 }
 
@@ -69,7 +73,7 @@ static uint64_t test_pool_mark;
 static inline void test_pool_begin(void)
 {
     test_pool_mark = test_pool_in_use();
-    bufpool_set_budget(64u << 20);
+    bufpool_set_budget(&test_pool, BUFPOOL_DEFAULT_BUDGET);
 }
 
 /* Pool bytes taken since test_pool_begin and not yet returned. */
@@ -84,8 +88,8 @@ static inline uint64_t test_pool_held(void)
 static inline bool test_pool_end(void)
 {
     bool ok = test_pool_held() == 0;
-    bufpool_release_all();
-    bufpool_set_budget(64u << 20);
+    bufpool_release_all(&test_pool);
+    bufpool_set_budget(&test_pool, BUFPOOL_DEFAULT_BUDGET);
     return ok;
 }
 
