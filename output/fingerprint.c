@@ -143,6 +143,12 @@ static void sha256_12(const char *s, size_t n, char out[13])
     out[12] = '\0';
 }
 
+/* One end of JA4's ALPN part: printable ASCII as it is, anything else '9'. */
+static char ja4_alpn_char(uint8_t b)
+{
+    return b >= 0x20 && b < 0x7f ? (char)b : '9';
+}
+
 size_t fp_ja4_client(const struct tls_client_report *c, char out[FP_JA4_SIZE])
 {
     out[0] = '\0';
@@ -187,17 +193,18 @@ size_t fp_ja4_client(const struct tls_client_report *c, char out[FP_JA4_SIZE])
      * reference implementation takes them from Wireshark's string: the value
      * is read as UTF-8 (an invalid byte counts as one U+FFFD character), a
      * non-ASCII character becomes '9', and a one-character value gives its
-     * character then '0'. (The prose specification's later revision uses hex
+     * character then '0'. A control character (NUL included) also becomes
+     * '9': the fingerprint is text, and a NUL would end it early. (The prose specification's later revision uses hex
      * digits instead; the reference output is what fingerprints are compared
      * against, so we follow it.) */
     char alpn[3] = "00";
     if (c->alpn_count > 0 && c->alpn[0] > 0) {
         const uint8_t *v = c->alpn + 1;
         size_t n = c->alpn[0];
-        alpn[0] = v[0] < 0x80 ? (char)v[0] : '9';
+        alpn[0] = ja4_alpn_char(v[0]);
         bool valid;
         if (utf8_sequence(v, n, &valid) < n)
-            alpn[1] = v[n - 1] < 0x80 ? (char)v[n - 1] : '9';
+            alpn[1] = ja4_alpn_char(v[n - 1]);
     }
 
     char list[TLS_MAX_CIPHERS * 5 + 8];

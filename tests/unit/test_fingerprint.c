@@ -454,6 +454,10 @@ static void test_ja4_alpn(void **state)
     expect_alpn_chars((const uint8_t[]){ 0xe2, 0x82 }, 2, "90");      /* a 3-byte sequence cut short */
     expect_alpn_chars((const uint8_t[]){ '/', 'x', 'y' }, 3, "/y");   /* ASCII is kept, alphanumeric or not */
     expect_alpn_chars((const uint8_t *)"a", 1, "a0");
+    /* Control characters would cut the fingerprint's text (fuzz_tls_hello found a NUL). */
+    expect_alpn_chars((const uint8_t[]){ 0x00, 'x' }, 2, "9x");
+    expect_alpn_chars((const uint8_t[]){ 'x', 0x1f }, 2, "x9");
+    expect_alpn_chars((const uint8_t[]){ 0x7f }, 1, "90");
 
     /* No ALPN: "00". */
     struct tls_client_report *c = new_client(0x0303);
