@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/digest.h"
+#include "common/memo.h"
 #include "dissect/accept.h"
 #include "dissect/cert_cache.h"
 
@@ -143,24 +144,19 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     e->dissector.pool = &e->pool;
     e->writer = calloc(1, sizeof *e->writer);
     if (!e->writer)
-        return -1;
+        goto fail;
     e->writer->out = cfg->out;
+    e->writer->memo = conn_json_memo_new();
+    if (!e->writer->memo)
+        goto fail;
     e->dissector.sink.ctx = e->writer;
     e->dissector.sink.emit = conn_json_emit;
-    if (cfg->pcapng && pcapng_init(e) != 0) {
-        pcapng_free(e);
-        free(e->writer);
-        e->writer = NULL;
-        return -1;
-    }
+    if (cfg->pcapng && pcapng_init(e) != 0)
+        goto fail;
     if (!cfg->no_classify) {
         e->dissector.classifier = classifier_new();
-        if (!e->dissector.classifier) {
-            pcapng_free(e);
-            free(e->writer);
-            e->writer = NULL;
-            return -1;
-        }
+        if (!e->dissector.classifier)
+            goto fail;
     }
     struct flow_config fc = {
         .pool = &e->pool,
@@ -174,21 +170,18 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     struct flow_consumer consumer = dissector_consumer(&e->dissector);
     struct cert_cache_config cc = { cfg->cert_cache_entries, cfg->cert_cache_bytes ? cfg->cert_cache_bytes
                                     : (uint64_t)cfg->cert_cache_entries * CERT_CACHE_BYTES_PER_ENTRY };
-    e->dissector.certs = cc.max_entries ? cert_cache_new(&cc) : NULL;
-    e->flows = flow_table_new(&fc, &consumer);
-    if (!e->flows || (cc.max_entries && !e->dissector.certs)) {
-        flow_table_free(e->flows);
-        e->flows = NULL;
-        cert_cache_free(e->dissector.certs);
-        e->dissector.certs = NULL;
-        classifier_free(e->dissector.classifier);
-        e->dissector.classifier = NULL;
-        pcapng_free(e);
-        free(e->writer);
-        e->writer = NULL;
-        return -1;
+    if (cc.max_entries) {
+        e->dissector.certs = cert_cache_new(&cc);
+        if (!e->dissector.certs)
+            goto fail;
     }
+    e->flows = flow_table_new(&fc, &consumer);
+    if (!e->flows)
+        goto fail;
     return 0;
+fail:
+    engine_free(e); /* frees whatever was made; everything else is NULL */
+    return -1;
 }
 
 void engine_frame(struct engine *e, int linktype, const struct capture_frame *f)
@@ -352,6 +345,8 @@ void engine_free(struct engine *e)
     e->dissector.classifier = NULL;
     cert_cache_free(e->dissector.certs);
     e->dissector.certs = NULL;
+    if (e->writer)
+        memo_free(e->writer->memo);
     free(e->writer);
     e->writer = NULL;
     pcapng_free(e);

@@ -128,3 +128,70 @@ void strbuf_quoted(struct strbuf *b, const uint8_t *p, size_t n)
     put_escaped(b, p, n);
     strbuf_putc(b, '"');
 }
+
+static void put_dotted_quad(struct strbuf *b, const uint8_t *a)
+{
+    for (int i = 0; i < 4; i++) {
+        if (i > 0)
+            strbuf_putc(b, '.');
+        strbuf_u64(b, a[i]);
+    }
+}
+
+/* One 16-bit group in hex without leading zeros. */
+static void put_group(struct strbuf *b, unsigned g)
+{
+    char tmp[4];
+    size_t n = 0;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+        unsigned d = g >> shift & 0xf;
+        if (n > 0 || d != 0 || shift == 0)
+            tmp[n++] = strbuf_hex_lower[d];
+    }
+    strbuf_put(b, tmp, n);
+}
+
+void strbuf_ip(struct strbuf *b, int version, const uint8_t *addr)
+{
+    if (version != 6) {
+        put_dotted_quad(b, addr);
+        return;
+    }
+    unsigned g[8];
+    for (int i = 0; i < 8; i++)
+        g[i] = (unsigned)addr[2 * i] << 8 | addr[2 * i + 1];
+    int best = -1, best_len = 0;
+    for (int i = 0; i < 8;) {
+        if (g[i] != 0) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && g[j] == 0)
+            j++;
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j;
+    }
+    if (best_len < 2)
+        best = -1;
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            strbuf_put(b, "::", 2);
+            i += best_len - 1;
+            continue;
+        }
+        /* ::a.b.c.d and ::ffff:a.b.c.d end in the IPv4 address. */
+        if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && g[5] == 0xffff))) {
+            if (i != best + best_len)
+                strbuf_putc(b, ':');
+            put_dotted_quad(b, addr + 12);
+            break;
+        }
+        if (i > 0 && i != best + best_len)
+            strbuf_putc(b, ':');
+        put_group(b, g[i]);
+    }
+}

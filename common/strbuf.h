@@ -109,6 +109,14 @@ static inline void strbuf_hexn(struct strbuf *b, uint32_t v, unsigned digits)
 /* Bytes as hex digits, two per byte. */
 void strbuf_hex(struct strbuf *b, const uint8_t *p, size_t n, bool upper);
 
+/* An address in its text form, as inet_ntop writes it: IPv4 dotted quad;
+ * IPv6 per RFC 5952 (lowercase, no leading zeros, the longest run of two or
+ * more zero groups, the first of equal runs, as "::"), with a trailing
+ * dotted quad for ::a.b.c.d and ::ffff:a.b.c.d as glibc writes them.
+ * version is 4 or 6; addr holds 4 or 16 bytes. */
+#define STRBUF_IP_MAX 46
+void strbuf_ip(struct strbuf *b, int version, const uint8_t *addr);
+
 /* Wire bytes as one JSON string literal (RFC 8259), quotes included: valid
  * UTF-8 and ordinary ASCII verbatim; \" \\ \b \f \n \r \t; other control
  * characters and DEL as \u00XX (lowercase hex); each maximal invalid UTF-8

@@ -1,11 +1,11 @@
 /* conn_json.c - see conn_json.h. Field names and formats: ../shared/SCHEMA.md. */
 #include "output/conn_json.h"
 
-#include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <string.h>
 
 #include "common/digest.h"
+#include "common/memo.h"
 #include "common/strbuf.h"
 #include "dissect/names.h"
 #include "dissect/tls_handshake.h"
@@ -83,22 +83,13 @@ static const char *port_protocol(uint16_t port)
 
 static void put_ip(struct json_writer *w, const struct json_key *key, int version, const uint8_t *addr)
 {
-    char buf[INET6_ADDRSTRLEN];
-    if (version != 6) {
-        /* Dotted quad by hand: inet_ntop's sprintf was a visible share of
-         * the per-line cost. */
-        struct strbuf b;
-        strbuf_init(&b, buf, sizeof buf);
-        for (int i = 0; i < 4; i++) {
-            if (i > 0)
-                strbuf_putc(&b, '.');
-            strbuf_u64(&b, addr[i]);
-        }
-        json_strn(w, key, buf, b.len);
-        return;
-    }
-    if (inet_ntop(AF_INET6, addr, buf, sizeof buf))
-        json_str(w, key, buf);
+    /* By hand (strbuf_ip): inet_ntop's sprintf was a visible share of the
+     * per-line cost. */
+    char buf[STRBUF_IP_MAX];
+    struct strbuf b;
+    strbuf_init(&b, buf, sizeof buf);
+    strbuf_ip(&b, version, addr);
+    json_strn(w, key, buf, b.len);
 }
 
 static void put_version(struct json_writer *w, const struct json_key *key, uint16_t v)
@@ -145,49 +136,152 @@ static void put_list(struct json_writer *w, const struct json_key *key, const ui
     json_array_end(w);
 }
 
-static void put_named_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n,
-                           enum tls_registry reg)
+/* Lists through the memo (common/memo.h): a list is formatted once, as a
+ * JSON value on its own, and remembered under its kind and its codes (GREASE
+ * values, which every list form leaves out, all as 0x0a0a, so a client's
+ * random GREASE picks share one entry). Later lines with the same list copy
+ * the value. What is written is byte for byte what put_list writes. */
+#define LIST_MEMO_CODES 512     /* longer lists are formatted every time */
+#define LIST_MEMO_VALUE_MAX 16384
+
+/* Tags of the writer's memo: the list kinds, the certificate fragment
+ * (MEMO_CERTIFICATE) and, from 0x80, output/fingerprint.c's. */
+enum list_kind {
+    LK_SUPPORTED_VERSIONS = 1, LK_OFFERED_VERSIONS, LK_CIPHERS, LK_GROUPS, LK_SIGALGS, LK_KEY_SHARES,
+    LK_CLIENT_EXTENSIONS, LK_SERVER_EXTENSIONS, MEMO_CERTIFICATE,
+};
+
+struct list_args {
+    const uint16_t *v16;       /* or */
+    const uint32_t *v32;       /* cipher suites */
+    size_t n;
+    enum list_form form;
+    enum tls_registry reg;
+};
+
+static void put_ciphers_value(struct json_writer *w, const struct json_key *key, const uint32_t *v, size_t n);
+
+static void format_list(struct json_writer *w, const struct json_key *key, const struct list_args *a)
 {
-    put_list(w, key, v, n, LIST_NAMES, reg);
+    if (a->v32)
+        put_ciphers_value(w, key, a->v32, a->n);
+    else
+        put_list(w, key, a->v16, a->n, a->form, a->reg);
 }
 
-static void put_version_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n)
+/* The memo key (under the list's kind as the tag): each code as two bytes,
+ * at most LIST_MEMO_CODES of them. */
+static size_t list_memo_key(uint8_t *k, const struct list_args *a)
 {
-    put_list(w, key, v, n, LIST_VERSIONS, TLS_REG_CIPHER_SUITE); /* no registry: unused */
+    size_t len = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        uint16_t c = a->v32 ? (uint16_t)a->v32[i] : a->v16[i];
+        if (tls_is_grease(c))
+            c = 0x0a0a;
+        k[len++] = (uint8_t)(c >> 8);
+        k[len++] = (uint8_t)c;
+    }
+    return len;
 }
 
-static void put_number_list(struct json_writer *w, const struct json_key *key, const uint16_t *v, size_t n)
+static void put_memo_list(struct json_writer *w, struct memo *memo, const struct json_key *key, enum list_kind kind,
+                          const struct list_args *a)
 {
-    put_list(w, key, v, n, LIST_NUMBERS, TLS_REG_CIPHER_SUITE); /* no registry: unused */
+    uint8_t k[2 * LIST_MEMO_CODES];
+    if (a->n == 0)
+        return; /* every form writes nothing for an empty list */
+    if (!memo || a->n > LIST_MEMO_CODES) {
+        format_list(w, key, a);
+        return;
+    }
+    size_t klen = list_memo_key(k, a);
+    const void *val;
+    size_t vlen;
+    if (memo_get(memo, (uint8_t)kind, k, klen, &val, &vlen)) {
+        if (vlen > 0)
+            json_raw(w, key, val, vlen);
+        return;
+    }
+    char frag[LIST_MEMO_VALUE_MAX];
+    struct json_writer t;
+    json_init(&t, frag, sizeof frag);
+    format_list(&t, NULL, a);
+    if (t.out.overflow || t.depth != 0) {
+        format_list(w, key, a);
+        return;
+    }
+    memo_put(memo, (uint8_t)kind, k, klen, frag, t.out.len);
+    if (t.out.len > 0)
+        json_raw(w, key, frag, t.out.len);
 }
 
-static void put_ciphers(struct json_writer *w, const struct tls_client_report *c)
+static void put_named_list(struct json_writer *w, struct memo *memo, const struct json_key *key, enum list_kind kind,
+                           const uint16_t *v, size_t n, enum tls_registry reg)
 {
-    size_t shown = 0;
-    for (size_t i = 0; i < c->ciphers.n; i++)
-        shown += c->sslv2_hello || !tls_is_grease((uint16_t)c->ciphers.v[i]);
-    if (shown == 0)
+    struct list_args a = { .v16 = v, .n = n, .form = LIST_NAMES, .reg = reg };
+    put_memo_list(w, memo, key, kind, &a);
+}
+
+static void put_version_list(struct json_writer *w, struct memo *memo, const struct json_key *key,
+                             enum list_kind kind, const uint16_t *v, size_t n)
+{
+    struct list_args a = { .v16 = v, .n = n, .form = LIST_VERSIONS };
+    put_memo_list(w, memo, key, kind, &a);
+}
+
+static void put_number_list(struct json_writer *w, struct memo *memo, const struct json_key *key,
+                            enum list_kind kind, const uint16_t *v, size_t n)
+{
+    struct list_args a = { .v16 = v, .n = n, .form = LIST_NUMBERS };
+    put_memo_list(w, memo, key, kind, &a);
+}
+
+/* SSLv2 cipher kinds: three bytes, their own registry; never memoized (rare). */
+static void put_sslv2_ciphers(struct json_writer *w, const struct tls_client_report *c)
+{
+    if (c->ciphers.n == 0)
         return;
     json_array_begin(w, JSON_KEY("supported_ciphers"));
     for (size_t i = 0; i < c->ciphers.n; i++) {
         uint32_t cs = c->ciphers.v[i];
-        if (c->sslv2_hello) {
-            const struct iana_entry *e = tls_registry_entry(TLS_REG_SSLV2_CIPHER_KIND, cs);
-            if (e) {
-                json_strn(w, NULL, e->name, e->len);
-            } else {
-                char hex[8];
-                struct strbuf b;
-                strbuf_init(&b, hex, sizeof hex);
-                strbuf_put(&b, "0x", 2);
-                strbuf_hexn(&b, cs, 6); /* a 3-byte SSLv2 cipher kind */
-                json_strn(w, NULL, hex, b.len);
-            }
-        } else if (!tls_is_grease((uint16_t)cs)) {
-            put_code(w, NULL, TLS_REG_CIPHER_SUITE, (uint16_t)cs);
+        const struct iana_entry *e = tls_registry_entry(TLS_REG_SSLV2_CIPHER_KIND, cs);
+        if (e) {
+            json_strn(w, NULL, e->name, e->len);
+        } else {
+            char hex[8];
+            struct strbuf b;
+            strbuf_init(&b, hex, sizeof hex);
+            strbuf_put(&b, "0x", 2);
+            strbuf_hexn(&b, cs, 6); /* a 3-byte SSLv2 cipher kind */
+            json_strn(w, NULL, hex, b.len);
         }
     }
     json_array_end(w);
+}
+
+/* TLS cipher suites (16-bit, held in 32-bit slots) by name, GREASE left out. */
+static void put_ciphers_value(struct json_writer *w, const struct json_key *key, const uint32_t *v, size_t n)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < n; i++)
+        shown += !tls_is_grease((uint16_t)v[i]);
+    if (shown == 0)
+        return;
+    json_array_begin(w, key);
+    for (size_t i = 0; i < n; i++)
+        if (!tls_is_grease((uint16_t)v[i]))
+            put_code(w, NULL, TLS_REG_CIPHER_SUITE, (uint16_t)v[i]);
+    json_array_end(w);
+}
+
+static void put_ciphers(struct json_writer *w, struct memo *memo, const struct tls_client_report *c)
+{
+    if (c->sslv2_hello) {
+        put_sslv2_ciphers(w, c);
+        return;
+    }
+    struct list_args a = { .v32 = c->ciphers.v, .n = c->ciphers.n };
+    put_memo_list(w, memo, JSON_KEY("supported_ciphers"), LK_CIPHERS, &a);
 }
 
 static void put_alpn_list(struct json_writer *w, const struct tls_client_report *c)
@@ -251,7 +345,7 @@ void conn_community_id(const struct conn_meta *m, char out[32])
     EVP_EncodeBlock((unsigned char *)out + 2, md, 20);
 }
 
-static void put_certificate(struct json_writer *w, const struct x509_report *x);
+static void put_certificate(struct json_writer *w, struct memo *memo, const struct x509_report *x);
 
 /* A JA3 or JA3S fingerprint (the MD5 of its string) and the string, which is
  * formatted once, here; nothing when it could not be computed (n == 0). */
@@ -266,7 +360,8 @@ static void put_ja3(struct json_writer *w, const struct json_key *hash_key, cons
     json_str(w, string_key, s);
 }
 
-static void put_client(struct json_writer *w, const struct tls_client_report *c, const struct x509_report *cert)
+static void put_client(struct json_writer *w, struct memo *memo, const struct tls_client_report *c,
+                       const struct x509_report *cert)
 {
     if (!c->seen)
         return;
@@ -276,43 +371,46 @@ static void put_client(struct json_writer *w, const struct tls_client_report *c,
     if (c->legacy_version)
         put_version(w, JSON_KEY("legacy_version"), c->legacy_version);
     if (c->has_supported_versions)
-        put_version_list(w, JSON_KEY("supported_versions"), c->supported_versions.v, c->supported_versions.n);
+        put_version_list(w, memo, JSON_KEY("supported_versions"), LK_SUPPORTED_VERSIONS, c->supported_versions.v,
+                         c->supported_versions.n);
     uint16_t offered[TLS_MAX_VERSIONS];
     size_t no = tls_offered_versions(c, offered, TLS_MAX_VERSIONS);
     if (no > 0) {
-        put_version_list(w, JSON_KEY("offered_versions"), offered, no);
+        put_version_list(w, memo, JSON_KEY("offered_versions"), LK_OFFERED_VERSIONS, offered, no);
         put_version(w, JSON_KEY("max_version"), offered[0]);
     }
     if (c->sslv2_hello)
         json_bool(w, JSON_KEY("sslv2_hello"), true);
     if (c->sni_len > 0)
         json_wire_str(w, JSON_KEY("server_name"), c->sni, c->sni_len);
-    put_ciphers(w, c);
-    put_named_list(w, JSON_KEY("supported_groups"), c->supported_groups.v, c->supported_groups.n, TLS_REG_GROUP);
+    put_ciphers(w, memo, c);
+    put_named_list(w, memo, JSON_KEY("supported_groups"), LK_GROUPS, c->supported_groups.v, c->supported_groups.n,
+                   TLS_REG_GROUP);
     if (c->ec_point_formats.n > 0) {
         json_array_begin(w, JSON_KEY("ec_point_formats"));
         for (size_t i = 0; i < c->ec_point_formats.n; i++)
             json_u64(w, NULL, c->ec_point_formats.v[i]);
         json_array_end(w);
     }
-    put_named_list(w, JSON_KEY("signature_algorithms"), c->signature_schemes.v, c->signature_schemes.n,
+    put_named_list(w, memo, JSON_KEY("signature_algorithms"), LK_SIGALGS, c->signature_schemes.v, c->signature_schemes.n,
                    TLS_REG_SIGNATURE_SCHEME);
-    put_named_list(w, JSON_KEY("key_share_groups"), c->key_share_groups.v, c->key_share_groups.n, TLS_REG_GROUP);
+    put_named_list(w, memo, JSON_KEY("key_share_groups"), LK_KEY_SHARES, c->key_share_groups.v, c->key_share_groups.n,
+                   TLS_REG_GROUP);
     put_alpn_list(w, c);
-    put_number_list(w, JSON_KEY("extensions"), c->extensions.v, c->extensions.n);
+    put_number_list(w, memo, JSON_KEY("extensions"), LK_CLIENT_EXTENSIONS, c->extensions.v, c->extensions.n);
     char s[FP_JA3_STRING_MAX];
     put_ja3(w, JSON_KEY("ja3"), JSON_KEY("ja3_string"), s, fp_ja3_client_string(c, s, sizeof s));
     char ja4[FP_JA4_SIZE];
-    if (fp_ja4_client(c, ja4) > 0)
+    if (fp_ja4_client_memo(c, memo, ja4) > 0)
         json_str(w, JSON_KEY("ja4"), ja4);
     if (c->certificate_seen)
         json_u64(w, JSON_KEY("certificate_chain_length"), c->certificate_chain_length);
     if (cert->parsed)
-        put_certificate(w, cert);
+        put_certificate(w, memo, cert);
     json_object_end(w);
 }
 
-static void put_server(struct json_writer *w, const struct tls_server_report *s, uint16_t version,
+static void put_server(struct json_writer *w, struct memo *memo, const struct tls_server_report *s, uint16_t version,
                        const struct x509_report *cert)
 {
     if (!s->seen && !s->ske_seen && !cert->parsed)
@@ -324,7 +422,7 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
             put_version(w, JSON_KEY("record_version"), s->record_version);
         if (s->hello_retry_request)
             json_bool(w, JSON_KEY("hello_retry_request"), true);
-        put_number_list(w, JSON_KEY("extensions"), s->extensions.v, s->extensions.n);
+        put_number_list(w, memo, JSON_KEY("extensions"), LK_SERVER_EXTENSIONS, s->extensions.v, s->extensions.n);
         char str[FP_JA3S_STRING_MAX];
         put_ja3(w, JSON_KEY("ja3s"), JSON_KEY("ja3s_string"), str, fp_ja3s_string(s, str, sizeof str));
         enum tls_kx kx = tls_cipher_kx(s->cipher);
@@ -347,13 +445,13 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
     if (s->certificate_request)
         json_bool(w, JSON_KEY("certificate_requested"), true);
     if (cert->parsed)
-        put_certificate(w, cert);
+        put_certificate(w, memo, cert);
     json_object_end(w);
 }
 
 /* tls.server.x509.* and tls.server.hash.* (tls.client.* for the client's),
  * ECS's x509 field set. */
-static void put_certificate(struct json_writer *w, const struct x509_report *x)
+static void put_certificate_members(struct json_writer *w, const struct x509_report *x)
 {
     struct x509_text t;
     x509_text_render(x, &t);
@@ -404,6 +502,38 @@ static void put_certificate(struct json_writer *w, const struct x509_report *x)
     json_object_end(w);
 }
 
+/* A certificate's members are a function of its DER, which its SHA-256
+ * names: a server's certificate is rendered once and copied into every later
+ * line that carries it. */
+#define CERT_MEMO_VALUE_MAX 16384
+
+static void put_certificate(struct json_writer *w, struct memo *memo, const struct x509_report *x)
+{
+    const void *val;
+    size_t vlen;
+    if (!memo) {
+        put_certificate_members(w, x);
+        return;
+    }
+    if (memo_get(memo, MEMO_CERTIFICATE, x->sha256, sizeof x->sha256, &val, &vlen)) {
+        json_raw_members(w, val, vlen);
+        return;
+    }
+    char frag[CERT_MEMO_VALUE_MAX];
+    struct json_writer t;
+    json_init(&t, frag, sizeof frag);
+    json_object_begin(&t, NULL);
+    put_certificate_members(&t, x);
+    json_object_end(&t);
+    if (t.out.overflow || t.out.len < 2) {
+        put_certificate_members(w, x);
+        return;
+    }
+    /* Without the object's braces: the members alone. */
+    memo_put(memo, MEMO_CERTIFICATE, x->sha256, sizeof x->sha256, frag + 1, t.out.len - 2);
+    json_raw_members(w, frag + 1, t.out.len - 2);
+}
+
 /* tls.findings: the array, left out when there are none. */
 struct json_findings {
     struct json_writer *w;
@@ -432,7 +562,8 @@ static void put_findings(struct json_writer *w, const struct conn_meta *m, const
         json_array_end(w);
 }
 
-size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, char *buf, size_t cap)
+size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, struct memo *memo, char *buf,
+                        size_t cap)
 {
     struct json_writer w;
     json_init(&w, buf, cap);
@@ -547,8 +678,8 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
         json_str(&w, JSON_KEY("sender"), r->alert.sender == DIR_C2S ? "client" : "server");
         json_object_end(&w);
     }
-    put_client(&w, &r->client, &r->client_cert);
-    put_server(&w, &r->server, version, &r->server_cert);
+    put_client(&w, memo, &r->client, &r->client_cert);
+    put_server(&w, memo, &r->server, version, &r->server_cert);
     put_findings(&w, m, r);
     if (r->malformed) {
         json_bool(&w, JSON_KEY("malformed"), true);
@@ -566,7 +697,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
 void conn_json_emit(void *writer, const struct conn_meta *m, const struct tls_report *r)
 {
     struct conn_json_writer *cw = writer;
-    size_t n = conn_json_format(m, r, cw->buf, sizeof cw->buf);
+    size_t n = conn_json_format(m, r, cw->memo, cw->buf, sizeof cw->buf);
     if (n == 0) {
         cw->dropped++;
         return;
@@ -574,4 +705,9 @@ void conn_json_emit(void *writer, const struct conn_meta *m, const struct tls_re
     if (fwrite(cw->buf, 1, n, cw->out) != n)
         cw->write_errors++;
     cw->lines++;
+}
+
+struct memo *conn_json_memo_new(void)
+{
+    return memo_new(CONN_JSON_MEMO_SLOTS, CONN_JSON_MEMO_SLOT_BYTES);
 }

@@ -15,9 +15,20 @@
 /* Large enough for the longest line the report's caps allow. */
 #define CONN_JSON_LINE_MAX (128u * 1024u)
 
+struct memo;
+
 /* Formats the line (with its '\n') into buf; returns its length, 0 when it
- * did not fit (never a partial line). */
-size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, char *buf, size_t cap);
+ * did not fit (never a partial line). memo (common/memo.h), when not NULL,
+ * remembers formatted code-point lists between lines; the line is the same
+ * byte for byte with or without it. */
+size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, struct memo *memo, char *buf,
+                        size_t cap);
+
+/* The memo a writer gets (conn_json_memo_new): slots x bytes, about 2 MiB at
+ * most, touched only as lists are remembered. */
+#define CONN_JSON_MEMO_SLOTS 256
+#define CONN_JSON_MEMO_SLOT_BYTES 8192
+struct memo *conn_json_memo_new(void);
 
 /* A sink writing lines to a stdio stream. */
 struct conn_json_writer {
@@ -25,6 +36,7 @@ struct conn_json_writer {
     uint64_t lines;
     uint64_t dropped;            /* lines that did not fit (should stay 0) */
     uint64_t write_errors;
+    struct memo *memo;           /* formatted lists (NULL: none); the writer's owner frees it */
     char buf[CONN_JSON_LINE_MAX];
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/digest.h"
+#include "common/memo.h"
 #include "common/strbuf.h"
 #include "common/utf8.h"
 #include "dissect/names.h"
@@ -128,11 +129,20 @@ static void sort_u16(uint16_t *v, size_t n)
     }
 }
 
-/* First 12 hex digits of SHA-256 of the string, or twelve zeros for "". */
-static void sha256_12(const char *s, size_t n, char out[13])
+/* First 12 hex digits of SHA-256 of the string, or twelve zeros for "".
+ * Through the memo when there is one: JA4 sorts its lists, so a client
+ * stack's strings repeat even when it shuffles its extensions. */
+static void sha256_12(struct memo *memo, const char *s, size_t n, char out[13])
 {
     if (n == 0) {
         memcpy(out, "000000000000", 13);
+        return;
+    }
+    const void *val;
+    size_t vlen;
+    if (memo_get(memo, FP_MEMO_TAG_JA4_HASH, s, n, &val, &vlen) && vlen == 12) {
+        memcpy(out, val, 12);
+        out[12] = '\0';
         return;
     }
     uint8_t md[32];
@@ -141,6 +151,7 @@ static void sha256_12(const char *s, size_t n, char out[13])
     strbuf_init(&b, out, 12);
     strbuf_hex(&b, md, 6, false);
     out[12] = '\0';
+    memo_put(memo, FP_MEMO_TAG_JA4_HASH, s, n, out, 12);
 }
 
 /* One end of JA4's ALPN part: printable ASCII as it is, anything else '9'. */
@@ -150,6 +161,11 @@ static char ja4_alpn_char(uint8_t b)
 }
 
 size_t fp_ja4_client(const struct tls_client_report *c, char out[FP_JA4_SIZE])
+{
+    return fp_ja4_client_memo(c, NULL, out);
+}
+
+size_t fp_ja4_client_memo(const struct tls_client_report *c, struct memo *memo, char out[FP_JA4_SIZE])
 {
     out[0] = '\0';
     if (!c->seen || !c->lists_complete || c->sslv2_hello || c->ciphers.more || c->extensions.more ||
@@ -216,7 +232,7 @@ size_t fp_ja4_client(const struct tls_client_report *c, char out[FP_JA4_SIZE])
         strbuf_hexn(&b, ciphers[i], 4);
     }
     char hash_b[13];
-    sha256_12(list, b.len, hash_b);
+    sha256_12(memo, list, b.len, hash_b);
 
     strbuf_init(&b, list, sizeof list);
     for (size_t i = 0; i < ne; i++) {
@@ -234,7 +250,7 @@ size_t fp_ja4_client(const struct tls_client_report *c, char out[FP_JA4_SIZE])
         first_sig = false;
     }
     char hash_c[13];
-    sha256_12(list, b.len, hash_c);
+    sha256_12(memo, list, b.len, hash_c);
 
     size_t shown_c = nc > 99 ? 99 : nc, shown_e = ne_all > 99 ? 99 : ne_all;
     struct strbuf o;

@@ -42,4 +42,11 @@ bool fp_ja3s(const struct tls_server_report *s, uint8_t md5[16]);
  * when it cannot be computed. */
 size_t fp_ja4_client(const struct tls_client_report *c, char out[FP_JA4_SIZE]);
 
+/* The same, with the two SHA-256 parts remembered in memo (common/memo.h)
+ * under FP_MEMO_TAG_JA4_HASH; memo may be NULL. The writer's memo is shared
+ * with output/conn_json.c, whose tags stay below 0x80. */
+struct memo;
+#define FP_MEMO_TAG_JA4_HASH 0x80
+size_t fp_ja4_client_memo(const struct tls_client_report *c, struct memo *memo, char out[FP_JA4_SIZE]);
+
 #endif

@@ -3,16 +3,9 @@
  * and string escaper (UTF-8 repaired per RFC 3629 and Unicode's "maximal
  * subpart" practice) it wraps. No snprintf anywhere.
  */
-/* gmtime_r is POSIX, not ISO C; the build defines _GNU_SOURCE, but the file
- * should not depend on that. */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-
 #include "output/json.h"
 
 #include <string.h>
-#include <time.h>
 
 static inline bool json_reserve(struct json_writer *w, size_t k)
 {
@@ -149,6 +142,27 @@ size_t json_quote(char *buf, size_t cap, const uint8_t *p, size_t n)
     return b.overflow ? 0 : b.len;
 }
 
+void json_raw(struct json_writer *w, const struct json_key *key, const void *value, size_t n)
+{
+    if (json_member(w, key))
+        strbuf_put(&w->out, value, n);
+}
+
+void json_raw_members(struct json_writer *w, const void *members, size_t n)
+{
+    if (w->out.overflow || n == 0)
+        return;
+    int d = w->depth;
+    if (d == 0 || w->in_array[d]) {
+        w->out.overflow = true; /* members belong in an object */
+        return;
+    }
+    if (!w->first[d])
+        json_putc(w, ',');
+    w->first[d] = false;
+    strbuf_put(&w->out, members, n);
+}
+
 void json_u64(struct json_writer *w, const struct json_key *key, uint64_t v)
 {
     if (json_member(w, key))
@@ -184,6 +198,32 @@ void json_bool(struct json_writer *w, const struct json_key *key, bool v)
 /* 9999-12-31T23:59:59Z: RFC 3339 has four-digit years only. */
 #define JSON_TIME_MAX_SECONDS UINT64_C(253402300799)
 
+/* UTC calendar fields of a Unix time (0 .. JSON_TIME_MAX_SECONDS): gmtime_r
+ * was a visible share of a line's cost. Days to a date by the proleptic
+ * Gregorian calendar's 400-year eras, counted from 0000-03-01 so that the
+ * leap day falls at the end of each year. */
+struct civil_time {
+    int tm_year, tm_mon, tm_mday, tm_hour, tm_min, tm_sec; /* struct tm's meanings */
+};
+
+static void civil_from_unix(uint64_t secs, struct civil_time *t)
+{
+    uint64_t days = secs / 86400u, rem = secs % 86400u;
+    t->tm_hour = (int)(rem / 3600u);
+    t->tm_min = (int)(rem / 60u % 60u);
+    t->tm_sec = (int)(rem % 60u);
+    uint64_t z = days + 719468u;                /* days since 0000-03-01 */
+    uint64_t era = z / 146097u;                 /* 400-year eras */
+    uint64_t doe = z - era * 146097u;           /* day of era, 0..146096 */
+    uint64_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u; /* 0..399 */
+    uint64_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);                /* 0..365, from March 1 */
+    uint64_t mp = (5u * doy + 2u) / 153u;       /* 0 = March .. 11 = February */
+    uint64_t year = yoe + era * 400u + (mp >= 10u);
+    t->tm_mday = (int)(doy - (153u * mp + 2u) / 5u + 1u);
+    t->tm_mon = (int)(mp < 10u ? mp + 2u : mp - 10u); /* 0 = January */
+    t->tm_year = (int)year - 1900;
+}
+
 static char *json_fmt_digits(char *p, int v, int ndigits)
 {
     for (int i = ndigits - 1; i >= 0; i--) {
@@ -197,15 +237,13 @@ void json_time_us(struct json_writer *w, const struct json_key *key, uint64_t ts
 {
     uint64_t secs = ts_us / 1000000u;
     int frac = (int)(ts_us % 1000000u);
-    struct tm tm;
 
     if (w->out.overflow)
         return;
     if (secs > JSON_TIME_MAX_SECONDS)
         return; /* not representable: left out like any unknown value */
-    time_t t = (time_t)secs;
-    if (gmtime_r(&t, &tm) == NULL)
-        return;
+    struct civil_time tm;
+    civil_from_unix(secs, &tm);
 
     /* "2018-02-22T13:53:10.494123Z" */
     char s[29];

@@ -72,6 +72,12 @@ void json_strn(struct json_writer *w, const struct json_key *key, const char *s,
 /* Bytes from the wire: UTF-8 validated (invalid bytes -> U+FFFD), escaped. */
 void json_wire_str(struct json_writer *w, const struct json_key *key, const uint8_t *p, size_t n);
 void json_u64(struct json_writer *w, const struct json_key *key, uint64_t v);
+/* A value formatted before (one complete JSON value, e.g. by a writer of its
+ * own that wrote only that value), copied as it is. */
+void json_raw(struct json_writer *w, const struct json_key *key, const void *value, size_t n);
+/* Members formatted before ("k":v,"k2":v2, as an object's inside without its
+ * braces), added to the object being written. */
+void json_raw_members(struct json_writer *w, const void *members, size_t n);
 void json_i64(struct json_writer *w, const struct json_key *key, int64_t v);
 void json_bool(struct json_writer *w, const struct json_key *key, bool v);
 /* RFC 3339 UTC with microseconds: 2018-02-22T13:53:10.494123Z */

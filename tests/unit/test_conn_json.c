@@ -123,7 +123,7 @@ static void assert_valid_line(const char *buf, size_t n)
 static size_t format(const struct conn_meta *m, const struct tls_report *r)
 {
     memset(line, 0x55, sizeof line);
-    size_t n = conn_json_format(m, r, line, sizeof line);
+    size_t n = conn_json_format(m, r, NULL, line, sizeof line);
     assert_true(n > 0);
     assert_valid_line(line, n);
     return n;
@@ -669,16 +669,16 @@ static void test_line_does_not_fit(void **state)
     for (size_t cap = 0; cap < full; cap++) {
         char *buf = malloc(cap ? cap : 1);
         assert_non_null(buf);
-        assert_int_equal(conn_json_format(&m, r, buf, cap), 0);
+        assert_int_equal(conn_json_format(&m, r, NULL, buf, cap), 0);
         free(buf);
     }
     char *buf = malloc(full);
     assert_non_null(buf);
-    assert_int_equal(conn_json_format(&m, r, buf, full), full);
+    assert_int_equal(conn_json_format(&m, r, NULL, buf, full), full);
     assert_memory_equal(buf, copy, full);
     free(buf);
     free(copy);
-    assert_int_equal(conn_json_format(&m, r, NULL, 0), 0);
+    assert_int_equal(conn_json_format(&m, r, NULL, NULL, 0), 0);
 
     /* The largest report the caps allow still fits CONN_JSON_LINE_MAX. */
     struct tls_client_report *c = &r->client;

@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "output/json.h"
 
@@ -289,6 +290,26 @@ static void test_time(void **state)
     expect_time(UINT64_MAX, NULL);
 }
 
+/* The writer's own calendar arithmetic against the C library's gmtime_r and
+ * strftime: every day's midnight and a second before it, 1970 to 9999, plus
+ * the last second of every year. */
+static void test_time_matches_gmtime(void **state)
+{
+    (void)state;
+    char want[64];
+    for (uint64_t day = 0; day <= UINT64_C(2932896); day += 1) { /* 9999-12-31 */
+        uint64_t cases[2] = { day * 86400u, day * 86400u + 86399u };
+        for (int i = 0; i < 2; i++) {
+            time_t t = (time_t)cases[i];
+            struct tm tm;
+            assert_non_null(gmtime_r(&t, &tm));
+            size_t n = strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
+            assert_true(n > 0);
+            expect_time(cases[i] * 1000000u, want);
+        }
+    }
+}
+
 static void expect_misuse(struct json_writer *w)
 {
     assert_true(w->out.overflow);
@@ -458,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_numbers_and_bools),
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_time),
+        cmocka_unit_test(test_time_matches_gmtime),
         cmocka_unit_test(test_misuse_loses_line),
         cmocka_unit_test(test_overflow_every_size),
         cmocka_unit_test(test_overflow_is_sticky),

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "common/strbuf.h"
 #include "common/utf8.h"
 
@@ -198,11 +200,59 @@ static void test_utf8_sequence(void **state)
     expect_utf8("\xf0\x9f\x98", 3, 3, false);
 }
 
+static void expect_ip(int version, const uint8_t *addr, const char *want)
+{
+    char buf[STRBUF_IP_MAX];
+    struct strbuf b;
+    strbuf_init(&b, buf, sizeof buf - 1);
+    strbuf_ip(&b, version, addr);
+    assert_false(b.overflow);
+    buf[b.len] = '\0';
+    assert_string_equal(buf, want);
+}
+
+/* Fixed cases from RFC 5952 section 4, then the C library's inet_ntop as the
+ * reference over every pattern of zero and non-zero groups (2^8), with the
+ * non-zero groups varied, and over the IPv4-in-IPv6 forms. */
+static void test_ip(void **state)
+{
+    (void)state;
+    expect_ip(4, (const uint8_t[]){ 192, 0, 2, 255 }, "192.0.2.255");
+    expect_ip(4, (const uint8_t[]){ 0, 0, 0, 0 }, "0.0.0.0");
+    uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1 };
+    expect_ip(6, a, "2001:db8::1:0:0:1"); /* the first of two equal runs */
+    uint8_t one[16] = { [15] = 1 };
+    expect_ip(6, one, "::1");
+    uint8_t zero[16] = { 0 };
+    expect_ip(6, zero, "::");
+    uint8_t mapped[16] = { [10] = 0xff, [11] = 0xff, [12] = 192, [13] = 0, [14] = 2, [15] = 1 };
+    expect_ip(6, mapped, "::ffff:192.0.2.1");
+
+    char want[INET6_ADDRSTRLEN];
+    for (unsigned pattern = 0; pattern < 256; pattern++) {
+        for (unsigned variant = 0; variant < 4; variant++) {
+            uint8_t v6[16];
+            for (int i = 0; i < 8; i++) {
+                unsigned g = 0;
+                if (pattern >> i & 1) {
+                    static const unsigned values[4] = { 0x1, 0xabcd, 0x0f00, 0xffff };
+                    g = values[(variant + (unsigned)i) % 4];
+                }
+                v6[2 * i] = (uint8_t)(g >> 8);
+                v6[2 * i + 1] = (uint8_t)g;
+            }
+            assert_non_null(inet_ntop(AF_INET6, v6, want, sizeof want));
+            expect_ip(6, v6, want);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_all_or_nothing),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_ip),
         cmocka_unit_test(test_quoted),
         cmocka_unit_test(test_rest_and_keep),
         cmocka_unit_test(test_utf8_sequence),
