@@ -292,13 +292,15 @@ void engine_print_stats(const struct engine *e, FILE *f)
             (unsigned long long)fs->reasm.retransmissions, (unsigned long long)fs->reasm.partial_overlaps,
             (unsigned long long)fs->reasm.overlap_conflicts, (unsigned long long)fs->reasm.gaps,
             (unsigned long long)fs->reasm.gap_bytes, (unsigned long long)fs->reasm.buffer_denied);
+    struct memo_stats ms = memo_stats(e->writer->memo);
     fprintf(f,
             "\"buffers\":{\"budget\":%llu,\"peak\":%llu,\"denied\":%llu},"
             "\"tls\":{\"sessions\":%llu,\"not_tls\":%llu,\"lines\":%llu,\"malformed_hellos\":%llu,"
             "\"malformed_messages\":%llu,\"unexpected_messages\":%llu,\"malformed_records\":%llu,"
             "\"truncated_messages\":%llu,\"classify_skipped\":%llu,"
             "\"proxy_headers\":%llu,\"proxy_malformed\":%llu,\"starttls_upgrades\":%llu,\"starttls_refused\":%llu},"
-            "\"output\":{\"lines\":%llu,\"dropped\":%llu,\"write_errors\":%llu},",
+            "\"output\":{\"lines\":%llu,\"dropped\":%llu,\"write_errors\":%llu,"
+            "\"memo\":{\"hits\":%llu,\"misses\":%llu,\"replaced\":%llu,\"not_stored\":%llu}},",
             (unsigned long long)bs.budget, (unsigned long long)bs.peak, (unsigned long long)bs.denied,
             (unsigned long long)t->sessions, (unsigned long long)t->not_tls, (unsigned long long)t->lines,
             (unsigned long long)t->malformed_hellos, (unsigned long long)t->malformed_messages,
@@ -307,7 +309,9 @@ void engine_print_stats(const struct engine *e, FILE *f)
             (unsigned long long)t->proxy_headers,
             (unsigned long long)t->proxy_malformed, (unsigned long long)t->starttls_upgrades,
             (unsigned long long)t->starttls_refused, (unsigned long long)e->writer->lines,
-            (unsigned long long)e->writer->dropped, (unsigned long long)e->writer->write_errors);
+            (unsigned long long)e->writer->dropped, (unsigned long long)e->writer->write_errors,
+            (unsigned long long)ms.hits, (unsigned long long)ms.misses, (unsigned long long)ms.replaced,
+            (unsigned long long)ms.not_stored);
     if (e->dissector.certs) {
         const struct cert_cache_stats *cc = cert_cache_stats(e->dissector.certs);
         fprintf(f,

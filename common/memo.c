@@ -15,6 +15,7 @@ struct memo_slot {
     uint32_t key_len;
     uint32_t val_len;
     uint8_t tag;
+    uint8_t recent;      /* first slot of a set: the way used last (0, 1) */
     bool used;
 };
 
@@ -41,7 +42,7 @@ struct memo *memo_new(size_t slots, size_t slot_bytes)
     struct memo *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    size_t n = round_pow2(slots);
+    size_t n = round_pow2(slots < 2 ? 2 : slots); /* whole sets of two */
     m->mask = n - 1;
     m->slot_bytes = slot_bytes;
     m->slots = calloc(n, sizeof *m->slots);
@@ -87,9 +88,13 @@ static uint64_t memo_hash(uint8_t tag, const uint8_t *p, size_t n)
     return h;
 }
 
-static struct memo_slot *slot_at(struct memo *m, uint64_t h)
+/* Two ways per set: a key may sit in either slot of its set, and a new key
+ * takes the one used less recently, so two lists that hash alike (a
+ * client's cipher suites and its groups, say) do not keep pushing each other
+ * out as they would in a direct-mapped table. */
+static struct memo_slot *set_at(struct memo *m, uint64_t h)
 {
-    return &m->slots[h & m->mask];
+    return &m->slots[(h & m->mask) & ~(size_t)1];
 }
 
 static uint8_t *slot_data(struct memo *m, const struct memo_slot *s)
@@ -97,18 +102,34 @@ static uint8_t *slot_data(struct memo *m, const struct memo_slot *s)
     return m->data + (size_t)(s - m->slots) * m->slot_bytes;
 }
 
+static bool slot_holds(struct memo *m, const struct memo_slot *s, uint64_t h, uint8_t tag, const void *key,
+                       size_t key_len)
+{
+    return s->used && s->hash == h && s->tag == tag && s->key_len == key_len &&
+           memcmp(slot_data(m, s), key, key_len) == 0;
+}
+
+/* The set's first slot keeps, in `recent`, which way was used last. */
+static void touch(struct memo_slot *set, const struct memo_slot *s)
+{
+    set->recent = (uint8_t)(s - set);
+}
+
 bool memo_get(struct memo *m, uint8_t tag, const void *key, size_t key_len, const void **val, size_t *val_len)
 {
     if (!m)
         return false;
     uint64_t h = memo_hash(tag, key, key_len);
-    struct memo_slot *s = slot_at(m, h);
-    if (s->used && s->hash == h && s->tag == tag && s->key_len == key_len &&
-        memcmp(slot_data(m, s), key, key_len) == 0) {
-        m->st.hits++;
-        *val = slot_data(m, s) + key_len;
-        *val_len = s->val_len;
-        return true;
+    struct memo_slot *set = set_at(m, h);
+    for (int way = 0; way < 2; way++) {
+        struct memo_slot *s = set + way;
+        if (slot_holds(m, s, h, tag, key, key_len)) {
+            m->st.hits++;
+            touch(set, s);
+            *val = slot_data(m, s) + key_len;
+            *val_len = s->val_len;
+            return true;
+        }
     }
     m->st.misses++;
     return false;
@@ -123,8 +144,15 @@ void memo_put(struct memo *m, uint8_t tag, const void *key, size_t key_len, cons
         return;
     }
     uint64_t h = memo_hash(tag, key, key_len);
-    struct memo_slot *s = slot_at(m, h);
-    if (s->used)
+    struct memo_slot *set = set_at(m, h);
+    struct memo_slot *s;
+    if (slot_holds(m, set, h, tag, key, key_len) || !set[0].used)
+        s = set;
+    else if (slot_holds(m, set + 1, h, tag, key, key_len) || !set[1].used)
+        s = set + 1;
+    else
+        s = set + (set->recent ^ 1); /* the way used less recently */
+    if (s->used && !slot_holds(m, s, h, tag, key, key_len))
         m->st.replaced++;
     s->used = true;
     s->tag = tag;
@@ -133,6 +161,7 @@ void memo_put(struct memo *m, uint8_t tag, const void *key, size_t key_len, cons
     s->val_len = (uint32_t)val_len;
     memcpy(slot_data(m, s), key, key_len);
     memcpy(slot_data(m, s) + key_len, val, val_len);
+    touch(set, s);
 }
 
 struct memo_stats memo_stats(const struct memo *m)

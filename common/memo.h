@@ -7,7 +7,8 @@
  * the raw list, so the second time costs a hash, a compare and a copy.
  *
  * Fixed memory chosen at creation (slots x slot bytes, allocated once);
- * direct-mapped: a new key takes its slot from whatever held it. A key and
+ * two-way set-associative: a new key takes the less recently used of the two
+ * slots its hash selects. A key and
  * value that do not fit one slot are not kept (counted). Every hit compares
  * the whole key, so a hash collision can never return another key's value.
  * Not shared between threads: one memo per writer.
@@ -28,8 +29,8 @@ struct memo_stats {
 
 struct memo;
 
-/* slots is rounded up to a power of two; slot_bytes holds key and value
- * together. NULL when out of memory. */
+/* slots is rounded up to a power of two (at least 2); slot_bytes holds key
+ * and value together. NULL when out of memory. */
 struct memo *memo_new(size_t slots, size_t slot_bytes);
 void memo_free(struct memo *m);
 

@@ -24,10 +24,11 @@ struct memo;
 size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, struct memo *memo, char *buf,
                         size_t cap);
 
-/* The memo a writer gets (conn_json_memo_new): slots x bytes, about 2 MiB at
- * most, touched only as lists are remembered. */
-#define CONN_JSON_MEMO_SLOTS 256
-#define CONN_JSON_MEMO_SLOT_BYTES 8192
+/* The memo a writer gets (conn_json_memo_new): slots x bytes, 4 MiB at most,
+ * touched only as lists are remembered. A slot holds a list of about 100
+ * cipher-suite names; longer ones are formatted every time. */
+#define CONN_JSON_MEMO_SLOTS 1024
+#define CONN_JSON_MEMO_SLOT_BYTES 4096
 struct memo *conn_json_memo_new(void);
 
 /* A sink writing lines to a stdio stream. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/memo.h"
 #include "dissect/tls_facts.h"
 #include "output/conn_json.h"
 
@@ -120,12 +121,27 @@ static void assert_valid_line(const char *buf, size_t n)
     assert_int_equal(depth, 0);
 }
 
+/* Every line a test formats is also formatted through a writer's memo (two
+ * slots, so lists of different tests keep replacing each other): once when
+ * its lists are new, once when they are remembered. Both are the plain line,
+ * byte for byte. */
+static char memo_line[CONN_JSON_LINE_MAX];
+
 static size_t format(const struct conn_meta *m, const struct tls_report *r)
 {
     memset(line, 0x55, sizeof line);
     size_t n = conn_json_format(m, r, NULL, line, sizeof line);
     assert_true(n > 0);
     assert_valid_line(line, n);
+    static struct memo *memo;
+    if (!memo)
+        memo = memo_new(2, CONN_JSON_MEMO_SLOT_BYTES);
+    assert_non_null(memo);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t nm = conn_json_format(m, r, memo, memo_line, sizeof memo_line);
+        assert_int_equal(nm, n);
+        assert_memory_equal(memo_line, line, n);
+    }
     return n;
 }
 
