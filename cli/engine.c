@@ -8,6 +8,7 @@
 #include "common/memo.h"
 #include "dissect/accept.h"
 #include "dissect/cert_cache.h"
+#include "output/json.h"
 
 /* Does `m` describe the connection of the frame being processed? */
 static bool is_current(const struct engine *e, const struct conn_meta *m)
@@ -258,6 +259,49 @@ bool engine_had_loss(const struct engine *e)
     return fs->evicted || fs->sessions_evicted || bs.denied || fs->reasm.buffer_denied || e->writer->dropped;
 }
 
+/* The --stats record. Each group's counters are listed once, as
+ * X(json_name, value expression), and written by one loop of json_u64: a
+ * counter added to a struct is one line here, and no format string can drift
+ * from its arguments. */
+#define DECODE_STATS(X)                                                                                          \
+    X("frames", d->frames) X("tcp", d->tcp) X("not_tcp", d->not_tcp) X("truncated", d->truncated)              \
+    X("payload_truncated", d->payload_truncated) X("bad_ip", d->bad_ip) X("bad_tcp", d->bad_tcp)                \
+    X("ip_fragments", d->ip_fragments) X("unsupported_link", d->unsupported_link) X("bad_tunnel", d->bad_tunnel) \
+    X("tunnel_too_deep", d->tunnel_too_deep) X("tunnels", d->tunnels)
+#define FLOW_STATS(X)                                                                                            \
+    X("created", fs->created) X("peak_active", fs->peak_active) X("evicted", fs->evicted)                       \
+    X("sessions_evicted", fs->sessions_evicted) X("peak_sessions", fs->peak_sessions) X("expired", fs->expired) \
+    X("closed", fs->closed) X("packets_after_decision", fs->packets_done) X("accepted", fs->accepted)           \
+    X("rejected", fs->rejected) X("need_more", fs->need_more) X("max_flows", e->cfg.max_flows)                  \
+    X("max_sessions", e->cfg.max_sessions) X("table_bytes", flow_table_budget_bytes(e->flows))
+#define REASM_STATS(X)                                                                                           \
+    X("in_order", fs->reasm.in_order) X("out_of_order", fs->reasm.out_of_order)                                 \
+    X("retransmissions", fs->reasm.retransmissions) X("partial_overlaps", fs->reasm.partial_overlaps)           \
+    X("overlap_conflicts", fs->reasm.overlap_conflicts) X("gaps", fs->reasm.gaps)                               \
+    X("gap_bytes", fs->reasm.gap_bytes) X("buffer_denied", fs->reasm.buffer_denied)
+#define BUFFER_STATS(X) X("budget", bs.budget) X("peak", bs.peak) X("denied", bs.denied)
+#define TLS_STATS(X)                                                                                             \
+    X("sessions", t->sessions) X("not_tls", t->not_tls) X("lines", t->lines)                                    \
+    X("malformed_hellos", t->malformed_hellos) X("malformed_messages", t->malformed_messages)                   \
+    X("unexpected_messages", t->unexpected_messages) X("malformed_records", t->malformed_records)               \
+    X("truncated_messages", t->truncated_messages) X("classify_skipped", t->classify_skipped)                   \
+    X("proxy_headers", t->proxy_headers) X("proxy_malformed", t->proxy_malformed)                               \
+    X("starttls_upgrades", t->starttls_upgrades) X("starttls_refused", t->starttls_refused)
+#define OUTPUT_STATS(X)                                                                                          \
+    X("lines", e->writer->lines) X("dropped", e->writer->dropped) X("write_errors", e->writer->write_errors)
+#define MEMO_STATS(X) X("hits", ms.hits) X("misses", ms.misses) X("replaced", ms.replaced) X("not_stored", ms.not_stored)
+#define CERT_CACHE_STATS(X)                                                                                      \
+    X("hits", cc->hits) X("misses", cc->misses) X("evictions", cc->evictions) X("not_stored", cc->not_stored)   \
+    X("entries", cc->entries) X("bytes", cc->bytes) X("budget_bytes", cc->budget_bytes)
+#define CLASSIFY_STATS(X)                                                                                        \
+    X("flows", cs->flows) X("decided", cs->decided) X("gave_up", cs->gave_up) X("packets", cs->packets)         \
+    X("states_allocated", cs->states_allocated) X("by_server_name", cs->by_server_name)
+#define PCAPNG_STATS(X)                                                                                          \
+    X("packets", e->pcapng->packets) X("comments", e->pcapng->comments) X("comments_dropped", e->notes->dropped) \
+    X("write_errors", e->pcapng->write_errors)
+
+#define STATS_U64(name, value) json_u64(&w, JSON_KEY(name), (uint64_t)(value));
+
 void engine_print_stats(const struct engine *e, FILE *f)
 {
     const struct flow_stats *fs = flow_table_stats(e->flows);
@@ -265,80 +309,45 @@ void engine_print_stats(const struct engine *e, FILE *f)
     const struct conn_stats *t = &e->dissector.st;
     struct bufpool_stats bs;
     bufpool_get_stats(&e->pool, &bs);
-    fprintf(f,
-            "{\"decode\":{\"frames\":%llu,\"tcp\":%llu,\"not_tcp\":%llu,\"truncated\":%llu,"
-            "\"payload_truncated\":%llu,\"bad_ip\":%llu,\"bad_tcp\":%llu,\"ip_fragments\":%llu,"
-            "\"unsupported_link\":%llu,\"bad_tunnel\":%llu,\"tunnel_too_deep\":%llu,\"tunnels\":%llu},",
-            (unsigned long long)d->frames, (unsigned long long)d->tcp, (unsigned long long)d->not_tcp,
-            (unsigned long long)d->truncated, (unsigned long long)d->payload_truncated,
-            (unsigned long long)d->bad_ip, (unsigned long long)d->bad_tcp, (unsigned long long)d->ip_fragments,
-            (unsigned long long)d->unsupported_link, (unsigned long long)d->bad_tunnel,
-            (unsigned long long)d->tunnel_too_deep, (unsigned long long)d->tunnels);
-    fprintf(f,
-            "\"flows\":{\"created\":%llu,\"peak_active\":%llu,\"evicted\":%llu,\"sessions_evicted\":%llu,"
-            "\"peak_sessions\":%llu,\"expired\":%llu,\"closed\":%llu,\"packets_after_decision\":%llu,"
-            "\"accepted\":%llu,\"rejected\":%llu,\"need_more\":%llu,"
-            "\"max_flows\":%u,\"max_sessions\":%u,\"table_bytes\":%llu},",
-            (unsigned long long)fs->created, (unsigned long long)fs->peak_active, (unsigned long long)fs->evicted,
-            (unsigned long long)fs->sessions_evicted, (unsigned long long)fs->peak_sessions,
-            (unsigned long long)fs->expired, (unsigned long long)fs->closed, (unsigned long long)fs->packets_done,
-            (unsigned long long)fs->accepted, (unsigned long long)fs->rejected, (unsigned long long)fs->need_more,
-            e->cfg.max_flows, e->cfg.max_sessions, (unsigned long long)flow_table_budget_bytes(e->flows));
-    fprintf(f,
-            "\"reassembly\":{\"in_order\":%llu,\"out_of_order\":%llu,\"retransmissions\":%llu,"
-            "\"partial_overlaps\":%llu,\"overlap_conflicts\":%llu,\"gaps\":%llu,\"gap_bytes\":%llu,"
-            "\"buffer_denied\":%llu},",
-            (unsigned long long)fs->reasm.in_order, (unsigned long long)fs->reasm.out_of_order,
-            (unsigned long long)fs->reasm.retransmissions, (unsigned long long)fs->reasm.partial_overlaps,
-            (unsigned long long)fs->reasm.overlap_conflicts, (unsigned long long)fs->reasm.gaps,
-            (unsigned long long)fs->reasm.gap_bytes, (unsigned long long)fs->reasm.buffer_denied);
     struct memo_stats ms = memo_stats(e->writer->memo);
-    fprintf(f,
-            "\"buffers\":{\"budget\":%llu,\"peak\":%llu,\"denied\":%llu},"
-            "\"tls\":{\"sessions\":%llu,\"not_tls\":%llu,\"lines\":%llu,\"malformed_hellos\":%llu,"
-            "\"malformed_messages\":%llu,\"unexpected_messages\":%llu,\"malformed_records\":%llu,"
-            "\"truncated_messages\":%llu,\"classify_skipped\":%llu,"
-            "\"proxy_headers\":%llu,\"proxy_malformed\":%llu,\"starttls_upgrades\":%llu,\"starttls_refused\":%llu},"
-            "\"output\":{\"lines\":%llu,\"dropped\":%llu,\"write_errors\":%llu,"
-            "\"memo\":{\"hits\":%llu,\"misses\":%llu,\"replaced\":%llu,\"not_stored\":%llu}},",
-            (unsigned long long)bs.budget, (unsigned long long)bs.peak, (unsigned long long)bs.denied,
-            (unsigned long long)t->sessions, (unsigned long long)t->not_tls, (unsigned long long)t->lines,
-            (unsigned long long)t->malformed_hellos, (unsigned long long)t->malformed_messages,
-            (unsigned long long)t->unexpected_messages, (unsigned long long)t->malformed_records,
-            (unsigned long long)t->truncated_messages, (unsigned long long)t->classify_skipped,
-            (unsigned long long)t->proxy_headers,
-            (unsigned long long)t->proxy_malformed, (unsigned long long)t->starttls_upgrades,
-            (unsigned long long)t->starttls_refused, (unsigned long long)e->writer->lines,
-            (unsigned long long)e->writer->dropped, (unsigned long long)e->writer->write_errors,
-            (unsigned long long)ms.hits, (unsigned long long)ms.misses, (unsigned long long)ms.replaced,
-            (unsigned long long)ms.not_stored);
+
+    char buf[8192];
+    struct json_writer w;
+    json_init(&w, buf, sizeof buf);
+    json_object_begin(&w, NULL);
+#define GROUP(name, list)                                                                                        \
+    do {                                                                                                         \
+        json_object_begin(&w, JSON_KEY(name));                                                                   \
+        list(STATS_U64)                                                                                          \
+        json_object_end(&w);                                                                                     \
+    } while (0)
+    GROUP("decode", DECODE_STATS);
+    GROUP("flows", FLOW_STATS);
+    GROUP("reassembly", REASM_STATS);
+    GROUP("buffers", BUFFER_STATS);
+    GROUP("tls", TLS_STATS);
+    json_object_begin(&w, JSON_KEY("output"));
+    OUTPUT_STATS(STATS_U64)
+    GROUP("memo", MEMO_STATS);
+    json_object_end(&w);
     if (e->dissector.certs) {
         const struct cert_cache_stats *cc = cert_cache_stats(e->dissector.certs);
-        fprintf(f,
-                "\"cert_cache\":{\"hits\":%llu,\"misses\":%llu,\"evictions\":%llu,\"not_stored\":%llu,"
-                "\"entries\":%llu,\"bytes\":%llu,\"budget_bytes\":%llu},",
-                (unsigned long long)cc->hits, (unsigned long long)cc->misses, (unsigned long long)cc->evictions,
-                (unsigned long long)cc->not_stored, (unsigned long long)cc->entries, (unsigned long long)cc->bytes,
-                (unsigned long long)cc->budget_bytes);
+        GROUP("cert_cache", CERT_CACHE_STATS);
     } else {
-        fprintf(f, "\"cert_cache\":null,");
+        json_raw(&w, JSON_KEY("cert_cache"), "null", 4);
     }
     if (e->dissector.classifier) {
         const struct classify_stats *cs = classifier_stats(e->dissector.classifier);
-        fprintf(f,
-                "\"classify\":{\"flows\":%llu,\"decided\":%llu,\"gave_up\":%llu,\"packets\":%llu,"
-                "\"states_allocated\":%llu,\"by_server_name\":%llu}",
-                (unsigned long long)cs->flows, (unsigned long long)cs->decided, (unsigned long long)cs->gave_up,
-                (unsigned long long)cs->packets, (unsigned long long)cs->states_allocated,
-                (unsigned long long)cs->by_server_name);
+        GROUP("classify", CLASSIFY_STATS);
     } else {
-        fprintf(f, "\"classify\":null");
+        json_raw(&w, JSON_KEY("classify"), "null", 4);
     }
     if (e->pcapng)
-        fprintf(f, ",\"pcapng\":{\"packets\":%llu,\"comments\":%llu,\"comments_dropped\":%llu,\"write_errors\":%llu}",
-                (unsigned long long)e->pcapng->packets, (unsigned long long)e->pcapng->comments,
-                (unsigned long long)e->notes->dropped, (unsigned long long)e->pcapng->write_errors);
-    fprintf(f, "}\n");
+        GROUP("pcapng", PCAPNG_STATS);
+#undef GROUP
+    json_object_end(&w);
+    size_t n = json_finish(&w);
+    fwrite(buf, 1, n, f);
 }
 
 void engine_free(struct engine *e)
