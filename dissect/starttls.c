@@ -25,6 +25,8 @@
 
 #include <string.h>
 
+#include "common/strbuf.h"
+
 /* Enough first bytes to recognise every dialogue ("* PREAUTH ", an SSLRequest). */
 #define DETECT_MAX 16
 #define DETECT_NEED (-1)
@@ -79,23 +81,21 @@ void starttls_reply_str(struct starttls *st, const char *s)
 
 void starttls_reply_hex(struct starttls *st, uint32_t v, unsigned digits)
 {
-    static const char hex[] = "0123456789abcdef";
-    char b[10] = { '0', 'x' };
-    for (unsigned i = 0; i < digits && i < 8; i++)
-        b[2 + i] = hex[(v >> (4 * (digits - 1 - i))) & 0xf];
-    starttls_reply_add(st, span_make(b, 2 + (digits < 8 ? digits : 8)));
+    char buf[10];
+    struct strbuf b;
+    strbuf_init(&b, buf, sizeof buf);
+    strbuf_put(&b, "0x", 2);
+    strbuf_hexn(&b, v, digits); /* at most 8 digits */
+    starttls_reply_add(st, span_make(buf, b.len));
 }
 
 void starttls_reply_dec(struct starttls *st, uint32_t v)
 {
-    char b[10];
-    size_t n = 0;
-    do {
-        b[sizeof b - 1 - n] = (char)('0' + v % 10);
-        v /= 10;
-        n++;
-    } while (v > 0 && n < sizeof b);
-    starttls_reply_add(st, span_make(b + sizeof b - n, n));
+    char buf[10];
+    struct strbuf b;
+    strbuf_init(&b, buf, sizeof buf);
+    strbuf_u64(&b, v);
+    starttls_reply_add(st, span_make(buf, b.len));
 }
 
 /* Appends " <name>" when `code` is in the table; unknown codes stay numbers. */

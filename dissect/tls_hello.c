@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dissect/names.h"
+#include "dissect/tls_facts.h"
 
 const uint8_t tls_hrr_random[32] = {
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
@@ -326,20 +327,6 @@ enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server
     return ok ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
 }
 
-/* Bit length of a big-endian unsigned integer, leading zero bytes ignored. */
-static uint32_t bignum_bits(struct span v)
-{
-    size_t i = 0;
-    while (i < v.n && v.p[i] == 0)
-        i++;
-    if (i == v.n)
-        return 0;
-    uint32_t bits = (uint32_t)(v.n - i - 1) * 8;
-    for (uint8_t top = v.p[i]; top; top >>= 1)
-        bits++;
-    return bits;
-}
-
 /* The signature that ends a non-anonymous ServerKeyExchange: TLS 1.2 prefixes
  * it with the SignatureAndHashAlgorithm (RFC 5246 7.4.1.4.1). */
 static bool parse_ske_signature(struct span *body, uint16_t version, struct tls_server_report *s)
@@ -367,9 +354,9 @@ enum tls_parse_result tls_parse_server_key_exchange(struct span body, uint16_t v
         struct span ys = span_vec16(&body);
         if (!span_ok(&body))
             return TLS_PARSE_MALFORMED;
-        s->dh_prime_bits = bignum_bits(p);
-        s->dh_public_bits = bignum_bits(ys);
-        if (bignum_bits(g) <= 64) {
+        s->dh_prime_bits = tls_bignum_bits(p);
+        s->dh_public_bits = tls_bignum_bits(ys);
+        if (tls_bignum_bits(g) <= 64) {
             uint64_t gv = 0;
             for (size_t i = 0; i < g.n; i++)
                 gv = gv << 8 | g.p[i];

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/digest.h"
+#include "dissect/tls_facts.h"
 
 /* One DER TLV; `whole`, when asked for, spans the TLV itself. Lengths over
  * 4 octets (4 GiB) cannot occur inside a 16 MiB handshake message. */
@@ -244,20 +245,6 @@ static int64_t read_time(uint8_t tag, struct span t)
     return secs;
 }
 
-/* Bit length of a DER INTEGER's magnitude. */
-static uint32_t integer_bits(struct span v)
-{
-    uint8_t top = 0;
-    while (top == 0 && v.n > 0)
-        top = span_u8(&v);
-    if (top == 0)
-        return 0;
-    uint32_t bits = (uint32_t)v.n * 8;
-    for (; top; top >>= 1)
-        bits++;
-    return bits;
-}
-
 /* SubjectPublicKeyInfo (RFC 5280 4.1.2.7): the algorithm, and the key size
  * read from the key itself (RSA modulus) or the named curve. */
 static void read_spki(struct span spki, struct x509_report *r)
@@ -276,7 +263,7 @@ static void read_spki(struct span spki, struct x509_report *r)
         struct span rsa, modulus;
         span_skip(&key, 1); /* unused bits */
         if (der_expect(&key, 0x30, &rsa, NULL) && der_expect(&rsa, 0x02, &modulus, NULL))
-            r->key_bits = integer_bits(modulus);
+            r->key_bits = tls_bignum_bits(modulus);
         break;
     }
     case NID_X9_62_id_ecPublicKey: {
