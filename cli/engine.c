@@ -147,6 +147,7 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     if (!e->writer)
         goto fail;
     e->writer->out = cfg->out;
+    e->writer->fields = cfg->fields;
     e->writer->memo = conn_json_memo_new();
     if (!e->writer->memo)
         goto fail;

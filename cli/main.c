@@ -13,6 +13,7 @@
 #include "cli/engine.h"
 #include "cli/report_cli.h"
 #include "common/privs.h"
+#include "output/json.h"
 
 #define MAX_INPUTS 256
 
@@ -40,6 +41,11 @@ static void usage(FILE *f)
             "      --pcapng FILE    also write every frame read to FILE (pcapng), with comments\n"
             "                       on the frames that carried handshake messages or decided\n"
             "                       a connection\n"
+            "      --fields LIST    write only these members of each line: dotted names as in the\n"
+            "                       schema, comma-separated (tls.client selects all under it;\n"
+            "                       tls.findings.id the id of every finding)\n"
+            "      --brief          a short line for people: time, client, service, versions offered\n"
+            "                       and negotiated, cipher, outcome, finding ids\n"
 
             "  -s, --snaplen N      live capture: bytes kept per frame (default 65535)\n"
             "  -p, --no-promisc     live capture: do not put the interface in promiscuous mode\n"
@@ -97,7 +103,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "report") == 0)
         return report_main(argc - 1, argv + 1);
     enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG,
-           OPT_ALLOW_ROOT, OPT_CERT_CACHE };
+           OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_FIELDS, OPT_BRIEF };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -112,6 +118,8 @@ int main(int argc, char **argv)
         { "pcapng", required_argument, NULL, OPT_PCAPNG },
         { "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
         { "cert-cache", required_argument, NULL, OPT_CERT_CACHE },
+        { "fields", required_argument, NULL, OPT_FIELDS },
+        { "brief", no_argument, NULL, OPT_BRIEF },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
@@ -122,6 +130,8 @@ int main(int argc, char **argv)
     bool promisc = true;
     struct engine_config cfg;
     engine_defaults(&cfg);
+    static struct json_filter fields;
+    const char *field_list = NULL;
 
     int ch;
     while ((ch = getopt_long(argc, argv, "r:i:f:w:s:pZ:B:hV", longopts, NULL)) != -1) {
@@ -166,6 +176,8 @@ int main(int argc, char **argv)
         case OPT_STATS: stats = true; break;
         case OPT_NO_NDPI: cfg.no_classify = true; break;
         case OPT_PCAPNG: pcapng_path = optarg; break;
+        case OPT_FIELDS: field_list = optarg; break;
+        case OPT_BRIEF: field_list = CONN_JSON_BRIEF_FIELDS; break;
         case OPT_CERT_CACHE:
             if (parse_u32("--cert-cache", optarg, 0, 65536, &cfg.cert_cache_entries))
                 return 2;
@@ -194,6 +206,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsscope: refusing to capture as root: give -Z USER to drop privileges once the "
                         "interface is open (e.g. -Z nobody), or --allow-root\n");
         return 2;
+    }
+    if (field_list) {
+        char why[160];
+        if (!json_filter_parse(&fields, field_list, why, sizeof why)) {
+            fprintf(stderr, "tlsscope: --fields: %s\n", why);
+            return 2;
+        }
+        cfg.fields = &fields;
     }
     cfg.buffer_budget = (uint64_t)buffer_mb << 20;
     if (cfg.max_sessions > cfg.max_flows)

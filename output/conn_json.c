@@ -511,7 +511,8 @@ static void put_certificate(struct json_writer *w, struct memo *memo, const stru
 {
     const void *val;
     size_t vlen;
-    if (!memo) {
+    if (!memo || w->filter) {
+        /* Members formatted before cannot be filtered (--fields). */
         put_certificate_members(w, x);
         return;
     }
@@ -565,8 +566,15 @@ static void put_findings(struct json_writer *w, const struct conn_meta *m, const
 size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, struct memo *memo, char *buf,
                         size_t cap)
 {
+    return conn_json_format_fields(m, r, memo, NULL, buf, cap);
+}
+
+size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_report *r, struct memo *memo,
+                               const struct json_filter *fields, char *buf, size_t cap)
+{
     struct json_writer w;
     json_init(&w, buf, cap);
+    json_set_filter(&w, fields);
     json_object_begin(&w, NULL);
     json_time_us(&w, JSON_KEY("@timestamp"), m->first_ts_us);
 
@@ -697,7 +705,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, s
 void conn_json_emit(void *writer, const struct conn_meta *m, const struct tls_report *r)
 {
     struct conn_json_writer *cw = writer;
-    size_t n = conn_json_format(m, r, cw->memo, cw->buf, sizeof cw->buf);
+    size_t n = conn_json_format_fields(m, r, cw->memo, cw->fields, cw->buf, sizeof cw->buf);
     if (n == 0) {
         cw->dropped++;
         return;

@@ -24,6 +24,18 @@ struct memo;
 size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, struct memo *memo, char *buf,
                         size_t cap);
 
+/* The same line with only the members `fields` selects (--fields, --brief;
+ * output/json.h); fields NULL: every member. */
+struct json_filter;
+size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_report *r, struct memo *memo,
+                               const struct json_filter *fields, char *buf, size_t cap);
+
+/* The fields --brief selects: when, who, which service, what was offered and
+ * agreed, and how it ended. */
+#define CONN_JSON_BRIEF_FIELDS                                                                                  \
+    "@timestamp,client.ip,destination.ip,destination.port,network.protocol,tls.client.server_name,"            \
+    "tls.client.offered_versions,tls.negotiated_version,tls.cipher,tls.outcome,tls.findings.id"
+
 /* The memo a writer gets (conn_json_memo_new): slots x bytes, 4 MiB at most,
  * touched only as lists are remembered. A slot holds a list of about 100
  * cipher-suite names; longer ones are formatted every time. */
@@ -38,6 +50,7 @@ struct conn_json_writer {
     uint64_t dropped;            /* lines that did not fit (should stay 0) */
     uint64_t write_errors;
     struct memo *memo;           /* formatted lists (NULL: none); the writer's owner frees it */
+    const struct json_filter *fields; /* --fields (NULL: every member) */
     char buf[CONN_JSON_LINE_MAX];
 };
 

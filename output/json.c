@@ -5,6 +5,7 @@
  */
 #include "output/json.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static inline bool json_reserve(struct json_writer *w, size_t k)
@@ -26,7 +27,7 @@ static inline void json_putc(struct json_writer *w, char c)
  * inside objects. A key where none belongs (array, top level) or a missing
  * key inside an object would make the line invalid JSON, so it loses the line
  * the same way an overflow does. */
-static bool json_member(struct json_writer *w, const struct json_key *key)
+static bool json_member_write(struct json_writer *w, const struct json_key *key)
 {
     if (w->out.overflow)
         return false;
@@ -45,6 +46,38 @@ static bool json_member(struct json_writer *w, const struct json_key *key)
     return !w->out.overflow;
 }
 
+/* What the filter keeps of the value about to be written at the current
+ * depth under key (NULL: an array element, which inherits its array's node),
+ * and the trie node its own members are matched against. */
+static enum json_filter_mode filter_step(const struct json_writer *w, const struct json_key *key, uint16_t *node)
+{
+    int d = w->depth;
+    *node = w->fnode[d];
+    if (w->mode[d] != JSON_PARTIAL || key == NULL)
+        return (enum json_filter_mode)w->mode[d];
+    const char *name = key->text + 1; /* "\"name\":" */
+    size_t len = key->len - 3;
+    const struct json_filter *f = w->filter;
+    for (uint16_t c = f->node[*node].child; c != 0; c = f->node[c].next) {
+        if (f->node[c].len == len && memcmp(f->node[c].name, name, len) == 0) {
+            *node = c;
+            return f->node[c].whole ? JSON_ALL : JSON_PARTIAL;
+        }
+    }
+    return JSON_SKIP;
+}
+
+/* A scalar value's start: written only when the filter keeps it whole. */
+static bool json_member(struct json_writer *w, const struct json_key *key)
+{
+    if (w->filter) {
+        uint16_t node;
+        if (w->out.overflow || filter_step(w, key, &node) != JSON_ALL)
+            return false;
+    }
+    return json_member_write(w, key);
+}
+
 const struct json_key *json_key_make(struct json_key *k, char *buf, size_t cap, const char *name)
 {
     struct strbuf b;
@@ -60,9 +93,85 @@ const struct json_key *json_key_make(struct json_key *k, char *buf, size_t cap, 
 
 void json_init(struct json_writer *w, char *buf, size_t cap)
 {
-    memset(w, 0, sizeof *w);
-    strbuf_init(&w->out, buf, cap);
+    /* Only what every line needs: the filter's arrays are set per depth as
+     * containers open. */
+    w->depth = 0;
     w->first[0] = true;
+    w->in_array[0] = false;
+    w->filter = NULL;
+    w->mode[0] = JSON_ALL;
+    w->fnode[0] = 0;
+    strbuf_init(&w->out, buf, cap);
+}
+
+void json_set_filter(struct json_writer *w, const struct json_filter *f)
+{
+    w->filter = f;
+    w->mode[0] = f ? JSON_PARTIAL : JSON_ALL;
+    w->fnode[0] = 0;
+}
+
+/* The child of `parent` named name[len], made when missing; 0 when full. */
+static uint16_t filter_child(struct json_filter *f, uint16_t parent, const char *name, size_t len)
+{
+    uint16_t *link = &f->node[parent].child;
+    for (; *link != 0; link = &f->node[*link].next) {
+        struct json_filter_node *c = &f->node[*link];
+        if (c->len == len && memcmp(c->name, name, len) == 0)
+            return *link;
+    }
+    if (f->n >= JSON_FILTER_NODES)
+        return 0;
+    uint16_t i = (uint16_t)f->n++;
+    memset(&f->node[i], 0, sizeof f->node[i]);
+    memcpy(f->node[i].name, name, len);
+    f->node[i].len = (uint8_t)len;
+    *link = i;
+    return i;
+}
+
+bool json_filter_parse(struct json_filter *f, const char *list, char *err, size_t errlen)
+{
+    memset(&f->node[0], 0, sizeof f->node[0]);
+    f->n = 1;
+    size_t paths = 0;
+    for (const char *p = list;;) {
+        const char *end = strchr(p, ',');
+        size_t plen = end ? (size_t)(end - p) : strlen(p);
+        if (plen > 0) {
+            uint16_t node = 0;
+            for (size_t i = 0; i < plen;) {
+                size_t j = i;
+                while (j < plen && p[j] != '.')
+                    j++;
+                if (j == i || j - i >= JSON_FILTER_NAME_MAX) {
+                    snprintf(err, errlen, "field \"%.*s\": %s", (int)plen, p,
+                             j == i ? "an empty name between dots" : "a name too long");
+                    return false;
+                }
+                node = filter_child(f, node, p + i, j - i);
+                if (node == 0) {
+                    snprintf(err, errlen, "more than %d names in the field list", JSON_FILTER_NODES - 1);
+                    return false;
+                }
+                i = j + 1;
+                if (j + 1 == plen) {
+                    snprintf(err, errlen, "field \"%.*s\": ends with a dot", (int)plen, p);
+                    return false;
+                }
+            }
+            f->node[node].whole = true;
+            paths++;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    if (paths == 0) {
+        snprintf(err, errlen, "the field list is empty");
+        return false;
+    }
+    return true;
 }
 
 static void json_container_begin(struct json_writer *w, const struct json_key *key, bool array)
@@ -73,22 +182,45 @@ static void json_container_begin(struct json_writer *w, const struct json_key *k
         w->out.overflow = true;
         return;
     }
-    if (!json_member(w, key))
-        return;
-    json_putc(w, array ? '[' : '{');
-    if (w->out.overflow)
-        return;
+    enum json_filter_mode m = JSON_ALL;
+    uint16_t node = 0;
+    if (w->filter) {
+        m = filter_step(w, key, &node);
+        w->undo_len[w->depth + 1] = w->out.len;
+        w->undo_first[w->depth + 1] = w->first[w->depth];
+    }
+    if (m != JSON_SKIP) {
+        if (!json_member_write(w, key))
+            return;
+        json_putc(w, array ? '[' : '{');
+        if (w->out.overflow)
+            return;
+    }
     w->depth++;
     w->first[w->depth] = true;
     w->in_array[w->depth] = array;
+    w->mode[w->depth] = (uint8_t)m;
+    w->fnode[w->depth] = node;
 }
 
 static void json_container_end(struct json_writer *w, bool array)
 {
     if (w->out.overflow)
         return;
-    if (w->depth == 0 || w->in_array[w->depth] != array) {
+    int d = w->depth;
+    if (d == 0 || w->in_array[d] != array) {
         w->out.overflow = true;
+        return;
+    }
+    if (w->mode[d] == JSON_SKIP) {
+        w->depth--; /* nothing of it was written */
+        return;
+    }
+    if (w->mode[d] == JSON_PARTIAL && w->first[d] && d > 1) {
+        /* Opened for a selected member that never came: taken back. */
+        w->out.len = w->undo_len[d];
+        w->first[d - 1] = w->undo_first[d];
+        w->depth--;
         return;
     }
     json_putc(w, array ? ']' : '}');
@@ -153,6 +285,10 @@ void json_raw_members(struct json_writer *w, const void *members, size_t n)
     if (w->out.overflow || n == 0)
         return;
     int d = w->depth;
+    if (w->filter && w->mode[d] != JSON_ALL) {
+        w->out.overflow = true; /* members formatted before cannot be filtered */
+        return;
+    }
     if (d == 0 || w->in_array[d]) {
         w->out.overflow = true; /* members belong in an object */
         return;

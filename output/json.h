@@ -23,11 +23,46 @@
 
 #define JSON_MAX_DEPTH 16
 
+/* A selection of members by dotted path (--fields): "tls.client.ja4" keeps
+ * that member, "tls.client" everything under it; array elements are passed
+ * through, so "tls.findings.id" keeps the id of every finding. Built once by
+ * json_filter_parse(); a trie in a fixed array. */
+#define JSON_FILTER_NODES 256
+#define JSON_FILTER_NAME_MAX 48
+
+struct json_filter_node {
+    char name[JSON_FILTER_NAME_MAX];
+    uint8_t len;
+    bool whole;          /* selected as a whole (a listed path ends here) */
+    uint16_t child;      /* first child, 0 for none (node 0 is the root) */
+    uint16_t next;       /* next sibling, 0 for none */
+};
+
+struct json_filter {
+    struct json_filter_node node[JSON_FILTER_NODES];
+    size_t n;
+};
+
+/* Parses a comma-separated list of dotted paths into f. Returns false, with a
+ * message in err, for an empty list, an empty or too long name, or too many. */
+bool json_filter_parse(struct json_filter *f, const char *list, char *err, size_t errlen);
+
+enum json_filter_mode { JSON_ALL = 0, JSON_PARTIAL, JSON_SKIP };
+
 struct json_writer {
     struct strbuf out; /* the line; out.overflow: it is lost */
     int depth;
     bool first[JSON_MAX_DEPTH]; /* no member written yet at this depth */
     bool in_array[JSON_MAX_DEPTH]; /* the container at this depth is an array */
+    /* --fields (NULL: every member). Per depth: what the filter keeps of the
+     * members written there, the trie node they are matched against, and,
+     * for a container opened on the chance that a selected member follows,
+     * where to cut the line back to when none does. */
+    const struct json_filter *filter;
+    uint8_t mode[JSON_MAX_DEPTH];
+    uint16_t fnode[JSON_MAX_DEPTH];
+    size_t undo_len[JSON_MAX_DEPTH];
+    bool undo_first[JSON_MAX_DEPTH];
 };
 
 /* Misuse that would make the line invalid JSON also sets `overflow`, so the
@@ -41,6 +76,11 @@ struct json_writer {
  * checked too (at no cost for ASCII). */
 
 void json_init(struct json_writer *w, char *buf, size_t cap);
+
+/* Writes only the members f selects from here on (set right after
+ * json_init). A container none of whose selected members is written is left
+ * out, key and all; the top-level object is always written. */
+void json_set_filter(struct json_writer *w, const struct json_filter *f);
 
 /* A member's key as it is written: quoted, with its colon, and its length,
  * made at compile time by JSON_KEY from a string literal of plain characters

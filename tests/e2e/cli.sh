@@ -91,5 +91,40 @@ wait "$pid"; rc=$?
 exec 3>&-
 check "SIGTERM flushes decided lines" '[ $rc -eq 0 ] && [ $(wc -l < "$tmp/sig.jsonl") -eq 1 ]'
 
+# --fields / --brief: each line is the full line with only the listed members
+# (projected here independently, in Python), in the same order.
+project='
+import json, sys
+paths = [p.split(".") for p in sys.argv[1].split(",") if p]
+def keep(v, prefix):
+    if any(p == prefix[:len(p)] for p in paths if len(p) <= len(prefix)):
+        return v
+    if isinstance(v, list):
+        kept = [keep(x, prefix) for x in v]
+        kept = [x for x in kept if x is not None]
+        return kept or None
+    if isinstance(v, dict):
+        kept = {k: keep(x, prefix + [k]) for k, x in v.items()}
+        kept = {k: x for k, x in kept.items() if x is not None}
+        return kept or None
+    return None
+for line in sys.stdin:
+    print(json.dumps(keep(json.loads(line), []) or {}, separators=(",", ":"), ensure_ascii=False))
+'
+brief="@timestamp,client.ip,destination.ip,destination.port,network.protocol,tls.client.server_name,tls.client.offered_versions,tls.negotiated_version,tls.cipher,tls.outcome,tls.findings.id"
+for f in "$alert" "$imaps"; do
+    "$bin" -r "$f" > "$tmp/all.jsonl" 2>/dev/null
+    "$bin" -r "$f" --brief > "$tmp/brief.jsonl" 2>/dev/null; rc=$?
+    python3 -c "$project" "$brief" < "$tmp/all.jsonl" > "$tmp/brief.want"
+    check "--brief is the full line's brief members ($(basename "$f"))" \
+        '[ $rc -eq 0 ] && [ -s "$tmp/brief.jsonl" ] && cmp -s "$tmp/brief.jsonl" "$tmp/brief.want"'
+    sel="tls.client.ja4,source,tls.server.x509.subject,tls.findings.severity"
+    "$bin" -r "$f" --fields "$sel" > "$tmp/fields.jsonl" 2>/dev/null; rc=$?
+    python3 -c "$project" "$sel" < "$tmp/all.jsonl" > "$tmp/fields.want"
+    check "--fields selects members ($(basename "$f"))" '[ $rc -eq 0 ] && cmp -s "$tmp/fields.jsonl" "$tmp/fields.want"'
+done
+"$bin" -r "$imaps" --fields "tls..x" > /dev/null 2> "$tmp/err"; rc=$?
+check "a bad --fields list is a usage error" '[ $rc -eq 2 ] && grep -q "an empty name between dots" "$tmp/err"'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -310,6 +311,136 @@ static void test_time_matches_gmtime(void **state)
     }
 }
 
+/* ---- --fields ------------------------------------------------------------ */
+
+/* A line shaped like a connection's: scalars, nested objects, an array of
+ * scalars and an array of objects. */
+static void write_fields_sample(struct json_writer *w)
+{
+    json_object_begin(w, NULL);
+    json_str(w, JSON_KEY("@timestamp"), "t");
+    json_object_begin(w, JSON_KEY("source"));
+    json_str(w, JSON_KEY("ip"), "10.0.0.1");
+    json_u64(w, JSON_KEY("port"), 5);
+    json_object_end(w);
+    json_object_begin(w, JSON_KEY("tls"));
+    json_str(w, JSON_KEY("outcome"), "alert");
+    json_object_begin(w, JSON_KEY("client"));
+    json_array_begin(w, JSON_KEY("offered_versions"));
+    json_str(w, NULL, "TLSv1.0");
+    json_str(w, NULL, "TLSv1.1");
+    json_array_end(w);
+    json_str(w, JSON_KEY("ja4"), "t10");
+    json_object_end(w);
+    json_array_begin(w, JSON_KEY("findings"));
+    json_object_begin(w, NULL);
+    json_str(w, JSON_KEY("id"), "legacy-client");
+    json_str(w, JSON_KEY("message"), "m1");
+    json_object_end(w);
+    json_object_begin(w, NULL);
+    json_str(w, JSON_KEY("id"), "weak-cipher");
+    json_str(w, JSON_KEY("message"), "m2");
+    json_object_end(w);
+    json_array_end(w);
+    json_object_end(w);
+    json_object_end(w);
+}
+
+/* A writer over `line` that keeps what `list` selects. */
+static void init_filtered(struct json_writer *w, struct json_filter *f, const char *list)
+{
+    char err[128];
+    assert_true(json_filter_parse(f, list, err, sizeof err));
+    json_init(w, line, sizeof line);
+    json_set_filter(w, f);
+}
+
+static void expect_fields(const char *list, const char *want)
+{
+    static struct json_filter f;
+    struct json_writer w;
+    init_filtered(&w, &f, list);
+    write_fields_sample(&w);
+    expect_line(&w, want);
+}
+
+static void test_fields(void **state)
+{
+    (void)state;
+    expect_fields("@timestamp", "{\"@timestamp\":\"t\"}");
+    /* A container selected whole; members in the order written, not listed. */
+    expect_fields("source,@timestamp", "{\"@timestamp\":\"t\",\"source\":{\"ip\":\"10.0.0.1\",\"port\":5}}");
+    expect_fields("source.port", "{\"source\":{\"port\":5}}");
+    /* Deep paths open only the containers on their way. */
+    expect_fields("tls.client.ja4", "{\"tls\":{\"client\":{\"ja4\":\"t10\"}}}");
+    expect_fields("tls.client.offered_versions,tls.outcome",
+                  "{\"tls\":{\"outcome\":\"alert\",\"client\":{\"offered_versions\":[\"TLSv1.0\",\"TLSv1.1\"]}}}");
+    /* Array elements are passed through: a member of every finding. */
+    expect_fields("tls.findings.id", "{\"tls\":{\"findings\":[{\"id\":\"legacy-client\"},{\"id\":\"weak-cipher\"}]}}");
+    /* A prefix listed with a longer path: the prefix (the whole) wins. */
+    expect_fields("tls.client,tls.client.ja4",
+                  "{\"tls\":{\"client\":{\"offered_versions\":[\"TLSv1.0\",\"TLSv1.1\"],\"ja4\":\"t10\"}}}");
+    /* Nothing selected is present: containers opened on the way are taken
+     * back, commas included; the top-level object stays. */
+    expect_fields("tls.server.x509", "{}");
+    expect_fields("tls.client.nothing,@timestamp", "{\"@timestamp\":\"t\"}");
+    expect_fields("source.ip.deeper", "{}"); /* a path below a scalar selects nothing */
+    expect_fields("tls.findings.nothing,source.ip", "{\"source\":{\"ip\":\"10.0.0.1\"}}");
+    /* Empty names between commas are ignored. */
+    expect_fields(",source.port,,", "{\"source\":{\"port\":5}}");
+}
+
+static void test_fields_errors(void **state)
+{
+    (void)state;
+    struct json_filter f;
+    char err[128];
+    assert_false(json_filter_parse(&f, "", err, sizeof err));
+    assert_string_equal(err, "the field list is empty");
+    assert_false(json_filter_parse(&f, ",,", err, sizeof err));
+    assert_false(json_filter_parse(&f, "tls..client", err, sizeof err));
+    assert_string_equal(err, "field \"tls..client\": an empty name between dots");
+    assert_false(json_filter_parse(&f, "tls.", err, sizeof err));
+    assert_string_equal(err, "field \"tls.\": ends with a dot");
+    assert_false(json_filter_parse(&f, ".tls", err, sizeof err));
+    char longname[80];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_false(json_filter_parse(&f, longname, err, sizeof err));
+    /* More distinct names than the trie holds. */
+    char many[JSON_FILTER_NODES * 6];
+    size_t n = 0;
+    for (int i = 0; i < JSON_FILTER_NODES; i++)
+        n += (size_t)snprintf(many + n, sizeof many - n, "f%d,", i);
+    assert_false(json_filter_parse(&f, many, err, sizeof err));
+}
+
+/* Members formatted before (json_raw_members) cannot be filtered: with a
+ * filter that does not keep the object whole, the line is refused, never
+ * written unfiltered. */
+/* {"a":{<members formatted before>}} written under the filter `list`. */
+static size_t write_raw_members(const char *list)
+{
+    static struct json_filter f;
+    struct json_writer w;
+    init_filtered(&w, &f, list);
+    json_object_begin(&w, NULL);
+    json_object_begin(&w, JSON_KEY("a"));
+    json_raw_members(&w, "\"x\":1,\"y\":2", 11);
+    json_object_end(&w);
+    json_object_end(&w);
+    return json_finish(&w);
+}
+
+static void test_fields_raw_members(void **state)
+{
+    (void)state;
+    assert_int_equal(write_raw_members("a.x"), 0);
+    const char *want = "{\"a\":{\"x\":1,\"y\":2}}\n";
+    assert_int_equal(write_raw_members("a"), strlen(want));
+    assert_memory_equal(line, want, strlen(want));
+}
+
 static void expect_misuse(struct json_writer *w)
 {
     assert_true(w->out.overflow);
@@ -480,6 +611,9 @@ int main(void)
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_time_matches_gmtime),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_fields_errors),
+        cmocka_unit_test(test_fields_raw_members),
         cmocka_unit_test(test_misuse_loses_line),
         cmocka_unit_test(test_overflow_every_size),
         cmocka_unit_test(test_overflow_is_sticky),
