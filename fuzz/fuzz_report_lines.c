@@ -11,7 +11,10 @@
  * - each line of the JSON report is valid JSON (strict RFC 8259, UTF-8);
  * - that report read back and written again is the same bytes (a report is
  *   a fixed point of merging, which the sensors' daily merges rely on);
- * - the text, CSV and HTML writers run to the end.
+ * - the text, CSV and HTML writers run to the end;
+ * - the one-pass reader (report/scan.h) agrees with json-c on each UTF-8
+ *   line it accepts: json-c accepts it too, as the same kind of line, with
+ *   the same fields (it may refuse more: see scan.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,9 @@
 #include "fuzz/fuzz_util.h"
 #include "report/format.h"
 #include "report/lines.h"
+#include "report/scan.h"
+
+#include <json-c/json.h>
 
 static char *write_json(const struct rp_report *r, size_t *len)
 {
@@ -29,6 +35,60 @@ static char *write_json(const struct rp_report *r, size_t *len)
     rp_write_json(r, f);
     fclose(f);
     return buf;
+}
+
+static bool same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The one-pass reader against json-c, the reader it replaced. */
+static void scan_agrees(const char *line, size_t len)
+{
+    if (!rp_utf8_valid((const uint8_t *)line, len))
+        return;
+    char *arena = malloc(rp_scan_arena_size(len));
+    FUZZ_CHECK(arena != NULL, "malloc");
+    struct rp_conn got;
+    enum rp_scan_result res = rp_scan_line(line, len, arena, &got);
+    if (res != RP_SCAN_BAD) {
+        struct json_tokener *tok = json_tokener_new_ex(16);
+        FUZZ_CHECK(tok != NULL, "json_tokener_new_ex");
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        struct json_object *o = json_tokener_parse_ex(tok, line, (int)len);
+        FUZZ_CHECK(o && json_tokener_get_error(tok) == json_tokener_success &&
+                       json_tokener_get_parse_end(tok) == len && json_object_is_type(o, json_type_object),
+                   "one-pass reader accepted a line json-c refuses: %.*s", (int)len, line);
+        json_tokener_free(tok);
+        struct rp_conn want;
+        enum rp_scan_result ref = json_object_object_get_ex(o, "report", NULL) ? RP_SCAN_ROW
+                                  : rp_conn_from_json(o, &want)                ? RP_SCAN_CONN
+                                                                               : RP_SCAN_NOT_CONN;
+        FUZZ_CHECK(res == ref, "one-pass reader says %d, json-c %d: %.*s", (int)res, (int)ref, (int)len, line);
+        if (res == RP_SCAN_CONN) {
+            bool eq = got.ts == want.ts && got.end == want.end && same(got.client_ip, want.client_ip) &&
+                      same(got.dst_ip, want.dst_ip) && got.dst_port == want.dst_port &&
+                      same(got.protocol, want.protocol) && same(got.starttls, want.starttls) &&
+                      same(got.server_name, want.server_name) && same(got.outcome, want.outcome) &&
+                      got.established == want.established &&
+                      same(got.negotiated_version, want.negotiated_version) &&
+                      same(got.max_version, want.max_version) && same(got.cipher, want.cipher) &&
+                      same(got.curve, want.curve) && got.dh_prime_bits == want.dh_prime_bits &&
+                      same(got.ja4, want.ja4) && same(got.cert.sha256, want.cert.sha256) &&
+                      same(got.cert.subject, want.cert.subject) && same(got.cert.issuer, want.cert.issuer) &&
+                      same(got.cert.not_after, want.cert.not_after) &&
+                      same(got.cert.signature_algorithm, want.cert.signature_algorithm) &&
+                      same(got.cert.key_algorithm, want.cert.key_algorithm) &&
+                      got.cert.key_size == want.cert.key_size && got.n_findings == want.n_findings;
+            for (size_t i = 0; eq && i < got.n_findings; i++)
+                eq = same(got.findings[i].id, want.findings[i].id) &&
+                     same(got.findings[i].severity, want.findings[i].severity) &&
+                     same(got.findings[i].message, want.findings[i].message);
+            FUZZ_CHECK(eq, "one-pass reader and json-c read different fields: %.*s", (int)len, line);
+        }
+        json_object_put(o);
+    }
+    free(arena);
 }
 
 static void read_text(struct rp_report *r, const char *p, size_t n, uint64_t *nonblank)
@@ -43,6 +103,7 @@ static void read_text(struct rp_report *r, const char *p, size_t n, uint64_t *no
             blank &= p[i] == ' ' || p[i] == '\r';
         *nonblank += !blank;
         rp_read_line(r, copy, len, "fuzz", ++lineno);
+        scan_agrees(copy, len);
         free(copy);
         p += len + (nl != NULL);
         n -= len + (nl != NULL);

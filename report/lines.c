@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "report/format.h"
+#include "report/scan.h"
 
 /* Lines are about 2.5 KB; depth 16 is more than any line or row nests. */
 #define RP_JSON_DEPTH 16
@@ -113,7 +114,7 @@ static void malformed(struct rp_report *r, const char *name, uint64_t lineno)
 }
 
 /* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. */
-static bool utf8_valid(const uint8_t *p, size_t n)
+bool rp_utf8_valid(const uint8_t *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -155,35 +156,47 @@ static bool utf8_valid(const uint8_t *p, size_t n)
     return true;
 }
 
-static bool read_line(struct rp_report *r, struct json_tokener *tok, const char *line, size_t len, const char *name,
-                      uint64_t lineno)
+/* A report row (a line of an earlier `--format json` report): parsed with
+ * json-c, as rows are few and carry maps of any shape. */
+static bool read_row(struct rp_report *r, struct json_tokener *tok, const char *line, size_t len)
+{
+    json_tokener_reset(tok);
+    struct json_object *o = json_tokener_parse_ex(tok, line, (int)len);
+    /* The whole line must be one value: "{}x" or a value cut short is not. */
+    bool ok = o && json_tokener_get_error(tok) == json_tokener_success &&
+              json_tokener_get_parse_end(tok) == len && json_object_is_type(o, json_type_object) &&
+              json_object_object_get_ex(o, "report", NULL) && rp_merge_json_row(r, o) >= 0;
+    json_object_put(o);
+    return ok;
+}
+
+/* arena: at least rp_scan_arena_size(len) bytes. */
+static bool read_line(struct rp_report *r, struct json_tokener *tok, char *arena, const char *line, size_t len,
+                      const char *name, uint64_t lineno)
 {
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
         len--;
     if (len == 0)
         return true;
     r->lines++;
-    if (len > INT32_MAX) {
-        malformed(r, name, lineno);
-        return false;
-    }
-    if (!utf8_valid((const uint8_t *)line, len)) {
-        malformed(r, name, lineno);
-        return false;
-    }
-    json_tokener_reset(tok);
-    struct json_object *o = json_tokener_parse_ex(tok, line, (int)len);
-    /* The whole line must be one value: "{}x" or a value cut short is not. */
-    bool ok = o && json_tokener_get_error(tok) == json_tokener_success &&
-              json_tokener_get_parse_end(tok) == len && json_object_is_type(o, json_type_object);
-    if (ok) {
+    bool ok = false;
+    if (len <= INT32_MAX && rp_utf8_valid((const uint8_t *)line, len)) {
+        /* Connection lines, nearly all of the input, without a parse tree
+         * (report/scan.h); rows through json-c. */
         struct rp_conn c;
-        if (json_object_object_get_ex(o, "report", NULL))
-            ok = rp_merge_json_row(r, o) >= 0;
-        else if ((ok = rp_conn_from_json(o, &c)))
+        switch (rp_scan_line(line, len, arena, &c)) {
+        case RP_SCAN_CONN:
             rp_add_conn(r, &c);
+            ok = true;
+            break;
+        case RP_SCAN_ROW:
+            ok = read_row(r, tok, line, len);
+            break;
+        case RP_SCAN_NOT_CONN:
+        case RP_SCAN_BAD:
+            break;
+        }
     }
-    json_object_put(o);
     if (!ok)
         malformed(r, name, lineno);
     return ok;
@@ -200,10 +213,11 @@ static struct json_tokener *tokener(void)
 bool rp_read_line(struct rp_report *r, const char *line, size_t len, const char *name, uint64_t lineno)
 {
     struct json_tokener *tok = tokener();
-    if (!tok)
-        return false;
-    bool ok = read_line(r, tok, line, len, name, lineno);
-    json_tokener_free(tok);
+    char *arena = malloc(rp_scan_arena_size(len));
+    bool ok = tok && arena && read_line(r, tok, arena, line, len, name, lineno);
+    free(arena);
+    if (tok)
+        json_tokener_free(tok);
     return ok;
 }
 
@@ -229,18 +243,27 @@ int rp_read_fd(struct rp_report *r, int fd, const char *name, char *err, size_t 
     size_t cap = 1 << 16, len = 0;
     struct json_tokener *tok = tokener();
     char *buf = tok ? malloc(cap) : NULL;
+    char *arena = buf ? malloc(rp_scan_arena_size(cap)) : NULL;
+    if (!arena) {
+        free(buf);
+        buf = NULL;
+    }
     uint64_t lineno = 0;
     int rc = 0;
     while (buf) {
         /* gzgets stops at a newline or a full buffer; a longer line grows it. */
         if (!gzgets(gz, buf + len, (int)(cap - len))) {
             if (len)
-                read_line(r, tok, buf, len, name, ++lineno);
+                read_line(r, tok, arena, buf, len, name, ++lineno);
             break;
         }
         len += strlen(buf + len);
         if (len && buf[len - 1] != '\n' && len == cap - 1 && !gzeof(gz)) {
-            char *nb = cap < (1u << 30) ? realloc(buf, cap * 2) : NULL;
+            /* The scanner's arena grows first: larger than needed is harmless. */
+            char *na = cap < (1u << 30) ? realloc(arena, rp_scan_arena_size(cap * 2)) : NULL;
+            if (na)
+                arena = na;
+            char *nb = na ? realloc(buf, cap * 2) : NULL;
             if (!nb) {
                 /* A line over 1 GiB is not a tlsscope line: skip to its end. */
                 free(buf);
@@ -253,7 +276,7 @@ int rp_read_fd(struct rp_report *r, int fd, const char *name, char *err, size_t 
             cap *= 2;
             continue;
         }
-        read_line(r, tok, buf, len, name, ++lineno);
+        read_line(r, tok, arena, buf, len, name, ++lineno);
         len = 0;
     }
     int gzerr;
@@ -270,6 +293,7 @@ int rp_read_fd(struct rp_report *r, int fd, const char *name, char *err, size_t 
         rc = -1;
     }
     free(buf);
+    free(arena);
     if (tok)
         json_tokener_free(tok);
     gzclose(gz);

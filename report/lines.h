@@ -9,6 +9,7 @@
 #ifndef TLSSCOPE_REPORT_LINES_H
 #define TLSSCOPE_REPORT_LINES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,10 @@ struct json_object;
 /* Fills `c` from a parsed connection line (strings point into `o`); false
  * when it is not one (no client.ip). */
 bool rp_conn_from_json(struct json_object *o, struct rp_conn *c);
+
+/* Is p[n] UTF-8 as RFC 3629 has it (no overlong forms, surrogates or code
+ * points above U+10FFFF)? Every line is checked before it is read. */
+bool rp_utf8_valid(const uint8_t *p, size_t n);
 
 /* One line of text (no newline needed): parsed, then added or merged. `name`
  * and `lineno` say where, for the malformed-line count. Returns false when the

@@ -19,6 +19,9 @@
 #include "report/aggregate.h"
 #include "report/format.h"
 #include "report/lines.h"
+#include "report/scan.h"
+
+#include <json-c/json.h>
 
 #define LINE_OK "{\"client\":{\"ip\":\"192.0.2.1\"},\"tls\":{\"established\":true,\"negotiated_version\":\"TLSv1.2\"}}"
 
@@ -241,10 +244,207 @@ static void test_counts_saturate_and_empty_keys(void **state)
     rp_report_free(&r);
 }
 
+/* ---- the one-pass reader against json-c ---------------------------------- */
+
+/* What json-c makes of the line, as lines.c read every line before the
+ * one-pass reader: RP_SCAN_* of the same meaning. */
+static enum rp_scan_result reference(const char *line, struct json_object **obj, struct rp_conn *c)
+{
+    struct json_tokener *tok = json_tokener_new_ex(16);
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    size_t len = strlen(line);
+    struct json_object *o = json_tokener_parse_ex(tok, line, (int)len);
+    bool ok = o && json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) == len &&
+              json_object_is_type(o, json_type_object);
+    json_tokener_free(tok);
+    *obj = o;
+    if (!ok)
+        return RP_SCAN_BAD;
+    if (json_object_object_get_ex(o, "report", NULL))
+        return RP_SCAN_ROW;
+    return rp_conn_from_json(o, c) ? RP_SCAN_CONN : RP_SCAN_NOT_CONN;
+}
+
+static void same_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        assert_ptr_equal(a, b);
+    else
+        assert_string_equal(a, b);
+}
+
+static void same_conn(const struct rp_conn *a, const struct rp_conn *b)
+{
+    assert_int_equal(a->ts, b->ts);
+    assert_int_equal(a->end, b->end);
+    same_str(a->client_ip, b->client_ip);
+    same_str(a->dst_ip, b->dst_ip);
+    assert_int_equal(a->dst_port, b->dst_port);
+    same_str(a->protocol, b->protocol);
+    same_str(a->starttls, b->starttls);
+    same_str(a->server_name, b->server_name);
+    same_str(a->outcome, b->outcome);
+    assert_int_equal(a->established, b->established);
+    same_str(a->negotiated_version, b->negotiated_version);
+    same_str(a->max_version, b->max_version);
+    same_str(a->cipher, b->cipher);
+    same_str(a->curve, b->curve);
+    assert_int_equal(a->dh_prime_bits, b->dh_prime_bits);
+    same_str(a->ja4, b->ja4);
+    assert_int_equal(a->n_findings, b->n_findings);
+    for (size_t i = 0; i < a->n_findings; i++) {
+        same_str(a->findings[i].id, b->findings[i].id);
+        same_str(a->findings[i].severity, b->findings[i].severity);
+        same_str(a->findings[i].message, b->findings[i].message);
+    }
+    same_str(a->cert.sha256, b->cert.sha256);
+    same_str(a->cert.subject, b->cert.subject);
+    same_str(a->cert.issuer, b->cert.issuer);
+    same_str(a->cert.not_after, b->cert.not_after);
+    same_str(a->cert.signature_algorithm, b->cert.signature_algorithm);
+    same_str(a->cert.key_algorithm, b->cert.key_algorithm);
+    assert_int_equal(a->cert.key_size, b->cert.key_size);
+}
+
+/* The line read both ways: the same verdict, and for a connection the same
+ * fields. */
+static void agree(const char *line)
+{
+    struct json_object *o;
+    struct rp_conn want, got;
+    enum rp_scan_result ref = reference(line, &o, &want);
+    size_t len = strlen(line);
+    char *copy = malloc(len ? len : 1); /* exact size: ASan sees an over-read */
+    char *arena = malloc(rp_scan_arena_size(len));
+    assert_non_null(copy);
+    assert_non_null(arena);
+    memcpy(copy, line, len);
+    enum rp_scan_result res = rp_scan_line(copy, len, arena, &got);
+    if (res != ref)
+        fail_msg("%s: one-pass reader %d, json-c %d", line, (int)res, (int)ref);
+    if (res == RP_SCAN_CONN)
+        same_conn(&got, &want);
+    json_object_put(o);
+    free(arena);
+    free(copy);
+}
+
+static void test_scan_agrees_with_json_c(void **state)
+{
+    (void)state;
+    static const char *const lines[] = {
+        LINE_OK,
+        "{\"@timestamp\":\"2021-08-06T14:12:56.203392Z\",\"event\":{\"end\":\"2021-08-06T14:12:57.000001Z\","
+        "\"reason\":\"alert\"},\"source\":{\"ip\":\"192.168.1.192\",\"port\":50506},\"destination\":{\"ip\":"
+        "\"192.168.1.20\",\"port\":443,\"bytes\":12},\"client\":{\"ip\":\"192.168.1.192\",\"port\":1},"
+        "\"network\":{\"transport\":\"tcp\",\"protocol\":\"https\"},\"tls\":{\"established\":false,\"outcome\":"
+        "\"alert\",\"starttls\":\"smtp\",\"negotiated_version\":\"TLSv1.0\",\"cipher\":\"TLS_RSA_WITH_RC4_128_SHA\","
+        "\"curve\":\"x25519\",\"client\":{\"max_version\":\"TLSv1.0\",\"server_name\":\"a.example\",\"ja4\":\"t10\","
+        "\"supported_ciphers\":[\"A\",\"B\"],\"extensions\":[0,10,11]},\"server\":{\"dh\":{\"prime_bits\":1024},"
+        "\"x509\":{\"subject\":{\"common_name\":\"cn\"},\"issuer\":{\"common_name\":\"ca\"},\"not_after\":"
+        "\"2030-01-01T00:00:00.000000Z\",\"signature_algorithm\":\"sha1WithRSAEncryption\","
+        "\"public_key_algorithm\":\"rsaEncryption\",\"public_key_size\":2048},\"hash\":{\"sha256\":\"AB\"}},"
+        "\"findings\":[{\"id\":\"legacy-client\",\"severity\":\"high\",\"message\":\"m\"},{\"id\":\"\"},7,"
+        "{\"severity\":\"low\"},{\"id\":\"weak-dh\",\"message\":\"x\\\"y\"}]}}",
+        /* Escapes, surrogate pairs, a lone surrogate, slashes, control escapes. */
+        "{\"client\":{\"ip\":\"a\\u00e9\\ud83d\\udd12\\ud800x\\/\\b\\f\\n\\r\\t\\\\\"}}",
+        "{\"client\":{\"ip\":\"\\u0041\\u004A\"},\"tls\":{\"client\":{\"server_name\":\"\\u0000hidden\"}}}",
+        /* Numbers: integers, floats, exponents, negatives, -0, huge. */
+        "{\"client\":{\"ip\":\"x\"},\"destination\":{\"port\":443.0}}",
+        "{\"client\":{\"ip\":\"x\"},\"destination\":{\"port\":4e2}}",
+        "{\"client\":{\"ip\":\"x\"},\"destination\":{\"port\":-1}}",
+        "{\"client\":{\"ip\":\"x\"},\"destination\":{\"port\":-0}}",
+        "{\"client\":{\"ip\":\"x\"},\"destination\":{\"port\":0}}",
+        "{\"client\":{\"ip\":\"x\"},\"destination\":{\"port\":9223372036854775807}}",
+        "{\"client\":{\"ip\":\"x\"},\"destination\":{\"port\":9223372036854775808}}",
+        "{\"client\":{\"ip\":\"x\"},\"destination\":{\"port\":18446744073709551615}}",
+        "{\"client\":{\"ip\":\"x\"},\"tls\":{\"server\":{\"x509\":{\"public_key_size\":1.5e3}}}}",
+        /* Types other than the report wants: left out, not malformed. */
+        "{\"client\":{\"ip\":\"x\"},\"tls\":\"none\",\"destination\":[1,2]}",
+        "{\"client\":{\"ip\":\"x\"},\"tls\":{\"established\":\"true\",\"outcome\":5,\"findings\":{\"id\":\"a\"}}}",
+        "{\"client\":{\"ip\":\"x\"},\"tls\":{\"established\":null,\"client\":[]}}",
+        /* Whitespace between tokens and before the line. */
+        " \t{ \"client\" : { \"ip\" : \"x\" } , \"tls\" : { \"established\" : true } }",
+        /* Not connections, rows, and malformed lines. */
+        "{}",
+        "{\"client\":{\"ip\":\"\"}}",
+        "{\"client\":{}}",
+        "{\"report\":\"client\"}",
+        "{\"client\":{\"ip\":\"x\"}}   x",
+        "{\"client\":{\"ip\":\"x\"}}\t",
+        "{\"client\":{\"ip\":\"x\"},}",
+        "{\"client\":{\"ip\":\"x\"}",
+        "{\"client\":{\"ip\":\"x\"},\"a\":[1,]}",
+        "{\"client\":{\"ip\":\"x\"},\"a\":01}",
+        "{\"client\":{\"ip\":\"x\"},\"a\":.5}",
+        "{\"client\":{\"ip\":\"x\"},\"a\":+1}",
+        "{\"client\":{\"ip\":\"x\"},\"a\":\"\\x\"}",
+        "{\"client\":{\"ip\":\"x\"},\"a\":\"\\u12\"}",
+        "{\"client\":{\"ip\":\"x\"},\"a\":tru}",
+        "{\"client\":{\"ip\":\"x\"},\"a\":nul}",
+        "{\"client\":{\"ip\":\"x\"} \"b\":1}",
+        "[{\"client\":{\"ip\":\"x\"}}]",
+        "\"x\"",
+        "",
+        "{\"a\":[[[[[[[[[[[[[[1]]]]]]]]]]]]]],\"client\":{\"ip\":\"x\"}}",
+        "{\"a\":[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]],\"client\":{\"ip\":\"x\"}}",
+        "{\"a\":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]],\"client\":{\"ip\":\"x\"}}",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        agree(lines[i]);
+}
+
+/* What json-c's strict mode still lets through and RFC 8259 does not: a
+ * fraction with no digits, a raw control character in a string. tlsscope
+ * writes neither; the one-pass reader refuses both. */
+static void test_scan_stricter_than_json_c(void **state)
+{
+    (void)state;
+    static const char *const lax[] = {
+        "{\"client\":{\"ip\":\"x\"},\"a\":1.}",
+        "{\"client\":{\"ip\":\"x\"},\"a\":\"tab\there\"}",
+        "{\"client\":{\"ip\":\"x\x01\"}}",
+    };
+    for (size_t i = 0; i < sizeof lax / sizeof lax[0]; i++) {
+        struct json_object *o;
+        struct rp_conn c;
+        char arena[512];
+        assert_int_equal(reference(lax[i], &o, &c), RP_SCAN_CONN);
+        json_object_put(o);
+        assert_int_equal(rp_scan_line(lax[i], strlen(lax[i]), arena, &c), RP_SCAN_BAD);
+    }
+}
+
+/* The one deliberate difference: a field the report reads, or an object on
+ * its path, given twice is a malformed line (json-c keeps the last). Names the
+ * report does not read may repeat. */
+static void test_scan_repeated_fields(void **state)
+{
+    (void)state;
+    static const char *const repeated[] = {
+        "{\"client\":{\"ip\":\"a\",\"ip\":\"b\"}}",
+        "{\"client\":{\"ip\":\"a\"},\"client\":{\"ip\":\"b\"}}",
+        "{\"client\":{\"ip\":\"a\"},\"tls\":{},\"tls\":{}}",
+        "{\"client\":{\"ip\":\"a\"},\"tls\":{\"findings\":[{\"id\":\"x\",\"id\":\"y\"}]}}",
+    };
+    struct rp_conn c;
+    char arena[512];
+    for (size_t i = 0; i < sizeof repeated / sizeof repeated[0]; i++)
+        assert_int_equal(rp_scan_line(repeated[i], strlen(repeated[i]), arena, &c), RP_SCAN_BAD);
+    const char *ok = "{\"client\":{\"ip\":\"a\",\"port\":1,\"port\":2},\"x\":1,\"x\":2,"
+                     "\"tls\":{\"findings\":[{\"id\":\"x\"},{\"id\":\"y\"}]}}";
+    assert_int_equal(rp_scan_line(ok, strlen(ok), arena, &c), RP_SCAN_CONN);
+    assert_int_equal(c.n_findings, 2);
+    assert_string_equal(c.findings[1].id, "y");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_scan_agrees_with_json_c),
+        cmocka_unit_test(test_scan_repeated_fields),
+        cmocka_unit_test(test_scan_stricter_than_json_c),
         cmocka_unit_test(test_gzip_and_long_lines),
         cmocka_unit_test(test_writers),
         cmocka_unit_test(test_server_row_without_destination),
