@@ -3,12 +3,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/digest.h"
 #include "common/memo.h"
 #include "dissect/accept.h"
 #include "dissect/cert_cache.h"
 #include "output/json.h"
+#include "report/inventory.h"
 
 /* Does `m` describe the connection of the frame being processed? */
 static bool is_current(const struct engine *e, const struct conn_meta *m)
@@ -30,15 +32,22 @@ static void note_message(void *ctx, const struct conn_meta *m, const struct tls_
         packet_notes_message(e->notes, what, r);
 }
 
-/* The JSON line, and with --pcapng the decision's comments on the frame
- * that decided it (not on a frame that merely caused an idle connection to
- * expire or be evicted). */
-static void emit_with_notes(void *ctx, const struct conn_meta *m, const struct tls_report *r)
+/* The JSON line; with --pcapng the decision's comments on the frame that
+ * decided it (not on a frame that merely caused an idle connection to expire
+ * or be evicted); with --inventory the line's row. */
+static void emit_line(void *ctx, const struct conn_meta *m, const struct tls_report *r)
 {
     struct engine *e = ctx;
-    conn_json_emit(e->writer, m, r);
-    if (m->reason != CONN_REASON_IDLE_TIMEOUT && m->reason != CONN_REASON_EVICTED && is_current(e, m))
+    struct conn_json_writer *w = e->writer;
+    conn_json_emit(w, m, r);
+    if (e->notes && m->reason != CONN_REASON_IDLE_TIMEOUT && m->reason != CONN_REASON_EVICTED && is_current(e, m))
         packet_notes_decision(e->notes, m, r);
+    if (e->cfg.inventory) {
+        /* The inventory reads the whole line, whatever --fields kept. */
+        size_t n = w->fields ? conn_json_format(m, r, w->memo, w->buf, sizeof w->buf) : w->last_len;
+        if (n > 0)
+            inventory_add_line(e->cfg.inventory, w->buf, n, (int64_t)time(NULL));
+    }
 }
 
 /* ---- the flow_consumer adapter: the flow table drives conn.h ---- */
@@ -111,8 +120,6 @@ static int pcapng_init(struct engine *e)
     if (!e->pcapng || !e->notes)
         return -1;
     pcapng_begin(e->pcapng, e->cfg.pcapng, "tlsscope " TLSSCOPE_VERSION);
-    e->dissector.sink.ctx = e;
-    e->dissector.sink.emit = emit_with_notes;
     e->dissector.notes.ctx = e;
     e->dissector.notes.note = note_message;
     return 0;
@@ -151,8 +158,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     e->writer->memo = conn_json_memo_new();
     if (!e->writer->memo)
         goto fail;
-    e->dissector.sink.ctx = e->writer;
-    e->dissector.sink.emit = conn_json_emit;
+    e->dissector.sink.ctx = e;
+    e->dissector.sink.emit = emit_line;
     if (cfg->pcapng && pcapng_init(e) != 0)
         goto fail;
     if (!cfg->no_classify) {
@@ -301,6 +308,10 @@ bool engine_had_loss(const struct engine *e)
     X("packets", e->pcapng->packets) X("comments", e->pcapng->comments) X("comments_dropped", e->notes->dropped) \
     X("write_errors", e->pcapng->write_errors)
 
+#define INVENTORY_STATS(X)                                                                                       \
+    X("connections", is->connections) X("rows_written", is->rows_written) X("flushes", is->flushes)             \
+    X("flush_errors", is->flush_errors) X("lost", is->lost) X("not_lines", is->not_lines)
+
 #define STATS_U64(name, value) json_u64(&w, JSON_KEY(name), (uint64_t)(value));
 
 void engine_print_stats(const struct engine *e, FILE *f)
@@ -345,6 +356,10 @@ void engine_print_stats(const struct engine *e, FILE *f)
     }
     if (e->pcapng)
         GROUP("pcapng", PCAPNG_STATS);
+    if (e->cfg.inventory) {
+        const struct inventory_stats *is = inventory_stats(e->cfg.inventory);
+        GROUP("inventory", INVENTORY_STATS);
+    }
 #undef GROUP
     json_object_end(&w);
     size_t n = json_finish(&w);

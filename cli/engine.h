@@ -31,6 +31,7 @@ struct engine_config {
     uint32_t cert_cache_entries; /* --cert-cache: decoded leaf certificates kept; 0: none */
     uint64_t cert_cache_bytes;   /* for their DER copies; 0: 4 KiB an entry */
     const struct json_filter *fields; /* --fields/--brief: members of each line (NULL: all) */
+    struct inventory *inventory; /* --inventory: rows fed each line (NULL: none); the caller owns it */
 };
 
 struct engine {

@@ -14,6 +14,7 @@
 #include "cli/report_cli.h"
 #include "common/privs.h"
 #include "output/json.h"
+#include "report/inventory.h"
 
 #define MAX_INPUTS 256
 
@@ -46,6 +47,8 @@ static void usage(FILE *f)
             "                       tls.findings.id the id of every finding)\n"
             "      --brief          a short line for people: time, client, service, versions offered\n"
             "                       and negotiated, cipher, outcome, finding ids\n"
+            "      --inventory FILE keep per-day aggregates in the SQLite database FILE (created when\n"
+            "                       missing; tlsscope report --inventory FILE reads it)\n"
 
             "  -s, --snaplen N      live capture: bytes kept per frame (default 65535)\n"
             "  -p, --no-promisc     live capture: do not put the interface in promiscuous mode\n"
@@ -103,7 +106,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "report") == 0)
         return report_main(argc - 1, argv + 1);
     enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG,
-           OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_FIELDS, OPT_BRIEF };
+           OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_FIELDS, OPT_BRIEF, OPT_INVENTORY };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -120,6 +123,7 @@ int main(int argc, char **argv)
         { "cert-cache", required_argument, NULL, OPT_CERT_CACHE },
         { "fields", required_argument, NULL, OPT_FIELDS },
         { "brief", no_argument, NULL, OPT_BRIEF },
+        { "inventory", required_argument, NULL, OPT_INVENTORY },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
@@ -131,7 +135,7 @@ int main(int argc, char **argv)
     struct engine_config cfg;
     engine_defaults(&cfg);
     static struct json_filter fields;
-    const char *field_list = NULL;
+    const char *field_list = NULL, *inventory_path = NULL;
 
     int ch;
     while ((ch = getopt_long(argc, argv, "r:i:f:w:s:pZ:B:hV", longopts, NULL)) != -1) {
@@ -178,6 +182,7 @@ int main(int argc, char **argv)
         case OPT_PCAPNG: pcapng_path = optarg; break;
         case OPT_FIELDS: field_list = optarg; break;
         case OPT_BRIEF: field_list = CONN_JSON_BRIEF_FIELDS; break;
+        case OPT_INVENTORY: inventory_path = optarg; break;
         case OPT_CERT_CACHE:
             if (parse_u32("--cert-cache", optarg, 0, 65536, &cfg.cert_cache_entries))
                 return 2;
@@ -243,6 +248,14 @@ int main(int argc, char **argv)
             return 1;
         setvbuf(pcapng, pcapng_buf, _IOFBF, sizeof pcapng_buf);
         cfg.pcapng = pcapng;
+    }
+
+    if (inventory_path) {
+        char why[512];
+        if (!(cfg.inventory = inventory_open(inventory_path, why, sizeof why))) {
+            fprintf(stderr, "tlsscope: --inventory %s\n", why);
+            return 1;
+        }
     }
 
     struct sigaction sa;
@@ -329,6 +342,11 @@ int main(int argc, char **argv)
     if (engine_had_loss(&e))
         fprintf(stderr, "tlsscope: memory budget reached: some connections were evicted or buffers refused "
                         "(see --stats; raise --max-flows, --max-sessions or --buffer-mb)\n");
+    char inv_err[512];
+    if (cfg.inventory && !inventory_flush(cfg.inventory, inv_err, sizeof inv_err)) {
+        fprintf(stderr, "tlsscope: %s: %s\n", inventory_path, inv_err);
+        status = 1;
+    }
     if (stats)
         engine_print_stats(&e, stderr);
     if (ferror(out) || fflush(out) != 0 || e.writer->write_errors) {
@@ -340,6 +358,10 @@ int main(int argc, char **argv)
         status = 1;
     }
     engine_free(&e);
+    if (!inventory_close(cfg.inventory, inv_err, sizeof inv_err) && status == 0) {
+        fprintf(stderr, "tlsscope: %s: %s\n", inventory_path, inv_err);
+        status = 1;
+    }
     if (out != stdout)
         fclose(out);
     if (pcapng && fclose(pcapng) != 0 && status == 0) {

@@ -22,6 +22,7 @@
 
 #include "cli/engine.h"
 #include "report/format.h"
+#include "report/inventory.h"
 #include "report/lines.h"
 
 static void usage(FILE *f)
@@ -43,6 +44,7 @@ static void usage(FILE *f)
             "  --server S                  destination address or server name\n"
             "  --client C                  client address or CIDR (10.0.0.0/8, 2001:db8::/32)\n"
             "  --width N                   text width (default: the terminal's; 0: unlimited)\n"
+            "  --inventory FILE            also (or only) the rows of a tlsscope --inventory database\n"
             "  -h, --help                  this help\n");
 }
 
@@ -121,7 +123,7 @@ static unsigned terminal_width(FILE *out)
 int report_main(int argc, char **argv)
 {
     enum { OPT_BY = 256, OPT_FORMAT, OPT_LEGACY, OPT_SINCE, OPT_UNTIL, OPT_PROTOCOL, OPT_FINDING, OPT_SERVER,
-           OPT_CLIENT, OPT_WIDTH };
+           OPT_CLIENT, OPT_WIDTH, OPT_INVENTORY };
     static const struct option longopts[] = {
         { "by", required_argument, NULL, OPT_BY },
         { "format", required_argument, NULL, OPT_FORMAT },
@@ -134,6 +136,7 @@ int report_main(int argc, char **argv)
         { "server", required_argument, NULL, OPT_SERVER },
         { "client", required_argument, NULL, OPT_CLIENT },
         { "width", required_argument, NULL, OPT_WIDTH },
+        { "inventory", required_argument, NULL, OPT_INVENTORY },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -143,6 +146,7 @@ int report_main(int argc, char **argv)
     rp_filter_init(&filter);
     int64_t now = (int64_t)time(NULL) * 1000000;
     long width = -1;
+    const char *inventory = NULL;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -200,6 +204,7 @@ int report_main(int argc, char **argv)
             }
             break;
         }
+        case OPT_INVENTORY: inventory = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -212,7 +217,12 @@ int report_main(int argc, char **argv)
     char err[512];
     const char *stdin_only[] = { "-" };
     const char **inputs = optind < argc ? (const char **)argv + optind : stdin_only;
-    int n_inputs = optind < argc ? argc - optind : 1;
+    /* With --inventory alone, standard input is not read. */
+    int n_inputs = optind < argc ? argc - optind : inventory ? 0 : 1;
+    if (inventory && inventory_read(&r, inventory, err, sizeof err) != 0) {
+        fprintf(stderr, "tlsscope report: --inventory %s\n", err);
+        status = 1;
+    }
     for (int i = 0; i < n_inputs; i++) {
         const char *name = strcmp(inputs[i], "-") == 0 ? "(stdin)" : inputs[i];
         int rc = strcmp(inputs[i], "-") != 0 && is_capture(inputs[i]) ? read_capture(&r, inputs[i], err, sizeof err)

@@ -706,6 +706,7 @@ void conn_json_emit(void *writer, const struct conn_meta *m, const struct tls_re
 {
     struct conn_json_writer *cw = writer;
     size_t n = conn_json_format_fields(m, r, cw->memo, cw->fields, cw->buf, sizeof cw->buf);
+    cw->last_len = n;
     if (n == 0) {
         cw->dropped++;
         return;

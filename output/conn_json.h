@@ -49,6 +49,7 @@ struct conn_json_writer {
     uint64_t lines;
     uint64_t dropped;            /* lines that did not fit (should stay 0) */
     uint64_t write_errors;
+    size_t last_len;             /* the last line's length in buf (0: it was dropped) */
     struct memo *memo;           /* formatted lists (NULL: none); the writer's owner frees it */
     const struct json_filter *fields; /* --fields (NULL: every member) */
     char buf[CONN_JSON_LINE_MAX];

@@ -440,70 +440,70 @@ void rp_cert_key(char *out, size_t cap, const char *sha256, const char *subject,
     rp_key_join(out, cap, f, 7);
 }
 
-static void add_client(struct rp_report *r, const struct rp_conn *c)
+static void add_client(struct rp_report *r, const struct rp_conn *c, uint64_t n)
 {
     struct rp_client *row = row_get(r, c->client_ip);
     if (!row)
         return;
     char key[RP_KEY_MAX];
-    row->connections = rp_sat_add(row->connections, 1);
+    row->connections = rp_sat_add(row->connections, n);
     seen(&row->first_seen, &row->last_seen, c->ts, c->end);
     keep_best(row->best_offered, c->max_version);
     if (c->negotiated_version)
-        rp_map_add(&row->negotiated, c->negotiated_version, 1);
+        rp_map_add(&row->negotiated, c->negotiated_version, n);
     if (!c->established) {
-        row->failures = rp_sat_add(row->failures, 1);
-        rp_map_add(&row->failures_by_outcome, c->outcome ? c->outcome : "unknown", 1);
+        row->failures = rp_sat_add(row->failures, n);
+        rp_map_add(&row->failures_by_outcome, c->outcome ? c->outcome : "unknown", n);
     }
     for (size_t i = 0; i < c->n_findings; i++)
-        rp_map_add(&row->findings, c->findings[i].id, 1);
+        rp_map_add(&row->findings, c->findings[i].id, n);
     rp_service_key(key, sizeof key, c->dst_ip, c->dst_port, c->protocol, c->starttls);
-    rp_map_add(&row->services, key, 1);
+    rp_map_add(&row->services, key, n);
     if (c->server_name)
-        rp_map_add(&row->server_names, c->server_name, 1);
+        rp_map_add(&row->server_names, c->server_name, n);
     if (c->ja4)
-        rp_map_add(&row->ja4, c->ja4, 1);
+        rp_map_add(&row->ja4, c->ja4, n);
 }
 
-static void add_server(struct rp_report *r, const struct rp_conn *c)
+static void add_server(struct rp_report *r, const struct rp_conn *c, uint64_t n)
 {
     char key[RP_KEY_MAX];
     rp_service_key(key, sizeof key, c->dst_ip, c->dst_port, c->protocol, c->server_name);
     struct rp_server *row = row_get(r, key);
     if (!row)
         return;
-    row->connections = rp_sat_add(row->connections, 1);
+    row->connections = rp_sat_add(row->connections, n);
     seen(&row->first_seen, &row->last_seen, c->ts, c->end);
     /* One service, one STARTTLS verb in practice; the smallest name keeps
      * the choice independent of line order, so merges agree. */
     if (c->starttls && (!row->starttls[0] || strcmp(c->starttls, row->starttls) < 0))
         copy_token(row->starttls, sizeof row->starttls, c->starttls);
     if (c->negotiated_version)
-        rp_map_add(&row->negotiated, c->negotiated_version, 1);
+        rp_map_add(&row->negotiated, c->negotiated_version, n);
     if (c->cipher)
-        rp_map_add(&row->ciphers, c->cipher, 1);
+        rp_map_add(&row->ciphers, c->cipher, n);
     if (c->curve)
-        rp_map_add(&row->groups, c->curve, 1);
+        rp_map_add(&row->groups, c->curve, n);
     if (c->dh_prime_bits >= 0) {
         snprintf(key, sizeof key, "%" PRId64, c->dh_prime_bits);
-        rp_map_add(&row->dh_prime_bits, key, 1);
+        rp_map_add(&row->dh_prime_bits, key, n);
     }
     if (c->cert.sha256) {
         rp_cert_key(key, sizeof key, c->cert.sha256, c->cert.subject, c->cert.issuer, c->cert.not_after,
                     c->cert.signature_algorithm, c->cert.key_algorithm, c->cert.key_size);
-        rp_map_add(&row->certificates, key, 1);
+        rp_map_add(&row->certificates, key, n);
     }
     for (size_t i = 0; i < c->n_findings; i++)
-        rp_map_add(&row->findings, c->findings[i].id, 1);
+        rp_map_add(&row->findings, c->findings[i].id, n);
     if (rp_version_legacy(c->negotiated_version))
-        rp_map_add(&row->legacy_clients, c->client_ip, 1);
+        rp_map_add(&row->legacy_clients, c->client_ip, n);
     if (!c->established) {
-        row->failures = rp_sat_add(row->failures, 1);
-        rp_map_add(&row->failures_by_outcome, c->outcome ? c->outcome : "unknown", 1);
+        row->failures = rp_sat_add(row->failures, n);
+        rp_map_add(&row->failures_by_outcome, c->outcome ? c->outcome : "unknown", n);
     }
 }
 
-static void add_findings(struct rp_report *r, const struct rp_conn *c)
+static void add_findings(struct rp_report *r, const struct rp_conn *c, uint64_t n)
 {
     char key[RP_KEY_MAX];
     rp_service_key(key, sizeof key, c->dst_ip, c->dst_port, c->protocol, c->server_name);
@@ -517,33 +517,38 @@ static void add_findings(struct rp_report *r, const struct rp_conn *c)
         struct rp_finding *f = row_get(r, c->findings[i].id);
         if (!f)
             continue;
-        f->connections = rp_sat_add(f->connections, 1);
+        f->connections = rp_sat_add(f->connections, n);
         if (rp_severity_rank(c->findings[i].severity) > rp_severity_rank(f->severity))
             copy_token(f->severity, sizeof f->severity, c->findings[i].severity);
-        rp_map_add(&f->clients, c->client_ip, 1);
-        rp_map_add(&f->servers, key, 1);
+        rp_map_add(&f->clients, c->client_ip, n);
+        rp_map_add(&f->servers, key, n);
     }
 }
 
 bool rp_add_conn(struct rp_report *r, const struct rp_conn *c)
 {
+    return rp_add_conns(r, c, 1);
+}
+
+bool rp_add_conns(struct rp_report *r, const struct rp_conn *c, uint64_t n)
+{
     if (!rp_filter_pass(&r->filter, c)) {
-        r->filtered_out++;
+        r->filtered_out = rp_sat_add(r->filtered_out, n);
         return false;
     }
-    r->connections = rp_sat_add(r->connections, 1);
+    r->connections = rp_sat_add(r->connections, n);
     if (r->view == RP_VIEW_CLIENT)
-        add_client(r, c);
+        add_client(r, c, n);
     else if (r->view == RP_VIEW_SERVER)
-        add_server(r, c);
+        add_server(r, c, n);
     else
-        add_findings(r, c);
+        add_findings(r, c, n);
 
     char key[RP_KEY_MAX];
     if (c->negotiated_version) {
         const char *f[] = { c->protocol, c->negotiated_version };
         rp_key_join(key, sizeof key, f, 2);
-        rp_map_add(&r->versions_by_protocol, key, 1);
+        rp_map_add(&r->versions_by_protocol, key, n);
     }
     if (rp_version_legacy(c->max_version) && c->ts != INT64_MIN) {
         char day[32];
@@ -551,7 +556,7 @@ bool rp_add_conn(struct rp_report *r, const struct rp_conn *c)
         day[10] = '\0';
         const char *f[] = { day, c->client_ip };
         rp_key_join(key, sizeof key, f, 2);
-        rp_map_add(&r->legacy_clients_by_day, key, 1);
+        rp_map_add(&r->legacy_clients_by_day, key, n);
     }
     if (!c->established) {
         /* The cause: the first finding that explains a failure, else the outcome. */
@@ -563,7 +568,7 @@ bool rp_add_conn(struct rp_report *r, const struct rp_conn *c)
             for (size_t k = 0; k < sizeof causes / sizeof causes[0]; k++)
                 if (strcmp(c->findings[i].id, causes[k]) == 0)
                     cause = causes[k];
-        rp_map_add(&r->failures_by_cause, cause, 1);
+        rp_map_add(&r->failures_by_cause, cause, n);
     }
     return true;
 }

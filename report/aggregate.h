@@ -102,6 +102,9 @@ void *rp_row_new(enum rp_view view);
 
 /* Applies the filter; true when the connection was counted. */
 bool rp_add_conn(struct rp_report *r, const struct rp_conn *c);
+/* The same for n connections alike (an inventory row); as n calls of
+ * rp_add_conn(). */
+bool rp_add_conns(struct rp_report *r, const struct rp_conn *c, uint64_t n);
 bool rp_filter_pass(const struct rp_filter *f, const struct rp_conn *c);
 
 /* Merges a partial report of the same view into `dst` (rows and charts). */
