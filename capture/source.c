@@ -345,6 +345,14 @@ void capture_drops(struct capture_source *src, uint64_t *received, uint64_t *dro
     }
 }
 
+int64_t capture_position(const struct capture_source *src)
+{
+    if (src->live || !src->file)
+        return -1;
+    off_t pos = ftello(src->file);
+    return pos < 0 ? -1 : (int64_t)pos;
+}
+
 void capture_close(struct capture_source *src)
 {
     if (!src)

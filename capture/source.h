@@ -98,6 +98,10 @@ const char *capture_name(const struct capture_source *src);
 /* Kernel drop counters of a live source (0 for files). */
 void capture_drops(struct capture_source *src, uint64_t *received, uint64_t *dropped);
 
+/* Bytes of a capture file read so far; -1 for a live source or a stream
+ * (standard input) whose position is unknown. */
+int64_t capture_position(const struct capture_source *src);
+
 void capture_close(struct capture_source *src);
 
 #endif

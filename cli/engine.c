@@ -216,10 +216,15 @@ struct run_ctx {
     int linktype;
 };
 
+/* Frames between calls of the configuration's tick (a counter's cost). */
+#define ENGINE_TICK_FRAMES 8192
+
 static void on_frame(void *vctx, const struct capture_frame *f)
 {
     struct run_ctx *c = vctx;
     engine_frame(c->e, c->linktype, f);
+    if (c->e->cfg.tick && ++c->e->tick_frames % ENGINE_TICK_FRAMES == 0)
+        c->e->cfg.tick(c->e->cfg.tick_ctx);
 }
 
 static void on_idle(void *vctx, uint64_t now_us)

@@ -32,6 +32,8 @@ struct engine_config {
     uint64_t cert_cache_bytes;   /* for their DER copies; 0: 4 KiB an entry */
     const struct json_filter *fields; /* --fields/--brief: members of each line (NULL: all) */
     struct inventory *inventory; /* --inventory: rows fed each line (NULL: none); the caller owns it */
+    void (*tick)(void *ctx);     /* called every few thousand frames (progress); NULL: none */
+    void *tick_ctx;
 };
 
 struct engine {
@@ -50,6 +52,7 @@ struct engine {
     int pcapng_interface;
     struct packet_notes *notes;
     const struct pkt *current;
+    uint64_t tick_frames;
 };
 
 /* Default configuration (see README "Memory"). */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/engine.h"
+#include "cli/progress.h"
 #include "cli/report_cli.h"
 #include "common/privs.h"
 #include "output/json.h"
@@ -305,6 +306,13 @@ int main(int argc, char **argv)
             capture_close(src);
         }
     }
+    /* A long offline run shows how far it is on a terminal (cli/progress.h). */
+    struct progress progress;
+    progress_init(&progress, stderr, inputs, n_inputs, &e.writer->lines);
+    if (!iface && progress.on) {
+        e.cfg.tick = progress_tick;
+        e.cfg.tick_ctx = &progress;
+    }
     for (int i = 0; i < n_inputs && !stop_requested && status != 2; i++) {
         const char *name = strcmp(inputs[i], "-") == 0 ? "(stdin)" : inputs[i];
         struct capture_source *src = capture_open_file(inputs[i], err, sizeof err);
@@ -319,7 +327,10 @@ int main(int argc, char **argv)
             status = 2;
             break;
         }
+        progress_source(&progress, src);
         enum capture_status cs = engine_run(&e, src, &stop_requested, err, sizeof err);
+        progress_source(&progress, NULL);
+        progress_end(&progress); /* before any message about this input */
         if (cs == CAPTURE_TRUNCATED) {
             fprintf(stderr, "tlsscope: %s: file ends in the middle of a packet (%s); processed up to there\n",
                     name, err);
