@@ -231,6 +231,8 @@ static void on_idle(void *vctx, uint64_t now_us)
 {
     struct run_ctx *c = vctx;
     flow_table_expire(c->e->flows, now_us);
+    if (c->e->cfg.inventory)
+        inventory_tick(c->e->cfg.inventory, (int64_t)time(NULL));
     fflush(c->e->cfg.out);
     if (c->e->pcapng)
         fflush(c->e->cfg.pcapng);

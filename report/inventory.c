@@ -207,6 +207,14 @@ void inventory_add_line(struct inventory *inv, const char *line, size_t len, int
     }
 }
 
+void inventory_tick(struct inventory *inv, int64_t now_s)
+{
+    if (inv->rows.len > 0 && inv->last_flush_s != 0 && now_s - inv->last_flush_s >= INVENTORY_FLUSH_SECONDS) {
+        char err[256];
+        inventory_flush(inv, err, sizeof err);
+    }
+}
+
 static bool bind_row(struct inventory *inv, const struct rp_entry *e)
 {
     sqlite3_stmt *st = inv->upsert;

@@ -51,6 +51,11 @@ struct inventory *inventory_open(const char *path, char *err, size_t errlen);
  * for the flush period. */
 void inventory_add_line(struct inventory *inv, const char *line, size_t len, int64_t now_s);
 
+/* A quiet moment (the capture is idle): writes what is pending once it has
+ * waited INVENTORY_FLUSH_SECONDS, so a sensor on a quiet link does not keep
+ * rows in memory until the next connection. */
+void inventory_tick(struct inventory *inv, int64_t now_s);
+
 /* Writes what is pending (returns false when the transaction failed; the rows
  * stay pending). */
 bool inventory_flush(struct inventory *inv, char *err, size_t errlen);
