@@ -866,6 +866,30 @@ static void test_server_hello_12(void **state)
     free(s);
 }
 
+/* A client offering only drafts before 23 sends key_share as extension 40;
+ * one offering drafts on both sides sends 40 and 51, and 51 counts. */
+static void test_client_hello_draft_key_share(void **state)
+{
+    (void)state;
+    struct tls_client_report *c = new_client();
+    uint8_t sid[32];
+    uint8_t *p = test_exact_copy(client_hello, CH_LEN);
+    assert_int_equal(p[133], 0x33);
+    p[133] = 0x28; /* key_share as 40 */
+    assert_int_equal(ch_from(p, CH_LEN, c, sid), TLS_PARSE_OK);
+    assert_int_equal(c->key_share_groups.n, 1);
+    assert_int_equal(c->key_share_groups.v[0], 0x001d);
+    assert_int_equal(c->extensions.v[7], 40);
+
+    p = test_exact_copy(client_hello, CH_LEN);
+    assert_int_equal(p[175], 0x23);
+    p[175] = 0x28; /* session_ticket's place: an empty extension 40 beside 51 */
+    assert_int_equal(ch_from(p, CH_LEN, c, sid), TLS_PARSE_OK);
+    assert_int_equal(c->key_share_groups.n, 1);
+    assert_int_equal(c->key_share_groups.v[0], 0x001d);
+    free(c);
+}
+
 /* ---- TLS 1.3 draft layouts ------------------------------------------------ */
 
 /* A draft-18 ServerHello: the version in the first field, no session id echo
@@ -1361,6 +1385,7 @@ int main(void)
         cmocka_unit_test(test_hello_retry_request),
         cmocka_unit_test(test_server_hello_12),
         cmocka_unit_test(test_server_hello_draft_layouts),
+        cmocka_unit_test(test_client_hello_draft_key_share),
         cmocka_unit_test(test_server_hello_draft22_key_share_40),
         cmocka_unit_test(test_server_hello_two_alpn_names),
         cmocka_unit_test(test_server_hello_too_many_extensions),
