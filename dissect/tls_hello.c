@@ -147,6 +147,10 @@ static bool parse_client_extension(uint16_t type, struct span ext, struct tls_cl
     }
     case TLS_EXT_KEY_SHARE:
         return parse_key_share_client(ext, c);
+    case TLS_EXT_KEY_SHARE_DRAFT:
+        /* Read after the walk, and only when 51 gave nothing: a client
+         * offering drafts on both sides of 23 sends both. */
+        return true;
     case TLS_EXT_ENCRYPTED_CLIENT_HELLO:
         c->has_ech = true;
         return true;
@@ -188,6 +192,8 @@ enum tls_parse_result tls_parse_client_hello(struct span body, struct tls_client
         struct span exts = span_vec16(&body);
         if (!span_ok(&body))
             return TLS_PARSE_MALFORMED;
+        struct span draft_key_share = span_make(NULL, 0);
+        bool has_key_share = false, has_draft_key_share = false;
         while (exts.n > 0) {
             uint16_t type = span_u16(&exts);
             struct span data = span_vec16(&exts);
@@ -196,11 +202,18 @@ enum tls_parse_result tls_parse_client_hello(struct span body, struct tls_client
                 break;
             }
             LIST_PUSH(c->extensions, type);
+            has_key_share |= type == TLS_EXT_KEY_SHARE;
+            if (type == TLS_EXT_KEY_SHARE_DRAFT && !has_draft_key_share) {
+                draft_key_share = data;
+                has_draft_key_share = true;
+            }
             /* A malformed extension body is reported but does not stop the
              * walk: the framing around it is intact. */
             if (!parse_client_extension(type, data, c))
                 ok = false;
         }
+        if (has_draft_key_share && !has_key_share && !parse_key_share_client(draft_key_share, c))
+            ok = false;
         if (body.n != 0)
             ok = false; /* bytes after the extensions block */
     }
@@ -286,6 +299,30 @@ static bool parse_server_extension(uint16_t type, struct span ext, struct tls_se
     }
 }
 
+unsigned tls_version_draft(uint16_t version)
+{
+    if ((version >> 8) == 0x7f)
+        return version & 0xffu;
+    if (version == 0x7e01 || version == 0x7e02)
+        return 18;
+    return 0;
+}
+
+/* A ServerHello whose first field is one of these has the layout of the
+ * drafts before 22: no session id echo, no compression method. */
+static bool server_hello_draft_layout(uint16_t version)
+{
+    unsigned draft = tls_version_draft(version);
+    return version == 0x0304 || (draft > 0 && draft < 22);
+}
+
+/* Extension 40 is key_share for these negotiated versions. */
+static bool key_share_is_40(uint16_t version)
+{
+    unsigned draft = tls_version_draft(version);
+    return draft > 0 && draft < 23;
+}
+
 enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server_report *s,
                                              const uint8_t *client_session_id, uint8_t client_session_id_len)
 {
@@ -295,9 +332,10 @@ enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server
     if (!span_ok(&body))
         return TLS_PARSE_MALFORMED;
     s->hello_retry_request = memcmp(random.p, tls_hrr_random, 32) == 0;
-    struct span sid = span_vec8(&body);
+    bool draft_layout = server_hello_draft_layout(s->legacy_version);
+    struct span sid = draft_layout ? span_make(NULL, 0) : span_vec8(&body);
     s->cipher = span_u16(&body);
-    s->compression = span_u8(&body);
+    s->compression = draft_layout ? 0 : span_u8(&body);
     if (!span_ok(&body) || sid.n > 32)
         return TLS_PARSE_MALFORMED;
     s->session_id_len = (uint8_t)sid.n;
@@ -308,6 +346,8 @@ enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server
         struct span exts = span_vec16(&body);
         if (!span_ok(&body))
             return TLS_PARSE_MALFORMED;
+        struct span draft_key_share = span_make(NULL, 0);
+        bool has_draft_key_share = false;
         while (exts.n > 0) {
             uint16_t type = span_u16(&exts);
             struct span data = span_vec16(&exts);
@@ -316,9 +356,19 @@ enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server
                 break;
             }
             LIST_PUSH(s->extensions, type);
+            if (type == TLS_EXT_KEY_SHARE_DRAFT && !has_draft_key_share) {
+                draft_key_share = data;
+                has_draft_key_share = true;
+            }
             if (!parse_server_extension(type, data, s))
                 ok = false;
         }
+        /* Extension 40 means key_share only once the version is known,
+         * which supported_versions may give after it. */
+        uint16_t version = s->selected_version ? s->selected_version : s->legacy_version;
+        if (has_draft_key_share && key_share_is_40(version) &&
+            !parse_server_extension(TLS_EXT_KEY_SHARE, draft_key_share, s))
+            ok = false;
         if (body.n != 0)
             ok = false;
     }

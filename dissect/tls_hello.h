@@ -35,6 +35,8 @@ enum {
     TLS_EXT_PRE_SHARED_KEY = 41,
     TLS_EXT_SUPPORTED_VERSIONS = 43,
     TLS_EXT_KEY_SHARE = 51,
+    /* key_share before draft-ietf-tls-tls13-23 moved it to 51. */
+    TLS_EXT_KEY_SHARE_DRAFT = 40,
     TLS_EXT_ENCRYPTED_CLIENT_HELLO = 0xfe0d,
 };
 
@@ -50,8 +52,21 @@ enum tls_parse_result tls_parse_sslv2_client_hello(struct span record, struct tl
  * 2-byte header with the high bit set, message type 1, version >= 0x0002. */
 bool tls_looks_like_sslv2_hello(struct span head);
 
+/* The draft of TLS 1.3 whose ServerHello layout and key_share code point a
+ * version follows: 0x7f00 + NN is draft NN; Google's 2017 experiment
+ * versions 0x7e01 and 0x7e02 were built on draft 18; 0 for any other. */
+unsigned tls_version_draft(uint16_t version);
+
 /* ServerHello body -> r->server. `client_session_id` (length in
- * r->client.session_id_len) decides session_id_echoed. */
+ * r->client.session_id_len) decides session_id_echoed.
+ *
+ * Its layout follows the version in its first field: RFC 8446 and drafts 22
+ * and later keep legacy_version 0x0303 and the TLS 1.2 layout (session id
+ * echo, compression method) and name the version in supported_versions;
+ * drafts before 22 (and the 2017 experiments, and early servers that wrote
+ * 0x0304 there) name the version in that first field and carry neither
+ * session id nor compression method. key_share is extension 40 before
+ * draft 23. */
 enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server_report *s,
                                              const uint8_t *client_session_id, uint8_t client_session_id_len);
 

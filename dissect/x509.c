@@ -112,42 +112,61 @@ size_t x509_directory_string(uint8_t tag, struct span v, uint8_t *out, size_t ca
     return n;
 }
 
+/* The UTF-8 length of a whole DirectoryString value (see x509_directory_string). */
+static size_t directory_string_len(uint8_t tag, struct span v)
+{
+    if (tag != 0x1e)
+        return v.n;
+    size_t n = 0;
+    while (v.n >= 2) {
+        uint16_t u = span_u16(&v);
+        n += u < 0x80 ? 1u : u < 0x800 ? 2u : 3u;
+    }
+    return n;
+}
+
 /* Name (RFC 5280 4.1.2.4): SEQUENCE OF RelativeDistinguishedName, each a
- * SET OF AttributeTypeAndValue. The structure is checked here, in RFC 4514
- * order (last RDN first), which is also the order the first commonName is
- * taken in; the RDN bytes are kept for output/x509_text.c to write. A
- * malformed attribute keeps no name (but a commonName found before it). */
-static void read_name(struct span name_tlv, struct x509_name *out, uint8_t *cn, uint8_t *cn_len)
+ * SET OF AttributeTypeAndValue, least specific first. Every RDN is checked,
+ * however many there are; the common name is the most specific one (the
+ * last commonName in DER order, the first RFC 4514 writes), and the RDN
+ * bytes kept for output/x509_text.c are the most specific ones that fit.
+ * A malformed RDN keeps no name (but a commonName read before it). */
+static void read_name(struct span name_tlv, struct x509_name *out, uint8_t *cn, uint8_t *cn_len, bool *cn_cut)
 {
     static const uint8_t cn_oid[] = { 0x55, 0x04, 0x03 }; /* 2.5.4.3 */
-    struct span name, rdns[X509_NAME_RDN_MAX], whole[X509_NAME_RDN_MAX];
+    struct span name, last[X509_NAME_RDN_MAX]; /* the last RDNs read, a ring */
     size_t nrdn = 0;
     if (!der_expect(&name_tlv, 0x30, &name, NULL))
         return;
-    while (name.n > 0 && nrdn < X509_NAME_RDN_MAX) {
-        if (!der_expect(&name, 0x31, &rdns[nrdn], &whole[nrdn]))
+    while (name.n > 0) {
+        struct span rdn, whole;
+        if (!der_expect(&name, 0x31, &rdn, &whole))
             return;
-        nrdn++;
-    }
-    for (size_t i = nrdn; i-- > 0;) {
-        struct span rdn = rdns[i];
+        bool cn_here = false;
         while (rdn.n > 0) {
             struct span atv, oid, value;
             uint8_t tag;
             if (!der_expect(&rdn, 0x30, &atv, NULL) || !der_expect(&atv, 0x06, &oid, NULL) ||
                 !der_tlv(&atv, &tag, &value, NULL))
                 return;
-            if (*cn_len == 0 && oid.n == sizeof cn_oid && memcmp(oid.p, cn_oid, sizeof cn_oid) == 0)
+            if (!cn_here && oid.n == sizeof cn_oid && memcmp(oid.p, cn_oid, sizeof cn_oid) == 0) {
+                cn_here = true;
                 *cn_len = (uint8_t)x509_directory_string(tag, value, cn, X509_CN_MAX);
+                *cn_cut = directory_string_len(tag, value) > *cn_len;
+            }
         }
+        last[nrdn % X509_NAME_RDN_MAX] = whole;
+        nrdn++;
     }
-    size_t first = nrdn, len = 0;
-    while (first > 0 && len + whole[first - 1].n <= X509_NAME_DER_MAX)
-        len += whole[--first].n;
-    out->cut = first > 0;
-    for (size_t i = first; i < nrdn; i++) {
-        memcpy(out->der + out->len, whole[i].p, whole[i].n);
-        out->len = (uint16_t)(out->len + whole[i].n);
+    size_t kept = 0, len = 0;
+    while (kept < nrdn && kept < X509_NAME_RDN_MAX &&
+           len + last[(nrdn - 1 - kept) % X509_NAME_RDN_MAX].n <= X509_NAME_DER_MAX)
+        len += last[(nrdn - 1 - kept++) % X509_NAME_RDN_MAX].n;
+    out->cut = kept < nrdn;
+    for (size_t i = nrdn - kept; i < nrdn; i++) {
+        const struct span *w = &last[i % X509_NAME_RDN_MAX];
+        memcpy(out->der + out->len, w->p, w->n);
+        out->len = (uint16_t)(out->len + w->n);
     }
 }
 
@@ -185,36 +204,37 @@ static bool leap_year(int64_t y)
  * offset +hhmm/-hhmm. RFC 5280 wants seconds and Z; certificates in the
  * wild sometimes differ, and these are the forms libcrypto's reading
  * (ASN1_TIME_to_tm) accepted here before, so a certificate reads the same
- * as it always did. Seconds since the epoch; 0 when it does not read. */
-static int64_t read_time(uint8_t tag, struct span t)
+ * as it always did. Seconds since the epoch (before 1970 negative); false
+ * when it does not read. */
+static bool read_time(uint8_t tag, struct span t, int64_t *out)
 {
     bool utc = tag == 0x17;
     if ((!utc && tag != 0x18) || t.n < (utc ? 11u : 13u)) /* the shortest forms, ...HHMMZ */
-        return 0;
+        return false;
     int64_t year;
     if (utc) {
         int yy = time_pair(&t, 0, 99);
         if (yy < 0)
-            return 0;
+            return false;
         year = yy < 50 ? 2000 + yy : 1900 + yy;
     } else {
         int cc = time_pair(&t, 0, 99), yy = time_pair(&t, 0, 99);
         if (cc < 0 || yy < 0)
-            return 0;
+            return false;
         year = cc * 100 + yy;
     }
     static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     int month = time_pair(&t, 1, 12);
     if (month < 0)
-        return 0;
+        return false;
     int day = time_pair(&t, 1, mdays[month - 1] + (month == 2 && leap_year(year)));
     int hour = time_pair(&t, 0, 23), minute = time_pair(&t, 0, 59), second = 0;
     if (day < 0 || hour < 0 || minute < 0)
-        return 0;
+        return false;
     uint8_t c = 0;
     (void)span_peek(&t, 0, &c); /* 0 when nothing follows: not a zone, not digits */
     if (c != 'Z' && c != '+' && c != '-' && (second = time_pair(&t, 0, 59)) < 0)
-        return 0;
+        return false;
     if (!utc && span_peek(&t, 0, &c) && c == '.') { /* fractional seconds, dropped */
         span_skip(&t, 1);
         size_t digits = 0;
@@ -223,26 +243,42 @@ static int64_t read_time(uint8_t tag, struct span t)
             digits++;
         }
         if (digits == 0)
-            return 0;
+            return false;
     }
     int64_t secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
     uint8_t zone = span_u8(&t);
-    if (zone == 'Z' && span_done(&t))
-        return secs;
+    if (zone == 'Z' && span_done(&t)) {
+        *out = secs;
+        return true;
+    }
     if ((zone != '+' && zone != '-') || t.n != 4)
-        return 0;
+        return false;
     int oh = time_pair(&t, 0, 12), om = time_pair(&t, 0, 59);
     if (oh < 0 || om < 0)
-        return 0;
+        return false;
     int64_t offset = (int64_t)oh * 3600 + om * 60;
-    if (offset == 0)
-        return secs;
+    if (offset == 0) {
+        *out = secs;
+        return true;
+    }
     secs += zone == '+' ? -offset : offset;
     /* Shifted by an offset, the date must stay within years 1900 to 9999
      * (libcrypto's OPENSSL_gmtime_adj refused others, giving 0). */
     if (secs < days_from_civil(1900, 1, 1) * 86400 || secs >= days_from_civil(10000, 1, 1) * 86400)
-        return 0;
-    return secs;
+        return false;
+    *out = secs;
+    return true;
+}
+
+/* An OBJECT IDENTIFIER libcrypto does not know, kept for its dotted form
+ * (and the names output/x509_text.c knows beyond libcrypto's); one too long
+ * to keep is not kept. */
+static void keep_oid(struct span oid, uint8_t *out, uint8_t *out_len)
+{
+    if (oid.n > X509_OID_MAX)
+        return;
+    memcpy(out, oid.p, oid.n);
+    *out_len = (uint8_t)oid.n;
 }
 
 /* SubjectPublicKeyInfo (RFC 5280 4.1.2.7): the algorithm, and the key size
@@ -256,6 +292,8 @@ static void read_spki(struct span spki, struct x509_report *r)
         return;
     int nid = der_oid_nid(oid, oid_tlv);
     r->key_nid = nid;
+    if (nid == X509_NID_UNKNOWN)
+        keep_oid(oid, r->key_oid, &r->key_oid_len);
     switch (nid) {
     case NID_rsaEncryption:
     case NID_rsassaPss: {
@@ -297,7 +335,9 @@ static void read_san(struct span ext_value, struct x509_report *r)
             return;
         if (tag != 0x82)
             continue;
-        if (r->san_count >= X509_SAN_MAX || v.n > 255 || r->san_len + 1 + v.n > X509_SAN_BYTES) {
+        /* Once one name is left out none after it is kept: a list with a
+         * hole would read as complete up to its end. */
+        if (r->san_more || r->san_count >= X509_SAN_MAX || v.n > 255 || r->san_len + 1 + v.n > X509_SAN_BYTES) {
             r->san_more = true;
             continue;
         }
@@ -382,13 +422,15 @@ bool x509_parse_leaf(struct span der, struct x509_report *r)
         return false;
     r->parsed = true;
 
-    read_name(subject_tlv, &r->subject, r->subject_cn, &r->subject_cn_len);
-    read_name(issuer_tlv, &r->issuer, r->issuer_cn, &r->issuer_cn_len);
+    read_name(subject_tlv, &r->subject, r->subject_cn, &r->subject_cn_len, &r->subject_cn_cut);
+    read_name(issuer_tlv, &r->issuer, r->issuer_cn, &r->issuer_cn_len, &r->issuer_cn_cut);
     r->self_signed = subject_tlv.n == issuer_tlv.n && memcmp(subject_tlv.p, issuer_tlv.p, subject_tlv.n) == 0;
-    r->not_before = read_time(before_tag, before);
-    r->not_after = read_time(after_tag, after);
+    r->not_before_read = read_time(before_tag, before, &r->not_before);
+    r->not_after_read = read_time(after_tag, after, &r->not_after);
     read_serial(serial, r);
     r->signature_nid = der_oid_nid(sigalg_oid, sigalg_oid_tlv);
+    if (r->signature_nid == X509_NID_UNKNOWN)
+        keep_oid(sigalg_oid, r->signature_oid, &r->signature_oid_len);
     r->signature_sha1_or_md5 = weak_signature(r->signature_nid);
     read_spki(spki, r);
     while (tbs.n > 0) { /* issuerUniqueID [1], subjectUniqueID [2], extensions [3] */

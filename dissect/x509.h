@@ -26,6 +26,7 @@
 #define X509_SAN_BYTES 320      /* DNS names, each stored <len><bytes> */
 #define X509_SAN_MAX 16
 #define X509_SERIAL_MAX 20      /* octets (RFC 5280 4.1.2.2) */
+#define X509_OID_MAX 32         /* content octets of an unknown algorithm's OID kept */
 /* The NID fields hold 0 when the field is absent (so an all-zero report is
  * empty) and this for an OID libcrypto does not know (its NID_undef, which
  * is written "UNDEF"). */
@@ -55,23 +56,29 @@ struct x509_report {
     bool parsed;                 /* the DER decoded */
     bool self_signed;            /* subject equals issuer */
     uint8_t subject_cn_len, issuer_cn_len;
-    uint8_t subject_cn[X509_CN_MAX]; /* the first commonName in RFC 4514 order, UTF-8 */
+    uint8_t subject_cn[X509_CN_MAX]; /* the most specific commonName (first in RFC 4514 order), UTF-8 */
     uint8_t issuer_cn[X509_CN_MAX];
+    bool subject_cn_cut, issuer_cn_cut; /* longer than X509_CN_MAX: its start is kept */
     struct x509_name subject, issuer;
     uint8_t san_count;
-    bool san_more;
+    bool san_more;               /* names left out: the ones kept are the first, without holes */
     uint16_t san_len;
     uint8_t san[X509_SAN_BYTES];
-    int64_t not_before;          /* seconds since the epoch; 0 when it does not read */
+    int64_t not_before;          /* seconds since the epoch, negative before 1970 */
     int64_t not_after;
+    bool not_before_read, not_after_read; /* the times read (else 0 above) */
     uint8_t serial_len;          /* magnitude octets, leading zeros dropped (one kept for zero) */
     bool serial_cut;             /* longer than X509_SERIAL_MAX: the first octets are kept */
     uint8_t serial[X509_SERIAL_MAX];
     uint8_t key_type;            /* enum x509_key_type */
     int32_t key_nid;             /* the SubjectPublicKeyInfo algorithm (a libcrypto NID) */
+    uint8_t key_oid_len;         /* its OID when key_nid is X509_NID_UNKNOWN (0: too long) */
+    uint8_t key_oid[X509_OID_MAX];
     int32_t key_curve_nid;       /* the named curve of an EC key */
     uint32_t key_bits;
     int32_t signature_nid;       /* signatureAlgorithm */
+    uint8_t signature_oid_len;   /* its OID when signature_nid is X509_NID_UNKNOWN (0: too long) */
+    uint8_t signature_oid[X509_OID_MAX];
     bool signature_sha1_or_md5;  /* a collision-broken hash signs it */
     uint8_t sha256[32];          /* of the DER */
     uint8_t sha1[20];

@@ -21,6 +21,14 @@ struct attach_hdr {
     uint32_t pad;
 };
 
+/* A reset flow waiting out its grace (FLOW_RST_GRACE_US): the flow slot and
+ * its deadline, which tells a stale entry (the slot closed and reused since)
+ * from a live one. */
+struct rst_wait {
+    uint32_t flow;
+    uint64_t deadline_us;
+};
+
 struct flow_table {
     struct flow_config cfg;
     struct flow_consumer consumer;
@@ -38,6 +46,10 @@ struct flow_table {
     struct tcp_reasm reasm;      /* the engine's pool, and st.reasm */
     uint64_t now;
     struct flow_stats st;
+    /* Reset flows in the order their grace ends (packet time only moves
+     * forward, give or take), so the due ones are at the head. */
+    struct rst_wait rst_wait[FLOW_RST_PENDING_MAX];
+    uint32_t rst_head, rst_count;
 };
 
 static uint64_t mix64(uint64_t h)
@@ -414,6 +426,9 @@ static void deliver(void *vctx, struct span data, bool gap)
 
 static void flow_close(struct flow_table *t, struct flow *f, enum conn_reason reason)
 {
+    /* Whatever ends the wait after a reset, the connection was reset. */
+    if (f->rst_pending)
+        reason = CONN_REASON_RESET;
     if (f->state == FLOW_ACTIVE) {
         /* Held segments go through the gate like any bytes: a flow still
          * undecided may be accepted by them. */
@@ -485,16 +500,74 @@ static void expire_some(struct flow_table *t, int budget)
     }
 }
 
+/* ---- the wait after a reset ---- */
+
+/* A reset from `dir`: true when the flow waits for what the other side had
+ * in flight instead of closing now. Only a flow still being dissected waits,
+ * and only while the other side may still send (it has not closed). */
+static bool rst_wait_begin(struct flow_table *t, struct flow *f, int dir, uint64_t ts_us)
+{
+    if (f->attach == FLOW_NONE || f->state != FLOW_ACTIVE || f->fin_seen[!dir] ||
+        t->rst_count >= FLOW_RST_PENDING_MAX)
+        return false;
+    f->rst_pending = true;
+    f->rst_dir = (uint8_t)dir;
+    f->rst_grace_bytes = 0;
+    f->rst_deadline_us = ts_us + FLOW_RST_GRACE_US;
+    struct rst_wait *w = &t->rst_wait[(t->rst_head + t->rst_count) % FLOW_RST_PENDING_MAX];
+    w->flow = (uint32_t)(f - t->flows);
+    w->deadline_us = f->rst_deadline_us;
+    t->rst_count++;
+    return true;
+}
+
+/* Closes reset flows whose grace is over at t->now, at most `budget`. */
+static void rst_wait_expire(struct flow_table *t, int budget)
+{
+    while (budget-- > 0 && t->rst_count > 0) {
+        const struct rst_wait *w = &t->rst_wait[t->rst_head];
+        struct flow *f = &t->flows[w->flow];
+        bool live = f->state == FLOW_ACTIVE && f->rst_pending && f->rst_deadline_us == w->deadline_us;
+        if (live && t->now <= w->deadline_us)
+            return;
+        t->rst_head = (t->rst_head + 1) % FLOW_RST_PENDING_MAX;
+        t->rst_count--;
+        if (live) {
+            t->st.closed++;
+            flow_close(t, f, CONN_REASON_RESET);
+        }
+    }
+}
+
+/* A packet of a flow waiting after a reset, before its payload: true when
+ * the wait is over. The resetting side speaking again (its stack answers
+ * each late segment with another reset) says nothing more is in flight. */
+static bool rst_wait_over_before(const struct flow *f, int dir, uint64_t ts_us)
+{
+    return dir == f->rst_dir || ts_us > f->rst_deadline_us;
+}
+
+/* The same packet after its payload: the other side closing too, or the
+ * byte bound, ends the wait. */
+static bool rst_wait_over_after(struct flow *f, const struct pkt *p)
+{
+    f->rst_grace_bytes += p->payload_len;
+    return (p->tcp_flags & (TCP_RST | TCP_FIN)) || f->rst_grace_bytes >= FLOW_RST_GRACE_BYTES ||
+           f->state != FLOW_ACTIVE;
+}
+
 void flow_table_expire(struct flow_table *t, uint64_t now_us)
 {
     t->now = now_us;
     expire_some(t, INT32_MAX);
+    rst_wait_expire(t, INT32_MAX);
 }
 
 void flow_table_packet(struct flow_table *t, const struct pkt *p)
 {
     t->now = p->ts_us;
     expire_some(t, EXPIRE_PER_PACKET);
+    rst_wait_expire(t, EXPIRE_PER_PACKET);
 
     struct flow_key key;
     int sender = make_key(p, &key);
@@ -574,6 +647,11 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
         }
         return;
     }
+    if (f->rst_pending && rst_wait_over_before(f, dir, p->ts_us)) {
+        t->st.closed++;
+        flow_close(t, f, CONN_REASON_RESET);
+        return;
+    }
 
     if (syn && !f->tcp[dir].delivered_any)
         tcp_reasm_syn(&f->tcp[dir], p->seq, &t->reasm);
@@ -603,11 +681,16 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
         }
         /* Unattached, the bytes reach the gate (deliver), which may attach
          * the flow and then runs on_packet for this segment. */
+        /* Data on a SYN (TCP Fast Open, RFC 7413) begins after the SYN's
+         * own sequence number. */
         struct deliver_ctx c = { t, f, dir, p };
-        tcp_reasm_data(&f->tcp[dir], p->seq, p->payload, p->payload_len, deliver, &c, &t->reasm);
+        tcp_reasm_data(&f->tcp[dir], syn ? p->seq + 1 : p->seq, p->payload, p->payload_len, deliver, &c,
+                       &t->reasm);
     }
     if (ack && f->state == FLOW_ACTIVE) {
         struct tcp_dir *peer = &f->tcp[!dir];
+        if (!peer->isn_acked)
+            tcp_reasm_isn_ack(peer, p->ack, &t->reasm);
         if (peer->ooo) {
             struct deliver_ctx c = { t, f, !dir, NULL };
             tcp_reasm_acked(peer, p->ack, deliver, &c, &t->reasm);
@@ -621,8 +704,11 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
     }
 
     if (f->rst_seen) {
-        t->st.closed++;
-        flow_close(t, f, CONN_REASON_RESET);
+        bool wait = f->rst_pending ? !rst_wait_over_after(f, p) : rst_wait_begin(t, f, dir, p->ts_us);
+        if (!wait) {
+            t->st.closed++;
+            flow_close(t, f, CONN_REASON_RESET);
+        }
     } else if (f->fin_seen[0] && f->fin_seen[1]) {
         t->st.closed++;
         flow_close(t, f, CONN_REASON_FIN);
@@ -634,4 +720,5 @@ void flow_table_flush(struct flow_table *t, enum conn_reason reason)
     for (int list = 0; list < 2; list++)
         while (t->lru[list].tail != FLOW_NONE)
             flow_close(t, &t->flows[t->lru[list].tail], reason);
+    t->rst_count = 0;
 }

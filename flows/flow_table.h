@@ -52,6 +52,14 @@ enum flow_state {
     FLOW_DONE,                  /* decided: counted only, until it closes or idles out */
 };
 
+/* After a reset, how long and how many payload bytes the other side's
+ * segments are still dissected: what it sent before the reset reached it
+ * arrives within about one round trip, and at most a receive window. */
+#define FLOW_RST_GRACE_US 1000000u
+#define FLOW_RST_GRACE_BYTES (256u * 1024u)
+/* Resets waiting out their grace at once; past it, a reset closes at once. */
+#define FLOW_RST_PENDING_MAX 256
+
 /* First bytes a flow holds per direction while the consumer has not yet
  * accepted it: enough for every opening dissect/accept.h recognises. */
 #define FLOW_ACCEPT_HOLD 16
@@ -66,6 +74,13 @@ struct flow {
     bool rst_seen;
     bool fin_seen[2];           /* per direction (DIR_C2S, DIR_S2C) */
     bool payload_seen;          /* a segment with payload came (client_hint was asked) */
+    /* A reset came, but what the other side had already sent is still on
+     * the wire: its line waits (FLOW_RST_GRACE_US, FLOW_RST_GRACE_BYTES)
+     * for that side's in-flight segments. */
+    bool rst_pending;
+    uint8_t rst_dir;            /* the side that reset */
+    uint32_t rst_grace_bytes;   /* payload the other side brought since */
+    uint64_t rst_deadline_us;
     /* Before the consumer accepts the flow: the first in-order bytes of each
      * direction, whether they followed a gap, and which direction's came
      * first (they are delivered in that order once it accepts). */

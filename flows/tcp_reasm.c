@@ -19,14 +19,36 @@ static inline int32_t seq_diff(uint32_t a, uint32_t b)
 
 void tcp_reasm_syn(struct tcp_dir *d, uint32_t seq, const struct tcp_reasm *r)
 {
-    /* A SYN (or a second SYN-ACK with another ISN, as some stacks and
-     * middleboxes send) sets the stream start, unless data already flowed. */
-    if (d->delivered_any)
+    /* A second SYN-ACK with another ISN (some stacks and middleboxes send
+     * one) sets the stream start only while data has not flowed and the
+     * peer has not acknowledged the first: the peer's ACK says which ISN the
+     * connection really uses, and the other one's flight would be lost. */
+    if (d->delivered_any || (d->syn_seen && d->next_seq == seq + 1))
         return;
+    if (d->syn_seen) {
+        if (d->isn_acked)
+            return;
+        d->alt_isn = d->next_seq - 1;
+        d->alt_isn_set = true;
+    }
     tcp_reasm_release(d, r);
     d->syn_seen = true;
     d->seq_known = true;
     d->next_seq = seq + 1;
+}
+
+void tcp_reasm_isn_ack(struct tcp_dir *d, uint32_t ack, const struct tcp_reasm *r)
+{
+    if (!d->syn_seen || d->isn_acked || d->delivered_any)
+        return;
+    if (ack == d->next_seq) {
+        d->isn_acked = true;
+    } else if (d->alt_isn_set && ack == d->alt_isn + 1) {
+        /* Segments held so far were placed against the ISN now dropped. */
+        tcp_reasm_release(d, r);
+        d->next_seq = ack;
+        d->isn_acked = true;
+    }
 }
 
 static void free_seg(struct tcp_dir *d, struct tcp_ooo_seg *s, const struct tcp_reasm *r)

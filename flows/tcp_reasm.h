@@ -35,6 +35,12 @@ struct tcp_dir {
     bool syn_seen;
     bool fin_seen;
     bool delivered_any;        /* bytes were handed to the consumer */
+    /* Initial sequence numbers (RFC 9293 3.4): the peer acknowledged ours
+     * (isn_acked), or, before it did, another SYN replaced an earlier one
+     * whose ISN is kept in case the peer's ACK confirms that one instead. */
+    bool isn_acked;
+    bool alt_isn_set;
+    uint32_t alt_isn;
     bool gap_pending;          /* the next delivery follows missing bytes */
     uint16_t ooo_count;
     uint32_t ooo_bytes;
@@ -62,8 +68,14 @@ struct tcp_reasm {
 /* Receives stream bytes; `gap` is true when bytes before `data` are missing. */
 typedef void (*tcp_deliver_fn)(void *ctx, struct span data, bool gap);
 
-/* A SYN (or SYN-ACK) with sequence number `seq`. */
+/* A SYN (or SYN-ACK) with sequence number `seq`. Its payload, if any (TCP
+ * Fast Open, RFC 7413), begins at seq + 1: give tcp_reasm_data that. */
 void tcp_reasm_syn(struct tcp_dir *d, uint32_t seq, const struct tcp_reasm *r);
+
+/* The peer's acknowledgment number `ack` for this direction, before data
+ * flowed: an ACK of the current ISN fixes it against later SYNs with another
+ * ISN; an ACK of the one a later SYN replaced brings that one back. */
+void tcp_reasm_isn_ack(struct tcp_dir *d, uint32_t ack, const struct tcp_reasm *r);
 
 /* A segment with payload; delivers whatever became contiguous. `wire_len`
  * is the payload length the IP header gives: when the capture kept less

@@ -449,6 +449,42 @@ static void put_server(struct json_writer *w, struct memo *memo, const struct tl
     json_object_end(w);
 }
 
+/* A validity time: before 1970 too, and the epoch itself. */
+static void put_cert_time(struct json_writer *w, const struct json_key *key, int64_t secs)
+{
+    if (secs >= 0) {
+        json_time_us(w, key, (uint64_t)secs * 1000000u);
+        return;
+    }
+    char text[X509_TEXT_TIME_MAX];
+    if (x509_text_time(secs, text) > 0)
+        json_str(w, key, text);
+}
+
+/* x509.truncated: the members that hold less than the certificate has. */
+static void put_cert_cut(struct json_writer *w, const struct x509_report *x, const struct x509_text *t)
+{
+    const struct { bool cut; const char *member; } cuts[] = {
+        { x->subject_cn_cut, "subject.common_name" },
+        { t->subject_dn_cut, "subject.distinguished_name" },
+        { x->issuer_cn_cut, "issuer.common_name" },
+        { t->issuer_dn_cut, "issuer.distinguished_name" },
+        { x->san_more, "alternative_names" },
+        { x->serial_cut, "serial_number" },
+    };
+    bool any = false;
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        if (!cuts[i].cut)
+            continue;
+        if (!any)
+            json_array_begin(w, JSON_KEY("truncated"));
+        any = true;
+        json_str(w, NULL, cuts[i].member);
+    }
+    if (any)
+        json_array_end(w);
+}
+
 /* tls.server.x509.* and tls.server.hash.* (tls.client.* for the client's),
  * ECS's x509 field set. */
 static void put_certificate_members(struct json_writer *w, const struct x509_report *x)
@@ -481,10 +517,10 @@ static void put_certificate_members(struct json_writer *w, const struct x509_rep
         }
         json_array_end(w);
     }
-    if (x->not_before > 0)
-        json_time_us(w, JSON_KEY("not_before"), (uint64_t)x->not_before * 1000000u);
-    if (x->not_after > 0)
-        json_time_us(w, JSON_KEY("not_after"), (uint64_t)x->not_after * 1000000u);
+    if (x->not_before_read)
+        put_cert_time(w, JSON_KEY("not_before"), x->not_before);
+    if (x->not_after_read)
+        put_cert_time(w, JSON_KEY("not_after"), x->not_after);
     if (t.serial[0])
         json_str(w, JSON_KEY("serial_number"), t.serial);
     if (t.key_algorithm[0])
@@ -495,6 +531,7 @@ static void put_certificate_members(struct json_writer *w, const struct x509_rep
         json_str(w, JSON_KEY("public_key_curve"), t.key_curve);
     if (t.signature_algorithm[0])
         json_str(w, JSON_KEY("signature_algorithm"), t.signature_algorithm);
+    put_cert_cut(w, x, &t);
     json_object_end(w);
     json_object_begin(w, JSON_KEY("hash"));
     json_hex(w, JSON_KEY("sha256"), x->sha256, sizeof x->sha256, true);

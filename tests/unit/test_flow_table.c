@@ -499,6 +499,11 @@ static void test_rst_closes(void **state)
     struct flow_table *t = table_after_handshake(100);
     from_client(t, 103, TCP_ACK, 1001, 5001, "hello");
     from_server(t, 104, TCP_RST | TCP_ACK, 5001, 1006, NULL);
+    /* The line waits for what the client had in flight; nothing comes. */
+    assert_int_equal(fk->nclose, 0);
+    flow_table_expire(t, 104 + FLOW_RST_GRACE_US);
+    assert_int_equal(fk->nclose, 0);
+    flow_table_expire(t, 105 + FLOW_RST_GRACE_US);
     assert_int_equal(fk->nclose, 1);
     assert_int_equal(fk->close[0].reason, CONN_REASON_RESET);
     const struct conn_meta *m = &fk->close[0].meta;
@@ -544,6 +549,147 @@ static void test_fin_closes(void **state)
     flow_table_free(t);
 }
 
+/* TCP Fast Open (RFC 7413): the ClientHello rides on the SYN and its first
+ * byte is ISN+1. The client's resend (the server did not take the SYN's
+ * data) is an exact retransmission, not an overlap. */
+static void test_fast_open_syn_data(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    from_client(t, 100, TCP_SYN, 1000, 0, "hello");
+    from_server(t, 101, TCP_SYN | TCP_ACK, 5000, 1001, NULL); /* acks the SYN only */
+    from_client(t, 102, TCP_ACK, 1001, 5001, "hello");        /* the resend */
+    from_client(t, 103, TCP_ACK, 1006, 5001, "world");
+    from_server(t, 104, TCP_ACK, 5001, 1011, "reply");
+    assert_int_equal(fk->ndata, 3);
+    assert_int_equal(fk->data[0].dir, DIR_C2S);
+    assert_int_equal(fk->data[0].n, 5);
+    assert_memory_equal(fk->data[0].bytes, "hello", 5);
+    assert_memory_equal(fk->data[1].bytes, "world", 5);
+    assert_memory_equal(fk->data[2].bytes, "reply", 5);
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->reasm.retransmissions, 1);
+    assert_int_equal(st->reasm.partial_overlaps, 0);
+    assert_int_equal(st->reasm.gaps, 0);
+    flow_table_free(t);
+}
+
+/* Two SYN-ACKs with different ISNs; the client acknowledges the first: the
+ * server's flight follows the first, whichever order the ACK comes in. */
+static void check_second_synack(bool ack_before_second)
+{
+    struct flow_table *t = table(16, 16);
+    from_client(t, 100, TCP_SYN, 1000, 0, NULL);
+    from_server(t, 101, TCP_SYN | TCP_ACK, 5000, 1001, NULL);
+    if (ack_before_second)
+        from_client(t, 102, TCP_ACK, 1001, 5001, NULL);
+    from_server(t, 103, TCP_SYN | TCP_ACK, 90000, 1001, NULL); /* another ISN */
+    if (!ack_before_second)
+        from_client(t, 104, TCP_ACK, 1001, 5001, NULL);
+    from_client(t, 105, TCP_ACK, 1001, 5001, "hello");
+    from_server(t, 106, TCP_ACK, 5001, 1006, "flight");
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[1].dir, DIR_S2C);
+    assert_int_equal(fk->data[1].n, 6);
+    assert_memory_equal(fk->data[1].bytes, "flight", 6);
+    assert_false(fk->data[1].gap);
+    flow_table_free(t);
+}
+
+static void test_second_synack_acked_first(void **state)
+{
+    (void)state;
+    check_second_synack(true);
+    fk->ndata = 0;
+    check_second_synack(false);
+}
+
+/* Unacknowledged, a second SYN-ACK with another ISN still replaces the
+ * first (the client's ACK of it confirms it). */
+static void test_second_synack_acked_second(void **state)
+{
+    (void)state;
+    struct flow_table *t = table(16, 16);
+    from_client(t, 100, TCP_SYN, 1000, 0, NULL);
+    from_server(t, 101, TCP_SYN | TCP_ACK, 5000, 1001, NULL);
+    from_server(t, 102, TCP_SYN | TCP_ACK, 90000, 1001, NULL);
+    from_client(t, 103, TCP_ACK, 1001, 90001, NULL);
+    from_client(t, 104, TCP_ACK, 1001, 90001, "hello");
+    from_server(t, 105, TCP_ACK, 90001, 1006, "flight");
+    assert_int_equal(fk->ndata, 2);
+    assert_memory_equal(fk->data[1].bytes, "flight", 6);
+    assert_false(fk->data[1].gap);
+    flow_table_free(t);
+}
+
+/* The client resets right after the server's first segment; the server's
+ * next segments were already on the wire: they are still delivered, and the
+ * line is written when the client's stack answers them with another reset. */
+static void test_reset_keeps_in_flight(void **state)
+{
+    (void)state;
+    struct flow_table *t = table_after_handshake(100);
+    from_client(t, 103, TCP_ACK, 1001, 5001, "hello");
+    from_server(t, 104, TCP_ACK, 5001, 1006, "hello-");
+    from_client(t, 105, TCP_RST | TCP_ACK, 1006, 5007, NULL);
+    from_server(t, 106, TCP_ACK, 5007, 1006, "cert");
+    from_server(t, 107, TCP_ACK, 5011, 1006, "ske");
+    assert_int_equal(fk->nclose, 0);
+    assert_int_equal(fk->ndata, 4);
+    assert_memory_equal(fk->data[2].bytes, "cert", 4);
+    assert_memory_equal(fk->data[3].bytes, "ske", 3);
+    from_client(t, 108, TCP_RST, 1006, 0, NULL);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_RESET);
+    assert_int_equal(fk->close[0].meta.closed_by, DIR_C2S);
+    assert_int_equal(fk->close[0].meta.bytes[DIR_S2C], 13);
+    assert_int_equal(fk->close[0].meta.last_ts_us, 108);
+    assert_int_equal(flow_table_stats(t)->closed, 1);
+    assert_int_equal(flow_table_stats(t)->active, 0);
+    flow_table_free(t);
+}
+
+/* The wait is bounded: a later segment past the grace is not dissected
+ * (another flow's packet ends the wait), nor is one past the byte bound. */
+static void test_reset_wait_bounded(void **state)
+{
+    (void)state;
+    struct flow_table *t = table_after_handshake(100);
+    from_client(t, 103, TCP_ACK, 1001, 5001, "hello");
+    from_client(t, 104, TCP_RST | TCP_ACK, 1006, 5001, NULL);
+    inject(t, 105 + FLOW_RST_GRACE_US, CLI, 40111, SRV, 443, TCP_SYN, 1, 0, NULL);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_RESET);
+    assert_int_equal(fk->close[0].meta.last_ts_us, 104);
+
+    /* Bytes: the segment that reaches the bound is the last dissected. */
+    static uint8_t big[FLOW_RST_GRACE_BYTES];
+    memset(big, 'b', sizeof big);
+    handshake(t, 200, CLI, 40200, SRV, 443);
+    inject(t, 203, CLI, 40200, SRV, 443, TCP_ACK, 1001, 5001, "hello");
+    inject(t, 204, CLI, 40200, SRV, 443, TCP_RST | TCP_ACK, 1006, 5001, NULL);
+    struct pkt p = mk(205, SRV, 443, CLI, 40200, TCP_ACK, 5001, 1006, big, sizeof big);
+    flow_table_packet(t, &p);
+    assert_int_equal(fk->nclose, 2);
+    assert_int_equal(fk->close[1].meta.bytes[DIR_S2C], FLOW_RST_GRACE_BYTES);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    flow_table_free(t);
+}
+
+/* At the end of the input a flow still waiting after a reset says reset. */
+static void test_reset_wait_flushed(void **state)
+{
+    (void)state;
+    struct flow_table *t = table_after_handshake(100);
+    from_client(t, 103, TCP_ACK, 1001, 5001, "hello");
+    from_server(t, 104, TCP_RST, 5001, 0, NULL);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_RESET);
+    assert_int_equal(fk->close[0].meta.closed_by, DIR_S2C);
+    flow_table_free(t);
+}
+
 /* FIN on a connection with data still held: the data is delivered (after a
  * gap) before the line is written. */
 static void test_close_flushes_held(void **state)
@@ -554,6 +700,7 @@ static void test_close_flushes_held(void **state)
     from_client(t, 104, TCP_ACK, 1010, 5001, "xyz"); /* hole [1004,1010) */
     assert_int_equal(fk->ndata, 1);
     from_client(t, 105, TCP_RST, 1013, 0, NULL);
+    from_client(t, 106, TCP_RST, 1013, 0, NULL); /* the resetter again: nothing more in flight */
     assert_int_equal(fk->ndata, 2);
     assert_true(fk->data[1].gap);
     assert_memory_equal(fk->data[1].bytes, "xyz", 3);
@@ -882,7 +1029,10 @@ static void test_slots_reused_lifo(void **state)
     assert_ptr_not_equal(fa, fc);
     assert_ptr_not_equal(aa, ac);
     /* A ends, then C: C's slots are the most recently freed. */
+    /* Each resets twice: the second ends the wait for in-flight bytes. */
     inject(t, 10, CLI, 40001, SRV, 443, TCP_RST, 2, 0, NULL);
+    inject(t, 10, CLI, 40001, SRV, 443, TCP_RST, 2, 0, NULL);
+    inject(t, 11, CLI, 40003, SRV, 443, TCP_RST, 2, 0, NULL);
     inject(t, 11, CLI, 40003, SRV, 443, TCP_RST, 2, 0, NULL);
     assert_int_equal(fk->nclose, 2);
     inject(t, 12, CLI, 40004, SRV, 443, TCP_ACK, 1, 1, "d");
@@ -1161,6 +1311,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_syn_sets_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_synack_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_open_syn_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_synack_acked_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_synack_acked_second, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_keeps_in_flight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_wait_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_wait_flushed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_infer_client_by_port, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hint_swaps_roles, setup, teardown),

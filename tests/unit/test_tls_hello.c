@@ -866,6 +866,125 @@ static void test_server_hello_12(void **state)
     free(s);
 }
 
+/* A client offering only drafts before 23 sends key_share as extension 40;
+ * one offering drafts on both sides sends 40 and 51, and 51 counts. */
+static void test_client_hello_draft_key_share(void **state)
+{
+    (void)state;
+    struct tls_client_report *c = new_client();
+    uint8_t sid[32];
+    uint8_t *p = test_exact_copy(client_hello, CH_LEN);
+    assert_int_equal(p[133], 0x33);
+    p[133] = 0x28; /* key_share as 40 */
+    assert_int_equal(ch_from(p, CH_LEN, c, sid), TLS_PARSE_OK);
+    assert_int_equal(c->key_share_groups.n, 1);
+    assert_int_equal(c->key_share_groups.v[0], 0x001d);
+    assert_int_equal(c->extensions.v[7], 40);
+
+    p = test_exact_copy(client_hello, CH_LEN);
+    assert_int_equal(p[175], 0x23);
+    p[175] = 0x28; /* session_ticket's place: an empty extension 40 beside 51 */
+    assert_int_equal(ch_from(p, CH_LEN, c, sid), TLS_PARSE_OK);
+    assert_int_equal(c->key_share_groups.n, 1);
+    assert_int_equal(c->key_share_groups.v[0], 0x001d);
+    free(c);
+}
+
+/* ---- TLS 1.3 draft layouts ------------------------------------------------ */
+
+/* A draft-18 ServerHello: the version in the first field, no session id echo
+ * and no compression method, key_share as extension 40. */
+static const uint8_t server_hello_draft18[] = {
+    0x7f, 0x12,                                     /* server_version: draft 18 */
+    0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, /* random */
+    0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,
+    0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57,
+    0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+    0x13, 0x02,                                     /* [34] TLS_AES_256_GCM_SHA384 */
+    0x00, 0x0a,                                     /* [36] extensions length 10 */
+    0x00, 0x28, 0x00, 0x06,                         /* key_share (draft code point 40), length 6 */
+    0x00, 0x17,                                     /*   group secp256r1 */
+    0x00, 0x02, 0xaa, 0xbb,                         /*   key_exchange (short, as a test) */
+};
+#define SH_DRAFT_NO_EXT_LEN 36
+
+static void expect_draft_sh(const uint8_t *p, size_t n, uint16_t version, uint16_t cipher, uint16_t group)
+{
+    struct tls_server_report *s = new_server();
+    assert_int_equal(run_sh(p, n, s, client_sid, 4), TLS_PARSE_OK);
+    assert_true(s->parsed);
+    assert_int_equal(s->legacy_version, version);
+    assert_int_equal(s->cipher, cipher);
+    assert_int_equal(s->session_id_len, 0);
+    assert_false(s->session_id_echoed);
+    assert_int_equal(s->key_share_group, group);
+    assert_int_equal(s->extensions.n, 1);
+    assert_int_equal(s->extensions.v[0], 40);
+    /* Every strict prefix is malformed but the one ending after the suite. */
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(run_sh(p, k, s, NULL, 0), k == SH_DRAFT_NO_EXT_LEN ? TLS_PARSE_OK : TLS_PARSE_MALFORMED);
+    assert_int_equal(sh_from(test_exact_copy_plus(p, n, 0x00), n + 1, s, NULL, 0), TLS_PARSE_MALFORMED);
+    free(s);
+}
+
+static void test_server_hello_draft_layouts(void **state)
+{
+    (void)state;
+    assert_int_equal(tls_version_draft(0x7f12), 18);
+    assert_int_equal(tls_version_draft(0x7e01), 18);
+    assert_int_equal(tls_version_draft(0x7e02), 18);
+    assert_int_equal(tls_version_draft(0x0304), 0);
+    assert_int_equal(tls_version_draft(0x0303), 0);
+    size_t n = sizeof server_hello_draft18;
+    expect_draft_sh(server_hello_draft18, n, 0x7f12, 0x1302, 0x0017);
+    /* Google's experiment version and an early server writing 0x0304 there
+     * use the same layout; for 0x0304 extension 40 is not key_share. */
+    uint8_t *p = test_exact_copy(server_hello_draft18, n);
+    p[1] = 0x02;
+    p[0] = 0x7e;
+    expect_draft_sh(p, n, 0x7e02, 0x1302, 0x0017);
+    p[0] = 0x03;
+    p[1] = 0x04;
+    expect_draft_sh(p, n, 0x0304, 0x1302, 0);
+    free(p);
+}
+
+/* Draft 22 kept the TLS 1.2 layout with supported_versions, but key_share
+ * was still 40; from draft 23 it is 51 and 40 means nothing. */
+static const uint8_t server_hello_draft22[] = {
+    0x03, 0x03,                                     /* legacy_version TLS 1.2 */
+    0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, /* random */
+    0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,
+    0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57,
+    0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+    0x00,                                           /* legacy_session_id_echo: empty */
+    0x13, 0x03,                                     /* TLS_CHACHA20_POLY1305_SHA256 */
+    0x00,                                           /* compression null */
+    0x00, 0x10,                                     /* extensions length 16 */
+    0x00, 0x28, 0x00, 0x06,                         /* key_share (40), length 6 */
+    0x00, 0x1d,                                     /*   group x25519 */
+    0x00, 0x02, 0xaa, 0xbb,
+    0x00, 0x2b, 0x00, 0x02,                         /* supported_versions, after it */
+    0x7f, 0x16,                                     /* [54] draft 22 */
+};
+
+static void test_server_hello_draft22_key_share_40(void **state)
+{
+    (void)state;
+    size_t n = sizeof server_hello_draft22;
+    struct tls_server_report *s = new_server();
+    assert_int_equal(run_sh(server_hello_draft22, n, s, NULL, 0), TLS_PARSE_OK);
+    assert_int_equal(s->selected_version, 0x7f16);
+    assert_int_equal(s->cipher, 0x1303);
+    assert_int_equal(s->key_share_group, 0x001d);
+    uint8_t *p = test_exact_copy(server_hello_draft22, n);
+    p[55] = 0x17; /* draft 23 */
+    assert_int_equal(sh_from(p, n, s, NULL, 0), TLS_PARSE_OK);
+    assert_int_equal(s->selected_version, 0x7f17);
+    assert_int_equal(s->key_share_group, 0);
+    free(s);
+}
+
 /* Two ALPN names in a ServerHello. */
 static void test_server_hello_two_alpn_names(void **state)
 {
@@ -1265,6 +1384,9 @@ int main(void)
         cmocka_unit_test(test_server_hello_malformed),
         cmocka_unit_test(test_hello_retry_request),
         cmocka_unit_test(test_server_hello_12),
+        cmocka_unit_test(test_server_hello_draft_layouts),
+        cmocka_unit_test(test_client_hello_draft_key_share),
+        cmocka_unit_test(test_server_hello_draft22_key_share_40),
         cmocka_unit_test(test_server_hello_two_alpn_names),
         cmocka_unit_test(test_server_hello_too_many_extensions),
         cmocka_unit_test(test_ske_ecdhe),

@@ -227,12 +227,13 @@ static void subject_text(const struct der *name_content, struct x509_report *r, 
 
 #define OID_CN "\x55\x04\x03", 3
 #define OID_O "\x55\x04\x0a", 3
-#define OID_SERIAL_NUMBER "\x55\x04\x05", 3                               /* 2.5.4.5, no short name */
+#define OID_SERIAL_NUMBER "\x55\x04\x05", 3                               /* 2.5.4.5, named by libcrypto */
 #define OID_EMAIL "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01", 9                /* 1.2.840.113549.1.9.1 */
 
 /* RFC 4514: the last RDN first, '+' inside a multi-valued RDN, escapes,
- * BMPString converted, dotted OIDs for types without a short name (arcs
- * of any size), nothing for an OID libcrypto refuses. */
+ * BMPString converted, OpenSSL's short names (serialNumber, emailAddress),
+ * dotted OIDs for types without one (arcs of any size), nothing for an OID
+ * libcrypto refuses. */
 static void test_name_text(void **state)
 {
     (void)state;
@@ -255,7 +256,7 @@ static void test_name_text(void **state)
     struct x509_text t;
     subject_text(&content, &r, &t);
     const char *want = "2.999.1180591620717411303424=x+=\\#y,CN=h\xc3\xa9\xe2\x82\xac,"
-                       "2.5.4.5=42+1.2.840.113549.1.9.1=\\ a@b\\ ,O=A\\,B\\+C";
+                       "serialNumber=42+emailAddress=\\ a@b\\ ,O=A\\,B\\+C";
     assert_int_equal(t.subject_dn_len, strlen(want));
     assert_memory_equal(t.subject_dn, want, t.subject_dn_len);
     assert_int_equal(r.subject_cn_len, 6);
@@ -264,9 +265,10 @@ static void test_name_text(void **state)
     assert_false(r.self_signed);
 }
 
-/* Only the first 32 RDNs are read; a name longer than the report holds
- * keeps the RDNs written first; a malformed attribute keeps no name but
- * the commonName met before it. */
+/* Every RDN is read; a name longer than the report holds keeps the RDNs
+ * written first (the most specific) and says it was cut; its text ends
+ * after the last whole RDN that fits, marked cut too; a malformed
+ * attribute keeps no name but the commonName met before it. */
 static void test_name_bounds(void **state)
 {
     (void)state;
@@ -280,9 +282,11 @@ static void test_name_bounds(void **state)
         der_tlv(&content, 0x31, rdn.b, rdn.n);
     }
     subject_text(&content, &r, &t);
-    assert_int_equal(t.subject_dn_len, 32 * 4 - 1); /* "O=\x80,O=\x7f,...,O=a": the 33rd is not read */
-    assert_memory_equal(t.subject_dn, "O=\x80,O=\x7f,", 8);
-    assert_int_equal(t.subject_dn[t.subject_dn_len - 1], 'a');
+    assert_true(r.subject.cut);
+    assert_true(t.subject_dn_cut);
+    assert_int_equal(t.subject_dn_len, 32 * 4 - 1); /* "O=\x81,O=\x80,...,O=b": the least specific left out */
+    assert_memory_equal(t.subject_dn, "O=\x81,O=\x80,", 8);
+    assert_int_equal(t.subject_dn[t.subject_dn_len - 1], 'b');
 
     content.n = 0;
     uint8_t big[200];
@@ -296,18 +300,18 @@ static void test_name_bounds(void **state)
     subject_text(&content, &r, &t);
     assert_true(r.subject.cut);
     assert_int_equal(r.subject.len, 2 * 214);
-    assert_int_equal(t.subject_dn_len, X509_TEXT_DN_MAX);
+    assert_int_equal(t.subject_dn_len, 202); /* "O=C" and 199 'z': "O=B..." would pass 256 */
     assert_memory_equal(t.subject_dn, "O=Czz", 5);
-    assert_memory_equal(t.subject_dn + 202, ",O=Bzz", 6); /* "O=C" and 199 'z' */
+    assert_true(t.subject_dn_cut);
 
     content.n = 0;
     rdn.n = 0;
     atv(&rdn, OID_O, 0x0c, "first", 5);
     der_tlv(&content, 0x31, rdn.b, rdn.n);
-    der_tlv(&content, 0x31, "\x30\x03\x06\x01\x55", 5); /* an attribute without a value */
     rdn.n = 0;
     atv(&rdn, OID_CN, 0x0c, "last", 4);
     der_tlv(&content, 0x31, rdn.b, rdn.n);
+    der_tlv(&content, 0x31, "\x30\x03\x06\x01\x55", 5); /* an attribute without a value */
     subject_text(&content, &r, &t);
     assert_int_equal(r.subject.len, 0);
     assert_int_equal(t.subject_dn_len, 0);
@@ -341,11 +345,17 @@ static void test_signature_algorithms(void **state)
     signature_of("\x2b\x65\x70", 3, &r, &t);
     assert_string_equal(t.signature_algorithm, "Ed25519");
     signature_of("\x2a\x03\x04", 3, &r, &t); /* 1.2.3.4 */
-    assert_string_equal(t.signature_algorithm, "UNDEF");
+    assert_string_equal(t.signature_algorithm, "1.2.3.4");
     assert_int_equal(r.signature_nid, X509_NID_UNKNOWN);
     char alone[X509_TEXT_TOKEN_MAX];
     x509_text_signature_algorithm(&r, alone);
-    assert_string_equal(alone, "UNDEF");
+    assert_string_equal(alone, "1.2.3.4");
+    signature_of("\x60\x86\x48\x01\x65\x03\x04\x03\x12", 9, &r, &t); /* 2.16.840.1.101.3.4.3.18 */
+    assert_string_equal(t.signature_algorithm, "ML-DSA-65");
+    /* An OID longer than the report keeps: no name rather than a wrong one. */
+    static const uint8_t long_oid[40] = { 0x2a, [1 ... 39] = 0x01 };
+    signature_of(long_oid, sizeof long_oid, &r, &t);
+    assert_string_equal(t.signature_algorithm, "");
 }
 
 /* SubjectPublicKeyInfo with the algorithm `oid` (and curve `curve`, when
@@ -400,7 +410,126 @@ static void test_public_keys(void **state)
     assert_int_equal(r.key_type, X509_KEY_OTHER);
     assert_string_equal(t.key_algorithm, "dhKeyAgreement");
     key_of("\x2a\x03\x04", 3, NULL, 0, "\x00", 1, &r, &t);
-    assert_string_equal(t.key_algorithm, "UNDEF");
+    assert_string_equal(t.key_algorithm, "1.2.3.4");
+    key_of("\x60\x86\x48\x01\x65\x03\x04\x04\x02", 9, NULL, 0, "\x00", 1, &r, &t); /* ML-KEM-768 */
+    assert_string_equal(t.key_algorithm, "ML-KEM-768");
+    key_of("\x60\x86\x48\x01\x65\x03\x04\x03\x11", 9, NULL, 0, "\x00", 1, &r, &t);
+    assert_string_equal(t.key_algorithm, "ML-DSA-44");
+}
+
+/* The most specific commonName, however many RDNs the name has (here the
+ * 40th of 40, past the 32 the report keeps bytes of); a long one is cut
+ * and says so. */
+static void test_most_specific_cn(void **state)
+{
+    (void)state;
+    struct der content = { .n = 0 }, rdn = { .n = 0 };
+    struct x509_report r;
+    struct x509_text t;
+    for (int i = 0; i < 40; i++) {
+        char v[8];
+        int n = snprintf(v, sizeof v, "cn%d", i);
+        rdn.n = 0;
+        if (i % 2)
+            atv(&rdn, OID_O, 0x0c, v, (size_t)n);
+        else
+            atv(&rdn, OID_CN, 0x0c, v, (size_t)n);
+        der_tlv(&content, 0x31, rdn.b, rdn.n);
+    }
+    subject_text(&content, &r, &t);
+    assert_int_equal(r.subject_cn_len, 4);
+    assert_memory_equal(r.subject_cn, "cn38", 4); /* 39 is an O */
+    assert_false(r.subject_cn_cut);
+    assert_true(r.subject.cut);
+
+    content.n = 0;
+    rdn.n = 0;
+    uint8_t big[X509_CN_MAX + 1];
+    memset(big, 'c', sizeof big);
+    atv(&rdn, OID_CN, 0x0c, big, sizeof big);
+    der_tlv(&content, 0x31, rdn.b, rdn.n);
+    subject_text(&content, &r, &t);
+    assert_int_equal(r.subject_cn_len, X509_CN_MAX);
+    assert_true(r.subject_cn_cut);
+    content.n = 0;
+    rdn.n = 0;
+    atv(&rdn, OID_CN, 0x0c, big, X509_CN_MAX);
+    der_tlv(&content, 0x31, rdn.b, rdn.n);
+    subject_text(&content, &r, &t);
+    assert_false(r.subject_cn_cut);
+}
+
+/* Times before 1970 and at the epoch itself are read (and written). */
+static void test_times_before_epoch(void **state)
+{
+    (void)state;
+    struct der times = { .n = 0 }, validity = { .n = 0 };
+    der_tlv(&times, 0x17, "700101000000Z", 13);
+    der_tlv(&times, 0x18, "19690720201740Z", 15);
+    der_tlv(&validity, 0x30, times.b, times.n);
+    struct x509_report r;
+    struct x509_text t;
+    parse_built(P_VALIDITY, &validity, &r, &t);
+    assert_true(r.not_before_read);
+    assert_int_equal(r.not_before, 0);
+    assert_true(r.not_after_read);
+    assert_int_equal(r.not_after, -14182940);
+    char text[X509_TEXT_TIME_MAX];
+    assert_int_equal(x509_text_time(r.not_after, text), 27);
+    assert_string_equal(text, "1969-07-20T20:17:40.000000Z");
+    assert_int_equal(x509_text_time(0, text), 27);
+    assert_string_equal(text, "1970-01-01T00:00:00.000000Z");
+    assert_int_equal(x509_text_time(-1, text), 27);
+    assert_string_equal(text, "1969-12-31T23:59:59.000000Z");
+    assert_int_equal(x509_text_time(-2208988800, text), 27);
+    assert_string_equal(text, "1900-01-01T00:00:00.000000Z");
+    assert_int_equal(x509_text_time(-62167219201, text), 0); /* year -1 */
+
+    times.n = 0;
+    validity.n = 0;
+    der_tlv(&times, 0x17, "230229000000Z", 13); /* not a leap year */
+    der_tlv(&times, 0x17, "261223020331Z", 13);
+    der_tlv(&validity, 0x30, times.b, times.n);
+    parse_built(P_VALIDITY, &validity, &r, &t);
+    assert_false(r.not_before_read);
+    assert_true(r.not_after_read);
+}
+
+/* subjectAltName with dNSNames `names` (NULL-terminated) as the only extension. */
+static void san_of(const char *const *names, struct x509_report *r, struct x509_text *t)
+{
+    struct der gn = { .n = 0 }, seq = { .n = 0 }, ext = { .n = 0 }, exts = { .n = 0 }, seq_exts = { .n = 0 },
+               tagged = { .n = 0 };
+    for (size_t i = 0; names[i]; i++)
+        der_tlv(&gn, 0x82, names[i], strlen(names[i]));
+    der_tlv(&seq, 0x30, gn.b, gn.n);
+    der_tlv(&ext, 0x06, "\x55\x1d\x11", 3);
+    der_tlv(&ext, 0x04, seq.b, seq.n);
+    der_tlv(&exts, 0x30, ext.b, ext.n);
+    der_tlv(&seq_exts, 0x30, exts.b, exts.n);
+    der_tlv(&tagged, 0xa3, seq_exts.b, seq_exts.n);
+    parse_built(P_EXTENSIONS, &tagged, r, t);
+}
+
+/* A name that does not fit ends the list: no later short name is kept
+ * after it (a list with a hole would read as complete). */
+static void test_san_without_holes(void **state)
+{
+    (void)state;
+    static char longname[300];
+    memset(longname, 'l', sizeof longname - 1);
+    const char *const names[] = { "a.test", longname, "b.test", NULL };
+    struct x509_report r;
+    struct x509_text t;
+    san_of(names, &r, &t);
+    assert_int_equal(r.san_count, 1);
+    assert_true(r.san_more);
+    assert_int_equal(r.san[0], 6);
+    assert_memory_equal(r.san + 1, "a.test", 6);
+    const char *const fit[] = { "a.test", "b.test", NULL };
+    san_of(fit, &r, &t);
+    assert_int_equal(r.san_count, 2);
+    assert_false(r.san_more);
 }
 
 static void serial_of(const void *v, size_t n, struct x509_report *r, struct x509_text *t)
@@ -455,6 +584,9 @@ int main(void)
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_name_text),
         cmocka_unit_test(test_name_bounds),
+        cmocka_unit_test(test_most_specific_cn),
+        cmocka_unit_test(test_times_before_epoch),
+        cmocka_unit_test(test_san_without_holes),
         cmocka_unit_test(test_signature_algorithms),
         cmocka_unit_test(test_public_keys),
         cmocka_unit_test(test_serials),
