@@ -341,6 +341,8 @@ enum conn_verdict conn_data(struct conn_dissector *d, struct conn *c, struct con
                             struct span data, bool gap)
 {
     c->data_seen = true;
+    if (meta->close_seen)
+        tls_hs_close_seen(&c->hs, meta->closed_by);
     if (dir == DIR_C2S && !c->proxy_checked)
         client_start(d, c, meta, data, gap);
     else
@@ -405,6 +407,11 @@ void conn_close(struct conn_dissector *d, struct conn *c, struct conn_meta *meta
             classify_finish(d->classifier, &c->classify);
         return;
     }
+    /* An alert that answered the peer's close leaves the outcome to that
+     * close, made as it was made: a RST that followed it (the closed
+     * socket's answer to the alert) is not the cause. */
+    if (r->alert.after_peer_close && meta->close_seen)
+        rst_seen = meta->close_rst;
     tls_hs_closed(r, rst_seen, fin_seen);
     finish(d, c, meta, reason);
 }

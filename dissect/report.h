@@ -131,6 +131,10 @@ struct tls_alert_report {
     uint8_t level;               /* 1 warning, 2 fatal */
     uint8_t description;
     uint8_t sender;              /* DIR_C2S: client, DIR_S2C: server */
+    /* It came after the other side had closed (FIN or RST): then the close,
+     * not the alert, ended the handshake (an OpenSSL client answers a
+     * server's silent FIN with decode_error), and the alert is detail. */
+    bool after_peer_close;
 };
 
 /* What came before TLS on the connection: a PROXY protocol header, a

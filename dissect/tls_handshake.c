@@ -348,10 +348,17 @@ void tls_hs_record(struct tls_handshake *h, struct tls_report *r, int dir, uint8
     }
 }
 
+void tls_hs_close_seen(struct tls_handshake *h, int closer)
+{
+    if (h->peer_close_seen)
+        return;
+    h->peer_close_seen = true;
+    h->first_closer = (uint8_t)closer;
+}
+
 struct tls_hs_step tls_hs_alert(struct tls_handshake *h, struct tls_report *r, int dir, uint8_t level,
                                 uint8_t description)
 {
-    (void)h;
     if (dir == DIR_C2S && description == 41) /* no_certificate, SSL 3.0 */
         r->client.no_certificate_alert = true;
     /* The first alert, unless a fatal one follows a warning: that one says
@@ -362,6 +369,7 @@ struct tls_hs_step tls_hs_alert(struct tls_handshake *h, struct tls_report *r, i
     r->alert.level = level;
     r->alert.description = description;
     r->alert.sender = (uint8_t)dir;
+    r->alert.after_peer_close = h->peer_close_seen && h->first_closer != dir;
     return noted(true, TLS_NOTE_ALERT);
 }
 
@@ -381,9 +389,11 @@ static bool established(const struct tls_handshake *h, const struct tls_report *
     return r->app_records[0] > 0 && r->app_records[1] > 0;
 }
 
+/* A fatal alert that ended the handshake: not one that answered the
+ * peer's close. */
 static bool fatal_alert(const struct tls_report *r)
 {
-    return r->alert.seen && r->alert.level == 2;
+    return r->alert.seen && r->alert.level == 2 && !r->alert.after_peer_close;
 }
 
 bool tls_hs_decide(const struct tls_handshake *h, struct tls_report *r, bool streams_dead)

@@ -545,6 +545,8 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
             json_str(&w, JSON_KEY("description"), decimal(num, r->alert.description));
         json_u64(&w, JSON_KEY("code"), r->alert.description);
         json_str(&w, JSON_KEY("sender"), r->alert.sender == DIR_C2S ? "client" : "server");
+        if (r->alert.after_peer_close)
+            json_bool(&w, JSON_KEY("after_peer_close"), true);
         json_object_end(&w);
     }
     put_client(&w, &r->client, &r->client_cert);

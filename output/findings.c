@@ -50,7 +50,7 @@ static void validity(struct finding_list *l, const struct x509_report *x, int64_
 void findings_each(const struct conn_meta *m, const struct tls_report *r, finding_fn fn, void *ctx)
 {
     struct finding_list l = { fn, ctx };
-    char msg[256], a[TLS_VERSION_TOKEN_MAX], b[TLS_VERSION_TOKEN_MAX];
+    char msg[512], a[TLS_VERSION_TOKEN_MAX], b[TLS_VERSION_TOKEN_MAX];
     const struct tls_client_report *c = &r->client;
     const struct tls_server_report *s = &r->server;
     uint16_t negotiated = tls_negotiated_version(s);
@@ -158,21 +158,34 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
      * the server's certificate often just hang up. */
     bool closed = r->outcome == TLS_OUTCOME_RESET || r->outcome == TLS_OUTCOME_CLOSED_DURING_HANDSHAKE;
     const char *how = r->outcome == TLS_OUTCOME_RESET ? "reset" : "closed";
+    const char *up_to = no > 0 ? tls_version_token(offered[0], a) : "an unknown version";
     if (closed && c->seen && !s->seen && m->close_seen && m->closed_by == DIR_S2C) {
-        snprintf(msg, sizeof msg,
-                 "the server %s the connection after the ClientHello without an alert: it accepts nothing the "
-                 "client offers (up to %s, %u cipher suites); enable a version and cipher suite both support",
-                 how, no > 0 ? tls_version_token(offered[0], a) : "an unknown version", (unsigned)c->ciphers.n);
+        /* A RST carries the server's address whoever sent it: firewalls and
+         * IPSes that block by server name forge one right after the
+         * ClientHello. Its TTL and timing give the forger away. */
+        if (r->outcome == TLS_OUTCOME_RESET)
+            snprintf(msg, sizeof msg,
+                     "the server or a device in the path (firewall, IPS) reset the connection after the "
+                     "ClientHello without an alert: either the server accepts nothing the client offers (up to "
+                     "%s, %u cipher suites; enable a version and cipher suite both support) or the device blocked "
+                     "it; a RST whose IP TTL or timing differs from the server's SYN-ACK, or that a capture on "
+                     "the server does not show, came from the device",
+                     up_to, (unsigned)c->ciphers.n);
+        else
+            snprintf(msg, sizeof msg,
+                     "the server closed the connection after the ClientHello without an alert: it accepts nothing "
+                     "the client offers (up to %s, %u cipher suites); enable a version and cipher suite both "
+                     "support", up_to, (unsigned)c->ciphers.n);
         add(&l, "server-closed-after-client-hello", "high", msg);
     }
-    if (closed && s->seen && !r->alert.seen && m->close_seen && m->closed_by == DIR_C2S) {
+    if (closed && s->seen && (!r->alert.seen || r->alert.after_peer_close) && m->close_seen && m->closed_by == DIR_C2S) {
         snprintf(msg, sizeof msg,
                  "the client %s the connection after the server's hello without an alert: it usually rejects "
                  "the server's certificate (untrusted issuer, name mismatch, expiry) or the negotiated "
                  "parameters; check the chain against the client's trust store", how);
         add(&l, "client-closed-after-server-hello", "high", msg);
     }
-    if (r->alert.seen && r->alert.level == 2) {
+    if (r->alert.seen && r->alert.level == 2 && !r->alert.after_peer_close) {
         const char *who = r->alert.sender == DIR_C2S ? "client" : "server";
         switch (r->alert.description) {
         case 70: /* protocol_version */

@@ -675,7 +675,8 @@ def tls10_server_resets_client_hello(o, rng):
     """A TLS 1.0-only client and a server with TLS 1.0 disabled that resets
     the connection on the ClientHello without an alert (as Windows Schannel
     does): the client reports "The underlying connection was closed"; the
-    line says the server hung up and why that happens."""
+    line says the server or a device in the path hung up (a firewall forges
+    the same RST), why that happens and what tells the two apart."""
     c = Conn("192.0.2.40", 1040, "198.51.100.40", 443).handshake()
     h = Hello(rng, version=0x0301, record_version=0x0301, ciphers=[0x0035, 0x002F, 0x000A],
               sni=b"old-client.example.net", ems=False, ticket=False, reneg=True)
@@ -687,7 +688,33 @@ def tls10_server_resets_client_hello(o, rng):
     m = o.exp(c, e)
     o.check(m, contains={"tls.findings[].id": ["legacy-client", "server-closed-after-client-hello"]},
             finding_severity={"server-closed-after-client-hello": "high"},
+            finding_message={"server-closed-after-client-hello": ["the server or a device in the path", "IP TTL"]},
             absent=["tls.negotiated_version", "tls.alert"])
+
+
+@capture("server_fin_then_client_alert.pcap")
+def server_fin_then_client_alert(o, rng):
+    """A server that shares no cipher suite with the client closes with a FIN
+    and no alert (dovecot and other OpenSSL servers do); the OpenSSL client
+    then sends a fatal decode_error alert, and the server's closed socket
+    answers it with a RST. The server's close ended the handshake: outcome
+    closed_during_handshake by the server, the alert kept as detail."""
+    c = Conn("192.0.2.41", 47041, "198.51.100.41", 993).handshake()
+    h = hello12(rng, sni=b"imap.example.net")
+    c.send(C2S, h.record())
+    c.fin(S2C)
+    c.send(C2S, alert(2, 50))
+    c.rst(S2C)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"event.reason": "reset", "tls.outcome": "closed_during_handshake",
+                                "tls.established": False, "tls.closed_by": "server",
+                                "tls.alert.level": "fatal", "tls.alert.description": "decode_error",
+                                "tls.alert.code": 50, "tls.alert.sender": "client",
+                                "tls.alert.after_peer_close": True})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["server-closed-after-client-hello"]},
+            finding_message={"server-closed-after-client-hello": ["the server closed the connection"]},
+            absent=["tls.negotiated_version"])
 
 
 def certificate_request12(cas=()):

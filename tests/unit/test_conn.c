@@ -342,6 +342,27 @@ static void test_records_malformed(void **state)
     assert_int_equal(x->last.malformed_why.sender, DIR_C2S);
 }
 
+/* The server closes without an alert, the client's alert comes after the
+ * FIN, and the server's socket answers it with a RST: the first close (a
+ * FIN, the server's) is the outcome; the alert stays as detail. */
+static void test_alert_after_server_fin(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, ch_record, sizeof ch_record, 0);
+    x->meta.close_seen = true;
+    x->meta.closed_by = DIR_S2C;
+    x->meta.close_rst = false;
+    static const uint8_t decode_error[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32 }; /* fatal decode_error */
+    assert_int_equal(feed(x, DIR_C2S, decode_error, sizeof decode_error, 0), CONN_CONTINUE);
+    assert_int_equal(x->emitted, 0);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_RESET, true, true);
+    assert_int_equal(x->emitted, 1);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_CLOSED_DURING_HANDSHAKE);
+    assert_true(x->last.alert.after_peer_close);
+    assert_int_equal(x->last.alert.sender, DIR_C2S);
+    assert_int_equal(x->last.alert.description, 0x32);
+}
+
 /* A connection closed before any hello writes nothing. */
 static void test_close_without_hello(void **state)
 {
@@ -397,6 +418,7 @@ int main(void)
         T(test_starttls_refused),
         T(test_starttls_upgraded),
         T(test_unexpected_message_counted),
+        T(test_alert_after_server_fin),
         T(test_gap_order_not_judged),
         T(test_records_malformed),
         T(test_close_without_hello),
