@@ -304,7 +304,8 @@ void engine_print_stats(const struct engine *e, FILE *f)
             "\"tls\":{\"sessions\":%llu,\"not_tls\":%llu,\"lines\":%llu,\"malformed_hellos\":%llu,"
             "\"malformed_messages\":%llu,\"unexpected_messages\":%llu,\"malformed_records\":%llu,"
             "\"truncated_messages\":%llu,\"classify_skipped\":%llu,"
-            "\"proxy_headers\":%llu,\"proxy_malformed\":%llu,\"starttls_upgrades\":%llu,\"starttls_refused\":%llu},"
+            "\"proxy_headers\":%llu,\"proxy_malformed\":%llu,\"starttls_upgrades\":%llu,\"starttls_refused\":%llu,"
+            "\"plaintext_servers\":%llu},"
             "\"output\":{\"lines\":%llu,\"dropped\":%llu,\"write_errors\":%llu},",
             (unsigned long long)bs.budget, (unsigned long long)bs.peak, (unsigned long long)bs.denied,
             (unsigned long long)t->sessions, (unsigned long long)t->not_tls, (unsigned long long)t->lines,
@@ -313,7 +314,8 @@ void engine_print_stats(const struct engine *e, FILE *f)
             (unsigned long long)t->truncated_messages, (unsigned long long)t->classify_skipped,
             (unsigned long long)t->proxy_headers,
             (unsigned long long)t->proxy_malformed, (unsigned long long)t->starttls_upgrades,
-            (unsigned long long)t->starttls_refused, (unsigned long long)e->writer->lines,
+            (unsigned long long)t->starttls_refused, (unsigned long long)t->plaintext_servers,
+            (unsigned long long)e->writer->lines,
             (unsigned long long)e->writer->dropped, (unsigned long long)e->writer->write_errors);
     if (e->dissector.certs) {
         const struct cert_cache_stats *cc = cert_cache_stats(e->dissector.certs);

@@ -133,6 +133,35 @@ static bool looks_like_tls_start(struct span data, int dir)
     return dir == DIR_C2S && (b0 & 0x80);
 }
 
+/* The server's first cleartext bytes, kept (bounded) in case a TLS client
+ * turns out to be talking to it. */
+static void keep_server_plaintext(struct conn *c, struct span data)
+{
+    struct conn_context_report *ctx = &c->report.context;
+    size_t room = TLS_SERVER_PLAINTEXT_MAX - ctx->server_plaintext_len;
+    size_t k = data.n < room ? data.n : room;
+    memcpy(ctx->server_plaintext + ctx->server_plaintext_len, data.p, k);
+    ctx->server_plaintext_len = (uint8_t)(ctx->server_plaintext_len + k);
+}
+
+/* A TLS client meeting a plaintext server (implicit TLS configured against
+ * a port that expects STARTTLS or no TLS at all) shows one of two ways: its
+ * ClientHello follows the server's banner where the dialogue wants a
+ * cleartext command, or the server answers the ClientHello in plaintext.
+ * Either way the client's bytes are TLS and the server's are not. */
+static bool meets_plaintext_server(const struct conn *c, int dir, struct span data, bool gap)
+{
+    if (gap)
+        return false;
+    if (dir == DIR_C2S)
+        return c->mode == CONN_MODE_STARTTLS && !c->spoke[DIR_C2S] &&
+               starttls_verdict(&c->starttls) == STARTTLS_PENDING && looks_like_tls_start(data, DIR_C2S);
+    /* The server's answer: text (an SSLv2 SERVER-HELLO has its top bit set). */
+    uint8_t b0 = 0;
+    return c->mode == CONN_MODE_IMPLICIT && !c->spoke[DIR_S2C] && c->report.client.seen &&
+           span_peek(&data, 0, &b0) && b0 < 0x80 && !looks_like_tls_start(data, DIR_S2C);
+}
+
 /* Routes one piece of a direction's stream (after any PROXY header). */
 static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, int dir, struct span data,
                   bool gap)
@@ -147,6 +176,21 @@ static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *me
             starttls_init(&c->starttls, meta->server_port);
         }
     }
+    if (meets_plaintext_server(c, dir, data, gap)) {
+        c->mode = CONN_MODE_PLAINTEXT_SERVER;
+        c->report.context.plaintext_server = true;
+        d->st.plaintext_servers++;
+    }
+    c->spoke[dir] = true;
+    if (c->mode == CONN_MODE_PLAINTEXT_SERVER) {
+        if (dir == DIR_S2C)
+            keep_server_plaintext(c, data);
+        else
+            tls_stage(d, c, meta, dir, data, gap);
+        return;
+    }
+    if (c->mode == CONN_MODE_STARTTLS && dir == DIR_S2C && !c->spoke[DIR_C2S])
+        keep_server_plaintext(c, data);
     if (c->mode == CONN_MODE_IMPLICIT || starttls_dir_is_tls(&c->starttls, dir)) {
         tls_stage(d, c, meta, dir, data, gap);
         return;

@@ -141,6 +141,7 @@ struct tls_alert_report {
  * STARTTLS-like dialogue, and what the classifier made of the connection. */
 #define TLS_STARTTLS_REPLY_MAX 200
 #define TLS_APPLICATION_MAX 48
+#define TLS_SERVER_PLAINTEXT_MAX 128
 struct conn_context_report {
     uint8_t proxy_version;       /* 1 or 2 when a PROXY header came first, else 0 */
     bool proxy_has_client;       /* it named the true client */
@@ -151,6 +152,14 @@ struct conn_context_report {
     bool starttls_refused;       /* the server refused the upgrade */
     uint8_t starttls_reply_len;
     uint8_t starttls_reply[TLS_STARTTLS_REPLY_MAX]; /* the server's answer, raw */
+    /* A TLS client met a server that speaks plaintext: its ClientHello came
+     * after the server's banner (before any cleartext command of its own),
+     * or the server answered it in plaintext. The server's first bytes are
+     * kept, raw: they name what it expected (a "220" SMTP banner, an HTTP
+     * error). */
+    bool plaintext_server;
+    uint8_t server_plaintext_len;
+    uint8_t server_plaintext[TLS_SERVER_PLAINTEXT_MAX];
     const char *protocol;        /* network.protocol: a static lowercase name, or NULL */
     char application[TLS_APPLICATION_MAX]; /* nDPI's name for the flow, "" when unknown */
 };

@@ -404,6 +404,13 @@ static void put_certificate(struct json_writer *w, const struct x509_report *x)
     json_object_end(w);
 }
 
+/* tls.server_plaintext: what a server that speaks plaintext said to a TLS client. */
+static void put_server_plaintext(struct json_writer *w, const struct conn_context_report *ctx)
+{
+    if (ctx->plaintext_server && ctx->server_plaintext_len > 0)
+        json_wire_str(w, JSON_KEY("server_plaintext"), ctx->server_plaintext, ctx->server_plaintext_len);
+}
+
 /* tls.findings: the array, left out when there are none. */
 struct json_findings {
     struct json_writer *w;
@@ -517,6 +524,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
         if (ctx->starttls_reply_len)
             json_wire_str(&w, JSON_KEY("starttls_reply"), ctx->starttls_reply, ctx->starttls_reply_len);
     }
+    put_server_plaintext(&w, ctx);
     uint16_t version = tls_negotiated_version(&r->server);
     if (r->server.seen) {
         const char *num, *family;

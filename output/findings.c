@@ -156,6 +156,18 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
      * connection was closed" on the client. Schannel servers reset a
      * ClientHello they share no version or suite with; clients that reject
      * the server's certificate often just hang up. */
+    /* The commonest "Could not create SSL/TLS secure channel" of mail
+     * clients: implicit TLS (465, 993, 995) configured against a port that
+     * expects STARTTLS or plaintext. How the connection then ends (the
+     * client's alert at the banner, either side hanging up) is only its
+     * consequence: no other finding about the close or an alert. */
+    if (r->context.plaintext_server) {
+        add(&l, "plaintext-server", "high",
+            "the client speaks TLS to a server that expects plaintext (tls.server_plaintext holds the server's "
+            "first words): configure the client for STARTTLS on this port, or point it at the server's "
+            "implicit-TLS port (465 SMTP submission, 993 IMAP, 995 POP3, 443 HTTPS)");
+        return;
+    }
     bool closed = r->outcome == TLS_OUTCOME_RESET || r->outcome == TLS_OUTCOME_CLOSED_DURING_HANDSHAKE;
     const char *how = r->outcome == TLS_OUTCOME_RESET ? "reset" : "closed";
     const char *up_to = no > 0 ? tls_version_token(offered[0], a) : "an unknown version";

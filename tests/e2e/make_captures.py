@@ -717,6 +717,55 @@ def server_fin_then_client_alert(o, rng):
             absent=["tls.negotiated_version"])
 
 
+@capture("tls_client_smtp_banner.pcap")
+def tls_client_smtp_banner(o, rng):
+    """A mail client configured for implicit TLS against a submission port
+    that expects STARTTLS: the server's "220" banner comes first, then the
+    client's ClientHello where SMTP wants EHLO; the server complains in
+    plaintext and the client hangs up. The line has the ClientHello, the
+    server's first words and the plaintext-server finding."""
+    c = Conn("192.0.2.43", 47043, "198.51.100.43", 587).handshake()
+    c.send(S2C, b"220 mail.example.net ESMTP Postfix (Debian/GNU)\r\n")
+    h = hello12(rng, sni=b"mail.example.net")
+    c.send(C2S, h.record())
+    c.send(S2C, b"500 5.5.2 Error: bad syntax\r\n")
+    c.fin(C2S)
+    c.fin(S2C)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"event.reason": "fin", "tls.outcome": "closed_during_handshake",
+                                "tls.closed_by": "client", "tls.established": False,
+                                "tls.server_plaintext": "220 mail.example.net ESMTP Postfix (Debian/GNU)\r\n"
+                                                        "500 5.5.2 Error: bad syntax\r\n"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["plaintext-server"]}, finding_severity={"plaintext-server": "high"},
+            finding_message={"plaintext-server": ["STARTTLS", "implicit-TLS port"]},
+            absent=["tls.starttls", "tls.alert", "tls.negotiated_version"],
+            stats={"tls.plaintext_servers": ["==", 1]})
+
+
+@capture("tls_client_http_server.pcap")
+def tls_client_http_server(o, rng):
+    """A TLS client whose ClientHello reaches a plain HTTP server, which
+    answers it in plaintext (400 Bad Request) and closes: the server's
+    answer, cut at 128 bytes, is on the line with the plaintext-server
+    finding, and no finding blames the server's close."""
+    c = Conn("192.0.2.44", 47044, "198.51.100.44", 8080).handshake()
+    h = hello12(rng, sni=b"app.example.net")
+    c.send(C2S, h.record())
+    answer = (b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: 150\r\n"
+              b"Connection: close\r\n\r\n<html>\r\n<head><title>400 Bad Request</title></head>\r\n")
+    c.send(S2C, answer)
+    c.fin(S2C)
+    c.fin(C2S)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"tls.outcome": "closed_during_handshake", "tls.closed_by": "server",
+                                "tls.server_plaintext": answer[:128].decode()})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["plaintext-server"]},
+            lacks={"tls.findings[].id": ["server-closed-after-client-hello"]},
+            absent=["tls.malformed", "tls.alert"], stats={"tls.plaintext_servers": ["==", 1]})
+
+
 def certificate_request12(cas=()):
     """CertificateRequest (RFC 5246 7.4.4): rsa_sign and ecdsa_sign, three
     signature algorithms, the acceptable CAs' names."""

@@ -290,6 +290,7 @@ static void test_starttls_upgraded(void **state)
     assert_false(x->last.context.starttls_refused);
     assert_int_equal(x->d.st.starttls_upgrades, 1);
     assert_int_equal(x->c->mode, CONN_MODE_STARTTLS);
+    assert_false(x->last.context.plaintext_server);
 }
 
 /* The state machine's verdicts reach the counters and the line. */
@@ -363,6 +364,57 @@ static void test_alert_after_server_fin(void **state)
     assert_int_equal(x->last.alert.description, 0x32);
 }
 
+/* Implicit TLS against a port that expects STARTTLS: the ClientHello comes
+ * where SMTP wants EHLO. The client's bytes are TLS, the server's first
+ * words are kept (at most TLS_SERVER_PLAINTEXT_MAX bytes). */
+static void test_plaintext_server_banner_first(void **state)
+{
+    struct run *x = *state;
+    x->meta.server_port = 587;
+    assert_int_equal(feed(x, DIR_S2C, STR("220 mail.example.org ESMTP\r\n"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_C2S, ch_record, sizeof ch_record, 1), CONN_CONTINUE);
+    assert_int_equal(x->c->mode, CONN_MODE_PLAINTEXT_SERVER);
+    assert_true(x->c->report.client.parsed);
+    uint8_t more[200];
+    memset(more, 'x', sizeof more);
+    assert_int_equal(feed(x, DIR_S2C, more, sizeof more, 0), CONN_CONTINUE);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_int_equal(x->emitted, 1);
+    assert_true(x->last.context.plaintext_server);
+    assert_int_equal(x->last.context.starttls, 0);
+    assert_int_equal(x->last.context.server_plaintext_len, TLS_SERVER_PLAINTEXT_MAX);
+    assert_memory_equal(x->last.context.server_plaintext, "220 mail.example.org ESMTP\r\nxxx", 31);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_CLOSED_DURING_HANDSHAKE);
+    assert_false(x->last.malformed);
+    assert_int_equal(x->d.st.plaintext_servers, 1);
+}
+
+/* The server answers the ClientHello in plaintext (an HTTP server). */
+static void test_plaintext_server_answers_hello(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, ch_record, sizeof ch_record, 0);
+    assert_int_equal(feed(x, DIR_S2C, STR("HTTP/1.1 400 Bad Request\r\n"), 0), CONN_CONTINUE);
+    assert_int_equal(x->c->mode, CONN_MODE_PLAINTEXT_SERVER);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_true(x->last.context.plaintext_server);
+    assert_int_equal(x->last.context.server_plaintext_len, 26);
+    assert_memory_equal(x->last.context.server_plaintext, "HTTP/1.1 400 Bad Request\r\n", 26);
+    assert_false(x->last.malformed);
+}
+
+/* A server that answers in TLS is no plaintext server, and nothing of its
+ * bytes is kept. (A STARTTLS client's command before its ClientHello:
+ * test_starttls_upgraded.) */
+static void test_not_plaintext_server(void **state)
+{
+    struct run *x = *state;
+    tls12_handshake(x, 0);
+    assert_false(x->last.context.plaintext_server);
+    assert_int_equal(x->d.st.plaintext_servers, 0);
+    assert_int_equal(x->last.context.server_plaintext_len, 0);
+}
+
 /* A connection closed before any hello writes nothing. */
 static void test_close_without_hello(void **state)
 {
@@ -419,6 +471,9 @@ int main(void)
         T(test_starttls_upgraded),
         T(test_unexpected_message_counted),
         T(test_alert_after_server_fin),
+        T(test_plaintext_server_banner_first),
+        T(test_plaintext_server_answers_hello),
+        T(test_not_plaintext_server),
         T(test_gap_order_not_judged),
         T(test_records_malformed),
         T(test_close_without_hello),
