@@ -305,7 +305,7 @@ void engine_print_stats(const struct engine *e, FILE *f)
             "\"malformed_messages\":%llu,\"unexpected_messages\":%llu,\"malformed_records\":%llu,"
             "\"truncated_messages\":%llu,\"classify_skipped\":%llu,"
             "\"proxy_headers\":%llu,\"proxy_malformed\":%llu,\"starttls_upgrades\":%llu,\"starttls_refused\":%llu,"
-            "\"plaintext_servers\":%llu},"
+            "\"plaintext_servers\":%llu,\"proxy_health_checks\":%llu},"
             "\"output\":{\"lines\":%llu,\"dropped\":%llu,\"write_errors\":%llu},",
             (unsigned long long)bs.budget, (unsigned long long)bs.peak, (unsigned long long)bs.denied,
             (unsigned long long)t->sessions, (unsigned long long)t->not_tls, (unsigned long long)t->lines,
@@ -315,6 +315,7 @@ void engine_print_stats(const struct engine *e, FILE *f)
             (unsigned long long)t->proxy_headers,
             (unsigned long long)t->proxy_malformed, (unsigned long long)t->starttls_upgrades,
             (unsigned long long)t->starttls_refused, (unsigned long long)t->plaintext_servers,
+            (unsigned long long)t->proxy_health_checks,
             (unsigned long long)e->writer->lines,
             (unsigned long long)e->writer->dropped, (unsigned long long)e->writer->write_errors);
     if (e->dissector.certs) {

@@ -199,17 +199,37 @@ static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *me
     starttls_feed(&c->starttls, dir, data, starttls_to_tls, &x);
 }
 
+_Static_assert(TLS_PROXY_UNIQUE_ID_MAX >= PROXY_UNIQUE_ID_MAX, "the report holds any UNIQUE_ID");
+
 static void proxy_header_read(struct conn_dissector *d, struct conn *c, const struct proxy_info *info)
 {
     struct conn_context_report *ctx = &c->report.context;
     d->st.proxy_headers++;
     ctx->proxy_version = info->version;
+    /* A LOCAL command is the balancer's own connection: its health check. */
+    if (info->local) {
+        c->proxy_local = true;
+        d->st.proxy_health_checks++;
+    }
     if (info->has_addresses && !info->local) {
         ctx->proxy_has_client = true;
         ctx->proxy_ip_version = info->ip_version;
         memcpy(ctx->proxy_client_ip, info->src, 16);
         ctx->proxy_client_port = info->sport;
+        ctx->proxy_has_destination = true;
+        memcpy(ctx->proxy_destination_ip, info->dst, 16);
+        ctx->proxy_destination_port = info->dport;
     }
+    memcpy(ctx->proxy_unique_id, info->unique_id, info->unique_id_len);
+    ctx->proxy_unique_id_len = info->unique_id_len;
+}
+
+/* How long the rejected header at the start of `data` is, when its end can
+ * be found without trusting anything else in it. */
+static size_t proxy_skip_len(struct span data)
+{
+    size_t skip = proxy_v2_skip_len(data);
+    return skip > 0 ? skip : proxy_v1_skip_len(data);
 }
 
 /* The client stream may begin with a PROXY protocol header (a load balancer
@@ -237,6 +257,7 @@ static void client_start(struct conn_dissector *d, struct conn *c, struct conn_m
         return;
     }
     c->proxy_checked = true;
+    size_t have = c->proxy_have; /* held bytes and what of `data` was copied after them */
     c->proxy_have = 0;
     if (pr == PROXY_OK) {
         proxy_header_read(d, c, &info);
@@ -251,14 +272,20 @@ static void client_start(struct conn_dissector *d, struct conn *c, struct conn_m
         }
         return;
     }
-    if (pr == PROXY_MALFORMED || pr == PROXY_NEED_MORE)
+    if (pr == PROXY_MALFORMED || pr == PROXY_NEED_MORE) {
         d->st.proxy_malformed++;
-    if (pr == PROXY_MALFORMED && held == 0) {
-        size_t skip = proxy_v2_skip_len(data);
-        if (skip > 0) {
+        c->report.context.proxy_invalid = true;
+    }
+    size_t skip = pr == PROXY_MALFORMED ? proxy_skip_len(whole) : 0;
+    if (skip > 0) {
+        if (held > 0) {
+            route(d, c, meta, DIR_C2S, span_make(c->proxy_buf + skip, have - skip), false);
+            size_t copied = have - held;
+            route(d, c, meta, DIR_C2S, span_make(data.p + copied, data.n - copied), false);
+        } else {
             route(d, c, meta, DIR_C2S, span_make(data.p + skip, data.n - skip), false);
-            return;
         }
+        return;
     }
     /* Not a PROXY header: the held bytes and this piece are the stream. */
     if (held > 0 && !gap) {
@@ -446,6 +473,10 @@ void conn_close(struct conn_dissector *d, struct conn *c, struct conn_meta *meta
                 bool rst_seen, bool fin_seen)
 {
     struct tls_report *r = &c->report;
+    /* A PROXY header and nothing after it: the balancer checking that the
+     * server accepts connections (a LOCAL one was counted when read). */
+    if (r->context.proxy_version && !c->proxy_local && !c->spoke[DIR_C2S])
+        d->st.proxy_health_checks++;
     if (!r->client.seen && !r->server.seen) {
         if (d->classifier)
             classify_finish(d->classifier, &c->classify);

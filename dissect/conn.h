@@ -52,6 +52,7 @@ struct conn_stats {
     uint64_t truncated_messages; /* wanted handshake messages too large or over budget: not kept */
     uint64_t proxy_headers;      /* PROXY protocol headers read */
     uint64_t proxy_malformed;    /* streams that began like a PROXY header but were not one */
+    uint64_t proxy_health_checks; /* a v2 LOCAL header, or a PROXY header and nothing after it */
     uint64_t starttls_upgrades;  /* cleartext dialogues that upgraded to TLS */
     uint64_t starttls_refused;
     uint64_t plaintext_servers;  /* TLS clients that met a server speaking plaintext */
@@ -79,6 +80,7 @@ struct conn {
     bool data_seen;              /* some stream bytes were delivered */
     bool spoke[2];               /* each direction delivered bytes (after any PROXY header) */
     bool proxy_checked;          /* the client stream's start was examined for PROXY */
+    bool proxy_local;            /* it was a v2 LOCAL header (counted as a health check) */
     uint16_t proxy_have;         /* bytes held in proxy_buf */
     uint8_t proxy_buf[CONN_PROXY_PEEK_MAX];
     struct starttls starttls;

@@ -142,12 +142,25 @@ struct tls_alert_report {
 #define TLS_STARTTLS_REPLY_MAX 200
 #define TLS_APPLICATION_MAX 48
 #define TLS_SERVER_PLAINTEXT_MAX 128
+#define TLS_PROXY_UNIQUE_ID_MAX 128   /* PROXY v2: "up to 128 bytes" */
 struct conn_context_report {
     uint8_t proxy_version;       /* 1 or 2 when a PROXY header came first, else 0 */
     bool proxy_has_client;       /* it named the true client */
     uint8_t proxy_ip_version;
     uint8_t proxy_client_ip[16];
     uint16_t proxy_client_port;
+    /* The address the client connected to on the balancer (its VIP and
+     * port), when the header named the endpoints. */
+    bool proxy_has_destination;
+    uint8_t proxy_destination_ip[16];
+    uint16_t proxy_destination_port;
+    /* PP2_TYPE_UNIQUE_ID: the balancer's id for the connection, which its
+     * own log carries too (haproxy's unique-id-format). */
+    uint8_t proxy_unique_id_len;
+    uint8_t proxy_unique_id[TLS_PROXY_UNIQUE_ID_MAX];
+    /* The stream began with a PROXY header that failed its checks: it was
+     * skipped, and client.* is the balancer's own address. */
+    bool proxy_invalid;
     uint8_t starttls;            /* enum starttls_proto; 0 for implicit TLS */
     bool starttls_refused;       /* the server refused the upgrade */
     uint8_t starttls_reply_len;

@@ -404,6 +404,21 @@ static void put_certificate(struct json_writer *w, const struct x509_report *x)
     json_object_end(w);
 }
 
+/* What else a PROXY header said (client.proxy_*): the balancer's VIP and
+ * port the client connected to, its UNIQUE_ID; or that the header failed
+ * its checks, so client.* is the balancer's own address. */
+static void put_proxy_context(struct json_writer *w, const struct conn_context_report *ctx)
+{
+    if (ctx->proxy_has_destination) {
+        put_ip(w, JSON_KEY("proxy_destination_ip"), ctx->proxy_ip_version, ctx->proxy_destination_ip);
+        json_u64(w, JSON_KEY("proxy_destination_port"), ctx->proxy_destination_port);
+    }
+    if (ctx->proxy_unique_id_len > 0)
+        json_wire_str(w, JSON_KEY("proxy_unique_id"), ctx->proxy_unique_id, ctx->proxy_unique_id_len);
+    if (ctx->proxy_invalid)
+        json_bool(w, JSON_KEY("proxy_header_invalid"), true);
+}
+
 /* tls.server_plaintext: what a server that speaks plaintext said to a TLS client. */
 static void put_server_plaintext(struct json_writer *w, const struct conn_context_report *ctx)
 {
@@ -474,6 +489,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
         put_ip(&w, JSON_KEY("ip"), m->ip_version, m->client_ip);
         json_u64(&w, JSON_KEY("port"), m->client_port);
     }
+    put_proxy_context(&w, ctx);
     json_object_end(&w);
 
     json_object_begin(&w, JSON_KEY("network"));

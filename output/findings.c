@@ -156,6 +156,12 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
      * connection was closed" on the client. Schannel servers reset a
      * ClientHello they share no version or suite with; clients that reject
      * the server's certificate often just hang up. */
+    if (r->context.proxy_invalid)
+        add(&l, "proxy-header-invalid", "medium",
+            "the stream began with a PROXY protocol header that failed its checks (a bad field, a CRC32C "
+            "mismatch, or one too long to follow): it was skipped, so client.ip is the load balancer's address, "
+            "not the true client's; check the balancer's PROXY protocol settings and that nothing between it "
+            "and the server rewrites the stream");
     /* The commonest "Could not create SSL/TLS secure channel" of mail
      * clients: implicit TLS (465, 993, 995) configured against a port that
      * expects STARTTLS or plaintext. How the connection then ends (the

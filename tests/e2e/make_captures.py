@@ -153,6 +153,66 @@ def proxy_v1_split(o, rng):
                                      "client.address_source": "proxy_v1"}))
 
 
+@capture("proxy_v2_unique_id.pcap")
+def proxy_v2_unique_id(o, rng):
+    """haproxy with `send-proxy-v2` and `proxy-v2-options unique-id,crc32c`:
+    the header names the client, the VIP and port it connected to
+    (203.0.113.80:443) and the UNIQUE_ID that haproxy's own log carries; the
+    line gives all three beside the TLS it relays."""
+    c = Conn("10.0.0.5", 33010, "10.0.0.80", 8443).handshake()
+    h = hello12(rng, sni=b"vip.example.com")
+    uid = b"7F000001:C9D2_0A000050:01BB_65F1A2B3_0004:2A3F"
+    hdr = proxy_v2("198.51.100.77", "203.0.113.80", 51000, 443, tlvs=[(0x05, uid)], with_crc=True)
+    c.send(C2S, hdr + h.record())
+    tls12_rest(c, rng)
+    o.frames = frames_ether(c.segs)
+    o.exp(c, merge(tls12_expect(h), {"client.ip": "198.51.100.77", "client.port": 51000,
+                                     "client.address_source": "proxy_v2",
+                                     "client.proxy_destination_ip": "203.0.113.80",
+                                     "client.proxy_destination_port": 443,
+                                     "client.proxy_unique_id": uid.decode()}))
+
+
+@capture("proxy_v2_bad_crc.pcap")
+def proxy_v2_bad_crc(o, rng):
+    """A PROXY v2 header whose CRC32C does not match (the spec: treat it as
+    invalid): it is skipped, the TLS behind it dissected, and the line says
+    the header was invalid, so client.ip (the balancer) is not taken for the
+    true client."""
+    c = Conn("10.0.0.5", 33011, "10.0.0.80", 443).handshake()
+    h = hello12(rng, sni=b"crc.example.com")
+    hdr = bytearray(proxy_v2("198.51.100.78", "203.0.113.80", 51001, 443, with_crc=True))
+    hdr[-1] ^= 0xFF
+    c.send(C2S, bytes(hdr) + h.record())
+    tls12_rest(c, rng)
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(tls12_expect(h), {"client.ip": "10.0.0.5", "client.port": 33011,
+                                         "client.proxy_header_invalid": True}))
+    o.check(m, contains={"tls.findings[].id": ["proxy-header-invalid"]},
+            finding_severity={"proxy-header-invalid": "medium"},
+            absent=["client.address_source", "client.proxy_destination_ip"],
+            stats={"tls.proxy_malformed": ["==", 1], "tls.proxy_headers": ["==", 0]})
+
+
+@capture("proxy_health_checks.pcap")
+def proxy_health_checks(o, rng):
+    """A balancer's health checks: a PROXY v1 header and then a close, and a
+    v2 LOCAL header and then a close. No line; --stats counts both."""
+    segs = []
+    c = Conn("10.0.0.5", 33012, "10.0.0.80", 443).handshake()
+    c.send(C2S, proxy_v1("10.0.0.5", "10.0.0.80", 33012, 443))
+    c.close()
+    segs += c.segs
+    c = Conn("10.0.0.5", 33013, "10.0.0.80", 443, t0_us=1700000001000000).handshake()
+    c.send(C2S, PP2_SIG + b"\x20\x00\x00\x00")
+    c.close()
+    segs += c.segs
+    o.frames = frames_ether(segs)
+    o.extra.setdefault("lines_checks", []).append(
+        {"stats": {"tls.proxy_health_checks": ["==", 2], "tls.proxy_headers": ["==", 2], "tls.lines": ["==", 0],
+                   "tls.sessions": ["==", 2]}})
+
+
 # ===========================================================================
 # STARTTLS and wrapped TLS
 

@@ -231,8 +231,97 @@ static void test_proxy_v2_rejected_is_skipped(void **state)
     assert_int_equal(x->d.st.proxy_malformed, 1);
     assert_int_equal(x->d.st.proxy_headers, 0);
     assert_int_equal(x->c->report.context.proxy_version, 0);
+    assert_true(x->c->report.context.proxy_invalid);
     assert_true(x->c->report.client.seen);
     assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+}
+
+/* A v1 line that fails its checks (a port over 65535) is skipped to its
+ * CRLF: the TLS after it is dissected, and the line says the header was
+ * invalid (client.* is the balancer). */
+static void test_proxy_v1_rejected_is_skipped(void **state)
+{
+    struct run *x = *state;
+    static const char hdr[] = "PROXY TCP4 192.0.2.7 198.51.100.2 40001 70000\r\n";
+    uint8_t in[sizeof hdr - 1 + sizeof ch_record];
+    memcpy(in, hdr, sizeof hdr - 1);
+    memcpy(in + sizeof hdr - 1, ch_record, sizeof ch_record);
+    assert_int_equal(feed(x, DIR_C2S, in, sizeof in, 0), CONN_CONTINUE);
+    assert_int_equal(x->d.st.proxy_malformed, 1);
+    assert_true(x->c->report.context.proxy_invalid);
+    assert_false(x->c->report.context.proxy_has_client);
+    assert_true(x->c->report.client.parsed);
+    assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+}
+
+/* The same, cut inside the line: the held bytes and the next piece. */
+static void test_proxy_v1_rejected_split(void **state)
+{
+    struct run *x = *state;
+    static const char hdr[] = "PROXY TCP4 192.0.2.7 198.51.100.2 40001 70000\r\n";
+    uint8_t in[sizeof hdr - 1 + sizeof ch_record];
+    memcpy(in, hdr, sizeof hdr - 1);
+    memcpy(in + sizeof hdr - 1, ch_record, sizeof ch_record);
+    assert_int_equal(feed(x, DIR_C2S, in, 30, 0), CONN_CONTINUE);
+    assert_int_equal(x->c->proxy_have, 30);
+    assert_int_equal(feed(x, DIR_C2S, in + 30, sizeof in - 30, 0), CONN_CONTINUE);
+    assert_true(x->c->report.context.proxy_invalid);
+    assert_true(x->c->report.client.parsed);
+    assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+}
+
+/* A good v2 header: the VIP and port the client connected to, and the
+ * balancer's UNIQUE_ID. */
+static void test_proxy_v2_destination_unique_id(void **state)
+{
+    struct run *x = *state;
+    static const uint8_t hdr[] = {
+        0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, /* signature */
+        0x21, 0x11, 0x00, 0x13,                     /* PROXY, TCP over IPv4, length 19 */
+        0xc0, 0x00, 0x02, 0x01,                     /* source 192.0.2.1 */
+        0xc6, 0x33, 0x64, 0x02,                     /* destination (the VIP) 198.51.100.2 */
+        0xc0, 0x01, 0x01, 0xbb,                     /* ports 49153, 443 */
+        0x05, 0x00, 0x04, 'a', 'b', '1', '2',       /* PP2_TYPE_UNIQUE_ID "ab12" */
+    };
+    uint8_t in[sizeof hdr + sizeof ch_record];
+    memcpy(in, hdr, sizeof hdr);
+    memcpy(in + sizeof hdr, ch_record, sizeof ch_record);
+    assert_int_equal(feed(x, DIR_C2S, in, sizeof in, 0), CONN_CONTINUE);
+    const struct conn_context_report *ctx = &x->c->report.context;
+    assert_true(ctx->proxy_has_destination);
+    static const uint8_t vip[4] = { 198, 51, 100, 2 };
+    assert_memory_equal(ctx->proxy_destination_ip, vip, 4);
+    assert_int_equal(ctx->proxy_destination_port, 443);
+    assert_int_equal(ctx->proxy_unique_id_len, 4);
+    assert_memory_equal(ctx->proxy_unique_id, "ab12", 4);
+    assert_false(ctx->proxy_invalid);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_int_equal(x->d.st.proxy_health_checks, 0);
+}
+
+/* Health checks: a PROXY header and then a close, or a v2 LOCAL header,
+ * are counted; neither writes a line. */
+static void test_proxy_health_checks(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, STR("PROXY TCP4 192.0.2.7 198.51.100.2 40001 443\r\n"), 0);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_int_equal(x->d.st.proxy_health_checks, 1);
+    assert_int_equal(x->emitted, 0);
+
+    conn_end(&x->d, x->c);
+    memset(x->c, 0, sizeof *x->c);
+    conn_begin(&x->d, x->c);
+    static const uint8_t local[] = {
+        0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, /* signature */
+        0x20, 0x00, 0x00, 0x00,                     /* LOCAL, AF_UNSPEC, length 0 */
+    };
+    feed(x, DIR_C2S, local, sizeof local, 0);
+    assert_int_equal(x->d.st.proxy_health_checks, 2);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_int_equal(x->d.st.proxy_health_checks, 2); /* counted once */
+    assert_int_equal(x->d.st.proxy_headers, 2);
+    assert_int_equal(x->emitted, 0);
 }
 
 static void test_not_tls(void **state)
@@ -465,6 +554,10 @@ int main(void)
         T(test_implicit_tls12_fragmented),
         T(test_proxy_v1_then_tls),
         T(test_proxy_v2_rejected_is_skipped),
+        T(test_proxy_v1_rejected_is_skipped),
+        T(test_proxy_v1_rejected_split),
+        T(test_proxy_v2_destination_unique_id),
+        T(test_proxy_health_checks),
         T(test_not_tls),
         T(test_not_tls_records),
         T(test_starttls_refused),
