@@ -135,6 +135,10 @@ struct tls_alert_report {
      * not the alert, ended the handshake (an OpenSSL client answers a
      * server's silent FIN with decode_error), and the alert is detail. */
     bool after_peer_close;
+    /* An alert record after its sender's ChangeCipherSpec (TLS <= 1.2):
+     * level and description are encrypted (0 here); only that it was an
+     * alert, and whose, is known. */
+    bool encrypted;
 };
 
 /* What came before TLS on the connection: a PROXY protocol header, a

@@ -321,6 +321,31 @@ struct tls_hs_step tls_hs_sslv2_hello(struct tls_handshake *h, struct tls_report
     return noted(parsed_or_marked(r, ok, DIR_C2S, TLS_HS_CLIENT_HELLO), TLS_NOTE_CLIENT_HELLO);
 }
 
+/* An alert record after its sender's ChangeCipherSpec in TLS <= 1.2: its
+ * level and description are encrypted. Before the handshake is established
+ * it is a failure (bad_record_mac or decrypt_error from a peer that
+ * could not use the keys): it replaces a warning, never a cleartext fatal
+ * alert. (TLS 1.3 hides every content type, alerts included.) */
+static bool established(const struct tls_handshake *h, const struct tls_report *r);
+
+static void encrypted_alert(const struct tls_handshake *h, struct tls_report *r, int dir)
+{
+    /* After the handshake (both Finished, in the same segment as this), or
+     * once its sender has sent application data (it finished, whatever the
+     * capture shows of its peer), it is the session's close_notify or the
+     * like: not a failure. Without a ServerHello nothing was negotiated. */
+    if (!r->server.seen || is_tls13(tls_hs_negotiated_version(r)) || established(h, r) ||
+        r->app_records[dir] > 0 || (r->alert.seen && r->alert.level == 2))
+        return;
+    if (r->alert.seen && r->alert.encrypted)
+        return;
+    memset(&r->alert, 0, sizeof r->alert);
+    r->alert.seen = true;
+    r->alert.encrypted = true;
+    r->alert.sender = (uint8_t)dir;
+    r->alert.after_peer_close = h->peer_close_seen && h->first_closer != dir;
+}
+
 void tls_hs_record(struct tls_handshake *h, struct tls_report *r, int dir, uint8_t content_type, bool encrypted)
 {
     switch (content_type) {
@@ -334,6 +359,10 @@ void tls_hs_record(struct tls_handshake *h, struct tls_report *r, int dir, uint8
     case TLS_CT_HANDSHAKE:
         if (encrypted)
             r->finished_seen[dir] = true;
+        break;
+    case TLS_CT_ALERT:
+        if (encrypted)
+            encrypted_alert(h, r, dir);
         break;
     case TLS_CT_APPLICATION_DATA:
         if (r->app_records[dir] < UINT32_MAX)
@@ -389,11 +418,12 @@ static bool established(const struct tls_handshake *h, const struct tls_report *
     return r->app_records[0] > 0 && r->app_records[1] > 0;
 }
 
-/* A fatal alert that ended the handshake: not one that answered the
- * peer's close. */
+/* A fatal alert that ended the handshake (an encrypted one before the
+ * handshake was established is one): not one that answered the peer's
+ * close. */
 static bool fatal_alert(const struct tls_report *r)
 {
-    return r->alert.seen && r->alert.level == 2 && !r->alert.after_peer_close;
+    return r->alert.seen && (r->alert.level == 2 || r->alert.encrypted) && !r->alert.after_peer_close;
 }
 
 bool tls_hs_decide(const struct tls_handshake *h, struct tls_report *r, bool streams_dead)

@@ -404,6 +404,31 @@ static void put_certificate(struct json_writer *w, const struct x509_report *x)
     json_object_end(w);
 }
 
+/* tls.alert: the alert the report keeps. An encrypted one (after its
+ * sender's ChangeCipherSpec) has no level or description on the wire. */
+static void put_alert(struct json_writer *w, const struct tls_alert_report *a)
+{
+    if (!a->seen)
+        return;
+    json_object_begin(w, JSON_KEY("alert"));
+    if (!a->encrypted) {
+        json_str(w, JSON_KEY("level"), a->level == 2 ? "fatal" : a->level == 1 ? "warning" : "unknown");
+        const struct iana_entry *d = tls_registry_entry(TLS_REG_ALERT, a->description);
+        char num[U64_DIGITS_MAX];
+        if (d)
+            json_strn(w, JSON_KEY("description"), d->name, d->len);
+        else
+            json_str(w, JSON_KEY("description"), decimal(num, a->description));
+        json_u64(w, JSON_KEY("code"), a->description);
+    }
+    json_str(w, JSON_KEY("sender"), a->sender == DIR_C2S ? "client" : "server");
+    if (a->encrypted)
+        json_bool(w, JSON_KEY("encrypted"), true);
+    if (a->after_peer_close)
+        json_bool(w, JSON_KEY("after_peer_close"), true);
+    json_object_end(w);
+}
+
 /* What else a PROXY header said (client.proxy_*): the balancer's VIP and
  * port the client connected to, its UNIQUE_ID; or that the header failed
  * its checks, so client.* is the balancer's own address. */
@@ -558,21 +583,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
         json_bool(&w, JSON_KEY("resumed"), r->resumed);
     if (r->server.alpn_len > 0)
         json_wire_str(&w, JSON_KEY("next_protocol"), r->server.alpn, r->server.alpn_len);
-    if (r->alert.seen) {
-        json_object_begin(&w, JSON_KEY("alert"));
-        json_str(&w, JSON_KEY("level"), r->alert.level == 2 ? "fatal" : r->alert.level == 1 ? "warning" : "unknown");
-        const struct iana_entry *d = tls_registry_entry(TLS_REG_ALERT, r->alert.description);
-        char num[U64_DIGITS_MAX];
-        if (d)
-            json_strn(&w, JSON_KEY("description"), d->name, d->len);
-        else
-            json_str(&w, JSON_KEY("description"), decimal(num, r->alert.description));
-        json_u64(&w, JSON_KEY("code"), r->alert.description);
-        json_str(&w, JSON_KEY("sender"), r->alert.sender == DIR_C2S ? "client" : "server");
-        if (r->alert.after_peer_close)
-            json_bool(&w, JSON_KEY("after_peer_close"), true);
-        json_object_end(&w);
-    }
+    put_alert(&w, &r->alert);
     put_client(&w, &r->client, &r->client_cert);
     put_server(&w, &r->server, version, &r->server_cert);
     put_findings(&w, m, r);

@@ -47,6 +47,42 @@ static void validity(struct finding_list *l, const struct x509_report *x, int64_
     add(l, id, "high", msg);
 }
 
+/* A TLS <= 1.2 handshake that got past the key exchange (a ChangeCipherSpec
+ * was sent) and then failed with bad_record_mac or decrypt_error (cleartext
+ * or encrypted) or a reset: the peers computed different keys or Finished
+ * hashes. The TLS 1.2 migration guides name two causes: a device that claims
+ * TLS 1.2 and does not implement it right, and, with DHE, the interop
+ * failures of older Windows Schannel (it mishandles DH values with leading
+ * zero bytes). */
+static void failed_after_key_exchange(struct finding_list *l, const struct conn_meta *m, const struct tls_report *r)
+{
+    const struct tls_server_report *s = &r->server;
+    if (!s->seen || tls_version_is_tls13(tls_negotiated_version(s)) || r->established ||
+        !(r->ccs_seen[DIR_C2S] || r->ccs_seen[DIR_S2C]))
+        return;
+    const struct tls_alert_report *a = &r->alert;
+    char what[64];
+    bool alert = a->seen && !a->after_peer_close;
+    if (alert && a->encrypted)
+        snprintf(what, sizeof what, "an encrypted alert from the %s", a->sender == DIR_C2S ? "client" : "server");
+    else if (alert && a->level == 2 && (a->description == 20 || a->description == 51)) /* bad_record_mac, decrypt_error */
+        snprintf(what, sizeof what, "the %s's %s alert", a->sender == DIR_C2S ? "client" : "server",
+                 tls_alert_name(a->description));
+    else if (r->outcome == TLS_OUTCOME_RESET && m->close_seen)
+        snprintf(what, sizeof what, "a reset from the %s", m->closed_by == DIR_C2S ? "client" : "server");
+    else
+        return;
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "the handshake failed after the key exchange (%s): usually a device that claims TLS 1.2 but does not "
+             "implement it; pin the version on that device (client or server) until it is updated%s", what,
+             tls_cipher_kx(s->cipher) == TLS_KX_DHE
+                 ? "; with DHE negotiated, also the DHE interoperability failures of older Windows Schannel: prefer "
+                   "ECDHE suites, or disable DHE on the Windows side"
+                 : "");
+    add(l, "failed-after-key-exchange", "high", msg);
+}
+
 void findings_each(const struct conn_meta *m, const struct tls_report *r, finding_fn fn, void *ctx)
 {
     struct finding_list l = { fn, ctx };
@@ -196,13 +232,16 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
                      "support", up_to, (unsigned)c->ciphers.n);
         add(&l, "server-closed-after-client-hello", "high", msg);
     }
-    if (closed && s->seen && (!r->alert.seen || r->alert.after_peer_close) && m->close_seen && m->closed_by == DIR_C2S) {
+    /* A client that sent its ChangeCipherSpec had accepted the certificate:
+     * failed-after-key-exchange says what its hang-up means then. */
+    if (closed && s->seen && !r->ccs_seen[DIR_C2S] && (!r->alert.seen || r->alert.after_peer_close) && m->close_seen && m->closed_by == DIR_C2S) {
         snprintf(msg, sizeof msg,
                  "the client %s the connection after the server's hello without an alert: it usually rejects "
                  "the server's certificate (untrusted issuer, name mismatch, expiry) or the negotiated "
                  "parameters; check the chain against the client's trust store", how);
         add(&l, "client-closed-after-server-hello", "high", msg);
     }
+    failed_after_key_exchange(&l, m, r);
     if (r->alert.seen && r->alert.level == 2 && !r->alert.after_peer_close) {
         const char *who = r->alert.sender == DIR_C2S ? "client" : "server";
         switch (r->alert.description) {

@@ -87,6 +87,11 @@ const char *rp_finding_advice(const char *id)
         { "client-certificate-missing", "install the client certificate the server asks for" },
         { "client-certificate-expired", "renew the client's certificate" },
         { "client-certificate-not-yet-valid", "check the client's clock and its certificate's validity" },
+        { "plaintext-server",
+          "the client speaks TLS to a plaintext port: use STARTTLS there, or the implicit-TLS port (465/993/995)" },
+        { "proxy-header-invalid", "fix the load balancer's PROXY protocol settings: client.ip is the balancer" },
+        { "failed-after-key-exchange",
+          "a peer claims TLS 1.2 but fails it: pin its version; with DHE, prefer ECDHE (old Schannel DHE bug)" },
     };
     for (size_t i = 0; id && i < sizeof advice / sizeof advice[0]; i++)
         if (strcmp(id, advice[i].id) == 0)
@@ -557,7 +562,8 @@ bool rp_add_conn(struct rp_report *r, const struct rp_conn *c)
         /* The cause: the first finding that explains a failure, else the outcome. */
         static const char *const causes[] = { "version-mismatch", "no-common-parameters", "fallback-rejected",
                                               "certificate-rejected", "server-closed-after-client-hello",
-                                              "client-closed-after-server-hello", "client-certificate-missing" };
+                                              "client-closed-after-server-hello", "client-certificate-missing",
+                                              "plaintext-server", "failed-after-key-exchange" };
         const char *cause = c->outcome ? c->outcome : "unknown";
         for (size_t i = 0; i < c->n_findings && cause == c->outcome; i++)
             for (size_t k = 0; k < sizeof causes / sizeof causes[0]; k++)

@@ -826,6 +826,76 @@ def tls_client_http_server(o, rng):
             absent=["tls.malformed", "tls.alert"], stats={"tls.plaintext_servers": ["==", 1]})
 
 
+def tls12_until_client_finished(c, rng, h, cipher, ske, cke):
+    """ClientHello, the server's full flight, the client's key exchange,
+    ChangeCipherSpec and encrypted Finished: the handshake past its key
+    exchange, waiting for the server's Finished."""
+    tls12_exchange(c, rng, h, cipher=cipher, ske=ske, finish=False)
+    c.send(C2S, record(CT_HANDSHAKE, cke) + ccs() + encrypted(rng))
+
+
+@capture("tls12_dhe_encrypted_alert.pcap")
+def tls12_dhe_encrypted_alert(o, rng):
+    """A TLS 1.2 DHE handshake that reaches the client's Finished; the server
+    changes cipher spec and answers with an encrypted alert (as a server that
+    could not decrypt the client's Finished does: old Windows Schannel DHE
+    bugs, a device that claims TLS 1.2 without implementing it). The alert is
+    reported as an alert from the server, encrypted, with the finding that
+    names both causes."""
+    c = Conn("192.0.2.45", 47045, "198.51.100.45", 443).handshake()
+    h = hello12(rng, sni=b"dhe-fail.example.com", ciphers=[0x009E, 0xC02F])
+    tls12_until_client_finished(c, rng, h, 0x009E, ske_dhe(rng, 2048, 2, 0x0401), client_key_exchange_dhe(rng, 256))
+    c.send(S2C, ccs() + encrypted(rng, CT_ALERT, 26))
+    c.close()
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"event.reason": "alert", "tls.outcome": "alert", "tls.established": False,
+                                "tls.negotiated_version": "TLSv1.2", "tls.server.key_exchange": "DHE",
+                                "tls.alert.sender": "server", "tls.alert.encrypted": True})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["failed-after-key-exchange"]},
+            finding_severity={"failed-after-key-exchange": "high"},
+            finding_message={"failed-after-key-exchange": ["an encrypted alert from the server",
+                                                          "pin the version", "Windows Schannel"]},
+            absent=["tls.alert.level", "tls.alert.description", "tls.alert.code"])
+
+
+@capture("tls12_bad_record_mac.pcap")
+def tls12_bad_record_mac(o, rng):
+    """A TLS 1.2 ECDHE handshake that reaches the client's Finished; the
+    server, before its own ChangeCipherSpec, sends a cleartext fatal
+    bad_record_mac alert. failed-after-key-exchange without the DHE advice."""
+    c = Conn("192.0.2.46", 47046, "198.51.100.46", 443).handshake()
+    h = hello12(rng, sni=b"brm.example.com")
+    tls12_until_client_finished(c, rng, h, TLS12_CIPHER, None, client_key_exchange_ecdhe(rng))
+    c.send(S2C, alert(2, 20))
+    c.close()
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"tls.outcome": "alert", "tls.alert.level": "fatal",
+                                "tls.alert.description": "bad_record_mac", "tls.alert.sender": "server"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["failed-after-key-exchange"]},
+            finding_message={"failed-after-key-exchange": ["the server's bad_record_mac alert"]},
+            absent=["tls.alert.encrypted"])
+
+
+@capture("tls12_reset_after_client_finished.pcap")
+def tls12_reset_after_client_finished(o, rng):
+    """A TLS 1.2 handshake that reaches the client's Finished; the server
+    resets the connection. failed-after-key-exchange names the reset; the
+    client had accepted the certificate (it sent its Finished), so nothing
+    says it rejected it."""
+    c = Conn("192.0.2.47", 47047, "198.51.100.47", 443).handshake()
+    h = hello12(rng, sni=b"rst-kx.example.com")
+    tls12_until_client_finished(c, rng, h, TLS12_CIPHER, None, client_key_exchange_ecdhe(rng))
+    c.rst(S2C)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"tls.outcome": "reset", "tls.closed_by": "server"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["failed-after-key-exchange"]},
+            finding_message={"failed-after-key-exchange": ["a reset from the server"]},
+            lacks={"tls.findings[].id": ["client-closed-after-server-hello"]}, absent=["tls.alert"])
+
+
 def certificate_request12(cas=()):
     """CertificateRequest (RFC 5246 7.4.4): rsa_sign and ecdsa_sign, three
     signature algorithms, the acceptable CAs' names."""

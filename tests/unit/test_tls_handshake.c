@@ -720,6 +720,61 @@ static void test_alert_with_own_close(void **state)
     assert_int_equal(c->r.outcome, TLS_OUTCOME_ALERT);
 }
 
+/* TLS 1.2: the client's CCS and Finished, then the server's alert after its
+ * own CCS is encrypted: an alert, from the server, with nothing else known.
+ * It decides the handshake failed. */
+static void test_encrypted_alert_after_ccs(void **state)
+{
+    struct conn *c = *state;
+    client_hello_in(c);
+    MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
+    ccs(c, DIR_C2S);
+    finished(c, DIR_C2S);
+    ccs(c, DIR_S2C);
+    tls_hs_record(&c->h, &c->r, DIR_S2C, TLS_CT_ALERT, true);
+    assert_true(c->r.alert.seen);
+    assert_true(c->r.alert.encrypted);
+    assert_int_equal(c->r.alert.sender, DIR_S2C);
+    assert_int_equal(c->r.alert.level, 0);
+    assert_int_equal(c->r.alert.description, 0);
+    assert_true(tls_hs_decide(&c->h, &c->r, false));
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_ALERT);
+    /* A cleartext alert (a cut capture's) is never replaced by it. */
+    struct conn *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    client_hello_in(d);
+    MSG(d, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
+    tls_hs_alert(&d->h, &d->r, DIR_C2S, 2, 20);
+    ccs(d, DIR_S2C);
+    tls_hs_record(&d->h, &d->r, DIR_S2C, TLS_CT_ALERT, true);
+    assert_false(d->r.alert.encrypted);
+    assert_int_equal(d->r.alert.description, 20);
+    free(d);
+}
+
+/* An encrypted alert after its sender's application data, or once the
+ * handshake was established, is the session's close_notify: kept out. So
+ * is one without any ServerHello (nothing was negotiated). */
+static void test_encrypted_alert_not_a_failure(void **state)
+{
+    struct conn *c = *state;
+    client_hello_in(c);
+    ccs(c, DIR_C2S);
+    tls_hs_record(&c->h, &c->r, DIR_C2S, TLS_CT_ALERT, true);
+    assert_false(c->r.alert.seen);
+    MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
+    finished(c, DIR_C2S);
+    app_data(c, DIR_C2S);
+    tls_hs_record(&c->h, &c->r, DIR_C2S, TLS_CT_ALERT, true);
+    assert_false(c->r.alert.seen);
+    ccs(c, DIR_S2C);
+    finished(c, DIR_S2C);
+    tls_hs_record(&c->h, &c->r, DIR_S2C, TLS_CT_ALERT, true);
+    assert_false(c->r.alert.seen);
+    assert_true(tls_hs_decide(&c->h, &c->r, false));
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_ESTABLISHED);
+}
+
 /* SSL 3.0 clients without a certificate say so with a warning (RFC 6101 5.4.6). */
 static void test_no_certificate_alert(void **state)
 {
@@ -796,6 +851,8 @@ int main(void)
         T(test_warning_alert_before_close),
         T(test_alert_after_peer_close),
         T(test_alert_with_own_close),
+        T(test_encrypted_alert_after_ccs),
+        T(test_encrypted_alert_not_a_failure),
         T(test_no_certificate_alert),
         T(test_streams_dead),
         T(test_unfinished_client_hello),
