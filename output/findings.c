@@ -2,6 +2,7 @@
  * and dashboards), a severity and a message saying what to do. */
 #include "output/findings.h"
 
+#include <openssl/obj_mac.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +84,77 @@ static void failed_after_key_exchange(struct finding_list *l, const struct conn_
     add(l, "failed-after-key-exchange", "high", msg);
 }
 
+/* The TLS SignatureSchemes a certificate's signatureAlgorithm is (RFC 8446
+ * 4.2.3 code points; in TLS 1.2 the same numbers are RFC 5246's
+ * hash/signature pairs). RSASSA-PSS names its hash in parameters not kept
+ * here: any PSS scheme matches. 0 when unknown. */
+static size_t cert_signature_schemes(int nid, uint16_t out[6])
+{
+    static const struct { int nid; uint16_t scheme; } one[] = {
+        { NID_md5WithRSAEncryption, 0x0101 },    { NID_sha1WithRSAEncryption, 0x0201 },
+        { NID_sha224WithRSAEncryption, 0x0301 }, { NID_sha256WithRSAEncryption, 0x0401 },
+        { NID_sha384WithRSAEncryption, 0x0501 }, { NID_sha512WithRSAEncryption, 0x0601 },
+        { NID_dsaWithSHA1, 0x0202 },             { NID_dsa_with_SHA224, 0x0302 },
+        { NID_dsa_with_SHA256, 0x0402 },         { NID_ecdsa_with_SHA1, 0x0203 },
+        { NID_ecdsa_with_SHA224, 0x0303 },       { NID_ecdsa_with_SHA256, 0x0403 },
+        { NID_ecdsa_with_SHA384, 0x0503 },       { NID_ecdsa_with_SHA512, 0x0603 },
+        { NID_ED25519, 0x0807 },                 { NID_ED448, 0x0808 },
+    };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++)
+        if (one[i].nid == nid) {
+            out[0] = one[i].scheme;
+            return 1;
+        }
+    if (nid != NID_rsassaPss)
+        return 0;
+    static const uint16_t pss[6] = { 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b };
+    memcpy(out, pss, sizeof pss);
+    return 6;
+}
+
+/* TLS 1.2 (RFC 5246 7.4.2, 7.4.3): a client that sends signature_algorithms
+ * allows only those pairs, for the server's certificates and for its
+ * ServerKeyExchange signature. A server that uses another one fails with
+ * clients that enforce it: Windows before its August 2014 update offers no
+ * SHA-512 and rejects a certificate signed with it. The certificate is
+ * judged against every scheme offered (signature_algorithms_cert too, RFC
+ * 8446 4.2.3), so only one in neither list counts. */
+static void signature_not_offered(struct finding_list *l, const struct tls_report *r)
+{
+    const struct tls_client_report *c = &r->client;
+    const struct tls_server_report *s = &r->server;
+    if (!s->seen || tls_negotiated_version(s) != 0x0303 || !has_code(c->extensions.v, c->extensions.n, 13) ||
+        c->signature_schemes.more)
+        return;
+    char msg[512];
+    uint16_t schemes[6];
+    size_t n = r->server_cert.parsed ? cert_signature_schemes(r->server_cert.signature_nid, schemes) : 0;
+    bool offered = n == 0;
+    for (size_t i = 0; i < n && !offered; i++)
+        offered = has_code(c->signature_schemes.v, c->signature_schemes.n, schemes[i]);
+    if (!offered) {
+        char sig[X509_TEXT_TOKEN_MAX];
+        x509_text_signature_algorithm(&r->server_cert, sig);
+        snprintf(msg, sizeof msg,
+                 "the server's certificate is signed with %s, which the client does not offer in "
+                 "signature_algorithms(_cert): clients that enforce it fail (Windows before its August 2014 update "
+                 "cannot use SHA-512 in TLS 1.2); reissue the certificate with an algorithm the client offers "
+                 "(SHA-256), or enable this one on the client", sig);
+        add(l, "certificate-signature-not-offered", "high", msg);
+    }
+    if (s->kx_sigalg && !c->signature_algorithms.more &&
+        !has_code(c->signature_algorithms.v, c->signature_algorithms.n, s->kx_sigalg)) {
+        const char *name = tls_sigscheme_name(s->kx_sigalg);
+        char code[8];
+        snprintf(code, sizeof code, "0x%04x", s->kx_sigalg);
+        snprintf(msg, sizeof msg,
+                 "the server signs its key exchange with %s, which the client does not offer in "
+                 "signature_algorithms (RFC 5246 7.4.3): clients that enforce it fail; configure the server's "
+                 "signature algorithms to one the client offers", name ? name : code);
+        add(l, "kx-signature-not-offered", "high", msg);
+    }
+}
+
 void findings_each(const struct conn_meta *m, const struct tls_report *r, finding_fn fn, void *ctx)
 {
     struct finding_list l = { fn, ctx };
@@ -156,6 +228,7 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
         add(&l, "no-secure-renegotiation", "medium",
             "the server does not support secure renegotiation (RFC 5746): update or patch it; clients with strict "
             "renegotiation settings refuse to connect");
+    signature_not_offered(&l, r);
     int64_t now = (int64_t)(m->first_ts_us / 1000000u);
     const struct x509_report *x = &r->server_cert;
     if (x->parsed) {

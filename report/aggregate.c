@@ -90,6 +90,9 @@ const char *rp_finding_advice(const char *id)
         { "plaintext-server",
           "the client speaks TLS to a plaintext port: use STARTTLS there, or the implicit-TLS port (465/993/995)" },
         { "proxy-header-invalid", "fix the load balancer's PROXY protocol settings: client.ip is the balancer" },
+        { "certificate-signature-not-offered",
+          "reissue the certificate with an algorithm the client offers (SHA-256), or update the client" },
+        { "kx-signature-not-offered", "set the server's signature algorithms to one the client offers" },
         { "failed-after-key-exchange",
           "a peer claims TLS 1.2 but fails it: pin its version; with DHE, prefer ECDHE (old Schannel DHE bug)" },
     };

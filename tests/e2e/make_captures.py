@@ -19,6 +19,7 @@ Everything is deterministic (each capture seeds its own random.Random with
 its name): the same script writes the same bytes. Each capture's purpose is
 the docstring of the function that builds it.
 """
+import base64
 import json
 import os
 import random
@@ -894,6 +895,56 @@ def tls12_reset_after_client_finished(o, rng):
     o.check(m, contains={"tls.findings[].id": ["failed-after-key-exchange"]},
             finding_message={"failed-after-key-exchange": ["a reset from the server"]},
             lacks={"tls.findings[].id": ["client-closed-after-server-hello"]}, absent=["tls.alert"])
+
+
+# A leaf signed ecdsa-with-SHA512 (P-256 key, valid 2023-2033), made once
+# with the Python cryptography package and kept as bytes so that the
+# captures stay deterministic.
+CERT_ECDSA_SHA512 = base64.b64decode(
+    "MIIBSzCB8aADAgECAgIFEjAKBggqhkjOPQQDBDAdMRswGQYDVQQDDBJFeGFtcGxlIFNIQS01MTIgQ0EwHhcNMjMwMTAxMDAwMDAw"
+    "WhcNMzMwMTAxMDAwMDAwWjAdMRswGQYDVQQDDBJzaGE1MTIuZXhhbXBsZS5jb20wWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAST"
+    "M2H8cK0KdoHww7obYxIoD69T7RRjrU8cUzjE1UE+jVGY+DSz28Sn6lCvEXskpzw/FiKbGWwUF5ltM3GejK9doyEwHzAdBgNVHREE"
+    "FjAUghJzaGE1MTIuZXhhbXBsZS5jb20wCgYIKoZIzj0EAwQDSQAwRgIhAKYV7nRYS7Pf+wjWljRL2Cs07G0s+NJo3YaA7ZmNYX73"
+    "AiEA0NuWrahuWiOu4W9yIRIyj9MO/aooH9gccp9TMB8Ze7k=")
+
+
+@capture("tls12_signature_not_offered.pcap")
+def tls12_signature_not_offered(o, rng):
+    """A TLS 1.2 client whose signature_algorithms lack every SHA-512 scheme
+    (as Windows before its August 2014 update) and a server whose certificate
+    is signed ecdsa-with-SHA512 and whose ServerKeyExchange is signed
+    ecdsa_secp521r1_sha512: both are outside the client's offer (RFC 5246
+    7.4.2, 7.4.3), and the client hangs up."""
+    c = Conn("192.0.2.48", 47048, "198.51.100.48", 443).handshake()
+    h = hello12(rng, sni=b"sha512.example.com", sigalgs=[0x0401, 0x0501, 0x0201, 0x0403, 0x0503, 0x0203])
+    c.send(C2S, h.record())
+    exts = [(EXT_RENEGOTIATION_INFO, b"\0"), (EXT_POINT_FORMATS, vec8(b"\0"))]
+    c.send(S2C, records(CT_HANDSHAKE, server_hello(rng, 0xC02B, exts=exts) + certificate12(chain=[CERT_ECDSA_SHA512]) +
+                        ske_ecdhe(rng, sigalg=0x0603, sig_len=72) + server_hello_done()))
+    c.fin(C2S)
+    c.fin(S2C)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"tls.outcome": "closed_during_handshake", "tls.closed_by": "client",
+                                "tls.server.x509.signature_algorithm": "ECDSA-SHA512",
+                                "tls.server.kx_signature_algorithm": "ecdsa_secp521r1_sha512"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["certificate-signature-not-offered", "kx-signature-not-offered",
+                                               "client-closed-after-server-hello"]},
+            finding_message={"certificate-signature-not-offered": ["ECDSA-SHA512", "August 2014"],
+                             "kx-signature-not-offered": ["ecdsa_secp521r1_sha512"]})
+
+
+@capture("tls12_signature_offered.pcap")
+def tls12_signature_offered(o, rng):
+    """The same server with a client that offers ecdsa_secp521r1_sha512: no
+    signature finding. (A certificate scheme offered only in
+    signature_algorithms_cert also counts, RFC 8446 4.2.3.)"""
+    c = Conn("192.0.2.49", 47049, "198.51.100.49", 443).handshake()
+    h = hello12(rng, sni=b"sha512.example.com", sigalgs=[0x0401, 0x0403, 0x0603])
+    tls12_exchange(c, rng, h, cipher=0xC02B, ske=ske_ecdhe(rng, sigalg=0x0603, sig_len=72), finish=False)
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, hello_expect(h))
+    o.check(m, lacks={"tls.findings[].id": ["certificate-signature-not-offered", "kx-signature-not-offered"]})
 
 
 def certificate_request12(cas=()):
