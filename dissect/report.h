@@ -105,12 +105,13 @@ struct tls_server_report {
     bool lists_complete;         /* read to the end of its extensions' framing (JA3S) */
     /* ServerKeyExchange (RFC 5246 7.4.3, RFC 8422 5.4). */
     bool ske_seen;
-    uint16_t curve;              /* ECDHE named curve; 0 when none */
+    uint16_t curve;              /* ECDHE named curve, or the RFC 7919 group a DHE prime is; 0 when none */
     uint8_t curve_type;          /* ECCurveType: 3 = named_curve */
     uint32_t dh_prime_bits;      /* DHE p, bits; 0 when none */
     uint32_t dh_public_bits;     /* DHE Ys, bits */
     bool dh_generator_known;
     uint64_t dh_generator;       /* g, when it fits in 64 bits */
+    uint8_t dh_group;            /* a well-known DHE prime (dissect/dh_groups.h id), 0 when none */
     uint16_t kx_sigalg;          /* SignatureScheme of the SKE, 0 when absent */
     uint16_t certificate_chain_length;
     bool certificate_seen;

@@ -2,10 +2,12 @@
 #include "dissect/tls_handshake.h"
 
 #include "dissect/cert_cache.h"
+#include "dissect/dh_groups.h"
 
 #include <string.h>
 
 #include "dissect/names.h"
+#include "dissect/tls_facts.h"
 #include "dissect/tls_hello.h"
 #include "dissect/tls_stream.h"
 
@@ -235,6 +237,23 @@ static struct tls_hs_step server_hello(struct tls_handshake *h, struct tls_repor
     return noted(parsed_or_marked(r, ok, DIR_S2C, TLS_HS_SERVER_HELLO), TLS_NOTE_SERVER_HELLO);
 }
 
+/* A DHE ServerKeyExchange that parsed: is its prime a well-known group's?
+ * An RFC 7919 one is the negotiated named group (RFC 7919 3), as a curve is
+ * for ECDHE. */
+static void dh_group(struct tls_report *r, struct span body)
+{
+    enum tls_kx kx = tls_cipher_kx(r->server.cipher);
+    if (kx == TLS_KX_DHE_PSK)
+        span_vec16(&body); /* psk_identity_hint (RFC 4279 2) */
+    struct span p = span_vec16(&body);
+    if (!span_ok(&body))
+        return;
+    r->server.dh_group = dh_group_find(p);
+    const struct dh_group *g = dh_group_get(r->server.dh_group);
+    if (g && g->named_group)
+        r->server.curve = g->named_group;
+}
+
 /* One message of the server's TLS <= 1.2 flight, in order. */
 static struct tls_hs_step server_flight(struct tls_handshake *h, struct tls_report *r, uint8_t type,
                                         struct span body)
@@ -244,11 +263,13 @@ static struct tls_hs_step server_flight(struct tls_handshake *h, struct tls_repo
     switch (type) {
     case TLS_HS_CERTIFICATE:
         return certificate(h, r, DIR_S2C, body);
-    case TLS_HS_SERVER_KEY_EXCHANGE:
-        return noted(parsed_or_marked(r, tls_parse_server_key_exchange(body, tls_hs_negotiated_version(r),
-                                                                       r->server.cipher, &r->server) ==
-                                             TLS_PARSE_OK, DIR_S2C, type),
-                     TLS_NOTE_SERVER_KEY_EXCHANGE);
+    case TLS_HS_SERVER_KEY_EXCHANGE: {
+        bool ok = tls_parse_server_key_exchange(body, tls_hs_negotiated_version(r), r->server.cipher, &r->server) ==
+                  TLS_PARSE_OK;
+        if (ok && r->server.dh_prime_bits)
+            dh_group(r, body);
+        return noted(parsed_or_marked(r, ok, DIR_S2C, type), TLS_NOTE_SERVER_KEY_EXCHANGE);
+    }
     case TLS_HS_CERTIFICATE_REQUEST:
         return certificate_request(r);
     default: /* ServerHelloDone */

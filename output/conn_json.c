@@ -7,6 +7,7 @@
 
 #include "common/digest.h"
 #include "common/strbuf.h"
+#include "dissect/dh_groups.h"
 #include "dissect/names.h"
 #include "dissect/tls_handshake.h"
 #include "dissect/starttls.h"
@@ -338,6 +339,9 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
             json_u64(w, JSON_KEY("generator"), s->dh_generator);
         if (s->dh_public_bits)
             json_u64(w, JSON_KEY("public_bits"), s->dh_public_bits);
+        const struct dh_group *g = dh_group_get(s->dh_group);
+        if (g)
+            json_str(w, JSON_KEY("group"), g->name);
         json_object_end(w);
     }
     if (s->kx_sigalg)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dissect/dh_groups.h"
 #include "dissect/names.h"
 #include "dissect/tls_facts.h"
 #include "output/x509_text.h"
@@ -202,6 +203,16 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
         snprintf(msg, sizeof msg, "server's DHE group is %u bits (below 2048): configure a 2048-bit or larger group "
                  "or prefer ECDHE", s->dh_prime_bits);
         add(&l, "weak-dh", s->dh_prime_bits < 1024 ? "critical" : "high", msg);
+    }
+    /* A well-known prime of 1024 bits or fewer: shared by many servers, so
+     * one precomputation (Logjam, CVE-2015-4000) breaks all their
+     * connections; a nation-state budget sufficed for 1024 bits in 2015. */
+    const struct dh_group *g = dh_group_get(s->dh_group);
+    if (g && g->bits <= 1024) {
+        snprintf(msg, sizeof msg, "the server's DHE group is the well-known %u-bit %s prime, shared by many "
+                 "servers: one precomputation breaks every connection that uses it (Logjam, CVE-2015-4000); "
+                 "generate a unique group of 2048 bits or more, or use ffdhe2048, or prefer ECDHE", g->bits, g->name);
+        add(&l, "common-dh-prime", "high", msg);
     }
     /* SHA-1 or MD5 in the ServerKeyExchange signature: RFC 9155 forbids it
      * in TLS 1.2, and clients whose policy dropped SHA-1 fail the handshake

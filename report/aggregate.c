@@ -69,6 +69,7 @@ const char *rp_finding_advice(const char *id)
         { "legacy-version", "disable SSL 3.0, TLS 1.0 and 1.1 on the server once its clients are upgraded" },
         { "weak-cipher", "remove NULL, export, RC4, DES, 3DES, anonymous and MD5 suites from the server" },
         { "weak-dh", "use a DH group of 2048 bits or more (ffdhe2048), or prefer ECDHE" },
+        { "common-dh-prime", "a shared 1024-bit DH prime (Logjam): use a unique 2048-bit group or ECDHE" },
         { "weak-kx-signature", "let the server sign its key exchange with SHA-256 or better (RFC 9155)" },
         { "no-secure-renegotiation", "patch the server for RFC 5746 secure renegotiation (CVE-2009-3555)" },
         { "version-mismatch", "client and server share no version: upgrade the client or (temporarily) the server" },

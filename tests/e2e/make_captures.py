@@ -667,6 +667,47 @@ def tls12_dhe_1024(o, rng):
             finding_severity={"weak-dh": "high"}, absent=["tls.curve"])
 
 
+def well_known_prime(bits, name):
+    """A prime from tools/dh_groups.py's definitions (RFC 2409/3526/7919)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+    import dh_groups
+    return dh_groups.ffdhe(bits, {2048: 560316}[bits]) if name.startswith("ffdhe") else \
+        dh_groups.modp(bits, {1024: 129093}[bits])
+
+
+@capture("tls12_dhe_ffdhe2048.pcap")
+def tls12_dhe_ffdhe2048(o, rng):
+    """TLS 1.2 DHE whose prime is RFC 7919's ffdhe2048: the group is named,
+    and, being a TLS named group, is tls.curve too; 2048 bits is neither weak
+    nor a Logjam risk."""
+    c = Conn("192.0.2.50", 47050, "198.51.100.50", 443).handshake()
+    h = hello12(rng, sni=b"ffdhe.example.com", ciphers=[0x009E, 0xC02F])
+    c.send(C2S, h.record())
+    tls12_rest(c, rng, cipher=0x009E, ske=ske_dhe(rng, 2048, 2, 0x0401, prime=well_known_prime(2048, "ffdhe")),
+               cke=client_key_exchange_dhe(rng, 256))
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(hello_expect(h), established_expect(0x0303, 0x009E), {
+        "tls.server.dh.prime_bits": 2048, "tls.server.dh.group": "ffdhe2048", "tls.curve": "ffdhe2048"}))
+    o.check(m, lacks={"tls.findings[].id": ["weak-dh", "common-dh-prime"]})
+
+
+@capture("tls12_dhe_oakley_1024.pcap")
+def tls12_dhe_oakley_1024(o, rng):
+    """TLS 1.2 DHE with RFC 2409's 1024-bit MODP prime (Oakley group 2, the
+    prime Logjam showed shared by millions of servers): weak-dh, and
+    common-dh-prime naming it; no tls.curve (not a TLS named group)."""
+    c = Conn("192.0.2.51", 47051, "198.51.100.51", 443).handshake()
+    h = hello12(rng, sni=b"oakley.example.com", ciphers=[0x0033, 0xC02F])
+    c.send(C2S, h.record())
+    tls12_rest(c, rng, cipher=0x0033, ske=ske_dhe(rng, 1024, 2, 0x0401, prime=well_known_prime(1024, "modp")),
+               cke=client_key_exchange_dhe(rng))
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(hello_expect(h), {"tls.server.dh.group": "modp_1024", "tls.server.dh.prime_bits": 1024}))
+    o.check(m, contains={"tls.findings[].id": ["weak-dh", "common-dh-prime"]},
+            finding_severity={"common-dh-prime": "high"},
+            finding_message={"common-dh-prime": ["modp_1024", "CVE-2015-4000"]}, absent=["tls.curve"])
+
+
 @capture("tls10_only_protocol_version_alert.pcap")
 def tls10_only_protocol_version_alert(o, rng):
     """A legacy client that speaks only TLS 1.0 (Windows XP-era cipher list, no

@@ -544,11 +544,14 @@ def ske_ecdhe(rng, group=0x0017, sigalg=0x0804, point_len=65, sig_len=256):
     return handshake(HS_SKE, u8(3) + u16(group) + vec8(point) + u16(sigalg) + vec16(sig))
 
 
-def ske_dhe(rng, prime_bits=1024, generator=2, sigalg=0x0401, sig_len=256):
+def ske_dhe(rng, prime_bits=1024, generator=2, sigalg=0x0401, sig_len=256, prime=None):
+    """DHE ServerKeyExchange: a random odd prime-sized p, or the given one."""
     n = prime_bits // 8
     p = bytearray(rng.getrandbits(8) for _ in range(n))
     p[0] |= 0x80
     p[-1] |= 0x01
+    if prime is not None:
+        p = bytearray(prime.to_bytes(n, "big"))
     ys = bytearray(rng.getrandbits(8) for _ in range(n))
     ys[0] |= 0x80
     g = generator.to_bytes((generator.bit_length() + 7) // 8 or 1, "big")
