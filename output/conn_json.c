@@ -314,7 +314,7 @@ static void put_client(struct json_writer *w, const struct tls_client_report *c,
 }
 
 static void put_server(struct json_writer *w, const struct tls_server_report *s, uint16_t version,
-                       const struct x509_report *cert)
+                       const struct x509_report *cert, enum findings_name_match name_match)
 {
     if (!s->seen && !s->ske_seen && !cert->parsed)
         return;
@@ -350,6 +350,8 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
         json_u64(w, JSON_KEY("certificate_chain_length"), s->certificate_chain_length);
     if (s->certificate_request)
         json_bool(w, JSON_KEY("certificate_requested"), true);
+    if (name_match != FINDINGS_NAME_UNKNOWN)
+        json_bool(w, JSON_KEY("certificate_name_matches"), name_match == FINDINGS_NAME_MATCHES);
     if (cert->parsed)
         put_certificate(w, cert);
     json_object_end(w);
@@ -589,7 +591,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
         json_wire_str(&w, JSON_KEY("next_protocol"), r->server.alpn, r->server.alpn_len);
     put_alert(&w, &r->alert);
     put_client(&w, &r->client, &r->client_cert);
-    put_server(&w, &r->server, version, &r->server_cert);
+    put_server(&w, &r->server, version, &r->server_cert, findings_certificate_name_match(r));
     put_findings(&w, m, r);
     if (r->malformed) {
         json_bool(&w, JSON_KEY("malformed"), true);

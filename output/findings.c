@@ -156,6 +156,60 @@ static void signature_not_offered(struct finding_list *l, const struct tls_repor
     }
 }
 
+static uint8_t ascii_lower(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+static bool same_name(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    if (an != bn)
+        return false;
+    for (size_t i = 0; i < an; i++)
+        if (ascii_lower(a[i]) != ascii_lower(b[i]))
+            return false;
+    return true;
+}
+
+/* RFC 6125 6.4.3, as browsers and Schannel apply it: "*" only as the whole
+ * left-most label, standing for exactly one non-empty label, and at least
+ * two labels after it. */
+static bool name_matches(const uint8_t *ref, size_t rn, const uint8_t *pat, size_t pn)
+{
+    if (pn >= 2 && pat[0] == '*' && pat[1] == '.') {
+        const uint8_t *rest = pat + 1; /* ".example.com" */
+        size_t restn = pn - 1;
+        if (!memchr(rest + 1, '.', restn - 1))
+            return false;
+        const uint8_t *dot = memchr(ref, '.', rn);
+        if (!dot || dot == ref)
+            return false;
+        return same_name(dot, rn - (size_t)(dot - ref), rest, restn);
+    }
+    return same_name(ref, rn, pat, pn);
+}
+
+enum findings_name_match findings_certificate_name_match(const struct tls_report *r)
+{
+    const struct x509_report *x = &r->server_cert;
+    const struct tls_client_report *c = &r->client;
+    if (!x->parsed || c->sni_len == 0 || c->sni_truncated)
+        return FINDINGS_NAME_UNKNOWN;
+    if (x->san_count == 0 && !x->san_more) {
+        if (x->subject_cn_len == 0)
+            return FINDINGS_NAME_UNKNOWN;
+        return name_matches(c->sni, c->sni_len, x->subject_cn, x->subject_cn_len) ? FINDINGS_NAME_MATCHES
+                                                                                  : FINDINGS_NAME_MISMATCH;
+    }
+    size_t off = 0;
+    for (uint8_t i = 0; i < x->san_count; i++) {
+        if (name_matches(c->sni, c->sni_len, x->san + off + 1, x->san[off]))
+            return FINDINGS_NAME_MATCHES;
+        off += 1u + x->san[off];
+    }
+    return x->san_more ? FINDINGS_NAME_UNKNOWN : FINDINGS_NAME_MISMATCH;
+}
+
 void findings_each(const struct conn_meta *m, const struct tls_report *r, finding_fn fn, void *ctx)
 {
     struct finding_list l = { fn, ctx };
@@ -256,6 +310,11 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
                      "with a longer key", x->key_bits);
             add(&l, "certificate-short-key", "high", msg);
         }
+        if (findings_certificate_name_match(r) == FINDINGS_NAME_MISMATCH)
+            add(&l, "certificate-name-mismatch", "high",
+                "the server's certificate does not name the server the client asked for (its SNI, "
+                "tls.client.server_name): clients fail with a name mismatch; install a certificate whose "
+                "subjectAltName covers that name, or have the client use a name the certificate has");
         if (x->self_signed)
             add(&l, "certificate-self-signed", "medium",
                 "the server presents a self-signed certificate: clients that do not trust it explicitly fail "

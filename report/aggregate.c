@@ -80,6 +80,7 @@ const char *rp_finding_advice(const char *id)
         { "certificate-not-yet-valid", "check the server's clock and the certificate's validity start" },
         { "certificate-weak-signature", "reissue the certificate signed with SHA-256 or better" },
         { "certificate-short-key", "reissue the certificate with an RSA key of 2048 bits or more" },
+        { "certificate-name-mismatch", "install a certificate whose subjectAltName covers the name clients use" },
         { "certificate-self-signed", "use a certificate from a CA the clients trust" },
         { "server-closed-after-client-hello",
           "the server shares no version or suite with the client (Schannel closes silently): compare both" },
@@ -565,7 +566,8 @@ bool rp_add_conn(struct rp_report *r, const struct rp_conn *c)
     if (!c->established) {
         /* The cause: the first finding that explains a failure, else the outcome. */
         static const char *const causes[] = { "version-mismatch", "no-common-parameters", "fallback-rejected",
-                                              "certificate-rejected", "server-closed-after-client-hello",
+                                              "certificate-rejected", "certificate-name-mismatch",
+                                              "server-closed-after-client-hello",
                                               "client-closed-after-server-hello", "client-certificate-missing",
                                               "plaintext-server", "failed-after-key-exchange" };
         const char *cause = c->outcome ? c->outcome : "unknown";

@@ -949,6 +949,17 @@ CERT_ECDSA_SHA512 = base64.b64decode(
     "AiEA0NuWrahuWiOu4W9yIRIyj9MO/aooH9gccp9TMB8Ze7k=")
 
 
+def ecdsa_server_rejected(c, rng, h, cert, sigalg):
+    """The ClientHello, a TLS 1.2 ECDHE-ECDSA server flight with `cert` and
+    its key exchange signed `sigalg`, then the client hangs up (FIN)."""
+    c.send(C2S, h.record())
+    exts = [(EXT_RENEGOTIATION_INFO, b"\0"), (EXT_POINT_FORMATS, vec8(b"\0"))]
+    c.send(S2C, records(CT_HANDSHAKE, server_hello(rng, 0xC02B, exts=exts) + certificate12(chain=[cert]) +
+                        ske_ecdhe(rng, sigalg=sigalg, sig_len=72) + server_hello_done()))
+    c.fin(C2S)
+    c.fin(S2C)
+
+
 @capture("tls12_signature_not_offered.pcap")
 def tls12_signature_not_offered(o, rng):
     """A TLS 1.2 client whose signature_algorithms lack every SHA-512 scheme
@@ -958,14 +969,10 @@ def tls12_signature_not_offered(o, rng):
     7.4.2, 7.4.3), and the client hangs up."""
     c = Conn("192.0.2.48", 47048, "198.51.100.48", 443).handshake()
     h = hello12(rng, sni=b"sha512.example.com", sigalgs=[0x0401, 0x0501, 0x0201, 0x0403, 0x0503, 0x0203])
-    c.send(C2S, h.record())
-    exts = [(EXT_RENEGOTIATION_INFO, b"\0"), (EXT_POINT_FORMATS, vec8(b"\0"))]
-    c.send(S2C, records(CT_HANDSHAKE, server_hello(rng, 0xC02B, exts=exts) + certificate12(chain=[CERT_ECDSA_SHA512]) +
-                        ske_ecdhe(rng, sigalg=0x0603, sig_len=72) + server_hello_done()))
-    c.fin(C2S)
-    c.fin(S2C)
+    ecdsa_server_rejected(c, rng, h, CERT_ECDSA_SHA512, 0x0603)
     o.frames = frames_ether(c.segs)
     e = merge(hello_expect(h), {"tls.outcome": "closed_during_handshake", "tls.closed_by": "client",
+                                "tls.server.certificate_name_matches": True,
                                 "tls.server.x509.signature_algorithm": "ECDSA-SHA512",
                                 "tls.server.kx_signature_algorithm": "ecdsa_secp521r1_sha512"})
     m = o.exp(c, e)
@@ -986,6 +993,40 @@ def tls12_signature_offered(o, rng):
     o.frames = frames_ether(c.segs)
     m = o.exp(c, hello_expect(h))
     o.check(m, lacks={"tls.findings[].id": ["certificate-signature-not-offered", "kx-signature-not-offered"]})
+
+
+# A leaf whose only subjectAltName is "*.example.net" (CN wildcard.example.net,
+# P-256, valid 2023-2033), made once like CERT_ECDSA_SHA512.
+CERT_WILDCARD = base64.b64decode(
+    "MIIBRzCB7qADAgECAgEqMAoGCCqGSM49BAMCMB4xHDAaBgNVBAMME0V4YW1wbGUgV2lsZGNhcmQgQ0EwHhcNMjMwMTAxMDAwMDAw"
+    "WhcNMzMwMTAxMDAwMDAwWjAfMR0wGwYDVQQDDBR3aWxkY2FyZC5leGFtcGxlLm5ldDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IA"
+    "BLAXnjRXXk/1V1yT1a3GZ9flonkcEICrrJB3DVbjqi4BDMIJ27C+4cVQ91bdXvlDjl2ywl+cbU+u2BOraPOlneqjHDAaMBgGA1Ud"
+    "EQQRMA+CDSouZXhhbXBsZS5uZXQwCgYIKoZIzj0EAwIDSAAwRQIhAJveGexPUcDNJ++sOLtDSYnfQ0ODNUw0g0myhfyenyxhAiBh"
+    "EhUXxNa80IW955b5q6wITIbBQhiWxqW+wB1Fp827DA==")
+
+
+@capture("certificate_names.pcap")
+def certificate_names(o, rng):
+    """A server whose certificate names only *.example.net (its subject CN,
+    wildcard.example.net, is not consulted when there are SANs), asked for
+    four names (RFC 6125 6.4): API.Example.NET matches (one label, any case),
+    wildcard.example.net matches through the wildcard; a.b.example.net (two
+    labels) and example.net (none) do not, and get
+    certificate-name-mismatch."""
+    segs = []
+    for i, (sni, ok) in enumerate([(b"API.Example.NET", True), (b"a.b.example.net", False), (b"example.net", False),
+                                   (b"wildcard.example.net", True)]):
+        c = Conn("192.0.2.52", 47052 + i, "198.51.100.52", 443, t0_us=1700000400000000 + i * 100000).handshake()
+        h = hello12(rng, sni=sni)
+        ecdsa_server_rejected(c, rng, h, CERT_WILDCARD, 0x0403)
+        segs += c.segs
+        m = o.exp(c, {"tls.client.server_name": sni.decode(), "tls.server.certificate_name_matches": ok})
+        if ok:
+            o.check(m, lacks={"tls.findings[].id": ["certificate-name-mismatch"]})
+        else:
+            o.check(m, contains={"tls.findings[].id": ["certificate-name-mismatch"]},
+                    finding_severity={"certificate-name-mismatch": "high"})
+    o.frames = frames_ether(segs)
 
 
 def certificate_request12(cas=()):
