@@ -331,12 +331,25 @@ int conn_guess(int dir, struct span payload, uint16_t server_port)
 
 /* ---- the report, completed ---------------------------------------------- */
 
+_Static_assert(TLS_CLEARTEXT_NAME_MAX == STARTTLS_CLIENT_ID_MAX, "the report keeps what the dialogue kept");
+
+static void copy_name(struct tls_cleartext_name *out, const struct starttls_id_value *in)
+{
+    out->len = in->len;
+    out->cut = in->cut;
+    memcpy(out->v, in->v, in->len);
+}
+
 static void copy_starttls_result(struct conn *c)
 {
     struct conn_context_report *ctx = &c->report.context;
     if (c->mode != CONN_MODE_STARTTLS)
         return;
     ctx->starttls = (uint8_t)starttls_protocol(&c->starttls);
+    const struct starttls_client_id *id = starttls_client_id(&c->starttls);
+    copy_name(&ctx->smtp_helo, &id->helo);
+    copy_name(&ctx->imap_id_name, &id->name);
+    copy_name(&ctx->imap_id_version, &id->version);
     size_t n = 0;
     const uint8_t *reply = starttls_reply(&c->starttls, &n);
     if (reply && n > 0) {

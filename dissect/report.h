@@ -142,6 +142,13 @@ struct tls_alert_report {
     bool encrypted;
 };
 
+#define TLS_CLEARTEXT_NAME_MAX 64
+struct tls_cleartext_name {
+    uint8_t len;                 /* 0: not said */
+    bool cut;                    /* longer than TLS_CLEARTEXT_NAME_MAX */
+    uint8_t v[TLS_CLEARTEXT_NAME_MAX];
+};
+
 /* What came before TLS on the connection: a PROXY protocol header, a
  * STARTTLS-like dialogue, and what the classifier made of the connection. */
 #define TLS_STARTTLS_REPLY_MAX 200
@@ -178,6 +185,9 @@ struct conn_context_report {
     bool plaintext_server;
     uint8_t server_plaintext_len;
     uint8_t server_plaintext[TLS_SERVER_PLAINTEXT_MAX];
+    /* Who the client said it was in cleartext before STARTTLS: its SMTP
+     * EHLO/HELO name, its IMAP ID name and version (raw, bounded). */
+    struct tls_cleartext_name smtp_helo, imap_id_name, imap_id_version;
     const char *protocol;        /* network.protocol: a static lowercase name, or NULL */
     char application[TLS_APPLICATION_MAX]; /* nDPI's name for the flow, "" when unknown */
 };

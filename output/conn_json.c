@@ -410,6 +410,27 @@ static void put_certificate(struct json_writer *w, const struct x509_report *x)
     json_object_end(w);
 }
 
+/* smtp.helo, imap.id.name, imap.id.version: who the client said it was in
+ * cleartext before STARTTLS. */
+static void put_cleartext_identity(struct json_writer *w, const struct conn_context_report *ctx)
+{
+    if (ctx->smtp_helo.len) {
+        json_object_begin(w, JSON_KEY("smtp"));
+        json_wire_str(w, JSON_KEY("helo"), ctx->smtp_helo.v, ctx->smtp_helo.len);
+        json_object_end(w);
+    }
+    if (ctx->imap_id_name.len || ctx->imap_id_version.len) {
+        json_object_begin(w, JSON_KEY("imap"));
+        json_object_begin(w, JSON_KEY("id"));
+        if (ctx->imap_id_name.len)
+            json_wire_str(w, JSON_KEY("name"), ctx->imap_id_name.v, ctx->imap_id_name.len);
+        if (ctx->imap_id_version.len)
+            json_wire_str(w, JSON_KEY("version"), ctx->imap_id_version.v, ctx->imap_id_version.len);
+        json_object_end(w);
+        json_object_end(w);
+    }
+}
+
 /* tls.alert: the alert the report keeps. An encrypted one (after its
  * sender's ChangeCipherSpec) has no level or description on the wire. */
 static void put_alert(struct json_writer *w, const struct tls_alert_report *a)
@@ -561,6 +582,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
     }
     json_object_end(&w);
 
+    put_cleartext_identity(&w, ctx);
     json_object_begin(&w, JSON_KEY("tls"));
     json_bool(&w, JSON_KEY("established"), r->established);
     json_str(&w, JSON_KEY("outcome"), NAME_OF(outcome_names, r->outcome, "incomplete"));

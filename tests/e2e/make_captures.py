@@ -287,6 +287,44 @@ def imap_starttls_split(o, rng):
     o.exp(c, merge(tls12_expect(h), starttls_expect("imap")))
 
 
+@capture("starttls_client_identity.pcap")
+def starttls_client_identity(o, rng):
+    """Who a legacy client said it was before STARTTLS: a TLS 1.0-only SMTP
+    client (EHLO with its host name) and an IMAP client that sends ID with
+    its name and version first (RFC 2971). Both lines carry the name, and the
+    legacy-client finding says what to upgrade."""
+    segs = []
+    c = Conn("192.0.2.53", 47060, "198.51.100.53", 587).handshake()
+    c.send(S2C, b"220 mail.example.net ESMTP Postfix\r\n")
+    c.send(C2S, b"EHLO MFP-4F-Printer.corp.example\r\n")
+    c.send(S2C, b"250-mail.example.net\r\n250-PIPELINING\r\n250 STARTTLS\r\n")
+    c.send(C2S, b"STARTTLS\r\n")
+    c.send(S2C, b"220 2.0.0 Ready to start TLS\r\n")
+    h = Hello(rng, version=0x0301, record_version=0x0301, ciphers=[0x0035, 0x002F, 0x000A],
+              sni=b"mail.example.net", ems=False, ticket=False, reneg=True)
+    c.send(C2S, h.record())
+    c.send(S2C, alert(2, 70, 0x0301))
+    c.close()
+    segs += c.segs
+    m = o.exp(c, merge(starttls_expect("smtp"), {"smtp.helo": "MFP-4F-Printer.corp.example",
+                                                 "tls.outcome": "alert"}))
+    o.check(m, contains={"tls.findings[].id": ["legacy-client"]}, absent=["imap"])
+    c = Conn("192.0.2.53", 47061, "198.51.100.53", 143, t0_us=1700000500000000).handshake()
+    c.send(S2C, b"* OK [CAPABILITY IMAP4rev1 ID STARTTLS] ready\r\n")
+    c.send(C2S, b'a1 ID ("name" "Outlook" "version" "14.0.7268" "os" "Windows" "os-version" "6.1")\r\n')
+    c.send(S2C, b'* ID ("name" "Dovecot")\r\na1 OK ID completed.\r\n')
+    c.send(C2S, b"a2 STARTTLS\r\n")
+    c.send(S2C, b"a2 OK Begin TLS negotiation now.\r\n")
+    h = hello12(rng, sni=b"imap.example.net")
+    c.send(C2S, h.record())
+    tls12_rest(c, rng)
+    segs += c.segs
+    m = o.exp(c, merge(starttls_expect("imap"), {"imap.id.name": "Outlook", "imap.id.version": "14.0.7268",
+                                                 "tls.outcome": "established"}))
+    o.check(m, absent=["smtp"])
+    o.frames = frames_ether(sorted(segs, key=lambda s: s.ts))
+
+
 @capture("ldap_starttls.pcap")
 def ldap_starttls(o, rng):
     """LDAP: StartTLS ExtendedRequest (messageID 1, OID 1.3.6.1.4.1.1466.20037),
