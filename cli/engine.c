@@ -7,6 +7,7 @@
 #include "common/digest.h"
 #include "dissect/accept.h"
 #include "dissect/cert_cache.h"
+#include "dissect/chain_verify.h"
 
 /* Does `m` describe the connection of the frame being processed? */
 static bool is_current(const struct engine *e, const struct conn_meta *m)
@@ -175,8 +176,11 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     struct cert_cache_config cc = { cfg->cert_cache_entries, cfg->cert_cache_bytes ? cfg->cert_cache_bytes
                                     : (uint64_t)cfg->cert_cache_entries * CERT_CACHE_BYTES_PER_ENTRY };
     e->dissector.certs = cc.max_entries ? cert_cache_new(&cc) : NULL;
+    e->dissector.verifier = cfg->ca_file ? chain_verifier_new(cfg->ca_file) : NULL;
     e->flows = flow_table_new(&fc, &consumer);
-    if (!e->flows || (cc.max_entries && !e->dissector.certs)) {
+    if (!e->flows || (cc.max_entries && !e->dissector.certs) || (cfg->ca_file && !e->dissector.verifier)) {
+        chain_verifier_free(e->dissector.verifier);
+        e->dissector.verifier = NULL;
         flow_table_free(e->flows);
         e->flows = NULL;
         cert_cache_free(e->dissector.certs);
@@ -329,6 +333,11 @@ void engine_print_stats(const struct engine *e, FILE *f)
     } else {
         fprintf(f, "\"cert_cache\":null,");
     }
+    if (e->dissector.verifier) {
+        const struct chain_verify_stats *vs = chain_verifier_stats(e->dissector.verifier);
+        fprintf(f, "\"chain_verify\":{\"verified\":%llu,\"cached\":%llu},", (unsigned long long)vs->verified,
+                (unsigned long long)vs->cached);
+    }
     if (e->dissector.classifier) {
         const struct classify_stats *cs = classifier_stats(e->dissector.classifier);
         fprintf(f,
@@ -355,6 +364,8 @@ void engine_free(struct engine *e)
     e->dissector.classifier = NULL;
     cert_cache_free(e->dissector.certs);
     e->dissector.certs = NULL;
+    chain_verifier_free(e->dissector.verifier);
+    e->dissector.verifier = NULL;
     free(e->writer);
     e->writer = NULL;
     pcapng_free(e);

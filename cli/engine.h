@@ -30,6 +30,7 @@ struct engine_config {
     FILE *pcapng;                /* --pcapng: every frame written back, handshake frames commented; NULL: off */
     uint32_t cert_cache_entries; /* --cert-cache: decoded leaf certificates kept; 0: none */
     uint64_t cert_cache_bytes;   /* for their DER copies; 0: 4 KiB an entry */
+    const char *ca_file;         /* --ca-file: check server chains against it ("system": the system bundle); NULL: no check */
 };
 
 struct engine {

@@ -424,6 +424,10 @@ void conn_begin(struct conn_dissector *d, struct conn *c)
 enum conn_verdict conn_data(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, int dir,
                             struct span data, bool gap)
 {
+    if (!c->data_seen) {
+        c->hs.verifier = d->verifier;
+        c->hs.when = (int64_t)(meta->first_ts_us / 1000000u);
+    }
     c->data_seen = true;
     if (meta->close_seen)
         tls_hs_close_seen(&c->hs, meta->closed_by);

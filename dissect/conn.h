@@ -92,6 +92,7 @@ struct conn_dissector {
     struct tls_note_sink notes;  /* optional: .note NULL */
     struct classifier *classifier; /* nDPI; NULL: no classification */
     struct cert_cache *certs;      /* decoded leaf certificates; NULL: every one is parsed */
+    struct chain_verifier *verifier; /* --ca-file: server chains checked; NULL: not checked */
     struct bufpool *pool;          /* the engine's: split handshake messages */
     struct conn_stats st;
 };

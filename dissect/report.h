@@ -116,6 +116,11 @@ struct tls_server_report {
     uint16_t certificate_chain_length;
     bool certificate_seen;
     bool certificate_request;    /* the server asked for a client certificate (TLS <= 1.2) */
+    /* Its chain checked against the trust store (dissect/chain_verify.h):
+     * libcrypto's X509_V_OK (0) or X509_V_ERR_* code, -1 when no
+     * certificate of the chain decoded. */
+    bool validated;
+    int32_t validation;
 };
 
 enum tls_outcome {

@@ -2,6 +2,7 @@
 #include "dissect/tls_handshake.h"
 
 #include "dissect/cert_cache.h"
+#include "dissect/chain_verify.h"
 #include "dissect/dh_groups.h"
 
 #include <string.h>
@@ -124,8 +125,17 @@ static struct tls_hs_step certificate(const struct tls_handshake *h, struct tls_
     if (r->server.certificate_seen)
         return step_ok;
     r->server.certificate_seen = true;
-    return noted(parsed_or_marked(r, read_certificates(h->certs, body, is_tls13(tls_hs_negotiated_version(r)),
-                                                       &r->server.certificate_chain_length, &r->server_cert),
+    bool tls13 = is_tls13(tls_hs_negotiated_version(r));
+    if (h->verifier && !tls13) {
+        struct span b = body;
+        struct span list = span_vec24(&b);
+        if (span_ok(&b)) {
+            r->server.validated = true;
+            r->server.validation = chain_verify(h->verifier, list, h->when);
+        }
+    }
+    return noted(parsed_or_marked(r, read_certificates(h->certs, body, tls13, &r->server.certificate_chain_length,
+                                                       &r->server_cert),
                                   dir, TLS_HS_CERTIFICATE),
                  TLS_NOTE_CERTIFICATE);
 }

@@ -69,6 +69,7 @@ enum tls_hs_server_state {
 };
 
 struct cert_cache;
+struct chain_verifier;
 
 /* Per connection; zeroed is the start. */
 struct tls_handshake {
@@ -85,6 +86,8 @@ struct tls_handshake {
     uint8_t first_closer;        /* DIR_C2S or DIR_S2C: who sent it */
     uint8_t client_session_id[32];
     struct cert_cache *certs;    /* decoded leaf certificates (set by the caller); NULL: each is parsed */
+    struct chain_verifier *verifier; /* checks the server's chain (set by the caller); NULL: not checked */
+    int64_t when;                /* the connection's time, seconds (set by the caller): for the check */
 };
 
 /* What became of one input. */

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/evp.h>
+#include <openssl/x509_vfy.h>
 #include <string.h>
 
 #include "common/digest.h"
@@ -352,6 +353,11 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
         json_bool(w, JSON_KEY("certificate_requested"), true);
     if (name_match != FINDINGS_NAME_UNKNOWN)
         json_bool(w, JSON_KEY("certificate_name_matches"), name_match == FINDINGS_NAME_MATCHES);
+    if (s->validated) /* --ca-file: libcrypto's verdict on the chain, in its words */
+        json_str(w, JSON_KEY("validation_status"),
+                 s->validation == X509_V_OK ? "ok"
+                 : s->validation < 0        ? "no certificate of the chain decodes"
+                                            : X509_verify_cert_error_string(s->validation));
     if (cert->parsed)
         put_certificate(w, cert);
     json_object_end(w);

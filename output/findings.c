@@ -3,6 +3,7 @@
 #include "output/findings.h"
 
 #include <openssl/obj_mac.h>
+#include <openssl/x509_vfy.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -309,6 +310,16 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
             snprintf(msg, sizeof msg, "the server's certificate has a %u-bit RSA key (below 2048): reissue it "
                      "with a longer key", x->key_bits);
             add(&l, "certificate-short-key", "high", msg);
+        }
+        /* --ca-file: the chain does not lead to a trusted root. Expiry is
+         * certificate-expired's to say. */
+        int v = s->validation;
+        if (s->validated && v != X509_V_OK && v != X509_V_ERR_CERT_HAS_EXPIRED && v != X509_V_ERR_CERT_NOT_YET_VALID) {
+            snprintf(msg, sizeof msg, "the server's certificate chain does not validate against the trust store "
+                     "(%s): clients fail with an untrusted-certificate error; have the server send its full chain "
+                     "(leaf and intermediates), or install the issuing CA on the clients",
+                     v < 0 ? "no certificate of the chain decodes" : X509_verify_cert_error_string(v));
+            add(&l, "certificate-untrusted", "high", msg);
         }
         if (findings_certificate_name_match(r) == FINDINGS_NAME_MISMATCH)
             add(&l, "certificate-name-mismatch", "high",

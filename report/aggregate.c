@@ -80,6 +80,7 @@ const char *rp_finding_advice(const char *id)
         { "certificate-not-yet-valid", "check the server's clock and the certificate's validity start" },
         { "certificate-weak-signature", "reissue the certificate signed with SHA-256 or better" },
         { "certificate-short-key", "reissue the certificate with an RSA key of 2048 bits or more" },
+        { "certificate-untrusted", "send the full chain from the server, or install the issuing CA on the clients" },
         { "certificate-name-mismatch", "install a certificate whose subjectAltName covers the name clients use" },
         { "certificate-self-signed", "use a certificate from a CA the clients trust" },
         { "server-closed-after-client-hello",
@@ -566,7 +567,8 @@ bool rp_add_conn(struct rp_report *r, const struct rp_conn *c)
     if (!c->established) {
         /* The cause: the first finding that explains a failure, else the outcome. */
         static const char *const causes[] = { "version-mismatch", "no-common-parameters", "fallback-rejected",
-                                              "certificate-rejected", "certificate-name-mismatch",
+                                              "certificate-rejected", "certificate-untrusted",
+                                              "certificate-name-mismatch",
                                               "server-closed-after-client-hello",
                                               "client-closed-after-server-hello", "client-certificate-missing",
                                               "plaintext-server", "failed-after-key-exchange" };
