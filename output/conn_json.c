@@ -395,6 +395,12 @@ static void put_certificate(struct json_writer *w, const struct x509_report *x)
         }
         json_array_end(w);
     }
+    if (x->san_ip_count) { /* iPAddress subjectAltNames, beside the DNS ones */
+        json_array_begin(w, JSON_KEY("alternative_ip_addresses"));
+        for (uint8_t i = 0; i < x->san_ip_count; i++)
+            put_ip(w, NULL, x->san_ip_len[i] == 4 ? 4 : 6, x->san_ip[i]);
+        json_array_end(w);
+    }
     if (x->not_before > 0)
         json_time_us(w, JSON_KEY("not_before"), (uint64_t)x->not_before * 1000000u);
     if (x->not_after > 0)

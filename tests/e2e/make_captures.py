@@ -1043,6 +1043,30 @@ CERT_WILDCARD = base64.b64decode(
     "EhUXxNa80IW955b5q6wITIbBQhiWxqW+wB1Fp827DA==")
 
 
+# A self-signed leaf whose subjectAltNames are a DNS name, an IPv4 and an
+# IPv6 address (P-256, valid 2023-2033), made once like CERT_ECDSA_SHA512.
+CERT_IP_SANS = base64.b64decode(
+    "MIIBZjCCAQugAwIBAgIBBzAKBggqhkjOPQQDAjAeMRwwGgYDVQQDDBNwcmludGVyLmV4YW1wbGUubmV0MB4XDTIzMDEwMTAwMDAw"
+    "MFoXDTMzMDEwMTAwMDAwMFowHjEcMBoGA1UEAwwTcHJpbnRlci5leGFtcGxlLm5ldDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IA"
+    "BLlzHtnYgl4C+hyUeXl9mRErWx53etbZdP9p2zRc5Sxi99QgP4fEVG/O9m/xpFkliSrVJ2j4xBv6Eoa3M1Iz/LSjOjA4MDYGA1Ud"
+    "EQQvMC2CE3ByaW50ZXIuZXhhbXBsZS5uZXSHBMAAAsiHECABDbgAAAAAAAAAAAAAAMgwCgYIKoZIzj0EAwIDSQAwRgIhAKx5njrO"
+    "+cjgFn7p1kHm0LKy3tU8fGksTS9KEUB2AXf1AiEA0M2ImNLpyETzbkU5z18QwGQgYLAUqE8kPj+ExhTSUq0=")
+
+
+@capture("certificate_ip_sans.pcap")
+def certificate_ip_sans(o, rng):
+    """A device certificate (as printers and appliances carry) whose
+    subjectAltNames hold a DNS name and two IP addresses: the addresses are
+    reported beside the DNS name."""
+    c = Conn("192.0.2.54", 47070, "192.0.2.200", 443).handshake()
+    h = hello12(rng, sni=b"printer.example.net")
+    ecdsa_server_rejected(c, rng, h, CERT_IP_SANS, 0x0403)
+    o.frames = frames_ether(c.segs)
+    o.exp(c, {"tls.server.x509.alternative_names": ["printer.example.net"],
+              "tls.server.x509.alternative_ip_addresses": ["192.0.2.200", "2001:db8::c8"],
+              "tls.server.certificate_name_matches": True})
+
+
 @capture("certificate_names.pcap")
 def certificate_names(o, rng):
     """A server whose certificate names only *.example.net (its subject CN,
