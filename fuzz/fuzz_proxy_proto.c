@@ -35,8 +35,8 @@ static size_t skip_v1_copy(const uint8_t *p, size_t n)
     uint8_t *copy = fuzz_dup(p, n);
     size_t skip = proxy_v1_skip_len(span_make(copy, n));
     free(copy);
-    FUZZ_CHECK(skip == 0 || (skip > 7 && skip <= n && skip <= PROXY_V1_MAX_LEN), "v1 skip %zu of %zu bytes", skip,
-               n);
+    FUZZ_CHECK(skip == 0 || (skip >= 7 && skip <= n && skip <= PROXY_V1_MAX_LEN), "v1 skip %zu of %zu bytes", skip,
+               n); /* "PROXY\r\n" at least */
     return skip;
 }
 

@@ -725,6 +725,8 @@ static void test_v1_skip_len(void **state)
         assert_int_equal(proxy_v1_skip_len(span_make(copy, n)), n < line ? 0 : line);
         free(copy);
     }
+    /* The shortest line: the signature and CRLF (found by fuzz_proxy_proto). */
+    assert_int_equal(proxy_v1_skip_len(span_make("PROXY\r\n\x16", 8)), 7);
     /* A lone CR, or a LF alone, does not end the line. */
     assert_int_equal(proxy_v1_skip_len(span_make("PROXY x\rx\n\r\n", 12)), 12);
     /* No CRLF within 107 bytes: nothing is skipped. */
