@@ -11,6 +11,7 @@
 #include "dissect/cert_cache.h"
 #include "output/json.h"
 #include "report/inventory.h"
+#include "dissect/chain_verify.h"
 
 /* Does `m` describe the connection of the frame being processed? */
 static bool is_current(const struct engine *e, const struct conn_meta *m)
@@ -184,6 +185,11 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
         if (!e->dissector.certs)
             goto fail;
     }
+    if (cfg->ca_file) {
+        e->dissector.verifier = chain_verifier_new(cfg->ca_file);
+        if (!e->dissector.verifier)
+            goto fail;
+    }
     e->flows = flow_table_new(&fc, &consumer);
     if (!e->flows)
         goto fail;
@@ -301,13 +307,15 @@ bool engine_had_loss(const struct engine *e)
     X("unexpected_messages", t->unexpected_messages) X("malformed_records", t->malformed_records)               \
     X("truncated_messages", t->truncated_messages) X("classify_skipped", t->classify_skipped)                   \
     X("proxy_headers", t->proxy_headers) X("proxy_malformed", t->proxy_malformed)                               \
-    X("starttls_upgrades", t->starttls_upgrades) X("starttls_refused", t->starttls_refused)
+    X("starttls_upgrades", t->starttls_upgrades) X("starttls_refused", t->starttls_refused)                     \
+    X("plaintext_servers", t->plaintext_servers) X("proxy_health_checks", t->proxy_health_checks)
 #define OUTPUT_STATS(X)                                                                                          \
     X("lines", e->writer->lines) X("dropped", e->writer->dropped) X("write_errors", e->writer->write_errors)
 #define MEMO_STATS(X) X("hits", ms.hits) X("misses", ms.misses) X("replaced", ms.replaced) X("not_stored", ms.not_stored)
 #define CERT_CACHE_STATS(X)                                                                                      \
     X("hits", cc->hits) X("misses", cc->misses) X("evictions", cc->evictions) X("not_stored", cc->not_stored)   \
     X("entries", cc->entries) X("bytes", cc->bytes) X("budget_bytes", cc->budget_bytes)
+#define CHAIN_VERIFY_STATS(X) X("verified", vs->verified) X("cached", vs->cached)
 #define CLASSIFY_STATS(X)                                                                                        \
     X("flows", cs->flows) X("decided", cs->decided) X("gave_up", cs->gave_up) X("packets", cs->packets)         \
     X("states_allocated", cs->states_allocated) X("by_server_name", cs->by_server_name)
@@ -355,6 +363,15 @@ void engine_print_stats(const struct engine *e, FILE *f)
     } else {
         json_raw(&w, JSON_KEY("cert_cache"), "null", 4);
     }
+    if (e->dissector.verifier) {
+        const struct chain_verify_stats *vs = chain_verifier_stats(e->dissector.verifier);
+        fprintf(f, "\"chain_verify\":{\"verified\":%llu,\"cached\":%llu},", (unsigned long long)vs->verified,
+                (unsigned long long)vs->cached);
+    }
+    if (e->dissector.verifier) {
+        const struct chain_verify_stats *vs = chain_verifier_stats(e->dissector.verifier);
+        GROUP("chain_verify", CHAIN_VERIFY_STATS);
+    }
     if (e->dissector.classifier) {
         const struct classify_stats *cs = classifier_stats(e->dissector.classifier);
         GROUP("classify", CLASSIFY_STATS);
@@ -383,6 +400,8 @@ void engine_free(struct engine *e)
     e->dissector.certs = NULL;
     if (e->writer)
         memo_free(e->writer->memo);
+    chain_verifier_free(e->dissector.verifier);
+    e->dissector.verifier = NULL;
     free(e->writer);
     e->writer = NULL;
     pcapng_free(e);

@@ -34,6 +34,7 @@ struct engine_config {
     struct inventory *inventory; /* --inventory: rows fed each line (NULL: none); the caller owns it */
     void (*tick)(void *ctx);     /* called every few thousand frames (progress); NULL: none */
     void *tick_ctx;
+    const char *ca_file;         /* --ca-file: check server chains against it ("system": the system bundle); NULL: no check */
 };
 
 struct engine {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/engine.h"
 #include "cli/progress.h"
@@ -67,6 +68,8 @@ static void usage(FILE *f)
             "                       comes from the STARTTLS dialogue or the server port)\n"
             "      --cert-cache N   decoded leaf certificates remembered (default 1024, 4 KiB each;\n"
             "                       0: decode every one)\n"
+            "      --ca-file FILE   check each server's certificate chain against the CA certificates\n"
+            "                       in FILE (PEM), or the system's with FILE \"system\"\n"
             "      --stats          print counters as JSON to standard error at exit\n"
             "  -h, --help           this help\n"
             "  -V, --version        print the version\n");
@@ -107,7 +110,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "report") == 0)
         return report_main(argc - 1, argv + 1);
     enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG,
-           OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_FIELDS, OPT_BRIEF, OPT_INVENTORY };
+           OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_FIELDS, OPT_BRIEF, OPT_INVENTORY, OPT_CA_FILE };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
         { "fields", required_argument, NULL, OPT_FIELDS },
         { "brief", no_argument, NULL, OPT_BRIEF },
         { "inventory", required_argument, NULL, OPT_INVENTORY },
+        { "ca-file", required_argument, NULL, OPT_CA_FILE },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
@@ -188,6 +192,7 @@ int main(int argc, char **argv)
             if (parse_u32("--cert-cache", optarg, 0, 65536, &cfg.cert_cache_entries))
                 return 2;
             break;
+        case OPT_CA_FILE: cfg.ca_file = optarg; break;
         case 'V': printf("tlsscope " TLSSCOPE_VERSION "\n"); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -267,6 +272,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct engine e;
+    if (cfg.ca_file && strcmp(cfg.ca_file, "system") != 0 && access(cfg.ca_file, R_OK) != 0) {
+        fprintf(stderr, "tlsscope: --ca-file: cannot read %s\n", cfg.ca_file);
+        return 2;
+    }
     if (engine_init(&e, &cfg) != 0) {
         fprintf(stderr, "tlsscope: cannot allocate the flow table (--max-flows %u, --max-sessions %u)\n",
                 cfg.max_flows, cfg.max_sessions);

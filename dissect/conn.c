@@ -133,6 +133,35 @@ static bool looks_like_tls_start(struct span data, int dir)
     return dir == DIR_C2S && (b0 & 0x80);
 }
 
+/* The server's first cleartext bytes, kept (bounded) in case a TLS client
+ * turns out to be talking to it. */
+static void keep_server_plaintext(struct conn *c, struct span data)
+{
+    struct conn_context_report *ctx = &c->report.context;
+    size_t room = TLS_SERVER_PLAINTEXT_MAX - ctx->server_plaintext_len;
+    size_t k = data.n < room ? data.n : room;
+    memcpy(ctx->server_plaintext + ctx->server_plaintext_len, data.p, k);
+    ctx->server_plaintext_len = (uint8_t)(ctx->server_plaintext_len + k);
+}
+
+/* A TLS client meeting a plaintext server (implicit TLS configured against
+ * a port that expects STARTTLS or no TLS at all) shows one of two ways: its
+ * ClientHello follows the server's banner where the dialogue wants a
+ * cleartext command, or the server answers the ClientHello in plaintext.
+ * Either way the client's bytes are TLS and the server's are not. */
+static bool meets_plaintext_server(const struct conn *c, int dir, struct span data, bool gap)
+{
+    if (gap)
+        return false;
+    if (dir == DIR_C2S)
+        return c->mode == CONN_MODE_STARTTLS && !c->spoke[DIR_C2S] &&
+               starttls_verdict(&c->starttls) == STARTTLS_PENDING && looks_like_tls_start(data, DIR_C2S);
+    /* The server's answer: text (an SSLv2 SERVER-HELLO has its top bit set). */
+    uint8_t b0 = 0;
+    return c->mode == CONN_MODE_IMPLICIT && !c->spoke[DIR_S2C] && c->report.client.seen &&
+           span_peek(&data, 0, &b0) && b0 < 0x80 && !looks_like_tls_start(data, DIR_S2C);
+}
+
 /* Routes one piece of a direction's stream (after any PROXY header). */
 static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, int dir, struct span data,
                   bool gap)
@@ -147,6 +176,21 @@ static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *me
             starttls_init(&c->starttls, meta->server_port);
         }
     }
+    if (meets_plaintext_server(c, dir, data, gap)) {
+        c->mode = CONN_MODE_PLAINTEXT_SERVER;
+        c->report.context.plaintext_server = true;
+        d->st.plaintext_servers++;
+    }
+    c->spoke[dir] = true;
+    if (c->mode == CONN_MODE_PLAINTEXT_SERVER) {
+        if (dir == DIR_S2C)
+            keep_server_plaintext(c, data);
+        else
+            tls_stage(d, c, meta, dir, data, gap);
+        return;
+    }
+    if (c->mode == CONN_MODE_STARTTLS && dir == DIR_S2C && !c->spoke[DIR_C2S])
+        keep_server_plaintext(c, data);
     if (c->mode == CONN_MODE_IMPLICIT || starttls_dir_is_tls(&c->starttls, dir)) {
         tls_stage(d, c, meta, dir, data, gap);
         return;
@@ -155,17 +199,37 @@ static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *me
     starttls_feed(&c->starttls, dir, data, starttls_to_tls, &x);
 }
 
+_Static_assert(TLS_PROXY_UNIQUE_ID_MAX >= PROXY_UNIQUE_ID_MAX, "the report holds any UNIQUE_ID");
+
 static void proxy_header_read(struct conn_dissector *d, struct conn *c, const struct proxy_info *info)
 {
     struct conn_context_report *ctx = &c->report.context;
     d->st.proxy_headers++;
     ctx->proxy_version = info->version;
+    /* A LOCAL command is the balancer's own connection: its health check. */
+    if (info->local) {
+        c->proxy_local = true;
+        d->st.proxy_health_checks++;
+    }
     if (info->has_addresses && !info->local) {
         ctx->proxy_has_client = true;
         ctx->proxy_ip_version = info->ip_version;
         memcpy(ctx->proxy_client_ip, info->src, 16);
         ctx->proxy_client_port = info->sport;
+        ctx->proxy_has_destination = true;
+        memcpy(ctx->proxy_destination_ip, info->dst, 16);
+        ctx->proxy_destination_port = info->dport;
     }
+    memcpy(ctx->proxy_unique_id, info->unique_id, info->unique_id_len);
+    ctx->proxy_unique_id_len = info->unique_id_len;
+}
+
+/* How long the rejected header at the start of `data` is, when its end can
+ * be found without trusting anything else in it. */
+static size_t proxy_skip_len(struct span data)
+{
+    size_t skip = proxy_v2_skip_len(data);
+    return skip > 0 ? skip : proxy_v1_skip_len(data);
 }
 
 /* The client stream may begin with a PROXY protocol header (a load balancer
@@ -193,6 +257,7 @@ static void client_start(struct conn_dissector *d, struct conn *c, struct conn_m
         return;
     }
     c->proxy_checked = true;
+    size_t have = c->proxy_have; /* held bytes and what of `data` was copied after them */
     c->proxy_have = 0;
     if (pr == PROXY_OK) {
         proxy_header_read(d, c, &info);
@@ -207,14 +272,20 @@ static void client_start(struct conn_dissector *d, struct conn *c, struct conn_m
         }
         return;
     }
-    if (pr == PROXY_MALFORMED || pr == PROXY_NEED_MORE)
+    if (pr == PROXY_MALFORMED || pr == PROXY_NEED_MORE) {
         d->st.proxy_malformed++;
-    if (pr == PROXY_MALFORMED && held == 0) {
-        size_t skip = proxy_v2_skip_len(data);
-        if (skip > 0) {
+        c->report.context.proxy_invalid = true;
+    }
+    size_t skip = pr == PROXY_MALFORMED ? proxy_skip_len(whole) : 0;
+    if (skip > 0) {
+        if (held > 0) {
+            route(d, c, meta, DIR_C2S, span_make(c->proxy_buf + skip, have - skip), false);
+            size_t copied = have - held;
+            route(d, c, meta, DIR_C2S, span_make(data.p + copied, data.n - copied), false);
+        } else {
             route(d, c, meta, DIR_C2S, span_make(data.p + skip, data.n - skip), false);
-            return;
         }
+        return;
     }
     /* Not a PROXY header: the held bytes and this piece are the stream. */
     if (held > 0 && !gap) {
@@ -260,12 +331,25 @@ int conn_guess(int dir, struct span payload, uint16_t server_port)
 
 /* ---- the report, completed ---------------------------------------------- */
 
+_Static_assert(TLS_CLEARTEXT_NAME_MAX == STARTTLS_CLIENT_ID_MAX, "the report keeps what the dialogue kept");
+
+static void copy_name(struct tls_cleartext_name *out, const struct starttls_id_value *in)
+{
+    out->len = in->len;
+    out->cut = in->cut;
+    memcpy(out->v, in->v, in->len);
+}
+
 static void copy_starttls_result(struct conn *c)
 {
     struct conn_context_report *ctx = &c->report.context;
     if (c->mode != CONN_MODE_STARTTLS)
         return;
     ctx->starttls = (uint8_t)starttls_protocol(&c->starttls);
+    const struct starttls_client_id *id = starttls_client_id(&c->starttls);
+    copy_name(&ctx->smtp_helo, &id->helo);
+    copy_name(&ctx->imap_id_name, &id->name);
+    copy_name(&ctx->imap_id_version, &id->version);
     size_t n = 0;
     const uint8_t *reply = starttls_reply(&c->starttls, &n);
     if (reply && n > 0) {
@@ -340,7 +424,13 @@ void conn_begin(struct conn_dissector *d, struct conn *c)
 enum conn_verdict conn_data(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, int dir,
                             struct span data, bool gap)
 {
+    if (!c->data_seen) {
+        c->hs.verifier = d->verifier;
+        c->hs.when = (int64_t)(meta->first_ts_us / 1000000u);
+    }
     c->data_seen = true;
+    if (meta->close_seen)
+        tls_hs_close_seen(&c->hs, meta->closed_by);
     if (dir == DIR_C2S && !c->proxy_checked)
         client_start(d, c, meta, data, gap);
     else
@@ -400,11 +490,20 @@ void conn_close(struct conn_dissector *d, struct conn *c, struct conn_meta *meta
                 bool rst_seen, bool fin_seen)
 {
     struct tls_report *r = &c->report;
+    /* A PROXY header and nothing after it: the balancer checking that the
+     * server accepts connections (a LOCAL one was counted when read). */
+    if (r->context.proxy_version && !c->proxy_local && !c->spoke[DIR_C2S])
+        d->st.proxy_health_checks++;
     if (!r->client.seen && !r->server.seen) {
         if (d->classifier)
             classify_finish(d->classifier, &c->classify);
         return;
     }
+    /* An alert that answered the peer's close leaves the outcome to that
+     * close, made as it was made: a RST that followed it (the closed
+     * socket's answer to the alert) is not the cause. */
+    if (r->alert.after_peer_close && meta->close_seen)
+        rst_seen = meta->close_rst;
     tls_hs_closed(r, rst_seen, fin_seen);
     finish(d, c, meta, reason);
 }

@@ -52,8 +52,10 @@ struct conn_stats {
     uint64_t truncated_messages; /* wanted handshake messages too large or over budget: not kept */
     uint64_t proxy_headers;      /* PROXY protocol headers read */
     uint64_t proxy_malformed;    /* streams that began like a PROXY header but were not one */
+    uint64_t proxy_health_checks; /* a v2 LOCAL header, or a PROXY header and nothing after it */
     uint64_t starttls_upgrades;  /* cleartext dialogues that upgraded to TLS */
     uint64_t starttls_refused;
+    uint64_t plaintext_servers;  /* TLS clients that met a server speaking plaintext */
     uint64_t classify_skipped;   /* connections whose first payload ended them: nDPI never started */
 };
 
@@ -62,6 +64,7 @@ enum conn_mode {
     CONN_MODE_UNKNOWN = 0,
     CONN_MODE_IMPLICIT,          /* TLS from the first byte (after any PROXY header) */
     CONN_MODE_STARTTLS,          /* a cleartext dialogue first (dissect/starttls.h) */
+    CONN_MODE_PLAINTEXT_SERVER,  /* a TLS client and a server speaking plaintext */
 };
 
 /* Enough for any PROXY v1 line and a v2 header with a few TLVs; a longer v2
@@ -75,7 +78,9 @@ struct conn {
     struct tls_stream dir[2];
     uint8_t mode;                /* enum conn_mode */
     bool data_seen;              /* some stream bytes were delivered */
+    bool spoke[2];               /* each direction delivered bytes (after any PROXY header) */
     bool proxy_checked;          /* the client stream's start was examined for PROXY */
+    bool proxy_local;            /* it was a v2 LOCAL header (counted as a health check) */
     uint16_t proxy_have;         /* bytes held in proxy_buf */
     uint8_t proxy_buf[CONN_PROXY_PEEK_MAX];
     struct starttls starttls;
@@ -87,6 +92,7 @@ struct conn_dissector {
     struct tls_note_sink notes;  /* optional: .note NULL */
     struct classifier *classifier; /* nDPI; NULL: no classification */
     struct cert_cache *certs;      /* decoded leaf certificates; NULL: every one is parsed */
+    struct chain_verifier *verifier; /* --ca-file: server chains checked; NULL: not checked */
     struct bufpool *pool;          /* the engine's: split handshake messages */
     struct conn_stats st;
 };

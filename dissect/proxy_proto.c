@@ -489,3 +489,20 @@ size_t proxy_v2_skip_len(struct span data)
         return 0;
     return PROXY_V2_HDR_LEN + (size_t)len;
 }
+
+size_t proxy_v1_skip_len(struct span data)
+{
+    if (proxy_match(data, proxy_v1_sig, sizeof(proxy_v1_sig)) != PROXY_OK)
+        return 0;
+    span_skip(&data, sizeof(proxy_v1_sig));
+    bool cr = false;
+    for (size_t pos = sizeof(proxy_v1_sig); pos < PROXY_V1_MAX_LEN; pos++) {
+        uint8_t c = span_u8(&data);
+        if (!span_ok(&data))
+            return 0;
+        if (cr && c == '\n')
+            return pos + 1;
+        cr = c == '\r';
+    }
+    return 0;
+}

@@ -105,4 +105,10 @@ enum proxy_result proxy_parse(struct span data, struct proxy_info *out, size_t *
  * addresses are trusted. */
 size_t proxy_v2_skip_len(struct span data);
 
+/* For a v1 line that proxy_parse rejected (a bad address, a port out of
+ * range): its length up to and including the CRLF when `data` begins with
+ * "PROXY" and a CRLF ends the line within PROXY_V1_MAX_LEN bytes, else 0.
+ * As with v2, only the line's end is used, never its addresses. */
+size_t proxy_v1_skip_len(struct span data);
+
 #endif

@@ -105,16 +105,22 @@ struct tls_server_report {
     bool lists_complete;         /* read to the end of its extensions' framing (JA3S) */
     /* ServerKeyExchange (RFC 5246 7.4.3, RFC 8422 5.4). */
     bool ske_seen;
-    uint16_t curve;              /* ECDHE named curve; 0 when none */
+    uint16_t curve;              /* ECDHE named curve, or the RFC 7919 group a DHE prime is; 0 when none */
     uint8_t curve_type;          /* ECCurveType: 3 = named_curve */
     uint32_t dh_prime_bits;      /* DHE p, bits; 0 when none */
     uint32_t dh_public_bits;     /* DHE Ys, bits */
     bool dh_generator_known;
     uint64_t dh_generator;       /* g, when it fits in 64 bits */
+    uint8_t dh_group;            /* a well-known DHE prime (dissect/dh_groups.h id), 0 when none */
     uint16_t kx_sigalg;          /* SignatureScheme of the SKE, 0 when absent */
     uint16_t certificate_chain_length;
     bool certificate_seen;
     bool certificate_request;    /* the server asked for a client certificate (TLS <= 1.2) */
+    /* Its chain checked against the trust store (dissect/chain_verify.h):
+     * libcrypto's X509_V_OK (0) or X509_V_ERR_* code, -1 when no
+     * certificate of the chain decoded. */
+    bool validated;
+    int32_t validation;
 };
 
 enum tls_outcome {
@@ -131,22 +137,62 @@ struct tls_alert_report {
     uint8_t level;               /* 1 warning, 2 fatal */
     uint8_t description;
     uint8_t sender;              /* DIR_C2S: client, DIR_S2C: server */
+    /* It came after the other side had closed (FIN or RST): then the close,
+     * not the alert, ended the handshake (an OpenSSL client answers a
+     * server's silent FIN with decode_error), and the alert is detail. */
+    bool after_peer_close;
+    /* An alert record after its sender's ChangeCipherSpec (TLS <= 1.2):
+     * level and description are encrypted (0 here); only that it was an
+     * alert, and whose, is known. */
+    bool encrypted;
+};
+
+#define TLS_CLEARTEXT_NAME_MAX 64
+struct tls_cleartext_name {
+    uint8_t len;                 /* 0: not said */
+    bool cut;                    /* longer than TLS_CLEARTEXT_NAME_MAX */
+    uint8_t v[TLS_CLEARTEXT_NAME_MAX];
 };
 
 /* What came before TLS on the connection: a PROXY protocol header, a
  * STARTTLS-like dialogue, and what the classifier made of the connection. */
 #define TLS_STARTTLS_REPLY_MAX 200
 #define TLS_APPLICATION_MAX 48
+#define TLS_SERVER_PLAINTEXT_MAX 128
+#define TLS_PROXY_UNIQUE_ID_MAX 128   /* PROXY v2: "up to 128 bytes" */
 struct conn_context_report {
     uint8_t proxy_version;       /* 1 or 2 when a PROXY header came first, else 0 */
     bool proxy_has_client;       /* it named the true client */
     uint8_t proxy_ip_version;
     uint8_t proxy_client_ip[16];
     uint16_t proxy_client_port;
+    /* The address the client connected to on the balancer (its VIP and
+     * port), when the header named the endpoints. */
+    bool proxy_has_destination;
+    uint8_t proxy_destination_ip[16];
+    uint16_t proxy_destination_port;
+    /* PP2_TYPE_UNIQUE_ID: the balancer's id for the connection, which its
+     * own log carries too (haproxy's unique-id-format). */
+    uint8_t proxy_unique_id_len;
+    uint8_t proxy_unique_id[TLS_PROXY_UNIQUE_ID_MAX];
+    /* The stream began with a PROXY header that failed its checks: it was
+     * skipped, and client.* is the balancer's own address. */
+    bool proxy_invalid;
     uint8_t starttls;            /* enum starttls_proto; 0 for implicit TLS */
     bool starttls_refused;       /* the server refused the upgrade */
     uint8_t starttls_reply_len;
     uint8_t starttls_reply[TLS_STARTTLS_REPLY_MAX]; /* the server's answer, raw */
+    /* A TLS client met a server that speaks plaintext: its ClientHello came
+     * after the server's banner (before any cleartext command of its own),
+     * or the server answered it in plaintext. The server's first bytes are
+     * kept, raw: they name what it expected (a "220" SMTP banner, an HTTP
+     * error). */
+    bool plaintext_server;
+    uint8_t server_plaintext_len;
+    uint8_t server_plaintext[TLS_SERVER_PLAINTEXT_MAX];
+    /* Who the client said it was in cleartext before STARTTLS: its SMTP
+     * EHLO/HELO name, its IMAP ID name and version (raw, bounded). */
+    struct tls_cleartext_name smtp_helo, imap_id_name, imap_id_version;
     const char *protocol;        /* network.protocol: a static lowercase name, or NULL */
     char application[TLS_APPLICATION_MAX]; /* nDPI's name for the flow, "" when unknown */
 };

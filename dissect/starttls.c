@@ -516,6 +516,11 @@ const uint8_t *starttls_reply(const struct starttls *st, size_t *len)
     return st->reply;
 }
 
+const struct starttls_client_id *starttls_client_id(const struct starttls *st)
+{
+    return &st->client_id;
+}
+
 bool starttls_dir_is_tls(const struct starttls *st, int dir)
 {
     return (dir == DIR_C2S || dir == DIR_S2C) && st->dir[dir].tls;

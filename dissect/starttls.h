@@ -124,6 +124,22 @@ struct starttls_dir {
     bool dead;                    /* no longer followed (framing lost): bytes are dropped */
 };
 
+/* Who the client said it was in cleartext, before any upgrade: the name
+ * its SMTP EHLO/HELO/LHLO gives (RFC 5321 4.1.1.1), and the "name" and
+ * "version" of its IMAP ID command (RFC 2971 3.1). Raw bytes, the first
+ * STARTTLS_CLIENT_ID_MAX of each (`cut` when longer). The best way to find
+ * which printer or mail client still speaks TLS 1.0. */
+#define STARTTLS_CLIENT_ID_MAX 64
+struct starttls_id_value {
+    uint8_t len;
+    bool cut;
+    uint8_t v[STARTTLS_CLIENT_ID_MAX];
+};
+struct starttls_client_id {
+    bool helo_seen, imap_id_seen; /* the first command of each kind is kept */
+    struct starttls_id_value helo, name, version;
+};
+
 /* Matching answers to commands by count, for the dialogues that answer every
  * command line with exactly one final reply, in order (SMTP, FTP, NNTP, POP3,
  * ManageSieve). */
@@ -151,6 +167,7 @@ struct starttls {
     struct starttls_counted counted;
     uint8_t reply_len;
     uint8_t reply[STARTTLS_REPLY_MAX];
+    struct starttls_client_id client_id;
     /* What only one dialogue keeps: the member named after `proto`. */
     union {
         struct {                  /* SMTP, FTP, NNTP */
@@ -220,6 +237,10 @@ const char *starttls_protocol_name(enum starttls_proto p);
  * PostgreSQL refusal). Empty (len 0) when there was no answer. Kept for
  * accepted upgrades of text protocols too. */
 const uint8_t *starttls_reply(const struct starttls *st, size_t *len);
+
+/* Who the client said it was before the upgrade (SMTP EHLO/HELO, IMAP ID);
+ * each value's len is 0 when it did not say. */
+const struct starttls_client_id *starttls_client_id(const struct starttls *st);
 
 /* True once direction `dir` carries raw TLS: its later bytes may go straight
  * to the TLS parser without starttls_feed. Stays false while TLS is being

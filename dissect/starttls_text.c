@@ -101,6 +101,16 @@ static int reply_code(struct span line, uint8_t *sep)
     return (a - '0') * 100 + (b - '0') * 10 + (c - '0');
 }
 
+/* Keeps the first STARTTLS_CLIENT_ID_MAX bytes of a client's name for itself. */
+static void keep_id(struct starttls_id_value *out, struct span v)
+{
+    size_t n = v.n < STARTTLS_CLIENT_ID_MAX ? v.n : STARTTLS_CLIENT_ID_MAX;
+    out->cut = v.n > n;
+    for (size_t i = 0; i < n; i++)
+        out->v[i] = span_u8(&v);
+    out->len = (uint8_t)n;
+}
+
 /* An IMAP or ManageSieve literal announced at the end of a line: "{123}" or
  * the non-synchronising "{123+}" (RFC 3501 4.3, RFC 7888, RFC 5804 4). Its
  * bytes follow the line and are not lines themselves. */
@@ -306,6 +316,11 @@ static void numeric_client(const struct starttls_io *f, const struct starttls_un
     count_command(st);
     if (st->u.numeric.smtp_or_ftp)
         tell_smtp_from_ftp(st, word, arg);
+    if (st->proto == STARTTLS_PROTO_SMTP && !st->client_id.helo_seen &&
+        (equals_ci(word, "EHLO") || equals_ci(word, "HELO") || equals_ci(word, "LHLO"))) {
+        st->client_id.helo_seen = true;
+        keep_id(&st->client_id.helo, arg);
+    }
     bool up;
     switch (st->proto) {
     case STARTTLS_PROTO_SMTP:
@@ -476,6 +491,64 @@ static void imap_server(const struct starttls_io *f, const struct starttls_unit 
     skip_literal(st, u, line);
 }
 
+/* An IMAP quoted string (RFC 3501 4.3: "..." with \" and \\ escapes) at the
+ * cursor, its content without the escapes copied into `out` (bounded);
+ * false (cursor left) when none is there: NIL, a literal, the list's end. */
+static bool imap_quoted(struct span *s, struct starttls_id_value *out)
+{
+    uint8_t c;
+    while (span_peek(s, 0, &c) && c == ' ')
+        span_skip(s, 1);
+    if (!span_peek(s, 0, &c) || c != '"')
+        return false;
+    span_skip(s, 1);
+    memset(out, 0, sizeof *out); /* it is copied whole into the state */
+    while (span_peek(s, 0, &c) && c != '"') {
+        span_skip(s, 1);
+        if (c == '\\') { /* the escaped byte itself */
+            if (!span_peek(s, 0, &c))
+                return false;
+            span_skip(s, 1);
+        }
+        if (out->len < STARTTLS_CLIENT_ID_MAX)
+            out->v[out->len++] = c;
+        else
+            out->cut = true;
+    }
+    if (!span_peek(s, 0, &c))
+        return false; /* unterminated: the line was cut */
+    span_skip(s, 1);
+    return true;
+}
+
+/* RFC 2971 3.1: "tag ID (" field value ... ")" or "tag ID NIL": the values
+ * of "name" and "version" (field names are case-insensitive); pairs whose
+ * value is NIL or a literal are passed over. */
+static void imap_id(struct starttls *st, struct span args)
+{
+    uint8_t c;
+    while (span_peek(&args, 0, &c) && c == ' ')
+        span_skip(&args, 1);
+    if (!span_peek(&args, 0, &c) || c != '(')
+        return;
+    span_skip(&args, 1);
+    st->client_id.imap_id_seen = true;
+    struct starttls_id_value field, value;
+    for (int pairs = 0; pairs < 30 && imap_quoted(&args, &field); pairs++) {
+        if (!imap_quoted(&args, &value)) {
+            struct span nil = next_word(&args); /* NIL or a literal: nothing kept */
+            if (nil.n == 0)
+                return;
+            continue;
+        }
+        struct span name = span_make(field.v, field.len);
+        if (equals_ci(name, "name") && st->client_id.name.len == 0)
+            st->client_id.name = value;
+        else if (equals_ci(name, "version") && st->client_id.version.len == 0)
+            st->client_id.version = value;
+    }
+}
+
 static void imap_client(const struct starttls_io *f, const struct starttls_unit *u)
 {
     struct starttls *st = f->st;
@@ -492,6 +565,8 @@ static void imap_client(const struct starttls_io *f, const struct starttls_unit 
         starttls_give_up(f, DIR_C2S);
         return;
     }
+    if (!st->upgrade_sent && !st->client_id.imap_id_seen && equals_ci(cmd, "ID"))
+        imap_id(st, rest);
     if (!st->upgrade_sent && equals_ci(cmd, "STARTTLS") && tag.n > 0 && tag.n <= sizeof st->u.imap.tag) {
         memcpy(st->u.imap.tag, tag.p, tag.n);
         st->u.imap.tag_len = (uint8_t)tag.n;

@@ -2,10 +2,13 @@
 #include "dissect/tls_handshake.h"
 
 #include "dissect/cert_cache.h"
+#include "dissect/chain_verify.h"
+#include "dissect/dh_groups.h"
 
 #include <string.h>
 
 #include "dissect/names.h"
+#include "dissect/tls_facts.h"
 #include "dissect/tls_hello.h"
 #include "dissect/tls_stream.h"
 
@@ -122,8 +125,17 @@ static struct tls_hs_step certificate(const struct tls_handshake *h, struct tls_
     if (r->server.certificate_seen)
         return step_ok;
     r->server.certificate_seen = true;
-    return noted(parsed_or_marked(r, read_certificates(h->certs, body, is_tls13(tls_hs_negotiated_version(r)),
-                                                       &r->server.certificate_chain_length, &r->server_cert),
+    bool tls13 = is_tls13(tls_hs_negotiated_version(r));
+    if (h->verifier && !tls13) {
+        struct span b = body;
+        struct span list = span_vec24(&b);
+        if (span_ok(&b)) {
+            r->server.validated = true;
+            r->server.validation = chain_verify(h->verifier, list, h->when);
+        }
+    }
+    return noted(parsed_or_marked(r, read_certificates(h->certs, body, tls13, &r->server.certificate_chain_length,
+                                                       &r->server_cert),
                                   dir, TLS_HS_CERTIFICATE),
                  TLS_NOTE_CERTIFICATE);
 }
@@ -235,6 +247,23 @@ static struct tls_hs_step server_hello(struct tls_handshake *h, struct tls_repor
     return noted(parsed_or_marked(r, ok, DIR_S2C, TLS_HS_SERVER_HELLO), TLS_NOTE_SERVER_HELLO);
 }
 
+/* A DHE ServerKeyExchange that parsed: is its prime a well-known group's?
+ * An RFC 7919 one is the negotiated named group (RFC 7919 3), as a curve is
+ * for ECDHE. */
+static void dh_group(struct tls_report *r, struct span body)
+{
+    enum tls_kx kx = tls_cipher_kx(r->server.cipher);
+    if (kx == TLS_KX_DHE_PSK)
+        span_vec16(&body); /* psk_identity_hint (RFC 4279 2) */
+    struct span p = span_vec16(&body);
+    if (!span_ok(&body))
+        return;
+    r->server.dh_group = dh_group_find(p);
+    const struct dh_group *g = dh_group_get(r->server.dh_group);
+    if (g && g->named_group)
+        r->server.curve = g->named_group;
+}
+
 /* One message of the server's TLS <= 1.2 flight, in order. */
 static struct tls_hs_step server_flight(struct tls_handshake *h, struct tls_report *r, uint8_t type,
                                         struct span body)
@@ -244,11 +273,13 @@ static struct tls_hs_step server_flight(struct tls_handshake *h, struct tls_repo
     switch (type) {
     case TLS_HS_CERTIFICATE:
         return certificate(h, r, DIR_S2C, body);
-    case TLS_HS_SERVER_KEY_EXCHANGE:
-        return noted(parsed_or_marked(r, tls_parse_server_key_exchange(body, tls_hs_negotiated_version(r),
-                                                                       r->server.cipher, &r->server) ==
-                                             TLS_PARSE_OK, DIR_S2C, type),
-                     TLS_NOTE_SERVER_KEY_EXCHANGE);
+    case TLS_HS_SERVER_KEY_EXCHANGE: {
+        bool ok = tls_parse_server_key_exchange(body, tls_hs_negotiated_version(r), r->server.cipher, &r->server) ==
+                  TLS_PARSE_OK;
+        if (ok && r->server.dh_prime_bits)
+            dh_group(r, body);
+        return noted(parsed_or_marked(r, ok, DIR_S2C, type), TLS_NOTE_SERVER_KEY_EXCHANGE);
+    }
     case TLS_HS_CERTIFICATE_REQUEST:
         return certificate_request(r);
     default: /* ServerHelloDone */
@@ -321,6 +352,31 @@ struct tls_hs_step tls_hs_sslv2_hello(struct tls_handshake *h, struct tls_report
     return noted(parsed_or_marked(r, ok, DIR_C2S, TLS_HS_CLIENT_HELLO), TLS_NOTE_CLIENT_HELLO);
 }
 
+/* An alert record after its sender's ChangeCipherSpec in TLS <= 1.2: its
+ * level and description are encrypted. Before the handshake is established
+ * it is a failure (bad_record_mac or decrypt_error from a peer that
+ * could not use the keys): it replaces a warning, never a cleartext fatal
+ * alert. (TLS 1.3 hides every content type, alerts included.) */
+static bool established(const struct tls_handshake *h, const struct tls_report *r);
+
+static void encrypted_alert(const struct tls_handshake *h, struct tls_report *r, int dir)
+{
+    /* After the handshake (both Finished, in the same segment as this), or
+     * once its sender has sent application data (it finished, whatever the
+     * capture shows of its peer), it is the session's close_notify or the
+     * like: not a failure. Without a ServerHello nothing was negotiated. */
+    if (!r->server.seen || is_tls13(tls_hs_negotiated_version(r)) || established(h, r) ||
+        r->app_records[dir] > 0 || (r->alert.seen && r->alert.level == 2))
+        return;
+    if (r->alert.seen && r->alert.encrypted)
+        return;
+    memset(&r->alert, 0, sizeof r->alert);
+    r->alert.seen = true;
+    r->alert.encrypted = true;
+    r->alert.sender = (uint8_t)dir;
+    r->alert.after_peer_close = h->peer_close_seen && h->first_closer != dir;
+}
+
 void tls_hs_record(struct tls_handshake *h, struct tls_report *r, int dir, uint8_t content_type, bool encrypted)
 {
     switch (content_type) {
@@ -335,6 +391,10 @@ void tls_hs_record(struct tls_handshake *h, struct tls_report *r, int dir, uint8
         if (encrypted)
             r->finished_seen[dir] = true;
         break;
+    case TLS_CT_ALERT:
+        if (encrypted)
+            encrypted_alert(h, r, dir);
+        break;
     case TLS_CT_APPLICATION_DATA:
         if (r->app_records[dir] < UINT32_MAX)
             r->app_records[dir]++;
@@ -348,10 +408,17 @@ void tls_hs_record(struct tls_handshake *h, struct tls_report *r, int dir, uint8
     }
 }
 
+void tls_hs_close_seen(struct tls_handshake *h, int closer)
+{
+    if (h->peer_close_seen)
+        return;
+    h->peer_close_seen = true;
+    h->first_closer = (uint8_t)closer;
+}
+
 struct tls_hs_step tls_hs_alert(struct tls_handshake *h, struct tls_report *r, int dir, uint8_t level,
                                 uint8_t description)
 {
-    (void)h;
     if (dir == DIR_C2S && description == 41) /* no_certificate, SSL 3.0 */
         r->client.no_certificate_alert = true;
     /* The first alert, unless a fatal one follows a warning: that one says
@@ -362,6 +429,7 @@ struct tls_hs_step tls_hs_alert(struct tls_handshake *h, struct tls_report *r, i
     r->alert.level = level;
     r->alert.description = description;
     r->alert.sender = (uint8_t)dir;
+    r->alert.after_peer_close = h->peer_close_seen && h->first_closer != dir;
     return noted(true, TLS_NOTE_ALERT);
 }
 
@@ -381,9 +449,12 @@ static bool established(const struct tls_handshake *h, const struct tls_report *
     return r->app_records[0] > 0 && r->app_records[1] > 0;
 }
 
+/* A fatal alert that ended the handshake (an encrypted one before the
+ * handshake was established is one): not one that answered the peer's
+ * close. */
 static bool fatal_alert(const struct tls_report *r)
 {
-    return r->alert.seen && r->alert.level == 2;
+    return r->alert.seen && (r->alert.level == 2 || r->alert.encrypted) && !r->alert.after_peer_close;
 }
 
 bool tls_hs_decide(const struct tls_handshake *h, struct tls_report *r, bool streams_dead)

@@ -31,7 +31,10 @@
  *   encrypted record, or the server has answered the client's first one.
  * - A fatal cleartext alert decides at once; a connection that ends first
  *   gives alert (a fatal alert was seen), reset (RST), closed_during_handshake
- *   (FIN) or incomplete, whichever side closed.
+ *   (FIN) or incomplete, whichever side closed. An alert sent after the
+ *   other side's FIN or RST never outranks that close: the peer hung up
+ *   first, and the alert only answers it (the caller passes how the first
+ *   close was made).
  * - Resumed: TLS 1.3 when the server accepted a PSK; earlier versions when the
  *   server echoed the client's session id, or changed cipher spec without
  *   sending any of its full-handshake flight.
@@ -66,6 +69,7 @@ enum tls_hs_server_state {
 };
 
 struct cert_cache;
+struct chain_verifier;
 
 /* Per connection; zeroed is the start. */
 struct tls_handshake {
@@ -78,8 +82,12 @@ struct tls_handshake {
     bool full_handshake;         /* the server sent Certificate/SKE/CertificateRequest/ServerHelloDone */
     bool client_data_after_server_flight; /* TLS 1.3: client's first encrypted record seen */
     bool server_answered_client; /* TLS 1.3: server record after the client's first */
+    bool peer_close_seen;        /* a FIN or RST was seen (tls_hs_close_seen) */
+    uint8_t first_closer;        /* DIR_C2S or DIR_S2C: who sent it */
     uint8_t client_session_id[32];
     struct cert_cache *certs;    /* decoded leaf certificates (set by the caller); NULL: each is parsed */
+    struct chain_verifier *verifier; /* checks the server's chain (set by the caller); NULL: not checked */
+    int64_t when;                /* the connection's time, seconds (set by the caller): for the check */
 };
 
 /* What became of one input. */
@@ -119,6 +127,10 @@ struct tls_hs_step tls_hs_sslv2_hello(struct tls_handshake *h, struct tls_report
 
 /* A record header from `dir`; `encrypted`: the direction had changed cipher spec before it. */
 void tls_hs_record(struct tls_handshake *h, struct tls_report *r, int dir, uint8_t content_type, bool encrypted);
+
+/* The first FIN or RST of the connection came from `closer`: an alert the
+ * other side sends after it does not decide the outcome (the close does). */
+void tls_hs_close_seen(struct tls_handshake *h, int closer);
 
 /* A cleartext alert from `dir`. */
 struct tls_hs_step tls_hs_alert(struct tls_handshake *h, struct tls_report *r, int dir, uint8_t level,

@@ -322,7 +322,8 @@ static void read_spki(struct span spki, struct x509_report *r)
     }
 }
 
-/* subjectAltName (RFC 5280 4.2.1.6): GeneralNames, dNSName is [2] IA5String. */
+/* subjectAltName (RFC 5280 4.2.1.6): GeneralNames, dNSName is [2]
+ * IA5String, iPAddress [7] an OCTET STRING of 4 or 16 bytes. */
 static void read_san(struct span ext_value, struct x509_report *r)
 {
     struct span names;
@@ -333,6 +334,17 @@ static void read_san(struct span ext_value, struct x509_report *r)
         struct span v;
         if (!der_tlv(&names, &tag, &v, NULL))
             return;
+        if (tag == 0x87) { /* iPAddress [7]: an IPv4 or IPv6 address, network order */
+            if (v.n != 4 && v.n != 16)
+                continue;
+            if (r->san_ip_count >= X509_SAN_IP_MAX) {
+                r->san_ip_more = true;
+                continue;
+            }
+            r->san_ip_len[r->san_ip_count] = (uint8_t)v.n;
+            memcpy(r->san_ip[r->san_ip_count++], v.p, v.n);
+            continue;
+        }
         if (tag != 0x82)
             continue;
         /* Once one name is left out none after it is kept: a list with a

@@ -25,6 +25,7 @@
 #define X509_NAME_RDN_MAX 32    /* RDNs read per name; later ones are ignored */
 #define X509_SAN_BYTES 320      /* DNS names, each stored <len><bytes> */
 #define X509_SAN_MAX 16
+#define X509_SAN_IP_MAX 8       /* iPAddress subjectAltNames kept */
 #define X509_SERIAL_MAX 20      /* octets (RFC 5280 4.1.2.2) */
 #define X509_OID_MAX 32         /* content octets of an unknown algorithm's OID kept */
 /* The NID fields hold 0 when the field is absent (so an all-zero report is
@@ -64,6 +65,10 @@ struct x509_report {
     bool san_more;               /* names left out: the ones kept are the first, without holes */
     uint16_t san_len;
     uint8_t san[X509_SAN_BYTES];
+    uint8_t san_ip_count;        /* iPAddress subjectAltNames: 4 (IPv4) or 16 (IPv6) bytes each */
+    bool san_ip_more;
+    uint8_t san_ip_len[X509_SAN_IP_MAX];
+    uint8_t san_ip[X509_SAN_IP_MAX][16];
     int64_t not_before;          /* seconds since the epoch, negative before 1970 */
     int64_t not_after;
     bool not_before_read, not_after_read; /* the times read (else 0 above) */

@@ -48,6 +48,7 @@ struct conn_meta {
      * connection was closed" says nothing of which side did it. */
     bool close_seen;
     uint8_t closed_by;           /* DIR_C2S or DIR_S2C, when close_seen */
+    bool close_rst;              /* that first close was a RST (else a FIN) */
     enum conn_reason reason;
 };
 

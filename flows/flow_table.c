@@ -637,6 +637,7 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
     if ((p->tcp_flags & (TCP_RST | TCP_FIN)) && !f->meta.close_seen) {
         f->meta.close_seen = true;
         f->meta.closed_by = (uint8_t)dir;
+        f->meta.close_rst = (p->tcp_flags & TCP_RST) != 0;
     }
 
     if (f->state == FLOW_DONE) {

@@ -1,6 +1,7 @@
 /* fuzz_proxy_proto.c - dissect/proxy_proto.c: proxy_parse() on the first
  * bytes of a client stream, as conn.c's client_start() calls it, and
- * proxy_v2_skip_len(), which it calls when a v2 header was rejected.
+ * proxy_v2_skip_len() and proxy_v1_skip_len(), which it calls when a
+ * header was rejected.
  *
  * Input: the stream's first bytes (an exact-size heap copy).
  * Checks: on anything but PROXY_OK, *header_len is 0; on PROXY_OK the header
@@ -10,7 +11,9 @@
  * the same result, and a strict prefix of it is PROXY_NEED_MORE (the parser
  * never decides from bytes after the header, and never says "not a header"
  * to a prefix of one). proxy_v2_skip_len() is 0 or within the input, and
- * for a valid v2 header equals its length.
+ * for a valid v2 header equals its length; proxy_v1_skip_len() is 0 or
+ * within both the input and PROXY_V1_MAX_LEN, and for a valid v1 line
+ * equals its length.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,16 @@ static size_t skip_copy(const uint8_t *p, size_t n)
     size_t skip = proxy_v2_skip_len(span_make(copy, n));
     free(copy);
     FUZZ_CHECK(skip == 0 || (skip >= PROXY_V2_HDR_LEN && skip <= n), "skip %zu of %zu bytes", skip, n);
+    return skip;
+}
+
+static size_t skip_v1_copy(const uint8_t *p, size_t n)
+{
+    uint8_t *copy = fuzz_dup(p, n);
+    size_t skip = proxy_v1_skip_len(span_make(copy, n));
+    free(copy);
+    FUZZ_CHECK(skip == 0 || (skip >= 7 && skip <= n && skip <= PROXY_V1_MAX_LEN), "v1 skip %zu of %zu bytes", skip,
+               n); /* "PROXY\r\n" at least */
     return skip;
 }
 
@@ -46,10 +59,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct proxy_info info, again;
     size_t len, len2;
     size_t skip = skip_copy(data, size);
+    size_t skip_v1 = skip_v1_copy(data, size);
     if (parse_copy(data, size, &info, &len) != PROXY_OK)
         return 0;
     if (info.version == 2)
         FUZZ_CHECK(skip == len, "v2 header of %zu bytes, skip %zu", len, skip);
+    else
+        FUZZ_CHECK(skip_v1 == len, "v1 header of %zu bytes, skip %zu", len, skip_v1);
 
     FUZZ_CHECK(len > 0 && len <= size, "header_len %zu of %zu bytes", len, size);
     FUZZ_CHECK(info.version == 1 || info.version == 2, "version %u", info.version);

@@ -11,7 +11,8 @@
  * long (the held-back copy); never more TLS bytes than
  * were fed; nothing handed over once the verdict is final; the verdict
  * changes only as starttls.h says (PENDING to any, UPGRADED to REFUSED, the
- * rest final); the reply within STARTTLS_REPLY_MAX; a protocol name for every
+ * rest final); the reply within STARTTLS_REPLY_MAX, the client's EHLO and
+ * IMAP ID names within STARTTLS_CLIENT_ID_MAX; a protocol name for every
  * recognised protocol. Each piece is an exact-size heap copy freed after the
  * call: the state must hold no pointer into it.
  *
@@ -81,6 +82,10 @@ static void check_state(const struct run *r, enum starttls_verdict before)
     const uint8_t *reply = starttls_reply(&r->st, &len);
     FUZZ_CHECK(len <= STARTTLS_REPLY_MAX, "reply of %zu bytes", len);
     FUZZ_CHECK(len == 0 || reply != NULL, "reply NULL with length %zu", len);
+    const struct starttls_client_id *id = starttls_client_id(&r->st);
+    FUZZ_CHECK(id->helo.len <= STARTTLS_CLIENT_ID_MAX && id->name.len <= STARTTLS_CLIENT_ID_MAX &&
+                   id->version.len <= STARTTLS_CLIENT_ID_MAX,
+               "client id lengths %u %u %u", id->helo.len, id->name.len, id->version.len);
     volatile uint8_t sink = 0;
     for (size_t i = 0; i < len; i++)
         sink ^= reply[i];

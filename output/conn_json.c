@@ -2,11 +2,13 @@
 #include "output/conn_json.h"
 
 #include <openssl/evp.h>
+#include <openssl/x509_vfy.h>
 #include <string.h>
 
 #include "common/digest.h"
 #include "common/memo.h"
 #include "common/strbuf.h"
+#include "dissect/dh_groups.h"
 #include "dissect/names.h"
 #include "dissect/tls_handshake.h"
 #include "dissect/starttls.h"
@@ -411,7 +413,7 @@ static void put_client(struct json_writer *w, struct memo *memo, const struct tl
 }
 
 static void put_server(struct json_writer *w, struct memo *memo, const struct tls_server_report *s, uint16_t version,
-                       const struct x509_report *cert)
+                       const struct x509_report *cert, enum findings_name_match name_match)
 {
     if (!s->seen && !s->ske_seen && !cert->parsed)
         return;
@@ -436,6 +438,9 @@ static void put_server(struct json_writer *w, struct memo *memo, const struct tl
             json_u64(w, JSON_KEY("generator"), s->dh_generator);
         if (s->dh_public_bits)
             json_u64(w, JSON_KEY("public_bits"), s->dh_public_bits);
+        const struct dh_group *g = dh_group_get(s->dh_group);
+        if (g)
+            json_str(w, JSON_KEY("group"), g->name);
         json_object_end(w);
     }
     if (s->kx_sigalg)
@@ -444,6 +449,13 @@ static void put_server(struct json_writer *w, struct memo *memo, const struct tl
         json_u64(w, JSON_KEY("certificate_chain_length"), s->certificate_chain_length);
     if (s->certificate_request)
         json_bool(w, JSON_KEY("certificate_requested"), true);
+    if (name_match != FINDINGS_NAME_UNKNOWN)
+        json_bool(w, JSON_KEY("certificate_name_matches"), name_match == FINDINGS_NAME_MATCHES);
+    if (s->validated) /* --ca-file: libcrypto's verdict on the chain, in its words */
+        json_str(w, JSON_KEY("validation_status"),
+                 s->validation == X509_V_OK ? "ok"
+                 : s->validation < 0        ? "no certificate of the chain decodes"
+                                            : X509_verify_cert_error_string(s->validation));
     if (cert->parsed)
         put_certificate(w, memo, cert);
     json_object_end(w);
@@ -517,6 +529,12 @@ static void put_certificate_members(struct json_writer *w, const struct x509_rep
         }
         json_array_end(w);
     }
+    if (x->san_ip_count) { /* iPAddress subjectAltNames, beside the DNS ones */
+        json_array_begin(w, JSON_KEY("alternative_ip_addresses"));
+        for (uint8_t i = 0; i < x->san_ip_count; i++)
+            put_ip(w, NULL, x->san_ip_len[i] == 4 ? 4 : 6, x->san_ip[i]);
+        json_array_end(w);
+    }
     if (x->not_before_read)
         put_cert_time(w, JSON_KEY("not_before"), x->not_before);
     if (x->not_after_read)
@@ -570,6 +588,74 @@ static void put_certificate(struct json_writer *w, struct memo *memo, const stru
     /* Without the object's braces: the members alone. */
     memo_put(memo, MEMO_CERTIFICATE, x->sha256, sizeof x->sha256, frag + 1, t.out.len - 2);
     json_raw_members(w, frag + 1, t.out.len - 2);
+}
+
+/* smtp.helo, imap.id.name, imap.id.version: who the client said it was in
+ * cleartext before STARTTLS. */
+static void put_cleartext_identity(struct json_writer *w, const struct conn_context_report *ctx)
+{
+    if (ctx->smtp_helo.len) {
+        json_object_begin(w, JSON_KEY("smtp"));
+        json_wire_str(w, JSON_KEY("helo"), ctx->smtp_helo.v, ctx->smtp_helo.len);
+        json_object_end(w);
+    }
+    if (ctx->imap_id_name.len || ctx->imap_id_version.len) {
+        json_object_begin(w, JSON_KEY("imap"));
+        json_object_begin(w, JSON_KEY("id"));
+        if (ctx->imap_id_name.len)
+            json_wire_str(w, JSON_KEY("name"), ctx->imap_id_name.v, ctx->imap_id_name.len);
+        if (ctx->imap_id_version.len)
+            json_wire_str(w, JSON_KEY("version"), ctx->imap_id_version.v, ctx->imap_id_version.len);
+        json_object_end(w);
+        json_object_end(w);
+    }
+}
+
+/* tls.alert: the alert the report keeps. An encrypted one (after its
+ * sender's ChangeCipherSpec) has no level or description on the wire. */
+static void put_alert(struct json_writer *w, const struct tls_alert_report *a)
+{
+    if (!a->seen)
+        return;
+    json_object_begin(w, JSON_KEY("alert"));
+    if (!a->encrypted) {
+        json_str(w, JSON_KEY("level"), a->level == 2 ? "fatal" : a->level == 1 ? "warning" : "unknown");
+        const struct iana_entry *d = tls_registry_entry(TLS_REG_ALERT, a->description);
+        char num[U64_DIGITS_MAX];
+        if (d)
+            json_strn(w, JSON_KEY("description"), d->name, d->len);
+        else
+            json_str(w, JSON_KEY("description"), decimal(num, a->description));
+        json_u64(w, JSON_KEY("code"), a->description);
+    }
+    json_str(w, JSON_KEY("sender"), a->sender == DIR_C2S ? "client" : "server");
+    if (a->encrypted)
+        json_bool(w, JSON_KEY("encrypted"), true);
+    if (a->after_peer_close)
+        json_bool(w, JSON_KEY("after_peer_close"), true);
+    json_object_end(w);
+}
+
+/* What else a PROXY header said (client.proxy_*): the balancer's VIP and
+ * port the client connected to, its UNIQUE_ID; or that the header failed
+ * its checks, so client.* is the balancer's own address. */
+static void put_proxy_context(struct json_writer *w, const struct conn_context_report *ctx)
+{
+    if (ctx->proxy_has_destination) {
+        put_ip(w, JSON_KEY("proxy_destination_ip"), ctx->proxy_ip_version, ctx->proxy_destination_ip);
+        json_u64(w, JSON_KEY("proxy_destination_port"), ctx->proxy_destination_port);
+    }
+    if (ctx->proxy_unique_id_len > 0)
+        json_wire_str(w, JSON_KEY("proxy_unique_id"), ctx->proxy_unique_id, ctx->proxy_unique_id_len);
+    if (ctx->proxy_invalid)
+        json_bool(w, JSON_KEY("proxy_header_invalid"), true);
+}
+
+/* tls.server_plaintext: what a server that speaks plaintext said to a TLS client. */
+static void put_server_plaintext(struct json_writer *w, const struct conn_context_report *ctx)
+{
+    if (ctx->plaintext_server && ctx->server_plaintext_len > 0)
+        json_wire_str(w, JSON_KEY("server_plaintext"), ctx->server_plaintext, ctx->server_plaintext_len);
 }
 
 /* tls.findings: the array, left out when there are none. */
@@ -643,6 +729,7 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
         put_ip(&w, JSON_KEY("ip"), m->ip_version, m->client_ip);
         json_u64(&w, JSON_KEY("port"), m->client_port);
     }
+    put_proxy_context(&w, ctx);
     json_object_end(&w);
 
     json_object_begin(&w, JSON_KEY("network"));
@@ -683,6 +770,7 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
     }
     json_object_end(&w);
 
+    put_cleartext_identity(&w, ctx);
     json_object_begin(&w, JSON_KEY("tls"));
     json_bool(&w, JSON_KEY("established"), r->established);
     json_str(&w, JSON_KEY("outcome"), NAME_OF(outcome_names, r->outcome, "incomplete"));
@@ -693,6 +781,7 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
         if (ctx->starttls_reply_len)
             json_wire_str(&w, JSON_KEY("starttls_reply"), ctx->starttls_reply, ctx->starttls_reply_len);
     }
+    put_server_plaintext(&w, ctx);
     uint16_t version = tls_negotiated_version(&r->server);
     if (r->server.seen) {
         const char *num, *family;
@@ -710,21 +799,9 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
         json_bool(&w, JSON_KEY("resumed"), r->resumed);
     if (r->server.alpn_len > 0)
         json_wire_str(&w, JSON_KEY("next_protocol"), r->server.alpn, r->server.alpn_len);
-    if (r->alert.seen) {
-        json_object_begin(&w, JSON_KEY("alert"));
-        json_str(&w, JSON_KEY("level"), r->alert.level == 2 ? "fatal" : r->alert.level == 1 ? "warning" : "unknown");
-        const struct iana_entry *d = tls_registry_entry(TLS_REG_ALERT, r->alert.description);
-        char num[U64_DIGITS_MAX];
-        if (d)
-            json_strn(&w, JSON_KEY("description"), d->name, d->len);
-        else
-            json_str(&w, JSON_KEY("description"), decimal(num, r->alert.description));
-        json_u64(&w, JSON_KEY("code"), r->alert.description);
-        json_str(&w, JSON_KEY("sender"), r->alert.sender == DIR_C2S ? "client" : "server");
-        json_object_end(&w);
-    }
+    put_alert(&w, &r->alert);
     put_client(&w, memo, &r->client, &r->client_cert);
-    put_server(&w, memo, &r->server, version, &r->server_cert);
+    put_server(&w, memo, &r->server, version, &r->server_cert, findings_certificate_name_match(r));
     put_findings(&w, m, r);
     if (r->malformed) {
         json_bool(&w, JSON_KEY("malformed"), true);

@@ -14,6 +14,19 @@
  * "medium"), and a message saying what to do. */
 typedef void (*finding_fn)(void *ctx, const char *id, const char *severity, const char *message);
 
+/* Does the server's leaf certificate name the server the client asked for
+ * (its SNI)? RFC 6125 6.4: the DNS subjectAltNames, or the subject's
+ * commonName only when the certificate has none; ASCII case-insensitive; a
+ * "*" as the whole left-most label matches one label (not "*.com"-like
+ * two-label patterns). UNKNOWN without an SNI or a parsed certificate, or
+ * when SANs beyond those kept might hold it. */
+enum findings_name_match {
+    FINDINGS_NAME_UNKNOWN = 0,
+    FINDINGS_NAME_MATCHES,
+    FINDINGS_NAME_MISMATCH,
+};
+enum findings_name_match findings_certificate_name_match(const struct tls_report *r);
+
 /* Calls `fn` for each finding of a connection, in the order of the JSON array. */
 void findings_each(const struct conn_meta *m, const struct tls_report *r, finding_fn fn, void *ctx);
 

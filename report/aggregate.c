@@ -69,6 +69,7 @@ const char *rp_finding_advice(const char *id)
         { "legacy-version", "disable SSL 3.0, TLS 1.0 and 1.1 on the server once its clients are upgraded" },
         { "weak-cipher", "remove NULL, export, RC4, DES, 3DES, anonymous and MD5 suites from the server" },
         { "weak-dh", "use a DH group of 2048 bits or more (ffdhe2048), or prefer ECDHE" },
+        { "common-dh-prime", "a shared 1024-bit DH prime (Logjam): use a unique 2048-bit group or ECDHE" },
         { "weak-kx-signature", "let the server sign its key exchange with SHA-256 or better (RFC 9155)" },
         { "no-secure-renegotiation", "patch the server for RFC 5746 secure renegotiation (CVE-2009-3555)" },
         { "version-mismatch", "client and server share no version: upgrade the client or (temporarily) the server" },
@@ -79,6 +80,8 @@ const char *rp_finding_advice(const char *id)
         { "certificate-not-yet-valid", "check the server's clock and the certificate's validity start" },
         { "certificate-weak-signature", "reissue the certificate signed with SHA-256 or better" },
         { "certificate-short-key", "reissue the certificate with an RSA key of 2048 bits or more" },
+        { "certificate-untrusted", "send the full chain from the server, or install the issuing CA on the clients" },
+        { "certificate-name-mismatch", "install a certificate whose subjectAltName covers the name clients use" },
         { "certificate-self-signed", "use a certificate from a CA the clients trust" },
         { "server-closed-after-client-hello",
           "the server shares no version or suite with the client (Schannel closes silently): compare both" },
@@ -87,6 +90,14 @@ const char *rp_finding_advice(const char *id)
         { "client-certificate-missing", "install the client certificate the server asks for" },
         { "client-certificate-expired", "renew the client's certificate" },
         { "client-certificate-not-yet-valid", "check the client's clock and its certificate's validity" },
+        { "plaintext-server",
+          "the client speaks TLS to a plaintext port: use STARTTLS there, or the implicit-TLS port (465/993/995)" },
+        { "proxy-header-invalid", "fix the load balancer's PROXY protocol settings: client.ip is the balancer" },
+        { "certificate-signature-not-offered",
+          "reissue the certificate with an algorithm the client offers (SHA-256), or update the client" },
+        { "kx-signature-not-offered", "set the server's signature algorithms to one the client offers" },
+        { "failed-after-key-exchange",
+          "a peer claims TLS 1.2 but fails it: pin its version; with DHE, prefer ECDHE (old Schannel DHE bug)" },
     };
     for (size_t i = 0; id && i < sizeof advice / sizeof advice[0]; i++)
         if (strcmp(id, advice[i].id) == 0)
@@ -561,8 +572,11 @@ bool rp_add_conns(struct rp_report *r, const struct rp_conn *c, uint64_t n)
     if (!c->established) {
         /* The cause: the first finding that explains a failure, else the outcome. */
         static const char *const causes[] = { "version-mismatch", "no-common-parameters", "fallback-rejected",
-                                              "certificate-rejected", "server-closed-after-client-hello",
-                                              "client-closed-after-server-hello", "client-certificate-missing" };
+                                              "certificate-rejected", "certificate-untrusted",
+                                              "certificate-name-mismatch",
+                                              "server-closed-after-client-hello",
+                                              "client-closed-after-server-hello", "client-certificate-missing",
+                                              "plaintext-server", "failed-after-key-exchange" };
         const char *cause = c->outcome ? c->outcome : "unknown";
         for (size_t i = 0; i < c->n_findings && cause == c->outcome; i++)
             for (size_t k = 0; k < sizeof causes / sizeof causes[0]; k++)

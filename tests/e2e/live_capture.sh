@@ -6,6 +6,7 @@
 # interface is open; as root without -Z it must refuse to start. Skipped (77)
 # without root (capture rights) or the openssl tool.
 set -u
+. "$(dirname "$0")/live_lib.sh"
 bin=$1; work=$2
 [ "$(id -u)" = 0 ] || { echo "skipped: live capture needs root"; exit 77; }
 command -v openssl >/dev/null || { echo "skipped: no openssl"; exit 77; }
@@ -21,22 +22,11 @@ trap 'kill $server 2>/dev/null' EXIT
 refused_rc=$?
 "$bin" -i lo -f "tcp port $port" -Z nobody -w "$work/live.jsonl" 2>"$work/err" &
 sniffer=$!
-sleep 2
-if ! kill -0 "$sniffer" 2>/dev/null; then
-    if grep -qi "permission\|operation not permitted\|no such device" "$work/err"; then
-        echo "skipped: cannot capture on lo here: $(cat "$work/err")"; exit 77
-    fi
-    echo "FAIL: tlsscope -i lo exited: $(cat "$work/err")"; exit 1
-fi
+live_sniffer_running
 running_as=$(ps -o user= -p "$sniffer" | tr -d ' ')
 echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername live.test -tls1_2 >/dev/null 2>&1
 sleep 3
-kill -INT "$sniffer"
-for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$sniffer" 2>/dev/null || break; sleep 0.5; done
-if kill -0 "$sniffer" 2>/dev/null; then
-    kill -9 "$sniffer"; echo "FAIL: tlsscope did not exit on SIGINT"; exit 1
-fi
-wait "$sniffer"; rc=$?
+live_sniffer_stop
 pass=0; fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 check "as root without -Z: refused (exit 2)" '[ $refused_rc -eq 2 ] && grep -q "refusing to capture as root" "$work/refused.err"'

@@ -19,6 +19,7 @@ Everything is deterministic (each capture seeds its own random.Random with
 its name): the same script writes the same bytes. Each capture's purpose is
 the docstring of the function that builds it.
 """
+import base64
 import json
 import os
 import random
@@ -153,6 +154,66 @@ def proxy_v1_split(o, rng):
                                      "client.address_source": "proxy_v1"}))
 
 
+@capture("proxy_v2_unique_id.pcap")
+def proxy_v2_unique_id(o, rng):
+    """haproxy with `send-proxy-v2` and `proxy-v2-options unique-id,crc32c`:
+    the header names the client, the VIP and port it connected to
+    (203.0.113.80:443) and the UNIQUE_ID that haproxy's own log carries; the
+    line gives all three beside the TLS it relays."""
+    c = Conn("10.0.0.5", 33010, "10.0.0.80", 8443).handshake()
+    h = hello12(rng, sni=b"vip.example.com")
+    uid = b"7F000001:C9D2_0A000050:01BB_65F1A2B3_0004:2A3F"
+    hdr = proxy_v2("198.51.100.77", "203.0.113.80", 51000, 443, tlvs=[(0x05, uid)], with_crc=True)
+    c.send(C2S, hdr + h.record())
+    tls12_rest(c, rng)
+    o.frames = frames_ether(c.segs)
+    o.exp(c, merge(tls12_expect(h), {"client.ip": "198.51.100.77", "client.port": 51000,
+                                     "client.address_source": "proxy_v2",
+                                     "client.proxy_destination_ip": "203.0.113.80",
+                                     "client.proxy_destination_port": 443,
+                                     "client.proxy_unique_id": uid.decode()}))
+
+
+@capture("proxy_v2_bad_crc.pcap")
+def proxy_v2_bad_crc(o, rng):
+    """A PROXY v2 header whose CRC32C does not match (the spec: treat it as
+    invalid): it is skipped, the TLS behind it dissected, and the line says
+    the header was invalid, so client.ip (the balancer) is not taken for the
+    true client."""
+    c = Conn("10.0.0.5", 33011, "10.0.0.80", 443).handshake()
+    h = hello12(rng, sni=b"crc.example.com")
+    hdr = bytearray(proxy_v2("198.51.100.78", "203.0.113.80", 51001, 443, with_crc=True))
+    hdr[-1] ^= 0xFF
+    c.send(C2S, bytes(hdr) + h.record())
+    tls12_rest(c, rng)
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(tls12_expect(h), {"client.ip": "10.0.0.5", "client.port": 33011,
+                                         "client.proxy_header_invalid": True}))
+    o.check(m, contains={"tls.findings[].id": ["proxy-header-invalid"]},
+            finding_severity={"proxy-header-invalid": "medium"},
+            absent=["client.address_source", "client.proxy_destination_ip"],
+            stats={"tls.proxy_malformed": ["==", 1], "tls.proxy_headers": ["==", 0]})
+
+
+@capture("proxy_health_checks.pcap")
+def proxy_health_checks(o, rng):
+    """A balancer's health checks: a PROXY v1 header and then a close, and a
+    v2 LOCAL header and then a close. No line; --stats counts both."""
+    segs = []
+    c = Conn("10.0.0.5", 33012, "10.0.0.80", 443).handshake()
+    c.send(C2S, proxy_v1("10.0.0.5", "10.0.0.80", 33012, 443))
+    c.close()
+    segs += c.segs
+    c = Conn("10.0.0.5", 33013, "10.0.0.80", 443, t0_us=1700000001000000).handshake()
+    c.send(C2S, PP2_SIG + b"\x20\x00\x00\x00")
+    c.close()
+    segs += c.segs
+    o.frames = frames_ether(segs)
+    o.extra.setdefault("lines_checks", []).append(
+        {"stats": {"tls.proxy_health_checks": ["==", 2], "tls.proxy_headers": ["==", 2], "tls.lines": ["==", 0],
+                   "tls.sessions": ["==", 2]}})
+
+
 # ===========================================================================
 # STARTTLS and wrapped TLS
 
@@ -224,6 +285,44 @@ def imap_starttls_split(o, rng):
     tls12_rest(c, rng)
     o.frames = frames_ether(c.segs)
     o.exp(c, merge(tls12_expect(h), starttls_expect("imap")))
+
+
+@capture("starttls_client_identity.pcap")
+def starttls_client_identity(o, rng):
+    """Who a legacy client said it was before STARTTLS: a TLS 1.0-only SMTP
+    client (EHLO with its host name) and an IMAP client that sends ID with
+    its name and version first (RFC 2971). Both lines carry the name, and the
+    legacy-client finding says what to upgrade."""
+    segs = []
+    c = Conn("192.0.2.53", 47060, "198.51.100.53", 587).handshake()
+    c.send(S2C, b"220 mail.example.net ESMTP Postfix\r\n")
+    c.send(C2S, b"EHLO MFP-4F-Printer.corp.example\r\n")
+    c.send(S2C, b"250-mail.example.net\r\n250-PIPELINING\r\n250 STARTTLS\r\n")
+    c.send(C2S, b"STARTTLS\r\n")
+    c.send(S2C, b"220 2.0.0 Ready to start TLS\r\n")
+    h = Hello(rng, version=0x0301, record_version=0x0301, ciphers=[0x0035, 0x002F, 0x000A],
+              sni=b"mail.example.net", ems=False, ticket=False, reneg=True)
+    c.send(C2S, h.record())
+    c.send(S2C, alert(2, 70, 0x0301))
+    c.close()
+    segs += c.segs
+    m = o.exp(c, merge(starttls_expect("smtp"), {"smtp.helo": "MFP-4F-Printer.corp.example",
+                                                 "tls.outcome": "alert"}))
+    o.check(m, contains={"tls.findings[].id": ["legacy-client"]}, absent=["imap"])
+    c = Conn("192.0.2.53", 47061, "198.51.100.53", 143, t0_us=1700000500000000).handshake()
+    c.send(S2C, b"* OK [CAPABILITY IMAP4rev1 ID STARTTLS] ready\r\n")
+    c.send(C2S, b'a1 ID ("name" "Outlook" "version" "14.0.7268" "os" "Windows" "os-version" "6.1")\r\n')
+    c.send(S2C, b'* ID ("name" "Dovecot")\r\na1 OK ID completed.\r\n')
+    c.send(C2S, b"a2 STARTTLS\r\n")
+    c.send(S2C, b"a2 OK Begin TLS negotiation now.\r\n")
+    h = hello12(rng, sni=b"imap.example.net")
+    c.send(C2S, h.record())
+    tls12_rest(c, rng)
+    segs += c.segs
+    m = o.exp(c, merge(starttls_expect("imap"), {"imap.id.name": "Outlook", "imap.id.version": "14.0.7268",
+                                                 "tls.outcome": "established"}))
+    o.check(m, absent=["smtp"])
+    o.frames = frames_ether(sorted(segs, key=lambda s: s.ts))
 
 
 @capture("ldap_starttls.pcap")
@@ -606,6 +705,47 @@ def tls12_dhe_1024(o, rng):
             finding_severity={"weak-dh": "high"}, absent=["tls.curve"])
 
 
+def well_known_prime(bits, name):
+    """A prime from tools/dh_groups.py's definitions (RFC 2409/3526/7919)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+    import dh_groups
+    return dh_groups.ffdhe(bits, {2048: 560316}[bits]) if name.startswith("ffdhe") else \
+        dh_groups.modp(bits, {1024: 129093}[bits])
+
+
+@capture("tls12_dhe_ffdhe2048.pcap")
+def tls12_dhe_ffdhe2048(o, rng):
+    """TLS 1.2 DHE whose prime is RFC 7919's ffdhe2048: the group is named,
+    and, being a TLS named group, is tls.curve too; 2048 bits is neither weak
+    nor a Logjam risk."""
+    c = Conn("192.0.2.50", 47050, "198.51.100.50", 443).handshake()
+    h = hello12(rng, sni=b"ffdhe.example.com", ciphers=[0x009E, 0xC02F])
+    c.send(C2S, h.record())
+    tls12_rest(c, rng, cipher=0x009E, ske=ske_dhe(rng, 2048, 2, 0x0401, prime=well_known_prime(2048, "ffdhe")),
+               cke=client_key_exchange_dhe(rng, 256))
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(hello_expect(h), established_expect(0x0303, 0x009E), {
+        "tls.server.dh.prime_bits": 2048, "tls.server.dh.group": "ffdhe2048", "tls.curve": "ffdhe2048"}))
+    o.check(m, lacks={"tls.findings[].id": ["weak-dh", "common-dh-prime"]})
+
+
+@capture("tls12_dhe_oakley_1024.pcap")
+def tls12_dhe_oakley_1024(o, rng):
+    """TLS 1.2 DHE with RFC 2409's 1024-bit MODP prime (Oakley group 2, the
+    prime Logjam showed shared by millions of servers): weak-dh, and
+    common-dh-prime naming it; no tls.curve (not a TLS named group)."""
+    c = Conn("192.0.2.51", 47051, "198.51.100.51", 443).handshake()
+    h = hello12(rng, sni=b"oakley.example.com", ciphers=[0x0033, 0xC02F])
+    c.send(C2S, h.record())
+    tls12_rest(c, rng, cipher=0x0033, ske=ske_dhe(rng, 1024, 2, 0x0401, prime=well_known_prime(1024, "modp")),
+               cke=client_key_exchange_dhe(rng))
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(hello_expect(h), {"tls.server.dh.group": "modp_1024", "tls.server.dh.prime_bits": 1024}))
+    o.check(m, contains={"tls.findings[].id": ["weak-dh", "common-dh-prime"]},
+            finding_severity={"common-dh-prime": "high"},
+            finding_message={"common-dh-prime": ["modp_1024", "CVE-2015-4000"]}, absent=["tls.curve"])
+
+
 @capture("tls10_only_protocol_version_alert.pcap")
 def tls10_only_protocol_version_alert(o, rng):
     """A legacy client that speaks only TLS 1.0 (Windows XP-era cipher list, no
@@ -675,7 +815,8 @@ def tls10_server_resets_client_hello(o, rng):
     """A TLS 1.0-only client and a server with TLS 1.0 disabled that resets
     the connection on the ClientHello without an alert (as Windows Schannel
     does): the client reports "The underlying connection was closed"; the
-    line says the server hung up and why that happens."""
+    line says the server or a device in the path hung up (a firewall forges
+    the same RST), why that happens and what tells the two apart."""
     c = Conn("192.0.2.40", 1040, "198.51.100.40", 443).handshake()
     h = Hello(rng, version=0x0301, record_version=0x0301, ciphers=[0x0035, 0x002F, 0x000A],
               sni=b"old-client.example.net", ems=False, ticket=False, reneg=True)
@@ -687,7 +828,267 @@ def tls10_server_resets_client_hello(o, rng):
     m = o.exp(c, e)
     o.check(m, contains={"tls.findings[].id": ["legacy-client", "server-closed-after-client-hello"]},
             finding_severity={"server-closed-after-client-hello": "high"},
+            finding_message={"server-closed-after-client-hello": ["the server or a device in the path", "IP TTL"]},
             absent=["tls.negotiated_version", "tls.alert"])
+
+
+@capture("server_fin_then_client_alert.pcap")
+def server_fin_then_client_alert(o, rng):
+    """A server that shares no cipher suite with the client closes with a FIN
+    and no alert (dovecot and other OpenSSL servers do); the OpenSSL client
+    then sends a fatal decode_error alert, and the server's closed socket
+    answers it with a RST. The server's close ended the handshake: outcome
+    closed_during_handshake by the server, the alert kept as detail."""
+    c = Conn("192.0.2.41", 47041, "198.51.100.41", 993).handshake()
+    h = hello12(rng, sni=b"imap.example.net")
+    c.send(C2S, h.record())
+    c.fin(S2C)
+    c.send(C2S, alert(2, 50))
+    c.rst(S2C)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"event.reason": "reset", "tls.outcome": "closed_during_handshake",
+                                "tls.established": False, "tls.closed_by": "server",
+                                "tls.alert.level": "fatal", "tls.alert.description": "decode_error",
+                                "tls.alert.code": 50, "tls.alert.sender": "client",
+                                "tls.alert.after_peer_close": True})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["server-closed-after-client-hello"]},
+            finding_message={"server-closed-after-client-hello": ["the server closed the connection"]},
+            absent=["tls.negotiated_version"])
+
+
+@capture("tls_client_smtp_banner.pcap")
+def tls_client_smtp_banner(o, rng):
+    """A mail client configured for implicit TLS against a submission port
+    that expects STARTTLS: the server's "220" banner comes first, then the
+    client's ClientHello where SMTP wants EHLO; the server complains in
+    plaintext and the client hangs up. The line has the ClientHello, the
+    server's first words and the plaintext-server finding."""
+    c = Conn("192.0.2.43", 47043, "198.51.100.43", 587).handshake()
+    c.send(S2C, b"220 mail.example.net ESMTP Postfix (Debian/GNU)\r\n")
+    h = hello12(rng, sni=b"mail.example.net")
+    c.send(C2S, h.record())
+    c.send(S2C, b"500 5.5.2 Error: bad syntax\r\n")
+    c.fin(C2S)
+    c.fin(S2C)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"event.reason": "fin", "tls.outcome": "closed_during_handshake",
+                                "tls.closed_by": "client", "tls.established": False,
+                                "tls.server_plaintext": "220 mail.example.net ESMTP Postfix (Debian/GNU)\r\n"
+                                                        "500 5.5.2 Error: bad syntax\r\n"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["plaintext-server"]}, finding_severity={"plaintext-server": "high"},
+            finding_message={"plaintext-server": ["STARTTLS", "implicit-TLS port"]},
+            absent=["tls.starttls", "tls.alert", "tls.negotiated_version"],
+            stats={"tls.plaintext_servers": ["==", 1]})
+
+
+@capture("tls_client_http_server.pcap")
+def tls_client_http_server(o, rng):
+    """A TLS client whose ClientHello reaches a plain HTTP server, which
+    answers it in plaintext (400 Bad Request) and closes: the server's
+    answer, cut at 128 bytes, is on the line with the plaintext-server
+    finding, and no finding blames the server's close."""
+    c = Conn("192.0.2.44", 47044, "198.51.100.44", 8080).handshake()
+    h = hello12(rng, sni=b"app.example.net")
+    c.send(C2S, h.record())
+    answer = (b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: 150\r\n"
+              b"Connection: close\r\n\r\n<html>\r\n<head><title>400 Bad Request</title></head>\r\n")
+    c.send(S2C, answer)
+    c.fin(S2C)
+    c.fin(C2S)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"tls.outcome": "closed_during_handshake", "tls.closed_by": "server",
+                                "tls.server_plaintext": answer[:128].decode()})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["plaintext-server"]},
+            lacks={"tls.findings[].id": ["server-closed-after-client-hello"]},
+            absent=["tls.malformed", "tls.alert"], stats={"tls.plaintext_servers": ["==", 1]})
+
+
+def tls12_until_client_finished(c, rng, h, cipher, ske, cke):
+    """ClientHello, the server's full flight, the client's key exchange,
+    ChangeCipherSpec and encrypted Finished: the handshake past its key
+    exchange, waiting for the server's Finished."""
+    tls12_exchange(c, rng, h, cipher=cipher, ske=ske, finish=False)
+    c.send(C2S, record(CT_HANDSHAKE, cke) + ccs() + encrypted(rng))
+
+
+@capture("tls12_dhe_encrypted_alert.pcap")
+def tls12_dhe_encrypted_alert(o, rng):
+    """A TLS 1.2 DHE handshake that reaches the client's Finished; the server
+    changes cipher spec and answers with an encrypted alert (as a server that
+    could not decrypt the client's Finished does: old Windows Schannel DHE
+    bugs, a device that claims TLS 1.2 without implementing it). The alert is
+    reported as an alert from the server, encrypted, with the finding that
+    names both causes."""
+    c = Conn("192.0.2.45", 47045, "198.51.100.45", 443).handshake()
+    h = hello12(rng, sni=b"dhe-fail.example.com", ciphers=[0x009E, 0xC02F])
+    tls12_until_client_finished(c, rng, h, 0x009E, ske_dhe(rng, 2048, 2, 0x0401), client_key_exchange_dhe(rng, 256))
+    c.send(S2C, ccs() + encrypted(rng, CT_ALERT, 26))
+    c.close()
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"event.reason": "alert", "tls.outcome": "alert", "tls.established": False,
+                                "tls.negotiated_version": "TLSv1.2", "tls.server.key_exchange": "DHE",
+                                "tls.alert.sender": "server", "tls.alert.encrypted": True})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["failed-after-key-exchange"]},
+            finding_severity={"failed-after-key-exchange": "high"},
+            finding_message={"failed-after-key-exchange": ["an encrypted alert from the server",
+                                                          "pin the version", "Windows Schannel"]},
+            absent=["tls.alert.level", "tls.alert.description", "tls.alert.code"])
+
+
+@capture("tls12_bad_record_mac.pcap")
+def tls12_bad_record_mac(o, rng):
+    """A TLS 1.2 ECDHE handshake that reaches the client's Finished; the
+    server, before its own ChangeCipherSpec, sends a cleartext fatal
+    bad_record_mac alert. failed-after-key-exchange without the DHE advice."""
+    c = Conn("192.0.2.46", 47046, "198.51.100.46", 443).handshake()
+    h = hello12(rng, sni=b"brm.example.com")
+    tls12_until_client_finished(c, rng, h, TLS12_CIPHER, None, client_key_exchange_ecdhe(rng))
+    c.send(S2C, alert(2, 20))
+    c.close()
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"tls.outcome": "alert", "tls.alert.level": "fatal",
+                                "tls.alert.description": "bad_record_mac", "tls.alert.sender": "server"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["failed-after-key-exchange"]},
+            finding_message={"failed-after-key-exchange": ["the server's bad_record_mac alert"]},
+            absent=["tls.alert.encrypted"])
+
+
+@capture("tls12_reset_after_client_finished.pcap")
+def tls12_reset_after_client_finished(o, rng):
+    """A TLS 1.2 handshake that reaches the client's Finished; the server
+    resets the connection. failed-after-key-exchange names the reset; the
+    client had accepted the certificate (it sent its Finished), so nothing
+    says it rejected it."""
+    c = Conn("192.0.2.47", 47047, "198.51.100.47", 443).handshake()
+    h = hello12(rng, sni=b"rst-kx.example.com")
+    tls12_until_client_finished(c, rng, h, TLS12_CIPHER, None, client_key_exchange_ecdhe(rng))
+    c.rst(S2C)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"tls.outcome": "reset", "tls.closed_by": "server"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["failed-after-key-exchange"]},
+            finding_message={"failed-after-key-exchange": ["a reset from the server"]},
+            lacks={"tls.findings[].id": ["client-closed-after-server-hello"]}, absent=["tls.alert"])
+
+
+# A leaf signed ecdsa-with-SHA512 (P-256 key, valid 2023-2033), made once
+# with the Python cryptography package and kept as bytes so that the
+# captures stay deterministic.
+CERT_ECDSA_SHA512 = base64.b64decode(
+    "MIIBSzCB8aADAgECAgIFEjAKBggqhkjOPQQDBDAdMRswGQYDVQQDDBJFeGFtcGxlIFNIQS01MTIgQ0EwHhcNMjMwMTAxMDAwMDAw"
+    "WhcNMzMwMTAxMDAwMDAwWjAdMRswGQYDVQQDDBJzaGE1MTIuZXhhbXBsZS5jb20wWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAST"
+    "M2H8cK0KdoHww7obYxIoD69T7RRjrU8cUzjE1UE+jVGY+DSz28Sn6lCvEXskpzw/FiKbGWwUF5ltM3GejK9doyEwHzAdBgNVHREE"
+    "FjAUghJzaGE1MTIuZXhhbXBsZS5jb20wCgYIKoZIzj0EAwQDSQAwRgIhAKYV7nRYS7Pf+wjWljRL2Cs07G0s+NJo3YaA7ZmNYX73"
+    "AiEA0NuWrahuWiOu4W9yIRIyj9MO/aooH9gccp9TMB8Ze7k=")
+
+
+def ecdsa_server_rejected(c, rng, h, cert, sigalg):
+    """The ClientHello, a TLS 1.2 ECDHE-ECDSA server flight with `cert` and
+    its key exchange signed `sigalg`, then the client hangs up (FIN)."""
+    c.send(C2S, h.record())
+    exts = [(EXT_RENEGOTIATION_INFO, b"\0"), (EXT_POINT_FORMATS, vec8(b"\0"))]
+    c.send(S2C, records(CT_HANDSHAKE, server_hello(rng, 0xC02B, exts=exts) + certificate12(chain=[cert]) +
+                        ske_ecdhe(rng, sigalg=sigalg, sig_len=72) + server_hello_done()))
+    c.fin(C2S)
+    c.fin(S2C)
+
+
+@capture("tls12_signature_not_offered.pcap")
+def tls12_signature_not_offered(o, rng):
+    """A TLS 1.2 client whose signature_algorithms lack every SHA-512 scheme
+    (as Windows before its August 2014 update) and a server whose certificate
+    is signed ecdsa-with-SHA512 and whose ServerKeyExchange is signed
+    ecdsa_secp521r1_sha512: both are outside the client's offer (RFC 5246
+    7.4.2, 7.4.3), and the client hangs up."""
+    c = Conn("192.0.2.48", 47048, "198.51.100.48", 443).handshake()
+    h = hello12(rng, sni=b"sha512.example.com", sigalgs=[0x0401, 0x0501, 0x0201, 0x0403, 0x0503, 0x0203])
+    ecdsa_server_rejected(c, rng, h, CERT_ECDSA_SHA512, 0x0603)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"tls.outcome": "closed_during_handshake", "tls.closed_by": "client",
+                                "tls.server.certificate_name_matches": True,
+                                "tls.server.x509.signature_algorithm": "ECDSA-SHA512",
+                                "tls.server.kx_signature_algorithm": "ecdsa_secp521r1_sha512"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["certificate-signature-not-offered", "kx-signature-not-offered",
+                                               "client-closed-after-server-hello"]},
+            finding_message={"certificate-signature-not-offered": ["ECDSA-SHA512", "August 2014"],
+                             "kx-signature-not-offered": ["ecdsa_secp521r1_sha512"]})
+
+
+@capture("tls12_signature_offered.pcap")
+def tls12_signature_offered(o, rng):
+    """The same server with a client that offers ecdsa_secp521r1_sha512: no
+    signature finding. (A certificate scheme offered only in
+    signature_algorithms_cert also counts, RFC 8446 4.2.3.)"""
+    c = Conn("192.0.2.49", 47049, "198.51.100.49", 443).handshake()
+    h = hello12(rng, sni=b"sha512.example.com", sigalgs=[0x0401, 0x0403, 0x0603])
+    tls12_exchange(c, rng, h, cipher=0xC02B, ske=ske_ecdhe(rng, sigalg=0x0603, sig_len=72), finish=False)
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, hello_expect(h))
+    o.check(m, lacks={"tls.findings[].id": ["certificate-signature-not-offered", "kx-signature-not-offered"]})
+
+
+# A leaf whose only subjectAltName is "*.example.net" (CN wildcard.example.net,
+# P-256, valid 2023-2033), made once like CERT_ECDSA_SHA512.
+CERT_WILDCARD = base64.b64decode(
+    "MIIBRzCB7qADAgECAgEqMAoGCCqGSM49BAMCMB4xHDAaBgNVBAMME0V4YW1wbGUgV2lsZGNhcmQgQ0EwHhcNMjMwMTAxMDAwMDAw"
+    "WhcNMzMwMTAxMDAwMDAwWjAfMR0wGwYDVQQDDBR3aWxkY2FyZC5leGFtcGxlLm5ldDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IA"
+    "BLAXnjRXXk/1V1yT1a3GZ9flonkcEICrrJB3DVbjqi4BDMIJ27C+4cVQ91bdXvlDjl2ywl+cbU+u2BOraPOlneqjHDAaMBgGA1Ud"
+    "EQQRMA+CDSouZXhhbXBsZS5uZXQwCgYIKoZIzj0EAwIDSAAwRQIhAJveGexPUcDNJ++sOLtDSYnfQ0ODNUw0g0myhfyenyxhAiBh"
+    "EhUXxNa80IW955b5q6wITIbBQhiWxqW+wB1Fp827DA==")
+
+
+# A self-signed leaf whose subjectAltNames are a DNS name, an IPv4 and an
+# IPv6 address (P-256, valid 2023-2033), made once like CERT_ECDSA_SHA512.
+CERT_IP_SANS = base64.b64decode(
+    "MIIBZjCCAQugAwIBAgIBBzAKBggqhkjOPQQDAjAeMRwwGgYDVQQDDBNwcmludGVyLmV4YW1wbGUubmV0MB4XDTIzMDEwMTAwMDAw"
+    "MFoXDTMzMDEwMTAwMDAwMFowHjEcMBoGA1UEAwwTcHJpbnRlci5leGFtcGxlLm5ldDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IA"
+    "BLlzHtnYgl4C+hyUeXl9mRErWx53etbZdP9p2zRc5Sxi99QgP4fEVG/O9m/xpFkliSrVJ2j4xBv6Eoa3M1Iz/LSjOjA4MDYGA1Ud"
+    "EQQvMC2CE3ByaW50ZXIuZXhhbXBsZS5uZXSHBMAAAsiHECABDbgAAAAAAAAAAAAAAMgwCgYIKoZIzj0EAwIDSQAwRgIhAKx5njrO"
+    "+cjgFn7p1kHm0LKy3tU8fGksTS9KEUB2AXf1AiEA0M2ImNLpyETzbkU5z18QwGQgYLAUqE8kPj+ExhTSUq0=")
+
+
+@capture("certificate_ip_sans.pcap")
+def certificate_ip_sans(o, rng):
+    """A device certificate (as printers and appliances carry) whose
+    subjectAltNames hold a DNS name and two IP addresses: the addresses are
+    reported beside the DNS name."""
+    c = Conn("192.0.2.54", 47070, "192.0.2.200", 443).handshake()
+    h = hello12(rng, sni=b"printer.example.net")
+    ecdsa_server_rejected(c, rng, h, CERT_IP_SANS, 0x0403)
+    o.frames = frames_ether(c.segs)
+    o.exp(c, {"tls.server.x509.alternative_names": ["printer.example.net"],
+              "tls.server.x509.alternative_ip_addresses": ["192.0.2.200", "2001:db8::c8"],
+              "tls.server.certificate_name_matches": True})
+
+
+@capture("certificate_names.pcap")
+def certificate_names(o, rng):
+    """A server whose certificate names only *.example.net (its subject CN,
+    wildcard.example.net, is not consulted when there are SANs), asked for
+    four names (RFC 6125 6.4): API.Example.NET matches (one label, any case),
+    wildcard.example.net matches through the wildcard; a.b.example.net (two
+    labels) and example.net (none) do not, and get
+    certificate-name-mismatch."""
+    segs = []
+    for i, (sni, ok) in enumerate([(b"API.Example.NET", True), (b"a.b.example.net", False), (b"example.net", False),
+                                   (b"wildcard.example.net", True)]):
+        c = Conn("192.0.2.52", 47052 + i, "198.51.100.52", 443, t0_us=1700000400000000 + i * 100000).handshake()
+        h = hello12(rng, sni=sni)
+        ecdsa_server_rejected(c, rng, h, CERT_WILDCARD, 0x0403)
+        segs += c.segs
+        m = o.exp(c, {"tls.client.server_name": sni.decode(), "tls.server.certificate_name_matches": ok})
+        if ok:
+            o.check(m, lacks={"tls.findings[].id": ["certificate-name-mismatch"]})
+        else:
+            o.check(m, contains={"tls.findings[].id": ["certificate-name-mismatch"]},
+                    finding_severity={"certificate-name-mismatch": "high"})
+    o.frames = frames_ether(segs)
 
 
 def certificate_request12(cas=()):

@@ -231,8 +231,97 @@ static void test_proxy_v2_rejected_is_skipped(void **state)
     assert_int_equal(x->d.st.proxy_malformed, 1);
     assert_int_equal(x->d.st.proxy_headers, 0);
     assert_int_equal(x->c->report.context.proxy_version, 0);
+    assert_true(x->c->report.context.proxy_invalid);
     assert_true(x->c->report.client.seen);
     assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+}
+
+/* A v1 line that fails its checks (a port over 65535) is skipped to its
+ * CRLF: the TLS after it is dissected, and the line says the header was
+ * invalid (client.* is the balancer). */
+static void test_proxy_v1_rejected_is_skipped(void **state)
+{
+    struct run *x = *state;
+    static const char hdr[] = "PROXY TCP4 192.0.2.7 198.51.100.2 40001 70000\r\n";
+    uint8_t in[sizeof hdr - 1 + sizeof ch_record];
+    memcpy(in, hdr, sizeof hdr - 1);
+    memcpy(in + sizeof hdr - 1, ch_record, sizeof ch_record);
+    assert_int_equal(feed(x, DIR_C2S, in, sizeof in, 0), CONN_CONTINUE);
+    assert_int_equal(x->d.st.proxy_malformed, 1);
+    assert_true(x->c->report.context.proxy_invalid);
+    assert_false(x->c->report.context.proxy_has_client);
+    assert_true(x->c->report.client.parsed);
+    assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+}
+
+/* The same, cut inside the line: the held bytes and the next piece. */
+static void test_proxy_v1_rejected_split(void **state)
+{
+    struct run *x = *state;
+    static const char hdr[] = "PROXY TCP4 192.0.2.7 198.51.100.2 40001 70000\r\n";
+    uint8_t in[sizeof hdr - 1 + sizeof ch_record];
+    memcpy(in, hdr, sizeof hdr - 1);
+    memcpy(in + sizeof hdr - 1, ch_record, sizeof ch_record);
+    assert_int_equal(feed(x, DIR_C2S, in, 30, 0), CONN_CONTINUE);
+    assert_int_equal(x->c->proxy_have, 30);
+    assert_int_equal(feed(x, DIR_C2S, in + 30, sizeof in - 30, 0), CONN_CONTINUE);
+    assert_true(x->c->report.context.proxy_invalid);
+    assert_true(x->c->report.client.parsed);
+    assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+}
+
+/* A good v2 header: the VIP and port the client connected to, and the
+ * balancer's UNIQUE_ID. */
+static void test_proxy_v2_destination_unique_id(void **state)
+{
+    struct run *x = *state;
+    static const uint8_t hdr[] = {
+        0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, /* signature */
+        0x21, 0x11, 0x00, 0x13,                     /* PROXY, TCP over IPv4, length 19 */
+        0xc0, 0x00, 0x02, 0x01,                     /* source 192.0.2.1 */
+        0xc6, 0x33, 0x64, 0x02,                     /* destination (the VIP) 198.51.100.2 */
+        0xc0, 0x01, 0x01, 0xbb,                     /* ports 49153, 443 */
+        0x05, 0x00, 0x04, 'a', 'b', '1', '2',       /* PP2_TYPE_UNIQUE_ID "ab12" */
+    };
+    uint8_t in[sizeof hdr + sizeof ch_record];
+    memcpy(in, hdr, sizeof hdr);
+    memcpy(in + sizeof hdr, ch_record, sizeof ch_record);
+    assert_int_equal(feed(x, DIR_C2S, in, sizeof in, 0), CONN_CONTINUE);
+    const struct conn_context_report *ctx = &x->c->report.context;
+    assert_true(ctx->proxy_has_destination);
+    static const uint8_t vip[4] = { 198, 51, 100, 2 };
+    assert_memory_equal(ctx->proxy_destination_ip, vip, 4);
+    assert_int_equal(ctx->proxy_destination_port, 443);
+    assert_int_equal(ctx->proxy_unique_id_len, 4);
+    assert_memory_equal(ctx->proxy_unique_id, "ab12", 4);
+    assert_false(ctx->proxy_invalid);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_int_equal(x->d.st.proxy_health_checks, 0);
+}
+
+/* Health checks: a PROXY header and then a close, or a v2 LOCAL header,
+ * are counted; neither writes a line. */
+static void test_proxy_health_checks(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, STR("PROXY TCP4 192.0.2.7 198.51.100.2 40001 443\r\n"), 0);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_int_equal(x->d.st.proxy_health_checks, 1);
+    assert_int_equal(x->emitted, 0);
+
+    conn_end(&x->d, x->c);
+    memset(x->c, 0, sizeof *x->c);
+    conn_begin(&x->d, x->c);
+    static const uint8_t local[] = {
+        0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, /* signature */
+        0x20, 0x00, 0x00, 0x00,                     /* LOCAL, AF_UNSPEC, length 0 */
+    };
+    feed(x, DIR_C2S, local, sizeof local, 0);
+    assert_int_equal(x->d.st.proxy_health_checks, 2);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_int_equal(x->d.st.proxy_health_checks, 2); /* counted once */
+    assert_int_equal(x->d.st.proxy_headers, 2);
+    assert_int_equal(x->emitted, 0);
 }
 
 static void test_not_tls(void **state)
@@ -290,6 +379,7 @@ static void test_starttls_upgraded(void **state)
     assert_false(x->last.context.starttls_refused);
     assert_int_equal(x->d.st.starttls_upgrades, 1);
     assert_int_equal(x->c->mode, CONN_MODE_STARTTLS);
+    assert_false(x->last.context.plaintext_server);
 }
 
 /* The state machine's verdicts reach the counters and the line. */
@@ -342,6 +432,78 @@ static void test_records_malformed(void **state)
     assert_int_equal(x->last.malformed_why.sender, DIR_C2S);
 }
 
+/* The server closes without an alert, the client's alert comes after the
+ * FIN, and the server's socket answers it with a RST: the first close (a
+ * FIN, the server's) is the outcome; the alert stays as detail. */
+static void test_alert_after_server_fin(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, ch_record, sizeof ch_record, 0);
+    x->meta.close_seen = true;
+    x->meta.closed_by = DIR_S2C;
+    x->meta.close_rst = false;
+    static const uint8_t decode_error[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32 }; /* fatal decode_error */
+    assert_int_equal(feed(x, DIR_C2S, decode_error, sizeof decode_error, 0), CONN_CONTINUE);
+    assert_int_equal(x->emitted, 0);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_RESET, true, true);
+    assert_int_equal(x->emitted, 1);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_CLOSED_DURING_HANDSHAKE);
+    assert_true(x->last.alert.after_peer_close);
+    assert_int_equal(x->last.alert.sender, DIR_C2S);
+    assert_int_equal(x->last.alert.description, 0x32);
+}
+
+/* Implicit TLS against a port that expects STARTTLS: the ClientHello comes
+ * where SMTP wants EHLO. The client's bytes are TLS, the server's first
+ * words are kept (at most TLS_SERVER_PLAINTEXT_MAX bytes). */
+static void test_plaintext_server_banner_first(void **state)
+{
+    struct run *x = *state;
+    x->meta.server_port = 587;
+    assert_int_equal(feed(x, DIR_S2C, STR("220 mail.example.org ESMTP\r\n"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_C2S, ch_record, sizeof ch_record, 1), CONN_CONTINUE);
+    assert_int_equal(x->c->mode, CONN_MODE_PLAINTEXT_SERVER);
+    assert_true(x->c->report.client.parsed);
+    uint8_t more[200];
+    memset(more, 'x', sizeof more);
+    assert_int_equal(feed(x, DIR_S2C, more, sizeof more, 0), CONN_CONTINUE);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_int_equal(x->emitted, 1);
+    assert_true(x->last.context.plaintext_server);
+    assert_int_equal(x->last.context.starttls, 0);
+    assert_int_equal(x->last.context.server_plaintext_len, TLS_SERVER_PLAINTEXT_MAX);
+    assert_memory_equal(x->last.context.server_plaintext, "220 mail.example.org ESMTP\r\nxxx", 31);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_CLOSED_DURING_HANDSHAKE);
+    assert_false(x->last.malformed);
+    assert_int_equal(x->d.st.plaintext_servers, 1);
+}
+
+/* The server answers the ClientHello in plaintext (an HTTP server). */
+static void test_plaintext_server_answers_hello(void **state)
+{
+    struct run *x = *state;
+    feed(x, DIR_C2S, ch_record, sizeof ch_record, 0);
+    assert_int_equal(feed(x, DIR_S2C, STR("HTTP/1.1 400 Bad Request\r\n"), 0), CONN_CONTINUE);
+    assert_int_equal(x->c->mode, CONN_MODE_PLAINTEXT_SERVER);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_true(x->last.context.plaintext_server);
+    assert_int_equal(x->last.context.server_plaintext_len, 26);
+    assert_memory_equal(x->last.context.server_plaintext, "HTTP/1.1 400 Bad Request\r\n", 26);
+    assert_false(x->last.malformed);
+}
+
+/* A server that answers in TLS is no plaintext server, and nothing of its
+ * bytes is kept. (A STARTTLS client's command before its ClientHello:
+ * test_starttls_upgraded.) */
+static void test_not_plaintext_server(void **state)
+{
+    struct run *x = *state;
+    tls12_handshake(x, 0);
+    assert_false(x->last.context.plaintext_server);
+    assert_int_equal(x->d.st.plaintext_servers, 0);
+    assert_int_equal(x->last.context.server_plaintext_len, 0);
+}
+
 /* A connection closed before any hello writes nothing. */
 static void test_close_without_hello(void **state)
 {
@@ -392,11 +554,19 @@ int main(void)
         T(test_implicit_tls12_fragmented),
         T(test_proxy_v1_then_tls),
         T(test_proxy_v2_rejected_is_skipped),
+        T(test_proxy_v1_rejected_is_skipped),
+        T(test_proxy_v1_rejected_split),
+        T(test_proxy_v2_destination_unique_id),
+        T(test_proxy_health_checks),
         T(test_not_tls),
         T(test_not_tls_records),
         T(test_starttls_refused),
         T(test_starttls_upgraded),
         T(test_unexpected_message_counted),
+        T(test_alert_after_server_fin),
+        T(test_plaintext_server_banner_first),
+        T(test_plaintext_server_answers_hello),
+        T(test_not_plaintext_server),
         T(test_gap_order_not_judged),
         T(test_records_malformed),
         T(test_close_without_hello),

@@ -710,6 +710,40 @@ static void test_v2_skip_len(void **state)
     assert_int_equal(proxy_v2_skip_len(span_make(copy, sizeof(copy))), 0);
 }
 
+/* A v1 line that fails its checks is skipped up to its CRLF, never further
+ * than a valid line could reach. */
+static void test_v1_skip_len(void **state)
+{
+    (void)state;
+    static const char bad[] = "PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n\x16\x03\x01"; /* port over 65535 */
+    struct proxy_info info;
+    size_t hl;
+    assert_int_equal(parse_str(STR(bad), &info, &hl), PROXY_MALFORMED);
+    size_t line = sizeof("PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n") - 1;
+    for (size_t n = 0; n <= sizeof(bad) - 1; n++) {
+        uint8_t *copy = test_exact_copy(bad, n);
+        assert_int_equal(proxy_v1_skip_len(span_make(copy, n)), n < line ? 0 : line);
+        free(copy);
+    }
+    /* The shortest line: the signature and CRLF (found by fuzz_proxy_proto). */
+    assert_int_equal(proxy_v1_skip_len(span_make("PROXY\r\n\x16", 8)), 7);
+    /* A lone CR, or a LF alone, does not end the line. */
+    assert_int_equal(proxy_v1_skip_len(span_make("PROXY x\rx\n\r\n", 12)), 12);
+    /* No CRLF within 107 bytes: nothing is skipped. */
+    char longline[PROXY_V1_MAX_LEN + 2];
+    memset(longline, 'a', sizeof longline);
+    memcpy(longline, "PROXY ", 6);
+    longline[PROXY_V1_MAX_LEN] = '\r';
+    longline[PROXY_V1_MAX_LEN + 1] = '\n';
+    assert_int_equal(proxy_v1_skip_len(span_make(longline, sizeof longline)), 0);
+    longline[PROXY_V1_MAX_LEN - 2] = '\r';
+    longline[PROXY_V1_MAX_LEN - 1] = '\n';
+    assert_int_equal(proxy_v1_skip_len(span_make(longline, sizeof longline)), PROXY_V1_MAX_LEN);
+    /* Not a v1 line. */
+    assert_int_equal(proxy_v1_skip_len(span_make(v2_tcp4_tlvs, sizeof v2_tcp4_tlvs)), 0);
+    assert_int_equal(proxy_v1_skip_len(span_make("PROXZ \r\n", 8)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -728,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_not_proxy),
         cmocka_unit_test(test_out_cleared),
         cmocka_unit_test(test_v2_skip_len),
+        cmocka_unit_test(test_v1_skip_len),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,6 +49,7 @@ struct result {
     bool is_tls[2];
     const uint8_t *piece;    /* the piece being fed, for the zero-copy check */
     size_t piece_n;
+    struct starttls_client_id id;
 };
 
 static void collect(void *ctx, int dir, struct span b)
@@ -94,6 +95,7 @@ static void finish(const struct starttls *st, struct result *r)
     memcpy(r->reply, rep, r->reply_len);
     r->is_tls[0] = starttls_dir_is_tls(st, 0);
     r->is_tls[1] = starttls_dir_is_tls(st, 1);
+    r->id = *starttls_client_id(st);
 }
 
 /* Feeds all events; event `split` (if < n) is fed in pieces cut at `cut1`
@@ -134,6 +136,7 @@ static void assert_same(const struct result *a, const struct result *b)
         assert_memory_equal(a->reply, b->reply, a->reply_len);
     assert_int_equal(a->is_tls[0], b->is_tls[0]);
     assert_int_equal(a->is_tls[1], b->is_tls[1]);
+    assert_memory_equal(&a->id, &b->id, sizeof a->id);
 }
 
 struct expect {
@@ -516,6 +519,86 @@ static void test_imap_real(void **state)
         { 1, B(imap_sh) },
     };
     CHECK(ev, 143, { STARTTLS_UPGRADED, STARTTLS_PROTO_IMAP, B(imap_ch), B(imap_sh), ". OK Begin TLS negotiation now\r\n" });
+}
+
+static void assert_id_value(const struct starttls_id_value *v, const char *want, bool cut)
+{
+    assert_int_equal(v->len, strlen(want));
+    if (v->len)
+        assert_memory_equal(v->v, want, v->len);
+    assert_int_equal(v->cut, cut);
+}
+
+/* Who the client said it was: the EHLO name (the first one), cut at
+ * STARTTLS_CLIENT_ID_MAX bytes; however the bytes were cut (check_dialogue
+ * compares the whole result, identity included). */
+static void test_smtp_helo_name(void **state)
+{
+    (void)state;
+    const struct ev ev[] = {
+        { 1, S("220 mx.example.org ESMTP\r\n") },
+        { 0, S("EHLO printer-3f.example.com\r\n") },
+        { 1, S("250-mx.example.org\r\n250 STARTTLS\r\n") },
+        { 0, S("HELO other.example.com\r\n") },
+        { 1, S("250 mx.example.org\r\n") },
+        { 0, S("STARTTLS\r\n") },
+        { 1, S("220 2.0.0 Ready to start TLS\r\n") },
+        { 0, B(smtp_ch) },
+    };
+    CHECK(ev, 25, { STARTTLS_UPGRADED, STARTTLS_PROTO_SMTP, B(smtp_ch), NULL, 0, NULL });
+    struct result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    run(ev, sizeof ev / sizeof ev[0], 25, r);
+    assert_id_value(&r->id.helo, "printer-3f.example.com", false);
+    assert_int_equal(r->id.name.len, 0);
+
+    const struct ev long_ev[] = {
+        { 1, S("220 mx.example.org ESMTP\r\n") },
+        { 0, S("HELO aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example\r\n") },
+    };
+    run(long_ev, 2, 25, r);
+    assert_id_value(&r->id.helo, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true);
+    free(r);
+}
+
+/* RFC 2971: the ID command's "name" and "version" (field names in any case,
+ * quoted strings with escapes); NIL values and literals are passed over. */
+static void test_imap_id(void **state)
+{
+    (void)state;
+    const struct ev ev[] = {
+        { 1, S("* OK IMAP server ready\r\n") },
+        { 0, S("a1 ID (\"NAME\" \"Old \\\"Mail\\\" Client\" \"os\" NIL \"version\" \"6.1\" \"vendor\" \"x\")\r\n") },
+        { 1, S("* ID NIL\r\na1 OK ID completed\r\n") },
+        { 0, S("a2 ID (\"name\" \"second\")\r\n") },
+        { 1, S("a2 OK\r\n") },
+        { 0, S("a3 STARTTLS\r\n") },
+        { 1, S("a3 OK Begin TLS\r\n") },
+        { 0, B(imap_ch) },
+    };
+    CHECK(ev, 143, { STARTTLS_UPGRADED, STARTTLS_PROTO_IMAP, B(imap_ch), NULL, 0, NULL });
+    struct result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    run(ev, sizeof ev / sizeof ev[0], 143, r);
+    assert_id_value(&r->id.name, "Old \"Mail\" Client", false);
+    assert_id_value(&r->id.version, "6.1", false);
+    assert_int_equal(r->id.helo.len, 0);
+
+    /* ID NIL, and a list cut short: nothing, and what came whole. */
+    const struct ev nil_ev[] = {
+        { 1, S("* OK ready\r\n") },
+        { 0, S("a1 ID NIL\r\n") },
+    };
+    run(nil_ev, 2, 143, r);
+    assert_int_equal(r->id.name.len, 0);
+    const struct ev cut_ev[] = {
+        { 1, S("* OK ready\r\n") },
+        { 0, S("a1 ID (\"version\" \"2.0\" \"name\" \"unterminated\r\n") },
+    };
+    run(cut_ev, 2, 143, r);
+    assert_id_value(&r->id.version, "2.0", false);
+    assert_int_equal(r->id.name.len, 0);
+    free(r);
 }
 
 static void test_imap_pipelined_refused(void **state)
@@ -1603,6 +1686,8 @@ int main(void)
         cmocka_unit_test(test_imap_real),
         cmocka_unit_test(test_imap_pipelined_refused),
         cmocka_unit_test(test_imap_literal),
+        cmocka_unit_test(test_smtp_helo_name),
+        cmocka_unit_test(test_imap_id),
         cmocka_unit_test(test_pop3_real),
         cmocka_unit_test(test_pop3_refused_and_blocks),
         cmocka_unit_test(test_ftp_real),

@@ -688,6 +688,93 @@ static void test_warning_alert_before_close(void **state)
     assert_int_equal(c->r.outcome, TLS_OUTCOME_INCOMPLETE);
 }
 
+/* An alert sent after the peer's FIN answers the close; it does not
+ * outrank it (an OpenSSL client's decode_error after a silent server FIN). */
+static void test_alert_after_peer_close(void **state)
+{
+    struct conn *c = *state;
+    client_hello_in(c);
+    tls_hs_close_seen(&c->h, DIR_S2C);
+    tls_hs_close_seen(&c->h, DIR_C2S); /* only the first close counts */
+    assert_step(tls_hs_alert(&c->h, &c->r, DIR_C2S, 2, 50), TLS_HS_OK, true, TLS_NOTE_ALERT);
+    assert_true(c->r.alert.seen);
+    assert_true(c->r.alert.after_peer_close);
+    assert_int_equal(c->r.alert.sender, DIR_C2S);
+    assert_int_equal(c->r.alert.description, 50);
+    assert_false(tls_hs_decide(&c->h, &c->r, false));
+    tls_hs_closed(&c->r, false, true);
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_CLOSED_DURING_HANDSHAKE);
+    tls_hs_closed(&c->r, true, true);
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_RESET);
+}
+
+/* The closer's own alert (alert, then its FIN) still decides. */
+static void test_alert_with_own_close(void **state)
+{
+    struct conn *c = *state;
+    client_hello_in(c);
+    tls_hs_close_seen(&c->h, DIR_S2C);
+    tls_hs_alert(&c->h, &c->r, DIR_S2C, 2, 40);
+    assert_false(c->r.alert.after_peer_close);
+    assert_true(tls_hs_decide(&c->h, &c->r, false));
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_ALERT);
+}
+
+/* TLS 1.2: the client's CCS and Finished, then the server's alert after its
+ * own CCS is encrypted: an alert, from the server, with nothing else known.
+ * It decides the handshake failed. */
+static void test_encrypted_alert_after_ccs(void **state)
+{
+    struct conn *c = *state;
+    client_hello_in(c);
+    MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
+    ccs(c, DIR_C2S);
+    finished(c, DIR_C2S);
+    ccs(c, DIR_S2C);
+    tls_hs_record(&c->h, &c->r, DIR_S2C, TLS_CT_ALERT, true);
+    assert_true(c->r.alert.seen);
+    assert_true(c->r.alert.encrypted);
+    assert_int_equal(c->r.alert.sender, DIR_S2C);
+    assert_int_equal(c->r.alert.level, 0);
+    assert_int_equal(c->r.alert.description, 0);
+    assert_true(tls_hs_decide(&c->h, &c->r, false));
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_ALERT);
+    /* A cleartext alert (a cut capture's) is never replaced by it. */
+    struct conn *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    client_hello_in(d);
+    MSG(d, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
+    tls_hs_alert(&d->h, &d->r, DIR_C2S, 2, 20);
+    ccs(d, DIR_S2C);
+    tls_hs_record(&d->h, &d->r, DIR_S2C, TLS_CT_ALERT, true);
+    assert_false(d->r.alert.encrypted);
+    assert_int_equal(d->r.alert.description, 20);
+    free(d);
+}
+
+/* An encrypted alert after its sender's application data, or once the
+ * handshake was established, is the session's close_notify: kept out. So
+ * is one without any ServerHello (nothing was negotiated). */
+static void test_encrypted_alert_not_a_failure(void **state)
+{
+    struct conn *c = *state;
+    client_hello_in(c);
+    ccs(c, DIR_C2S);
+    tls_hs_record(&c->h, &c->r, DIR_C2S, TLS_CT_ALERT, true);
+    assert_false(c->r.alert.seen);
+    MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
+    finished(c, DIR_C2S);
+    app_data(c, DIR_C2S);
+    tls_hs_record(&c->h, &c->r, DIR_C2S, TLS_CT_ALERT, true);
+    assert_false(c->r.alert.seen);
+    ccs(c, DIR_S2C);
+    finished(c, DIR_S2C);
+    tls_hs_record(&c->h, &c->r, DIR_S2C, TLS_CT_ALERT, true);
+    assert_false(c->r.alert.seen);
+    assert_true(tls_hs_decide(&c->h, &c->r, false));
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_ESTABLISHED);
+}
+
 /* SSL 3.0 clients without a certificate say so with a warning (RFC 6101 5.4.6). */
 static void test_no_certificate_alert(void **state)
 {
@@ -762,6 +849,10 @@ int main(void)
         T(test_warning_then_fatal_alert),
         T(test_fatal_alert_before_close),
         T(test_warning_alert_before_close),
+        T(test_alert_after_peer_close),
+        T(test_alert_with_own_close),
+        T(test_encrypted_alert_after_ccs),
+        T(test_encrypted_alert_not_a_failure),
         T(test_no_certificate_alert),
         T(test_streams_dead),
         T(test_unfinished_client_hello),

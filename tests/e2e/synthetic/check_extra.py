@@ -9,6 +9,8 @@ DIR/extra_checks.jsonl holds one object per line:
   {"capture": C, "match": {...},        the one line matching `match` ...
    "contains": {"a.b[].c": [v, ...]},   ... has each v among the values at a.b[].c
    "finding_severity": {id: sev},       ... has finding `id` with severity `sev`
+   "finding_message": {id: [text, ...]}, ... whose message contains each text
+   "lacks": {"a.b[].c": [v, ...]},      ... has no v among the values at a.b[].c
    "absent": ["a.b", ...],              ... has no value at a.b
    "stats": {"group.counter": [op, n]}} tlsscope --stats over C: counter op n
                                          (op one of == >= <= > <)
@@ -160,10 +162,24 @@ def main():
                     for w in want:
                         if w not in have:
                             problems.append("%s: %r not among %r" % (path, w, have))
+                for path, unwanted in chk.get("lacks", {}).items():
+                    try:
+                        have = values_at(line, path)
+                    except KeyError:
+                        have = []
+                    for w in unwanted:
+                        if w in have:
+                            problems.append("%s: %r present" % (path, w))
                 for fid, sev in chk.get("finding_severity", {}).items():
                     got = [f.get("severity") for f in line.get("tls", {}).get("findings", []) if f.get("id") == fid]
                     if got != [sev]:
                         problems.append("finding %s: severity %r, expected [%r]" % (fid, got, sev))
+                for fid, texts in chk.get("finding_message", {}).items():
+                    got = [f.get("message", "") for f in line.get("tls", {}).get("findings", [])
+                           if f.get("id") == fid]
+                    for t in texts:
+                        if len(got) != 1 or t not in got[0]:
+                            problems.append("finding %s: message %r lacks %r" % (fid, got, t))
                 for path in chk.get("absent", []):
                     try:
                         v = lookup(line, path)

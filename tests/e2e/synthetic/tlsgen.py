@@ -544,11 +544,14 @@ def ske_ecdhe(rng, group=0x0017, sigalg=0x0804, point_len=65, sig_len=256):
     return handshake(HS_SKE, u8(3) + u16(group) + vec8(point) + u16(sigalg) + vec16(sig))
 
 
-def ske_dhe(rng, prime_bits=1024, generator=2, sigalg=0x0401, sig_len=256):
+def ske_dhe(rng, prime_bits=1024, generator=2, sigalg=0x0401, sig_len=256, prime=None):
+    """DHE ServerKeyExchange: a random odd prime-sized p, or the given one."""
     n = prime_bits // 8
     p = bytearray(rng.getrandbits(8) for _ in range(n))
     p[0] |= 0x80
     p[-1] |= 0x01
+    if prime is not None:
+        p = bytearray(prime.to_bytes(n, "big"))
     ys = bytearray(rng.getrandbits(8) for _ in range(n))
     ys[0] |= 0x80
     g = generator.to_bytes((generator.bit_length() + 7) // 8 or 1, "big")
@@ -680,6 +683,7 @@ SIGALG_NAMES = {
     0x0201: "rsa_pkcs1_sha1", 0x0401: "rsa_pkcs1_sha256", 0x0403: "ecdsa_secp256r1_sha256",
     0x0501: "rsa_pkcs1_sha384", 0x0503: "ecdsa_secp384r1_sha384", 0x0601: "rsa_pkcs1_sha512",
     0x0804: "rsa_pss_rsae_sha256", 0x0805: "rsa_pss_rsae_sha384", 0x0806: "rsa_pss_rsae_sha512",
+    0x0203: "ecdsa_sha1", 0x0603: "ecdsa_secp521r1_sha512",
 }
 VERSION_NAMES = {0x0300: "SSLv3", 0x0301: "TLSv1.0", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
 
