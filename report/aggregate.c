@@ -310,6 +310,7 @@ static void client_free(void *p)
     rp_map_free(&c->services, NULL);
     rp_map_free(&c->server_names, NULL);
     rp_map_free(&c->ja4, NULL);
+    rp_map_free(&c->cleartext_names, NULL);
     free(c);
 }
 
@@ -353,7 +354,7 @@ void *rp_row_new(enum rp_view view)
         c->first_seen = INT64_MAX;
         c->last_seen = INT64_MIN;
         struct rp_map *maps[] = { &c->negotiated, &c->failures_by_outcome, &c->findings, &c->services,
-                                  &c->server_names, &c->ja4 };
+                                  &c->server_names, &c->ja4, &c->cleartext_names };
         for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++)
             rp_map_init(maps[i], RP_SET_LIMIT);
         return c;
@@ -474,6 +475,17 @@ static void add_client(struct rp_report *r, const struct rp_conn *c, uint64_t n)
         rp_map_add(&row->server_names, c->server_name, n);
     if (c->ja4)
         rp_map_add(&row->ja4, c->ja4, n);
+    char name[RP_KEY_MAX];
+    if (c->smtp_helo) {
+        snprintf(name, sizeof name, "EHLO %.*s", RP_FIELD_MAX, c->smtp_helo);
+        rp_map_add(&row->cleartext_names, name, n);
+    }
+    if (c->imap_id_name || c->imap_id_version) {
+        snprintf(name, sizeof name, "ID %.*s%s%.*s", RP_FIELD_MAX, c->imap_id_name ? c->imap_id_name : "",
+                 c->imap_id_name && c->imap_id_version ? " " : "", RP_FIELD_MAX,
+                 c->imap_id_version ? c->imap_id_version : "");
+        rp_map_add(&row->cleartext_names, name, n);
+    }
 }
 
 static void add_server(struct rp_report *r, const struct rp_conn *c, uint64_t n)
@@ -599,6 +611,7 @@ static void merge_client(struct rp_client *d, const struct rp_client *s)
     rp_map_merge(&d->services, &s->services);
     rp_map_merge(&d->server_names, &s->server_names);
     rp_map_merge(&d->ja4, &s->ja4);
+    rp_map_merge(&d->cleartext_names, &s->cleartext_names);
 }
 
 static void merge_server(struct rp_server *d, const struct rp_server *s)

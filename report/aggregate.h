@@ -38,6 +38,9 @@ struct rp_conn {
     const char *cipher, *curve;
     int64_t dh_prime_bits; /* -1 when absent */
     const char *ja4;
+    /* What the client said it was in cleartext before STARTTLS (smtp.helo,
+     * imap.id.name and .version). */
+    const char *smtp_helo, *imap_id_name, *imap_id_version;
     size_t n_findings;
     struct {
         const char *id, *severity, *message;
@@ -64,6 +67,7 @@ struct rp_client {
     int64_t first_seen, last_seen;
     char best_offered[32]; /* highest max_version seen ("" when none known) */
     struct rp_map negotiated, failures_by_outcome, findings, services, server_names, ja4;
+    struct rp_map cleartext_names; /* "EHLO name", "ID name version" */
 };
 
 struct rp_server {

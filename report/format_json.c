@@ -155,6 +155,7 @@ static struct json_object *client_row(const char *key, const struct rp_client *c
     put_services(o, om, "services", &c->services, false);
     put_counts(o, om, "server_names", &c->server_names);
     put_counts(o, om, "ja4", &c->ja4);
+    put_counts(o, om, "cleartext_names", &c->cleartext_names);
     if (json_object_object_length(om))
         put(o, "omitted", om);
     else
@@ -415,6 +416,7 @@ static int merge_row(struct rp_report *r, enum rp_view view, const char *key, st
         read_services(o, "services", &c->services, false);
         read_counts(o, "server_names", &c->server_names);
         read_counts(o, "ja4", &c->ja4);
+        read_counts(o, "cleartext_names", &c->cleartext_names);
     } else if (view == RP_VIEW_SERVER) {
         struct rp_server *s = e->val = rp_row_new(view);
         if (!s)

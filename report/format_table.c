@@ -12,7 +12,7 @@
 
 static const char *const client_cols[] = { "client",     "connections", "first_seen", "last_seen",
                                            "best_offered", "negotiated",  "failures",   "findings",
-                                           "services",   "server_names", "ja4" };
+                                           "services",   "server_names", "ja4", "cleartext_names" };
 static const char *const server_cols[] = { "service",  "protocol", "server_name", "connections",  "negotiated",
                                            "ciphers",  "groups",   "dh_bits",     "certificates", "findings",
                                            "legacy_clients", "failures" };
@@ -152,6 +152,7 @@ static void client_cells(char **c, const char *key, const struct rp_client *r, b
     c[8] = counts_cell(&r->services, true, true, "+starttls ");
     c[9] = counts_cell(&r->server_names, false, false, "");
     c[10] = counts_cell(&r->ja4, false, false, "");
+    c[11] = counts_cell(&r->cleartext_names, false, false, "");
 }
 
 static void server_cells(char **c, const char *key, const struct rp_server *r)

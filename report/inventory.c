@@ -20,7 +20,8 @@
     X(day, "TEXT") X(client_ip, "TEXT") X(server_ip, "TEXT") X(server_port, "INTEGER") X(protocol, "TEXT")      \
     X(starttls, "TEXT") X(server_name, "TEXT") X(max_offered, "TEXT") X(negotiated, "TEXT") X(cipher, "TEXT")    \
     X(curve, "TEXT") X(dh_prime_bits, "INTEGER") X(outcome, "TEXT") X(established, "INTEGER") X(ja4, "TEXT")     \
-    X(findings, "TEXT") X(cert_sha256, "TEXT") X(cert_subject, "TEXT") X(cert_issuer, "TEXT")                    \
+    X(smtp_helo, "TEXT") X(imap_id_name, "TEXT") X(imap_id_version, "TEXT") X(findings, "TEXT")                 \
+    X(cert_sha256, "TEXT") X(cert_subject, "TEXT") X(cert_issuer, "TEXT")                                        \
     X(cert_not_after, "TEXT") X(cert_signature_algorithm, "TEXT") X(cert_key_algorithm, "TEXT")
 
 enum {
@@ -144,7 +145,8 @@ static void row_key(const struct rp_conn *c, char *key, size_t cap)
         [COL_protocol] = c->protocol, [COL_starttls] = c->starttls, [COL_server_name] = c->server_name,
         [COL_max_offered] = c->max_version, [COL_negotiated] = c->negotiated_version, [COL_cipher] = c->cipher,
         [COL_curve] = c->curve, [COL_dh_prime_bits] = dh, [COL_outcome] = c->outcome, [COL_established] = est,
-        [COL_ja4] = c->ja4, [COL_findings] = fs, [COL_cert_sha256] = c->cert.sha256,
+        [COL_ja4] = c->ja4, [COL_smtp_helo] = c->smtp_helo, [COL_imap_id_name] = c->imap_id_name,
+        [COL_imap_id_version] = c->imap_id_version, [COL_findings] = fs, [COL_cert_sha256] = c->cert.sha256,
         [COL_cert_subject] = c->cert.subject, [COL_cert_issuer] = c->cert.issuer,
         [COL_cert_not_after] = c->cert.not_after, [COL_cert_signature_algorithm] = c->cert.signature_algorithm,
         [COL_cert_key_algorithm] = c->cert.key_algorithm, [COL_cert_key_size] = ksize,
@@ -349,6 +351,9 @@ int inventory_read(struct rp_report *r, const char *path, char *err, size_t errl
         c.outcome = text_or_null(st, COL_outcome);
         c.established = sqlite3_column_int64(st, COL_established) != 0;
         c.ja4 = text_or_null(st, COL_ja4);
+        c.smtp_helo = text_or_null(st, COL_smtp_helo);
+        c.imap_id_name = text_or_null(st, COL_imap_id_name);
+        c.imap_id_version = text_or_null(st, COL_imap_id_version);
         char fs[1024];
         snprintf(fs, sizeof fs, "%s", (const char *)sqlite3_column_text(st, COL_findings));
         parse_findings(fs, &c);

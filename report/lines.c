@@ -80,6 +80,9 @@ bool rp_conn_from_json(struct json_object *o, struct rp_conn *c)
     c->curve = str(tls, "curve", NULL, NULL);
     c->dh_prime_bits = num(tls, "server", "dh", "prime_bits");
     c->ja4 = str(tls, "client", "ja4", NULL);
+    c->smtp_helo = str(o, "smtp", "helo", NULL);
+    c->imap_id_name = str(o, "imap", "id", "name");
+    c->imap_id_version = str(o, "imap", "id", "version");
     struct json_object *x509 = get(tls, "server", "x509", NULL);
     c->cert.sha256 = str(tls, "server", "hash", "sha256");
     c->cert.subject = str(x509, "subject", "common_name", NULL);

@@ -25,7 +25,7 @@ enum field_id {
     F_TLS, F_STARTTLS, F_OUTCOME, F_ESTABLISHED, F_NEGOTIATED, F_CIPHER, F_CURVE, F_TLS_CLIENT, F_SERVER_NAME,
     F_MAX_VERSION, F_JA4, F_TLS_SERVER, F_DH, F_PRIME_BITS, F_X509, F_SUBJECT, F_SUBJECT_CN, F_ISSUER, F_ISSUER_CN,
     F_NOT_AFTER, F_SIG_ALG, F_KEY_ALG, F_KEY_SIZE, F_HASH, F_SHA256, F_FINDINGS, F_FIND_ID, F_FIND_SEVERITY,
-    F_FIND_MESSAGE, F_REPORT, F_COUNT
+    F_FIND_MESSAGE, F_REPORT, F_SMTP, F_HELO, F_IMAP, F_IMAP_ID, F_IMAP_ID_NAME, F_IMAP_ID_VERSION, F_COUNT
 };
 #define F_NONE (-1)
 
@@ -81,7 +81,15 @@ static const struct field fields[F_COUNT] = {
     [F_FIND_SEVERITY] = FIELD(F_FINDINGS, FT_STR, "severity"),
     [F_FIND_MESSAGE] = FIELD(F_FINDINGS, FT_STR, "message"),
     [F_REPORT] = FIELD(F_ROOT, FT_MARK, "report"),
+    [F_SMTP] = FIELD(F_ROOT, FT_OBJ, "smtp"),
+    [F_HELO] = FIELD(F_SMTP, FT_STR, "helo"),
+    [F_IMAP] = FIELD(F_ROOT, FT_OBJ, "imap"),
+    [F_IMAP_ID] = FIELD(F_IMAP, FT_OBJ, "id"),
+    [F_IMAP_ID_NAME] = FIELD(F_IMAP_ID, FT_STR, "name"),
+    [F_IMAP_ID_VERSION] = FIELD(F_IMAP_ID, FT_STR, "version"),
 };
+/* The fields' bits must fit the 64-bit `seen`. */
+_Static_assert(F_COUNT <= 64, "too many fields for the seen mask");
 
 #define BIT(f) ((uint64_t)1 << (f))
 #define FINDING_BITS (BIT(F_FIND_ID) | BIT(F_FIND_SEVERITY) | BIT(F_FIND_MESSAGE))
@@ -509,6 +517,9 @@ enum rp_scan_result rp_scan_line(const char *line, size_t len, char *arena, stru
     c->curve = s.str[F_CURVE];
     c->dh_prime_bits = s.num[F_PRIME_BITS];
     c->ja4 = s.str[F_JA4];
+    c->smtp_helo = s.str[F_HELO];
+    c->imap_id_name = s.str[F_IMAP_ID_NAME];
+    c->imap_id_version = s.str[F_IMAP_ID_VERSION];
     c->cert.sha256 = s.str[F_SHA256];
     c->cert.subject = s.str[F_SUBJECT_CN];
     c->cert.issuer = s.str[F_ISSUER_CN];

@@ -31,7 +31,8 @@
     "{\"id\":\"weak-cipher\",\"severity\":\"high\",\"message\":\"m\"}]}}"
 #define L_A2                                                                                                       \
     "{\"@timestamp\":\"2024-05-03T08:00:00.000000Z\",\"destination\":{\"ip\":\"10.0.0.3\",\"port\":25},"         \
-    "\"client\":{\"ip\":\"192.0.2.7\"},\"network\":{\"protocol\":\"smtp\"},\"tls\":{\"established\":false,"      \
+    "\"client\":{\"ip\":\"192.0.2.7\"},\"network\":{\"protocol\":\"smtp\"},\"smtp\":{\"helo\":\"printer-3\"},"      \
+    "\"tls\":{\"established\":false,"                                                                             \
     "\"outcome\":\"alert\",\"starttls\":\"smtp\",\"client\":{\"max_version\":\"TLSv1.0\"},\"findings\":"          \
     "[{\"id\":\"legacy-client\",\"severity\":\"high\"},{\"id\":\"version-mismatch\",\"severity\":\"high\"}]}}"
 #define L_B1                                                                                                       \
@@ -49,7 +50,8 @@
 /* No ClientHello seen: no max_version at all. */
 #define L_D1                                                                                                       \
     "{\"@timestamp\":\"2024-05-02T12:00:00.000000Z\",\"destination\":{\"ip\":\"10.0.0.9\",\"port\":993},"        \
-    "\"client\":{\"ip\":\"198.51.100.2\"},\"network\":{\"protocol\":\"imap\"},\"tls\":{\"established\":false,"  \
+    "\"client\":{\"ip\":\"198.51.100.2\"},\"network\":{\"protocol\":\"imap\"},"                             \
+    "\"imap\":{\"id\":{\"name\":\"Outlook\",\"version\":\"16.0\"}},\"tls\":{\"established\":false,"           \
     "\"outcome\":\"reset\"}}"
 
 static void feed(struct rp_report *r, const char *const *lines, size_t n)
@@ -102,7 +104,11 @@ static void test_client_view(void **state)
     assert_int_equal(count(&a->server_names, "a.example"), 1);
     assert_int_equal(a->server_names.len, 1);
     assert_int_equal(count(&a->ja4, "t10d1"), 1);
+    /* Who the client said it was before STARTTLS. */
+    assert_int_equal(a->cleartext_names.len, 1);
+    assert_int_equal(count(&a->cleartext_names, "EHLO printer-3"), 1);
     struct rp_client *d = row(&r, "198.51.100.2");
+    assert_int_equal(count(&d->cleartext_names, "ID Outlook 16.0"), 1);
     assert_string_equal(d->best_offered, ""); /* unknown, not "lower" */
     assert_int_equal(count(&d->failures_by_outcome, "reset"), 1);
 

@@ -167,15 +167,15 @@ static void test_writers(void **state)
     free(json);
     char *csv = render(&r, rp_write_csv);
     assert_string_equal(csv, "client,connections,first_seen,last_seen,best_offered,negotiated,failures,findings,"
-                             "services,server_names,ja4\r\n"
+                             "services,server_names,ja4,cleartext_names\r\n"
                              "192.0.2.1,1,2024-05-01T10:00:00.000000Z,2024-05-01T10:00:00.000000Z,TLSv1.0,,1: alert (1),,"
-                             "10.0.0.2:443/https (1),\"a,\"\"b\"\".example (1)\",\r\n");
+                             "10.0.0.2:443/https (1),\"a,\"\"b\"\".example (1)\",,\r\n");
     free(csv);
     text_width = 0;
     char *text = render(&r, write_text);
     /* Headers upper-cased (digits too: "JA4"), times to the second. */
     assert_true(strncmp(text, "CLIENT     CONNECTIONS  FIRST SEEN           LAST SEEN            BEST OFFERED  ", 80) == 0);
-    assert_non_null(strstr(text, "  JA4\n192.0.2.1  1            2024-05-01 10:00:00  2024-05-01 10:00:00  TLSv1.0  "));
+    assert_non_null(strstr(text, "  JA4  CLEARTEXT NAMES\n192.0.2.1  1            2024-05-01 10:00:00  2024-05-01 10:00:00  TLSv1.0  "));
     assert_non_null(strstr(text, "a,\"b\".example (1)"));
     free(text);
     /* Cut to 200 columns: no line is wider, and the cut cell ends in "...". */
