@@ -1,6 +1,7 @@
 /* engine.c - see engine.h. */
 #include "cli/engine.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,27 @@ static void emit_with_notes(void *ctx, const struct conn_meta *m, const struct t
         packet_notes_decision(e->notes, m, r);
 }
 
+/* ---- UDP flows: QUIC (dissect/quic.h) ---- */
+
+/* The consumer's context is the TCP dissector inside the engine; UDP flows
+ * reach the engine's other dissectors through it. */
+static struct engine *engine_of(void *dissector)
+{
+    return (struct engine *)((char *)dissector - offsetof(struct engine, dissector));
+}
+
+static bool is_udp(const struct flow *f)
+{
+    return f->meta.transport == FLOW_TRANSPORT_UDP;
+}
+
+/* The attachment of a UDP flow is a struct quic_conn in the same slot a TCP
+ * flow's struct conn takes (the slot is as large as the larger). */
+static size_t attach_size(void)
+{
+    return sizeof(struct conn) > sizeof(struct quic_conn) ? sizeof(struct conn) : sizeof(struct quic_conn);
+}
+
 /* ---- the flow_consumer adapter: the flow table drives conn.h ---- */
 
 static int consumer_hint(void *ctx, struct span payload)
@@ -53,13 +75,18 @@ static int consumer_hint(void *ctx, struct span payload)
 static enum flow_accept consumer_accept(void *ctx, struct flow *f, int dir, struct span first)
 {
     (void)ctx;
+    if (is_udp(f))
+        return quic_sniff(first) ? FLOW_ACCEPT : FLOW_REJECT;
     enum accept_verdict a = accept_first_bytes(dir, first, f->meta.server_port);
     return a == ACCEPT_YES ? FLOW_ACCEPT : a == ACCEPT_NEED_MORE ? FLOW_NEED_MORE : FLOW_REJECT;
 }
 
 static void consumer_attach(void *ctx, struct flow *f, void *attach)
 {
-    (void)f;
+    if (is_udp(f)) {
+        quic_begin(&engine_of(ctx)->quic, attach);
+        return;
+    }
     /* The slot is recycled memory (flow_consumer.on_attach). */
     memset(attach, 0, sizeof(struct conn));
     conn_begin(ctx, attach);
@@ -68,21 +95,35 @@ static void consumer_attach(void *ctx, struct flow *f, void *attach)
 static void consumer_packet(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet,
                             struct span payload, uint64_t ts_us)
 {
+    if (is_udp(f))
+        return;
     conn_packet(ctx, attach, &f->meta, dir, ip_packet, payload, ts_us);
 }
 
 static enum flow_verdict consumer_data(void *ctx, struct flow *f, void *attach, int dir, struct span data, bool gap)
 {
+    if (is_udp(f))
+        return quic_datagram(&engine_of(ctx)->quic, attach, &f->meta, dir, data) == CONN_DONE
+                   ? FLOW_VERDICT_DONE
+                   : FLOW_VERDICT_CONTINUE;
     return conn_data(ctx, attach, &f->meta, dir, data, gap) == CONN_DONE ? FLOW_VERDICT_DONE : FLOW_VERDICT_CONTINUE;
 }
 
 static void consumer_close(void *ctx, struct flow *f, void *attach, enum conn_reason reason)
 {
+    if (is_udp(f)) {
+        quic_close(&engine_of(ctx)->quic, attach, &f->meta, reason);
+        return;
+    }
     conn_close(ctx, attach, &f->meta, reason, f->rst_seen, f->fin_seen[0] || f->fin_seen[1]);
 }
 
-static void consumer_detach(void *ctx, void *attach)
+static void consumer_detach(void *ctx, const struct flow *f, void *attach)
 {
+    if (is_udp(f)) {
+        quic_end(&engine_of(ctx)->quic, attach);
+        return;
+    }
     conn_end(ctx, attach);
 }
 
@@ -90,7 +131,7 @@ static struct flow_consumer dissector_consumer(struct conn_dissector *d)
 {
     struct flow_consumer c = {
         .ctx = d,
-        .attach_size = sizeof(struct conn),
+        .attach_size = attach_size(),
         .client_hint = consumer_hint,
         .accept = consumer_accept,
         .on_attach = consumer_attach,
@@ -141,6 +182,7 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     e->cfg = *cfg;
     bufpool_init(&e->pool, cfg->buffer_budget);
     e->dissector.pool = &e->pool;
+    e->quic.d = &e->dissector;
     e->writer = calloc(1, sizeof *e->writer);
     if (!e->writer)
         return -1;
@@ -191,16 +233,22 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     return 0;
 }
 
+/* TCP segments and UDP datagrams go to the flow table. */
+static bool is_flow_packet(enum decode_result r)
+{
+    return r == DECODE_TCP || r == DECODE_UDP;
+}
+
 void engine_frame(struct engine *e, int linktype, const struct capture_frame *f)
 {
     struct pkt p;
     if (!e->pcapng) {
-        if (decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode) == DECODE_TCP)
+        if (is_flow_packet(decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode)))
             flow_table_packet(e->flows, &p);
         return;
     }
     packet_notes_clear(e->notes);
-    if (decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode) == DECODE_TCP) {
+    if (is_flow_packet(decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode))) {
         e->current = &p;
         flow_table_packet(e->flows, &p);
         e->current = NULL;
@@ -273,10 +321,11 @@ void engine_print_stats(const struct engine *e, FILE *f)
     struct bufpool_stats bs;
     bufpool_get_stats(&e->pool, &bs);
     fprintf(f,
-            "{\"decode\":{\"frames\":%llu,\"tcp\":%llu,\"not_tcp\":%llu,\"truncated\":%llu,"
+            "{\"decode\":{\"frames\":%llu,\"tcp\":%llu,\"udp\":%llu,\"not_tcp\":%llu,\"truncated\":%llu,"
             "\"payload_truncated\":%llu,\"bad_ip\":%llu,\"bad_tcp\":%llu,\"ip_fragments\":%llu,"
             "\"unsupported_link\":%llu,\"bad_tunnel\":%llu,\"tunnel_too_deep\":%llu,\"tunnels\":%llu},",
-            (unsigned long long)d->frames, (unsigned long long)d->tcp, (unsigned long long)d->not_tcp,
+            (unsigned long long)d->frames, (unsigned long long)d->tcp, (unsigned long long)d->udp,
+            (unsigned long long)d->not_tcp,
             (unsigned long long)d->truncated, (unsigned long long)d->payload_truncated,
             (unsigned long long)d->bad_ip, (unsigned long long)d->bad_tcp, (unsigned long long)d->ip_fragments,
             (unsigned long long)d->unsupported_link, (unsigned long long)d->bad_tunnel,
@@ -315,6 +364,16 @@ void engine_print_stats(const struct engine *e, FILE *f)
             (unsigned long long)t->proxy_malformed, (unsigned long long)t->starttls_upgrades,
             (unsigned long long)t->starttls_refused, (unsigned long long)e->writer->lines,
             (unsigned long long)e->writer->dropped, (unsigned long long)e->writer->write_errors);
+    const struct quic_stats *q = &e->quic.st;
+    fprintf(f,
+            "\"quic\":{\"datagrams\":%llu,\"initials\":%llu,\"decrypted\":%llu,\"undecryptable\":%llu,"
+            "\"malformed\":%llu,\"crypto_dropped\":%llu,\"retries\":%llu,\"version_negotiations\":%llu,"
+            "\"connection_closes\":%llu,\"given_up\":%llu},",
+            (unsigned long long)q->datagrams, (unsigned long long)q->initials, (unsigned long long)q->decrypted,
+            (unsigned long long)q->undecryptable, (unsigned long long)q->malformed,
+            (unsigned long long)q->crypto_dropped, (unsigned long long)q->retries,
+            (unsigned long long)q->version_negotiations, (unsigned long long)q->connection_closes,
+            (unsigned long long)q->given_up);
     if (e->dissector.certs) {
         const struct cert_cache_stats *cc = cert_cache_stats(e->dissector.certs);
         fprintf(f,

@@ -29,7 +29,7 @@
 #define TLS_MAX_VERSIONS 16
 #define TLS_MAX_POINT_FORMATS 16
 #define TLS_MAX_KEY_SHARES 16
-#define TLS_MAX_ALPN 16
+#define TLS_MAX_ALPN 32          /* QUIC clients offer one per draft: 18 and more */
 #define TLS_ALPN_BYTES 256       /* ALPN names, each stored length-prefixed */
 #define TLS_SNI_BYTES 256        /* a DNS name is at most 253 octets */
 
@@ -43,6 +43,9 @@ struct tls_client_report {
     bool sslv2_hello;            /* SSLv2-compatible CLIENT-HELLO (RFC 5246 E.2) */
     uint16_t record_version;     /* record layer version of its first record */
     uint16_t legacy_version;     /* ClientHello.legacy_version */
+    /* QUIC: the version of the client's Initial that carried the first
+     * ClientHello (tls.client.quic_version); 0 for TLS over TCP. */
+    uint32_t quic_version;
     uint8_t session_id_len;
     /* Cipher suites; SSLv2 hellos carry 3-byte cipher kinds, hence 32 bits. */
     struct { uint16_t n; bool more; uint32_t v[TLS_MAX_CIPHERS]; } ciphers;

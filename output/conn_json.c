@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/digest.h"
@@ -238,7 +239,7 @@ void conn_community_id(const struct conn_meta *m, char out[32])
     n += alen;
     memcpy(buf + n, b, alen);
     n += alen;
-    buf[n++] = 6; /* TCP */
+    buf[n++] = m->transport == FLOW_TRANSPORT_UDP ? 17 : 6; /* IP protocol: UDP or TCP */
     buf[n++] = 0;
     buf[n++] = (uint8_t)(pa >> 8);
     buf[n++] = (uint8_t)pa;
@@ -266,6 +267,19 @@ static void put_ja3(struct json_writer *w, const struct json_key *hash_key, cons
     json_str(w, string_key, s);
 }
 
+/* tls.client.quic_version: `1`, `2`, `draft-NN`, else 8 hex digits
+ * (SCHEMA.md "QUIC versions"). */
+static void put_quic_version(struct json_writer *w, uint32_t v)
+{
+    char buf[16];
+    if (v == 1 || v == 0x6b3343cfu)
+        json_str(w, JSON_KEY("quic_version"), v == 1 ? "1" : "2");
+    else if ((v & 0xffffff00u) == 0xff000000u)
+        json_strn(w, JSON_KEY("quic_version"), buf, (size_t)snprintf(buf, sizeof buf, "draft-%u", v & 0xffu));
+    else
+        json_strn(w, JSON_KEY("quic_version"), buf, (size_t)snprintf(buf, sizeof buf, "0x%08x", v));
+}
+
 static void put_client(struct json_writer *w, const struct tls_client_report *c, const struct x509_report *cert)
 {
     if (!c->seen)
@@ -273,6 +287,8 @@ static void put_client(struct json_writer *w, const struct tls_client_report *c,
     json_object_begin(w, JSON_KEY("client"));
     if (c->record_version)
         put_version(w, JSON_KEY("record_version"), c->record_version);
+    if (c->quic_version)
+        put_quic_version(w, c->quic_version);
     if (c->legacy_version)
         put_version(w, JSON_KEY("legacy_version"), c->legacy_version);
     if (c->has_supported_versions)
@@ -470,7 +486,7 @@ size_t conn_json_format(const struct conn_meta *m, const struct tls_report *r, c
     json_object_end(&w);
 
     json_object_begin(&w, JSON_KEY("network"));
-    json_str(&w, JSON_KEY("transport"), "tcp");
+    json_str(&w, JSON_KEY("transport"), m->transport == FLOW_TRANSPORT_UDP ? "udp" : "tcp");
     json_str(&w, JSON_KEY("type"), m->ip_version == 6 ? "ipv6" : "ipv4");
     const char *proto = ctx->starttls ? starttls_protocol_name(ctx->starttls) : ctx->protocol;
     const char *by_port = port_protocol(m->server_port);

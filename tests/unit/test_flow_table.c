@@ -138,8 +138,9 @@ static void fake_close(void *ctx, struct flow *f, void *attach, enum conn_reason
     }
 }
 
-static void fake_detach(void *ctx, void *attach)
+static void fake_detach(void *ctx, const struct flow *f, void *attach)
 {
+    (void)f;
     struct fake *k = ctx;
     struct sess *s = attach;
     assert_true(s->id != 0);
