@@ -30,10 +30,6 @@ enum {
 /* RFC 9001 4.8: a TLS alert becomes the QUIC error 0x0100 + its code. */
 #define QUIC_CRYPTO_ERROR_BASE 0x0100u
 
-/* A header and its keys must fit: the longest header is a token of a few
- * hundred bytes after two 20-byte connection IDs. */
-#define QUIC_MAX_HEADER 2048
-
 #define QUIC_PROTOCOL "quic"
 
 uint64_t quic_varint(struct span *s)
@@ -304,55 +300,6 @@ static bool read_frames(struct quic_dissector *q, struct quic_conn *c, int dir, 
 
 /* ---- packets ----------------------------------------------------------------- */
 
-/* RFC 9000 A.3: the full packet number from its truncated encoding, nearest
- * to the one expected next. */
-static uint64_t decode_pn(int64_t largest, uint64_t truncated, unsigned bits)
-{
-    uint64_t expected = (uint64_t)(largest + 1);
-    uint64_t win = (uint64_t)1 << bits, hwin = win / 2, mask = win - 1;
-    uint64_t candidate = (expected & ~mask) | truncated;
-    if (candidate + hwin <= expected && candidate < ((uint64_t)1 << 62) - win)
-        return candidate + win;
-    if (candidate > expected + hwin && candidate >= win)
-        return candidate - win;
-    return candidate;
-}
-
-/* Removes header protection and decrypts one Initial packet `pkt` (header
- * from its first byte, `pn_offset` bytes to the packet number, the packet
- * `pkt.n` long) with keys `k`. The plaintext goes to `out`. */
-static bool open_packet(const struct quic_keys *k, int64_t *largest, struct span pkt, size_t pn_offset,
-                        uint8_t *out, size_t *out_len)
-{
-    /* RFC 9001 5.4.2: the sample starts 4 bytes after the packet number's
-     * start, whatever its real length. */
-    if (pkt.n < pn_offset + 4 + QUIC_SAMPLE_LEN || pn_offset + 4 > QUIC_MAX_HEADER)
-        return false;
-    uint8_t mask[5];
-    if (!quic_hp_mask(k, pkt.p + pn_offset + 4, mask))
-        return false;
-    uint8_t aad[QUIC_MAX_HEADER];
-    memcpy(aad, pkt.p, pn_offset);
-    aad[0] = (uint8_t)(pkt.p[0] ^ (mask[0] & 0x0f));
-    size_t pn_len = (size_t)(aad[0] & 3) + 1;
-    uint64_t truncated = 0;
-    for (size_t i = 0; i < pn_len; i++) {
-        aad[pn_offset + i] = (uint8_t)(pkt.p[pn_offset + i] ^ mask[1 + i]);
-        truncated = truncated << 8 | aad[pn_offset + i];
-    }
-    size_t ct_off = pn_offset + pn_len;
-    size_t ct_len = pkt.n - ct_off;
-    if (ct_len < QUIC_TAG_LEN || ct_len - QUIC_TAG_LEN > QUIC_MAX_PLAINTEXT)
-        return false;
-    uint64_t pn = decode_pn(*largest, truncated, (unsigned)(pn_len * 8));
-    if (!quic_aead_open(k, pn, aad, ct_off, pkt.p + ct_off, ct_len, out))
-        return false;
-    if ((int64_t)pn > *largest)
-        *largest = (int64_t)pn;
-    *out_len = ct_len - QUIC_TAG_LEN;
-    return true;
-}
-
 /* One Initial packet. The client's keys come from the Destination
  * Connection ID of its first Initial, or of the first one after a Retry:
  * when the current keys do not open a client Initial, its own DCID is tried
@@ -364,12 +311,12 @@ static void initial_packet(struct quic_dissector *q, struct quic_conn *c, const 
     uint8_t plain[QUIC_MAX_PLAINTEXT];
     size_t plain_len = 0;
     bool ok = c->keys_ok && c->version == version &&
-              open_packet(&c->keys[dir], &c->largest_pn[dir], pkt, pn_offset, plain, &plain_len);
+              quic_unprotect(&c->keys[dir], &c->largest_pn[dir], pkt, pn_offset, plain, &plain_len);
     if (!ok && dir == DIR_C2S) {
         struct quic_keys k[2];
         int64_t largest = -1;
         if (quic_initial_keys(version, dcid, &k[0], &k[1]) &&
-            open_packet(&k[0], &largest, pkt, pn_offset, plain, &plain_len)) {
+            quic_unprotect(&k[0], &largest, pkt, pn_offset, plain, &plain_len)) {
             ok = true;
             memcpy(c->keys, k, sizeof k);
             c->keys_ok = true;

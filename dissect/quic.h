@@ -50,9 +50,6 @@
 /* Datagrams of an accepted flow that may pass without a ClientHello before
  * it is given up as not QUIC (or QUIC we cannot read). */
 #define QUIC_GIVE_UP_DATAGRAMS 32
-/* Largest Initial payload decrypted: Initials fill one datagram, 1200 bytes
- * at least, rarely more than a path MTU. */
-#define QUIC_MAX_PLAINTEXT 16384
 
 struct quic_stats {
     uint64_t datagrams;          /* datagrams of accepted QUIC flows */

@@ -188,3 +188,85 @@ bool quic_aead_open(const struct quic_keys *k, uint64_t pn, const uint8_t *aad, 
     EVP_CIPHER_CTX_free(ctx);
     return ok;
 }
+
+/* RFC 9000 A.3: the full packet number from its truncated encoding, nearest
+ * to the one expected next. */
+static uint64_t decode_pn(int64_t largest, uint64_t truncated, unsigned bits)
+{
+    uint64_t expected = (uint64_t)(largest + 1);
+    uint64_t win = (uint64_t)1 << bits, hwin = win / 2, mask = win - 1;
+    uint64_t candidate = (expected & ~mask) | truncated;
+    if (candidate + hwin <= expected && candidate < ((uint64_t)1 << 62) - win)
+        return candidate + win;
+    if (candidate > expected + hwin && candidate >= win)
+        return candidate - win;
+    return candidate;
+}
+
+bool quic_unprotect(const struct quic_keys *k, int64_t *largest, struct span pkt, size_t pn_offset,
+                        uint8_t *out, size_t *out_len)
+{
+    /* RFC 9001 5.4.2: the sample starts 4 bytes after the packet number's
+     * start, whatever its real length. */
+    if (pkt.n < pn_offset + 4 + QUIC_SAMPLE_LEN || pn_offset + 4 > QUIC_MAX_HEADER)
+        return false;
+    uint8_t mask[5];
+    if (!quic_hp_mask(k, pkt.p + pn_offset + 4, mask))
+        return false;
+    uint8_t aad[QUIC_MAX_HEADER];
+    memcpy(aad, pkt.p, pn_offset);
+    aad[0] = (uint8_t)(pkt.p[0] ^ (mask[0] & 0x0f));
+    size_t pn_len = (size_t)(aad[0] & 3) + 1;
+    uint64_t truncated = 0;
+    for (size_t i = 0; i < pn_len; i++) {
+        aad[pn_offset + i] = (uint8_t)(pkt.p[pn_offset + i] ^ mask[1 + i]);
+        truncated = truncated << 8 | aad[pn_offset + i];
+    }
+    size_t ct_off = pn_offset + pn_len;
+    size_t ct_len = pkt.n - ct_off;
+    if (ct_len < QUIC_TAG_LEN || ct_len - QUIC_TAG_LEN > QUIC_MAX_PLAINTEXT)
+        return false;
+    uint64_t pn = decode_pn(*largest, truncated, (unsigned)(pn_len * 8));
+    if (!quic_aead_open(k, pn, aad, ct_off, pkt.p + ct_off, ct_len, out))
+        return false;
+    if ((int64_t)pn > *largest)
+        *largest = (int64_t)pn;
+    *out_len = ct_len - QUIC_TAG_LEN;
+    return true;
+}
+
+size_t quic_protect(const struct quic_keys *k, uint64_t pn, const uint8_t *header, size_t header_len,
+                    const uint8_t *payload, size_t plen, uint8_t *out)
+{
+    if (header_len == 0 || header_len > QUIC_MAX_HEADER || plen > QUIC_MAX_PLAINTEXT)
+        return 0;
+    size_t pn_len = (size_t)(header[0] & 3) + 1;
+    if (header_len < 1 + pn_len)
+        return 0;
+    size_t pn_offset = header_len - pn_len;
+    size_t total = header_len + plen + QUIC_TAG_LEN;
+    if (pn_offset + 4 + QUIC_SAMPLE_LEN > total)
+        return 0;
+    uint8_t nonce[QUIC_IV_LEN];
+    memcpy(nonce, k->iv, QUIC_IV_LEN);
+    for (int i = 0; i < 8; i++)
+        nonce[QUIC_IV_LEN - 1 - i] ^= (uint8_t)(pn >> (8 * i));
+    memcpy(out, header, header_len);
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0;
+    bool ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, NULL, NULL) > 0 &&
+              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, QUIC_IV_LEN, NULL) > 0 &&
+              EVP_EncryptInit_ex(ctx, NULL, NULL, k->key, nonce) > 0 &&
+              EVP_EncryptUpdate(ctx, NULL, &n, header, (int)header_len) > 0 &&
+              EVP_EncryptUpdate(ctx, out + header_len, &n, payload, (int)plen) > 0 &&
+              EVP_EncryptFinal_ex(ctx, out + header_len + n, &n) > 0 &&
+              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, QUIC_TAG_LEN, out + header_len + plen) > 0;
+    EVP_CIPHER_CTX_free(ctx);
+    uint8_t mask[5];
+    if (!ok || !quic_hp_mask(k, out + pn_offset + 4, mask))
+        return 0;
+    out[0] ^= (uint8_t)(mask[0] & 0x0f);
+    for (size_t i = 0; i < pn_len; i++)
+        out[pn_offset + i] ^= mask[1 + i];
+    return total;
+}

@@ -30,6 +30,12 @@
 #define QUIC_SAMPLE_LEN 16
 #define QUIC_SECRET_LEN 32
 #define QUIC_MAX_CID_LEN 20     /* RFC 9000 17.2: a version 1 connection ID is at most 20 bytes */
+/* A header must fit in this: the longest is a token of a few hundred bytes
+ * after two 20-byte connection IDs. */
+#define QUIC_MAX_HEADER 2048
+/* Largest Initial payload decrypted: Initials fill one datagram, 1200 bytes
+ * at least, rarely more than a path MTU. */
+#define QUIC_MAX_PLAINTEXT 16384
 
 /* One direction's Initial packet protection keys. */
 struct quic_keys {
@@ -65,5 +71,24 @@ bool quic_hp_mask(const struct quic_keys *k, const uint8_t sample[QUIC_SAMPLE_LE
  * foreign packet). */
 bool quic_aead_open(const struct quic_keys *k, uint64_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *ct,
                     size_t ct_len, uint8_t *out);
+
+/* Removes header protection from one long-header packet `pkt` (from its
+ * first byte to its end; the packet number at `pn_offset`) and opens its
+ * payload with keys `k`, into `out` (QUIC_MAX_PLAINTEXT bytes at least).
+ * The packet number is recovered from its truncated form nearest to
+ * *largest + 1 (RFC 9000 A.3), and *largest advanced when it opens. False
+ * when it does not: too short for the sample, too large, or the tag does not
+ * verify. */
+bool quic_unprotect(const struct quic_keys *k, int64_t *largest, struct span pkt, size_t pn_offset, uint8_t *out,
+                    size_t *out_len);
+
+/* The reverse, for tests and fuzzing (an observer never seals): `header` is
+ * a long header up to and including its packet number (header_len bytes, the
+ * number's length in its first byte's low bits, its value `pn`), `payload`
+ * the plaintext. Writes the protected packet, header_len + plen + 16 bytes,
+ * to `out` and returns its length; 0 when it cannot (a sample would run past
+ * the packet, libcrypto fails). */
+size_t quic_protect(const struct quic_keys *k, uint64_t pn, const uint8_t *header, size_t header_len,
+                    const uint8_t *payload, size_t plen, uint8_t *out);
 
 #endif
