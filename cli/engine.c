@@ -40,7 +40,7 @@ static void emit_with_notes(void *ctx, const struct conn_meta *m, const struct t
         packet_notes_decision(e->notes, m, r);
 }
 
-/* ---- UDP flows: QUIC (dissect/quic.h) ---- */
+/* ---- UDP flows: QUIC (dissect/quic.h) and DTLS (dissect/dtls.h) ---- */
 
 /* The consumer's context is the TCP dissector inside the engine; UDP flows
  * reach the engine's other dissectors through it. */
@@ -54,11 +54,80 @@ static bool is_udp(const struct flow *f)
     return f->meta.transport == FLOW_TRANSPORT_UDP;
 }
 
-/* The attachment of a UDP flow is a struct quic_conn in the same slot a TCP
- * flow's struct conn takes (the slot is as large as the larger). */
+/* What a UDP flow carries (flow.consumer_tag, set when it is accepted). */
+enum { UDP_QUIC = 1, UDP_DTLS = 2 };
+
+/* The attachment of a UDP flow, in the same slot a TCP flow's struct conn
+ * takes (the slot is as large as the larger). */
+union udp_attach {
+    struct quic_conn quic;
+    struct dtls_conn dtls;
+};
+
 static size_t attach_size(void)
 {
-    return sizeof(struct conn) > sizeof(struct quic_conn) ? sizeof(struct conn) : sizeof(struct quic_conn);
+    return sizeof(struct conn) > sizeof(union udp_attach) ? sizeof(struct conn) : sizeof(union udp_attach);
+}
+
+/* RFC 7983 5: a STUN message (first two bits 0, magic cookie at 4): WebRTC
+ * checks connectivity with STUN on the flow that then carries DTLS. */
+static bool is_stun(struct span p)
+{
+    uint8_t b0 = 0;
+    if (!span_peek(&p, 0, &b0) || b0 > 3 || p.n < 20)
+        return false;
+    struct span s = p;
+    span_skip(&s, 4);
+    return span_u32(&s) == 0x2112a442u;
+}
+
+/* A UDP flow's first datagrams decide it: QUIC, DTLS (from the client, or
+ * from the server when the capture missed the ClientHello), STUN (look at
+ * the next one), or neither (decided at once: a lookup per datagram from
+ * then on). */
+static enum flow_accept udp_accept(struct flow *f, struct span first)
+{
+    if (quic_sniff(first)) {
+        f->consumer_tag = UDP_QUIC;
+        return FLOW_ACCEPT;
+    }
+    int d = dtls_sniff(first);
+    if (d != 0) {
+        f->consumer_tag = UDP_DTLS;
+        return d < 0 ? FLOW_ACCEPT_PEER_IS_CLIENT : FLOW_ACCEPT;
+    }
+    return is_stun(first) ? FLOW_NEED_MORE : FLOW_REJECT;
+}
+
+static void udp_attach(struct engine *e, struct flow *f, union udp_attach *a)
+{
+    if (f->consumer_tag == UDP_QUIC)
+        quic_begin(&e->quic, &a->quic);
+    else
+        dtls_begin(&e->dtls, &a->dtls);
+}
+
+static enum flow_verdict udp_data(struct engine *e, struct flow *f, union udp_attach *a, int dir, struct span data)
+{
+    enum conn_verdict v = f->consumer_tag == UDP_QUIC ? quic_datagram(&e->quic, &a->quic, &f->meta, dir, data)
+                                                      : dtls_datagram(&e->dtls, &a->dtls, &f->meta, dir, data);
+    return v == CONN_DONE ? FLOW_VERDICT_DONE : FLOW_VERDICT_CONTINUE;
+}
+
+static void udp_close(struct engine *e, struct flow *f, union udp_attach *a, enum conn_reason reason)
+{
+    if (f->consumer_tag == UDP_QUIC)
+        quic_close(&e->quic, &a->quic, &f->meta, reason);
+    else
+        dtls_close(&e->dtls, &a->dtls, &f->meta, reason);
+}
+
+static void udp_detach(struct engine *e, const struct flow *f, union udp_attach *a)
+{
+    if (f->consumer_tag == UDP_QUIC)
+        quic_end(&e->quic, &a->quic);
+    else
+        dtls_end(&e->dtls, &a->dtls);
 }
 
 /* ---- the flow_consumer adapter: the flow table drives conn.h ---- */
@@ -76,7 +145,7 @@ static enum flow_accept consumer_accept(void *ctx, struct flow *f, int dir, stru
 {
     (void)ctx;
     if (is_udp(f))
-        return quic_sniff(first) ? FLOW_ACCEPT : FLOW_REJECT;
+        return udp_accept(f, first);
     enum accept_verdict a = accept_first_bytes(dir, first, f->meta.server_port);
     return a == ACCEPT_YES ? FLOW_ACCEPT : a == ACCEPT_NEED_MORE ? FLOW_NEED_MORE : FLOW_REJECT;
 }
@@ -84,7 +153,7 @@ static enum flow_accept consumer_accept(void *ctx, struct flow *f, int dir, stru
 static void consumer_attach(void *ctx, struct flow *f, void *attach)
 {
     if (is_udp(f)) {
-        quic_begin(&engine_of(ctx)->quic, attach);
+        udp_attach(engine_of(ctx), f, attach);
         return;
     }
     /* The slot is recycled memory (flow_consumer.on_attach). */
@@ -103,16 +172,14 @@ static void consumer_packet(void *ctx, struct flow *f, void *attach, int dir, st
 static enum flow_verdict consumer_data(void *ctx, struct flow *f, void *attach, int dir, struct span data, bool gap)
 {
     if (is_udp(f))
-        return quic_datagram(&engine_of(ctx)->quic, attach, &f->meta, dir, data) == CONN_DONE
-                   ? FLOW_VERDICT_DONE
-                   : FLOW_VERDICT_CONTINUE;
+        return udp_data(engine_of(ctx), f, attach, dir, data);
     return conn_data(ctx, attach, &f->meta, dir, data, gap) == CONN_DONE ? FLOW_VERDICT_DONE : FLOW_VERDICT_CONTINUE;
 }
 
 static void consumer_close(void *ctx, struct flow *f, void *attach, enum conn_reason reason)
 {
     if (is_udp(f)) {
-        quic_close(&engine_of(ctx)->quic, attach, &f->meta, reason);
+        udp_close(engine_of(ctx), f, attach, reason);
         return;
     }
     conn_close(ctx, attach, &f->meta, reason, f->rst_seen, f->fin_seen[0] || f->fin_seen[1]);
@@ -121,7 +188,7 @@ static void consumer_close(void *ctx, struct flow *f, void *attach, enum conn_re
 static void consumer_detach(void *ctx, const struct flow *f, void *attach)
 {
     if (is_udp(f)) {
-        quic_end(&engine_of(ctx)->quic, attach);
+        udp_detach(engine_of(ctx), f, attach);
         return;
     }
     conn_end(ctx, attach);
@@ -183,6 +250,7 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     bufpool_init(&e->pool, cfg->buffer_budget);
     e->dissector.pool = &e->pool;
     e->quic.d = &e->dissector;
+    e->dtls.d = &e->dissector;
     e->writer = calloc(1, sizeof *e->writer);
     if (!e->writer)
         return -1;
@@ -374,6 +442,16 @@ void engine_print_stats(const struct engine *e, FILE *f)
             (unsigned long long)q->crypto_dropped, (unsigned long long)q->retries,
             (unsigned long long)q->version_negotiations, (unsigned long long)q->connection_closes,
             (unsigned long long)q->given_up);
+    const struct dtls_stats *ds = &e->dtls.st;
+    fprintf(f,
+            "\"dtls\":{\"datagrams\":%llu,\"records\":%llu,\"encrypted_records\":%llu,\"malformed\":%llu,"
+            "\"fragments\":%llu,\"retransmissions\":%llu,\"dropped\":%llu,\"cookie_exchanges\":%llu,"
+            "\"given_up\":%llu},",
+            (unsigned long long)ds->datagrams, (unsigned long long)ds->records,
+            (unsigned long long)ds->encrypted_records, (unsigned long long)ds->malformed,
+            (unsigned long long)ds->fragments, (unsigned long long)ds->retransmissions,
+            (unsigned long long)ds->dropped, (unsigned long long)ds->cookie_exchanges,
+            (unsigned long long)ds->given_up);
     if (e->dissector.certs) {
         const struct cert_cache_stats *cc = cert_cache_stats(e->dissector.certs);
         fprintf(f,

@@ -13,6 +13,7 @@
 #include "capture/source.h"
 #include "common/bufpool.h"
 #include "dissect/conn.h"
+#include "dissect/dtls.h"
 #include "dissect/quic.h"
 #include "flows/flow_table.h"
 #include "output/conn_json.h"
@@ -39,6 +40,7 @@ struct engine {
     struct flow_table *flows;
     struct conn_dissector dissector;
     struct quic_dissector quic;  /* QUIC over UDP: shares the dissector's sink, pool and counters */
+    struct dtls_dissector dtls;  /* DTLS over UDP: the same */
     struct conn_json_writer *writer;
     struct decode_stats decode;
     int linktype;

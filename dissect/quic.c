@@ -100,36 +100,6 @@ void quic_end(struct quic_dissector *q, struct quic_conn *c)
 
 /* ---- CRYPTO reassembly ------------------------------------------------- */
 
-/* Records [start, end) as present: ranges stay sorted and merged. False when
- * the table is full and the piece touches no range. */
-static bool crypto_mark(struct quic_crypto_stream *cs, uint32_t start, uint32_t end)
-{
-    size_t i = 0;
-    while (i < cs->nranges && cs->range[i].end < start)
-        i++;
-    /* Ranges i.. that overlap or touch [start, end) merge into one. */
-    size_t j = i;
-    while (j < cs->nranges && cs->range[j].start <= end) {
-        if (cs->range[j].start < start)
-            start = cs->range[j].start;
-        if (cs->range[j].end > end)
-            end = cs->range[j].end;
-        j++;
-    }
-    if (i == j) {
-        if (cs->nranges == QUIC_CRYPTO_RANGES)
-            return false;
-        memmove(&cs->range[i + 1], &cs->range[i], (cs->nranges - i) * sizeof cs->range[0]);
-        cs->nranges++;
-    } else if (j > i + 1) {
-        memmove(&cs->range[i + 1], &cs->range[j], (cs->nranges - j) * sizeof cs->range[0]);
-        cs->nranges = (uint8_t)(cs->nranges - (j - i - 1));
-    }
-    cs->range[i].start = start;
-    cs->range[i].end = end;
-    return true;
-}
-
 /* Bytes present from offset 0 without a hole. */
 static uint32_t crypto_contiguous(const struct quic_crypto_stream *cs)
 {
@@ -161,7 +131,7 @@ static void crypto_add(struct quic_dissector *q, struct quic_crypto_stream *cs, 
         cs->buf = buf;
         cs->cap = cap;
     }
-    if (!crypto_mark(cs, start, end)) {
+    if (!dq_ranges_add(cs->range, &cs->nranges, QUIC_CRYPTO_RANGES, start, end)) {
         cs->dropped = true;
         q->st.crypto_dropped++;
         return;
@@ -171,22 +141,6 @@ static void crypto_add(struct quic_dissector *q, struct quic_crypto_stream *cs, 
     memcpy(cs->buf + start, data.p, data.n);
     if (end > cs->used)
         cs->used = end;
-}
-
-static void count_step(struct quic_dissector *q, struct quic_conn *c, const struct conn_meta *meta,
-                       struct tls_hs_step st, bool hello)
-{
-    struct conn_stats *n = &q->d->st;
-    if (st.status == TLS_HS_MALFORMED) {
-        if (hello)
-            n->malformed_hellos++;
-        else
-            n->malformed_messages++;
-    } else if (st.status == TLS_HS_UNEXPECTED) {
-        n->unexpected_messages++;
-    }
-    if (st.noted && q->d->notes.note)
-        q->d->notes.note(q->d->notes.ctx, meta, &c->report, st.note);
 }
 
 /* Hands on every handshake message the contiguous CRYPTO data now holds
@@ -211,7 +165,7 @@ static void crypto_deliver(struct quic_dissector *q, struct quic_conn *c, const 
         struct span body = span_take(&s, len);
         if (tls_hs_wants(dir, type)) {
             struct tls_hs_step st = tls_hs_message(&c->hs, &c->report, dir, type, body, 0);
-            count_step(q, c, meta, st, type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO);
+            dq_count_step(q->d, meta, &c->report, st, type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO);
         }
         cs->delivered += 4 + len;
         cs->begun = false;
@@ -397,18 +351,10 @@ static void read_datagram(struct quic_dissector *q, struct quic_conn *c, const s
 
 static void finish(struct quic_dissector *q, struct quic_conn *c, struct conn_meta *meta, enum conn_reason reason)
 {
-    struct tls_report *r = &c->report;
-    r->context.protocol = QUIC_PROTOCOL;
-    r->client.quic_version = c->client_hello_version;
-    tls_hs_finish(&c->hs, r);
+    c->report.client.quic_version = c->client_hello_version;
     if (c->crypto[0].dropped || c->crypto[1].dropped)
-        r->truncated_why |= TLS_TRUNCATED_MESSAGE;
-    if (r->truncated_why)
-        r->truncated = true;
-    meta->reason = reason;
-    q->d->st.lines++;
-    if (q->d->sink.emit)
-        q->d->sink.emit(q->d->sink.ctx, meta, r);
+        c->report.truncated_why |= TLS_TRUNCATED_MESSAGE;
+    dq_emit(q->d, &c->hs, &c->report, meta, QUIC_PROTOCOL, reason);
 }
 
 enum conn_verdict quic_datagram(struct quic_dissector *q, struct quic_conn *c, struct conn_meta *meta, int dir,

@@ -36,6 +36,7 @@
 #include "common/bufpool.h"
 #include "common/span.h"
 #include "dissect/conn.h"
+#include "dissect/dtls_quic.h"
 #include "dissect/quic_crypto.h"
 #include "dissect/report.h"
 #include "dissect/tls_handshake.h"
@@ -72,7 +73,7 @@ struct quic_crypto_stream {
     bool begun;                  /* the message at `delivered` had its header announced */
     bool dropped;                /* some CRYPTO data could not be kept */
     uint8_t nranges;
-    struct { uint32_t start, end; } range[QUIC_CRYPTO_RANGES]; /* sorted, disjoint, not adjacent */
+    struct dq_range range[QUIC_CRYPTO_RANGES]; /* sorted, disjoint, not adjacent */
 };
 
 /* Per connection; quic_begin initialises it. */

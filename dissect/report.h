@@ -46,6 +46,7 @@ struct tls_client_report {
     /* QUIC: the version of the client's Initial that carried the first
      * ClientHello (tls.client.quic_version); 0 for TLS over TCP. */
     uint32_t quic_version;
+    bool dtls;                   /* over DTLS: versions are DTLS's, JA4 starts 'd' */
     uint8_t session_id_len;
     /* Cipher suites; SSLv2 hellos carry 3-byte cipher kinds, hence 32 bits. */
     struct { uint16_t n; bool more; uint32_t v[TLS_MAX_CIPHERS]; } ciphers;
@@ -92,6 +93,7 @@ struct tls_server_report {
     bool seen;                   /* ServerHello (or SSLv2 SERVER-HELLO) seen */
     bool parsed;
     bool hello_retry_request;    /* a HelloRetryRequest came first */
+    bool hello_verify_request;   /* DTLS: a HelloVerifyRequest (cookie exchange) came first */
     uint16_t record_version;
     uint16_t legacy_version;     /* ServerHello.legacy_version */
     uint16_t selected_version;   /* supported_versions extension, 0 when absent */

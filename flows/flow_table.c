@@ -386,6 +386,7 @@ static bool gate(const struct deliver_ctx *c, struct span data, bool gap)
         mark_done(t, f);
         return false;
     case FLOW_ACCEPT:
+    case FLOW_ACCEPT_PEER_IS_CLIENT: /* UDP only: a stream's roles come from its SYN or client_hint */
         break;
     }
     t->st.accepted++;
@@ -568,10 +569,19 @@ static void udp_packet(struct flow_table *t, const struct pkt *p, const struct f
     if (f->attach == FLOW_NONE) {
         enum flow_accept a = t->consumer.accept ? t->consumer.accept(t->consumer.ctx, f, dir, p->payload)
                                                 : FLOW_ACCEPT;
-        if (a != FLOW_ACCEPT) {
+        if (a == FLOW_NEED_MORE && ++f->udp_asks < FLOW_UDP_ASKS) {
+            if (f->udp_asks == 1)
+                t->st.need_more++;
+            return;
+        }
+        if (a != FLOW_ACCEPT && a != FLOW_ACCEPT_PEER_IS_CLIENT) {
             t->st.rejected++;
             mark_done(t, f);
             return;
+        }
+        if (a == FLOW_ACCEPT_PEER_IS_CLIENT) {
+            swap_roles(f);
+            dir = !dir;
         }
         t->st.accepted++;
         if (!attach_new(t, f)) {

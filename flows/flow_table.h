@@ -67,6 +67,8 @@ struct flow {
     bool rst_seen;
     bool fin_seen[2];           /* per direction (DIR_C2S, DIR_S2C) */
     bool payload_seen;          /* a segment with payload came (client_hint was asked) */
+    uint8_t udp_asks;           /* UDP: datagrams shown to accept so far (FLOW_UDP_ASKS at most) */
+    uint8_t consumer_tag;       /* the consumer's own note on the flow, set by its accept (0 at first) */
     /* Before the consumer accepts the flow: the first in-order bytes of each
      * direction, whether they followed a gap, and which direction's came
      * first (they are delivered in that order once it accepts). */
@@ -83,7 +85,12 @@ enum flow_accept {
     FLOW_ACCEPT = 0,            /* attach, then deliver every byte from the first */
     FLOW_NEED_MORE,             /* ask again with more of this direction */
     FLOW_REJECT,                /* not for this consumer: the flow is decided now */
+    FLOW_ACCEPT_PEER_IS_CLIENT, /* UDP: accept, and the sender of these bytes is the server */
 };
+
+/* Datagrams of a UDP flow shown to accept while it answers NEED_MORE (a
+ * WebRTC flow opens with STUN, its DTLS comes a few datagrams later). */
+#define FLOW_UDP_ASKS 16
 
 /* What the tracker tells the consumer, and what the consumer answers. */
 enum flow_verdict {
@@ -164,7 +171,9 @@ void flow_table_free(struct flow_table *t);
  * REJECT: no byte is held). A rejected flow costs a lookup per datagram from
  * then on. An accepted flow's datagrams reach `on_data` one each, in capture
  * order (gap false), whatever their order on the wire; it ends by the
- * consumer's verdict, idle timeout, eviction or the end of input. */
+ * consumer's verdict, idle timeout, eviction or the end of input.
+ * NEED_MORE asks to see the next datagram too, up to FLOW_UDP_ASKS of them,
+ * then counts as REJECT; FLOW_ACCEPT_PEER_IS_CLIENT swaps the roles first. */
 void flow_table_packet(struct flow_table *t, const struct pkt *p);
 
 /* Closes every flow (end of input), delivering what is held. */

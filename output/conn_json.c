@@ -340,6 +340,8 @@ static void put_server(struct json_writer *w, const struct tls_server_report *s,
             put_version(w, JSON_KEY("record_version"), s->record_version);
         if (s->hello_retry_request)
             json_bool(w, JSON_KEY("hello_retry_request"), true);
+        if (s->hello_verify_request)
+            json_bool(w, JSON_KEY("hello_verify_request"), true);
         put_number_list(w, JSON_KEY("extensions"), s->extensions.v, s->extensions.n);
         char str[FP_JA3S_STRING_MAX];
         put_ja3(w, JSON_KEY("ja3s"), JSON_KEY("ja3s_string"), str, fp_ja3s_string(s, str, sizeof str));

@@ -1215,13 +1215,13 @@ static void test_udp_flow(void **state)
 }
 
 /* A rejected UDP flow is decided on its first datagram: later ones cost a
- * lookup (packets_done) and are never shown to accept again. NEED_MORE is
- * a refusal too: a datagram is whole. */
+ * lookup (packets_done) and are never shown to accept again. NEED_MORE
+ * shows the next datagrams, FLOW_UDP_ASKS in all, then counts as REJECT. */
 static void test_udp_rejected(void **state)
 {
     (void)state;
     struct flow_table *t = gated(16, 16);
-    fk->accept_fixed = FLOW_NEED_MORE;
+    fk->accept_fixed = FLOW_REJECT;
     fk->accept_fixed_set = true;
     udp(t, 1000, CLI, 5353, SRV, 53, "dns?");
     udp(t, 2000, SRV, 53, CLI, 5353, "dns!");
@@ -1231,8 +1231,39 @@ static void test_udp_rejected(void **state)
     const struct flow_stats *st = flow_table_stats(t);
     assert_int_equal(st->rejected, 1);
     assert_int_equal(st->packets_done, 2);
+
+    fk->accept_fixed = FLOW_NEED_MORE;
+    for (int i = 0; i < FLOW_UDP_ASKS + 4; i++)
+        udp(t, 4000 + (uint64_t)i, CLI, 3479, SRV, 3478, "stun");
+    assert_int_equal(fk->accept_calls, 1 + FLOW_UDP_ASKS);
+    assert_int_equal(st->need_more, 1);
+    assert_int_equal(st->rejected, 2);
+    assert_int_equal(st->packets_done, 2 + 4);
+    assert_int_equal(fk->attaches, 0);
     flow_table_flush(t, CONN_REASON_END_OF_INPUT);
     assert_int_equal(fk->nclose, 0);
+    flow_table_free(t);
+}
+
+/* FLOW_ACCEPT_PEER_IS_CLIENT: the first datagram came from the server (a
+ * capture that missed the client's first): roles swap before delivery. */
+static void test_udp_peer_is_client(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    fk->accept_fixed = FLOW_ACCEPT_PEER_IS_CLIENT;
+    fk->accept_fixed_set = true;
+    udp(t, 1000, SRV, 4433, CLI, 40000, "server hello");
+    udp(t, 2000, CLI, 40000, SRV, 4433, "client");
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[0].dir, DIR_S2C);
+    assert_int_equal(fk->data[1].dir, DIR_C2S);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 1);
+    assert_ip4(fk->close[0].meta.client_ip, CLI);
+    assert_int_equal(fk->close[0].meta.client_port, 40000);
+    assert_int_equal(fk->close[0].meta.packets[DIR_S2C], 1);
+    assert_int_equal(fk->close[0].meta.bytes[DIR_S2C], 12);
     flow_table_free(t);
 }
 
@@ -1290,6 +1321,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_new_rejects_bad_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_peer_is_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_eviction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
