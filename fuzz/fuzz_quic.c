@@ -94,13 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     d.sink.emit = emit;
     struct quic_dissector q = { .d = &d };
     struct conn_meta meta;
-    memset(&meta, 0, sizeof meta);
-    meta.ip_version = 4;
-    meta.transport = FLOW_TRANSPORT_UDP;
-    memcpy(meta.client_ip, "\xc0\x00\x02\x01", 4);
-    memcpy(meta.server_ip, "\xc6\x33\x64\x07", 4);
-    meta.client_port = 50123;
-    meta.server_port = 443;
+    fuzz_udp_meta(&meta, 443);
     struct quic_conn *c = malloc(sizeof *c);
     static uint8_t dgram[DGRAM_MAX];
     if (!c)

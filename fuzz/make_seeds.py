@@ -499,6 +499,27 @@ def json_seeds():
     write("json", "time", b"\x31" + struct.pack(">Q", 1519307590494123))
 
 
+def datagram_script(path, display_filter):
+    """The datagrams of the first UDP conversation tshark shows with
+    `display_filter`, as a chunk script (fuzz_util.h) after a zero flags
+    byte, up to 8 KB; the first sender is the client. None when there is
+    none."""
+    rows = tshark_fields(path, ["udp.srcport", "udp.dstport", "udp.payload"], display_filter)
+    if not rows:
+        return None
+    client = rows[0][0]
+    peer = {rows[0][0], rows[0][1]}
+    out = bytes([0])
+    for sport, dport, payload in rows:
+        if {sport, dport} != peer or not payload:
+            continue
+        b = bytes.fromhex(payload.replace(":", ""))
+        if len(out) + len(b) + 3 > 8192:
+            break
+        out += bytes([0 if sport == client else CHUNK_DIR]) + struct.pack(">H", len(b)) + b
+    return out
+
+
 def quic_seeds(udp_corpus):
     """fuzz_quic: the first datagrams of real QUIC connections, raw (the
     dissector derives their keys itself), and a connection sealed by the
@@ -512,21 +533,9 @@ def quic_seeds(udp_corpus):
         path = os.path.join(udp_corpus, cap)
         if not os.path.exists(path):
             continue
-        rows = tshark_fields(path, ["udp.srcport", "udp.dstport", "udp.payload"], "quic")
-        if not rows:
-            continue
-        client = rows[0][0]
-        peer = {rows[0][0], rows[0][1]}
-        out, n = bytes([0]), 0
-        for sport, dport, payload in rows:
-            if {sport, dport} != peer or not payload:
-                continue
-            b = bytes.fromhex(payload.replace(":", ""))
-            if len(out) + len(b) + 3 > 8192:
-                break
-            out += chunk(0 if sport == client else CHUNK_DIR, b)
-            n += 1
-        write("quic", stem(path), out)
+        out = datagram_script(path, "quic")
+        if out:
+            write("quic", stem(path), out)
     # The RFC 9001 A.2 ClientHello, in CRYPTO frames sealed by the harness.
     hello = bytes.fromhex(
         "010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f06a2b69484c00000413011302010000c0000000"
@@ -554,6 +563,20 @@ def quic_seeds(udp_corpus):
     write("quic", "sealed-alert", close)
 
 
+def dtls_seeds(udp_corpus):
+    """fuzz_dtls: the first datagrams of real DTLS associations (cookie
+    exchanges, fragmented certificates, WebRTC, AnyConnect's 0x0100)."""
+    for cap in ("ndpi_dtls.pcap", "ndpi_dtls2.pcap", "ndpi_dtls_certificate_fragments.pcap",
+                "ndpi_dtls_session_id_and_coockie_both.pcap", "ndpi_anyconnect-vpn.pcap", "ja4_dtls-udp.notest.cap",
+                "ndpi_dtls_old_version.pcapng"):
+        path = os.path.join(udp_corpus, cap)
+        if not os.path.exists(path):
+            continue
+        out = datagram_script(path, "dtls")
+        if out:
+            write("dtls", stem(path), out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=os.path.join(HERE, "..", "..", "shared", "corpus", "dev"))
@@ -569,6 +592,7 @@ def main():
     proxy_seeds()
     json_seeds()
     quic_seeds(os.path.join(os.path.dirname(os.path.abspath(args.corpus)), "udp"))
+    dtls_seeds(os.path.join(os.path.dirname(os.path.abspath(args.corpus)), "udp"))
     total = 0
     for t in sorted(os.listdir(OUT)):
         files = os.listdir(os.path.join(OUT, t))
