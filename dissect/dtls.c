@@ -81,8 +81,8 @@ static struct tls_hs_step client_hello(struct dtls_dissector *x, struct dtls_con
 {
     struct span s = body;
     span_skip(&s, 2 + 32);              /* client_version, random */
-    struct span sid = span_vec8(&s);
-    size_t head = (size_t)(sid.p - body.p) + sid.n;
+    span_vec8(&s);                      /* session_id */
+    size_t head = body.n - s.n;         /* what precedes the cookie */
     span_vec8(&s);                      /* cookie */
     if (!span_ok(&s))
         return tls_hs_message(&c->hs, &c->report, DIR_C2S, TLS_HS_CLIENT_HELLO, body, record_version);

@@ -216,34 +216,39 @@ static uint64_t decode_pn(int64_t largest, uint64_t truncated, unsigned bits)
 }
 
 bool quic_unprotect(const struct quic_keys *k, int64_t *largest, struct span pkt, size_t pn_offset,
-                        uint8_t *out, size_t *out_len)
+                    uint8_t *out, size_t *out_len)
 {
-    /* RFC 9001 5.4.2: the sample starts 4 bytes after the packet number's
-     * start, whatever its real length. */
-    if (pkt.n < pn_offset + 4 + QUIC_SAMPLE_LEN || pn_offset + 4 > QUIC_MAX_HEADER)
+    if (pn_offset == 0 || pn_offset + 4 > QUIC_MAX_HEADER)
         return false;
+    struct span s = pkt;
+    struct span header = span_take(&s, pn_offset);
+    /* RFC 9001 5.4.2: the sample starts 4 bytes after the packet number's
+     * start, whatever the number's real length. */
+    struct span at_sample = s;
+    span_skip(&at_sample, 4);
+    struct span sample = span_take(&at_sample, QUIC_SAMPLE_LEN);
     uint8_t mask[5];
-    if (!quic_hp_mask(k, pkt.p + pn_offset + 4, mask))
+    if (!span_ok(&sample) || !quic_hp_mask(k, sample.p, mask))
         return false;
     uint8_t aad[QUIC_MAX_HEADER];
-    memcpy(aad, pkt.p, pn_offset);
-    aad[0] = (uint8_t)(pkt.p[0] ^ (mask[0] & 0x0f));
+    memcpy(aad, header.p, pn_offset);
+    aad[0] = (uint8_t)(aad[0] ^ (mask[0] & 0x0f));
     size_t pn_len = (size_t)(aad[0] & 3) + 1;
     uint64_t truncated = 0;
     for (size_t i = 0; i < pn_len; i++) {
-        aad[pn_offset + i] = (uint8_t)(pkt.p[pn_offset + i] ^ mask[1 + i]);
+        aad[pn_offset + i] = (uint8_t)(span_u8(&s) ^ mask[1 + i]);
         truncated = truncated << 8 | aad[pn_offset + i];
     }
-    size_t ct_off = pn_offset + pn_len;
-    size_t ct_len = pkt.n - ct_off;
-    if (ct_len < QUIC_TAG_LEN || ct_len - QUIC_TAG_LEN > QUIC_MAX_PLAINTEXT)
+    /* What is left is the ciphertext and its tag; the sample proved at
+     * least 16 bytes follow the packet number's 4 possible ones. */
+    if (!span_ok(&s) || s.n < QUIC_TAG_LEN || s.n - QUIC_TAG_LEN > QUIC_MAX_PLAINTEXT)
         return false;
     uint64_t pn = decode_pn(*largest, truncated, (unsigned)(pn_len * 8));
-    if (!quic_aead_open(k, pn, aad, ct_off, pkt.p + ct_off, ct_len, out))
+    if (!quic_aead_open(k, pn, aad, pn_offset + pn_len, s.p, s.n, out))
         return false;
     if ((int64_t)pn > *largest)
         *largest = (int64_t)pn;
-    *out_len = ct_len - QUIC_TAG_LEN;
+    *out_len = s.n - QUIC_TAG_LEN;
     return true;
 }
 
