@@ -344,7 +344,9 @@ static uint32_t bignum_bits(struct span v)
  * it with the SignatureAndHashAlgorithm (RFC 5246 7.4.1.4.1). */
 static bool parse_ske_signature(struct span *body, uint16_t version, struct tls_server_report *s)
 {
-    if (version >= 0x0303)
+    /* TLS 1.2 added the SignatureScheme (RFC 5246 7.4.3); DTLS 1.0
+     * (0xfeff, numerically above it) is TLS 1.1's datagram form and has none. */
+    if (version >= 0x0303 && version != 0xfeff)
         s->kx_sigalg = span_u16(body);
     span_vec16(body);
     return span_done(body);

@@ -311,6 +311,35 @@ static void test_fragments_any_order(void **state)
     assert_int_equal(x->notes[TLS_NOTE_SERVER_HELLO], 1);
 }
 
+/* DTLS 1.0 with ECDHE: its ServerKeyExchange has no SignatureScheme (DTLS
+ * 1.0 is TLS 1.1's datagram form), and its curve is read. */
+static void test_dtls10_server_key_exchange(void **state)
+{
+    struct run *x = *state;
+    uint8_t d[BUF];
+    size_t n = hs_record(d, 1, 0xfeff, 0, client_hello_body, sizeof client_hello_body);
+    assert_int_equal(datagram(x, DIR_C2S, d, n), CONN_CONTINUE);
+    uint8_t sh[sizeof server_hello_body];
+    memcpy(sh, server_hello_body, sizeof sh);
+    sh[0] = 0xfe; /* DTLS 1.0 */
+    sh[1] = 0xff;
+    sh[35] = 0xc0; /* TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA */
+    sh[36] = 0x13;
+    static const uint8_t ske[] = {
+        0x03, 0x00, 0x17,       /* named_curve secp256r1 */
+        0x01, 0x04,             /* public point (1 byte here) */
+        0x00, 0x02, 0xaa, 0xbb, /* signature, no SignatureScheme before it */
+    };
+    n = hs_record(d, 2, 0xfeff, 0, sh, sizeof sh);
+    n += hs_record(d + n, 12, 0xfeff, 1, ske, sizeof ske);
+    assert_int_equal(datagram(x, DIR_S2C, d, n), CONN_CONTINUE);
+    const struct tls_server_report *s = &x->c->report.server;
+    assert_true(s->ske_seen);
+    assert_int_equal(s->curve, 0x0017);
+    assert_int_equal(s->kx_sigalg, 0);
+    assert_false(x->c->report.malformed);
+}
+
 /* A fatal cleartext alert from the server decides at once. */
 static void test_alert(void **state)
 {
@@ -394,6 +423,7 @@ int main(void)
         T(test_full_handshake),
         T(test_hello_verify_request),
         T(test_fragments_any_order),
+        T(test_dtls10_server_key_exchange),
         T(test_alert),
         T(test_lying_lengths),
         T(test_prefixes),
