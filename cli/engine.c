@@ -446,12 +446,12 @@ void engine_print_stats(const struct engine *e, FILE *f)
     fprintf(f,
             "\"dtls\":{\"datagrams\":%llu,\"records\":%llu,\"encrypted_records\":%llu,\"malformed\":%llu,"
             "\"fragments\":%llu,\"retransmissions\":%llu,\"dropped\":%llu,\"cookie_exchanges\":%llu,"
-            "\"given_up\":%llu},",
+            "\"other\":%llu,\"given_up\":%llu},",
             (unsigned long long)ds->datagrams, (unsigned long long)ds->records,
             (unsigned long long)ds->encrypted_records, (unsigned long long)ds->malformed,
             (unsigned long long)ds->fragments, (unsigned long long)ds->retransmissions,
             (unsigned long long)ds->dropped, (unsigned long long)ds->cookie_exchanges,
-            (unsigned long long)ds->given_up);
+            (unsigned long long)ds->other, (unsigned long long)ds->given_up);
     if (e->dissector.certs) {
         const struct cert_cache_stats *cc = cert_cache_stats(e->dissector.certs);
         fprintf(f,

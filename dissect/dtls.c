@@ -204,9 +204,22 @@ static void handshake_record(struct dtls_dissector *x, struct dtls_conn *c, cons
     }
 }
 
+/* RFC 7983 5: on a WebRTC flow DTLS shares the 5-tuple with STUN (first
+ * byte 0-3), ZRTP (16-19), TURN channels (64-79) and RTP/RTCP (128-191);
+ * DTLS records begin with 20-63. */
+static bool dtls_first_byte(struct span s)
+{
+    uint8_t b = 0;
+    return span_peek(&s, 0, &b) && b >= 20 && b <= 63;
+}
+
 static void read_datagram(struct dtls_dissector *x, struct dtls_conn *c, const struct conn_meta *meta, int dir,
                           struct span s)
 {
+    if (!dtls_first_byte(s)) {
+        x->st.other++;
+        return;
+    }
     while (s.n > 0) {
         uint8_t first = 0;
         (void)span_peek(&s, 0, &first);

@@ -53,6 +53,7 @@ struct dtls_stats {
     uint64_t retransmissions;    /* messages already handed on, seen again */
     uint64_t dropped;            /* fragments not kept (table full, too large, budget) */
     uint64_t cookie_exchanges;   /* HelloVerifyRequests */
+    uint64_t other;              /* datagrams of another protocol on the flow (STUN, RTP: RFC 7983) */
     uint64_t given_up;
 };
 

@@ -340,6 +340,23 @@ static void test_dtls10_server_key_exchange(void **state)
     assert_false(x->c->report.malformed);
 }
 
+/* On a WebRTC flow, STUN and RTP datagrams come between DTLS ones (RFC
+ * 7983): they are passed over, not taken for broken records. */
+static void test_demultiplexing(void **state)
+{
+    struct run *x = *state;
+    static const uint8_t stun[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
+    static const uint8_t rtp[12] = { 0x80, 0x6f, 0x00, 0x01 };
+    uint8_t d[BUF];
+    assert_int_equal(datagram(x, DIR_C2S, stun, sizeof stun), CONN_CONTINUE);
+    size_t n = hs_record(d, 1, 0xfeff, 0, client_hello_body, sizeof client_hello_body);
+    assert_int_equal(datagram(x, DIR_C2S, d, n), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, rtp, sizeof rtp), CONN_CONTINUE);
+    expect_first_hello(&x->c->report.client);
+    assert_int_equal(x->x.st.other, 2);
+    assert_int_equal(x->x.st.malformed, 0);
+}
+
 /* A fatal cleartext alert from the server decides at once. */
 static void test_alert(void **state)
 {
@@ -424,6 +441,7 @@ int main(void)
         T(test_hello_verify_request),
         T(test_fragments_any_order),
         T(test_dtls10_server_key_exchange),
+        T(test_demultiplexing),
         T(test_alert),
         T(test_lying_lengths),
         T(test_prefixes),
