@@ -35,9 +35,11 @@
  * handful of messages (ServerHello, Certificate, ServerKeyExchange,
  * CertificateRequest, ServerHelloDone). */
 #define DTLS_PARTIAL_MESSAGES 6
-/* Fragments of one message held apart at once; a certificate chain cut to a
- * path MTU takes a few. */
-#define DTLS_FRAGMENT_RANGES 16
+/* Disjoint pieces of one message held at once: a certificate chain cut to a
+ * path MTU is a few fragments, and only reordering keeps them apart. Kept
+ * small so an association's state is no larger than a TCP connection's (the
+ * two share the flow table's attachment slots). */
+#define DTLS_FRAGMENT_RANGES 8
 /* Largest handshake message reassembled (a long certificate chain fits). */
 #define DTLS_MAX_MESSAGE (256u * 1024u)
 /* Datagrams an accepted flow may pass without a ClientHello or ServerHello
