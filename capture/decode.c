@@ -113,6 +113,7 @@ enum {
 enum decode_outcome {
     DECODE_OUTCOME_NONE = 0,
     DECODE_OUTCOME_TCP,
+    DECODE_OUTCOME_UDP,
     DECODE_OUTCOME_NOT_TCP,
     DECODE_OUTCOME_FRAGMENT,
     DECODE_OUTCOME_TRUNCATED,
@@ -513,16 +514,34 @@ static enum decode_outcome decode_gtpu(struct decode_layer *l, struct pkt *out)
     return decode_inner_ip(l, out);
 }
 
-/* UDP: only a datagram to a tunnel port is looked into; the rest is not
- * TCP. Once it is a tunnel, the UDP length bounds it as the IP length bounds
- * TCP (a length that lies makes the tunnel bad). */
+/* A datagram that is no tunnel is handed on as UDP (QUIC and DTLS are told
+ * from its first bytes later, on any port). Its own length bounds the
+ * payload, as the IP length bounds TCP's; one that lies, or one shorter than
+ * the header, makes the datagram unusable (not_tcp: nothing of it is read). */
+static enum decode_outcome decode_udp_datagram(struct decode_layer *l, struct pkt *out, uint16_t sport,
+                                               uint16_t dport, uint16_t udp_len)
+{
+    if (udp_len < DECODE_UDP_HDR_LEN || decode_bound(l, udp_len - DECODE_UDP_HDR_LEN, DECODE_OUTCOME_NOT_TCP) !=
+                                            DECODE_OUTCOME_NONE)
+        return DECODE_OUTCOME_NOT_TCP;
+    out->udp = true;
+    out->sport = sport;
+    out->dport = dport;
+    out->payload = l->s;
+    out->payload_len = (uint32_t)(udp_len - DECODE_UDP_HDR_LEN);
+    return DECODE_OUTCOME_UDP;
+}
+
+/* UDP: a datagram to a tunnel port is looked into; once it is a tunnel, the
+ * UDP length bounds it as the IP length bounds TCP (a length that lies makes
+ * the tunnel bad). */
 static enum decode_outcome decode_udp(struct decode_layer *l, struct pkt *out)
 {
     struct span *s = &l->s;
     enum decode_outcome o = decode_need(l, DECODE_UDP_HDR_LEN, DECODE_OUTCOME_NOT_TCP);
     if (o != DECODE_OUTCOME_NONE)
         return o;
-    span_skip(s, 2); /* source port: an entropy hash for tunnels */
+    uint16_t sport = span_u16(s); /* for tunnels an entropy hash */
     uint16_t dport = span_u16(s);
     uint16_t udp_len = span_u16(s);
     span_skip(s, 2); /* checksum */
@@ -535,7 +554,7 @@ static enum decode_outcome decode_udp(struct decode_layer *l, struct pkt *out)
     case DECODE_PORT_GTPU:
         break;
     default:
-        return DECODE_OUTCOME_NOT_TCP; /* DNS, QUIC, ... */
+        return decode_udp_datagram(l, out, sport, dport, udp_len); /* DNS, QUIC, DTLS, ... */
     }
     if (udp_len < DECODE_UDP_HDR_LEN)
         return DECODE_OUTCOME_BAD_TUNNEL;
@@ -796,6 +815,33 @@ static enum decode_outcome decode_af(uint32_t af, struct decode_layer *l, struct
     }
 }
 
+/* PPP protocol numbers (IANA "PPP DLL Protocol Numbers"). */
+enum {
+    DECODE_PPP_IPV4 = 0x0021,
+    DECODE_PPP_IPV6 = 0x0057,
+};
+
+/* DLT_PPP: an optional HDLC-like address and control (0xff 0x03, RFC 1662
+ * 3.1; links that negotiated their compression leave it out), then the
+ * 2-byte protocol field (RFC 1661 2). Only IP is decoded. */
+static enum decode_outcome decode_ppp(struct decode_layer *l, struct pkt *out)
+{
+    uint8_t b = 0;
+    if (span_peek(&l->s, 0, &b) && b == 0xff)
+        span_skip(&l->s, 2);
+    uint16_t proto = span_u16(&l->s);
+    if (!span_ok(&l->s))
+        return DECODE_OUTCOME_TRUNCATED;
+    switch (proto) {
+    case DECODE_PPP_IPV4:
+        return decode_ipv4(l, out);
+    case DECODE_PPP_IPV6:
+        return decode_ipv6(l, out);
+    default:
+        return DECODE_OUTCOME_NOT_TCP; /* LCP, IPCP, ... */
+    }
+}
+
 static enum decode_outcome decode_link(int linktype, struct decode_layer *l, struct pkt *out)
 {
     struct span *s = &l->s;
@@ -857,6 +903,8 @@ static enum decode_outcome decode_link(int linktype, struct decode_layer *l, str
         return decode_ipv4(l, out);
     case DECODE_LINK_IPV6:
         return decode_ipv6(l, out);
+    case DECODE_LINK_PPP:
+        return decode_ppp(l, out);
 
     default:
         return DECODE_OUTCOME_UNSUPPORTED;
@@ -880,6 +928,11 @@ enum decode_result decode_frame(int linktype, const uint8_t *data, uint32_t capl
         if (out->payload.n < out->payload_len)
             st->payload_truncated++;
         return DECODE_TCP;
+    case DECODE_OUTCOME_UDP:
+        st->udp++;
+        if (out->payload.n < out->payload_len)
+            st->payload_truncated++;
+        return DECODE_UDP;
     case DECODE_OUTCOME_NOT_TCP:
         st->not_tcp++;
         return DECODE_SKIP;
@@ -923,6 +976,7 @@ bool decode_link_supported(int linktype)
     case DECODE_LINK_IPV4:
     case DECODE_LINK_IPV6:
     case DECODE_LINK_LINUX_SLL2:
+    case DECODE_LINK_PPP:
         return true;
     default:
         return false;

@@ -30,6 +30,7 @@
 enum {
     DECODE_LINK_NULL = 0,       /* BSD loopback, host-order AF_ value */
     DECODE_LINK_EN10MB = 1,     /* Ethernet */
+    DECODE_LINK_PPP = 9,        /* PPP (RFC 1661), with or without HDLC address/control (RFC 1662) */
     DECODE_LINK_RAW = 101,      /* LINKTYPE_RAW: raw IPv4/IPv6 */
     DECODE_LINK_LOOP = 108,     /* OpenBSD loopback, network-order AF_ value */
     DECODE_LINK_LINUX_SLL = 113,
@@ -46,12 +47,14 @@ enum {
 
 enum decode_result {
     DECODE_TCP = 0,        /* a TCP segment: pkt is filled */
-    DECODE_SKIP,           /* not TCP (UDP, ARP, ICMP, ...) or an IP fragment */
+    DECODE_SKIP,           /* not TCP or UDP (ARP, ICMP, ...) or an IP fragment */
     DECODE_TRUNCATED,      /* captured bytes end before a header we need */
     DECODE_MALFORMED,      /* a header is inconsistent with itself */
     DECODE_UNSUPPORTED,    /* link type, ethertype or tunnel we do not decode */
+    DECODE_UDP,            /* a UDP datagram (not to a tunnel port): pkt is filled, no seq/ack/flags */
 };
-/* pkt's fields are meaningful only when decode_frame() returned DECODE_TCP. */
+/* pkt's fields are meaningful only when decode_frame() returned DECODE_TCP
+ * or DECODE_UDP. */
 
 #define DECODE_MAX_VLANS 2
 
@@ -83,6 +86,7 @@ struct pkt {
     uint16_t sport, dport;
     uint32_t seq, ack;
     uint8_t tcp_flags;          /* TCP_FIN.. below */
+    bool udp;                   /* a UDP datagram (DECODE_UDP): payload is the whole datagram */
     /* 802.1Q/802.1ad VLAN ids (12-bit VID), outermost first. vlan_count is
      * how many are kept in vlan[] (never more than DECODE_MAX_VLANS);
      * vlan_more says the frame carried further tags that were not kept. */
@@ -105,8 +109,9 @@ struct pkt {
     uint8_t tunnel_dst[16];
     bool tunnel_has_id;
     uint32_t tunnel_id;
-    /* TCP payload as captured. When the capture's snaplen cut the frame,
-     * payload.n is less than payload_len (the length the IP header gives). */
+    /* TCP payload (UDP: datagram payload) as captured. When the capture's
+     * snaplen cut the frame, payload.n is less than payload_len (the length
+     * the IP header, or UDP's own length, gives). */
     struct span payload;
     uint32_t payload_len;
     /* The innermost IP packet (header to end of datagram, as captured). */
@@ -123,7 +128,7 @@ enum {
 
 /* Why frames were not turned into TCP segments; reported by the CLI at exit.
  * Every frame counts in `frames` and in exactly one outcome counter (tcp,
- * not_tcp, truncated, bad_ip, bad_tcp, ip_fragments, unsupported_link,
+ * udp, not_tcp, truncated, bad_ip, bad_tcp, ip_fragments, unsupported_link,
  * bad_tunnel, tunnel_too_deep), so those sum to `frames`. payload_truncated
  * and tunnels are not outcomes: the first further counts the `tcp` frames
  * whose payload the snaplen cut, the second the frames (of any outcome) from
@@ -131,7 +136,8 @@ enum {
 struct decode_stats {
     uint64_t frames;
     uint64_t tcp;
-    uint64_t not_tcp;           /* ARP, UDP, ICMP, other ethertypes... */
+    uint64_t udp;               /* UDP datagrams handed on (DECODE_UDP) */
+    uint64_t not_tcp;           /* ARP, ICMP, other ethertypes... */
     uint64_t truncated;         /* snaplen or file cut a header short */
     uint64_t payload_truncated; /* headers fine, payload cut by snaplen */
     uint64_t bad_ip;            /* IPv4/IPv6 header inconsistent */

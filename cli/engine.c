@@ -1,6 +1,7 @@
 /* engine.c - see engine.h. */
 #include "cli/engine.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -51,6 +52,96 @@ static void emit_line(void *ctx, const struct conn_meta *m, const struct tls_rep
     }
 }
 
+/* ---- UDP flows: QUIC (dissect/quic.h) and DTLS (dissect/dtls.h) ---- */
+
+/* The consumer's context is the TCP dissector inside the engine; UDP flows
+ * reach the engine's other dissectors through it. */
+static struct engine *engine_of(void *dissector)
+{
+    return (struct engine *)((char *)dissector - offsetof(struct engine, dissector));
+}
+
+static bool is_udp(const struct flow *f)
+{
+    return f->meta.transport == FLOW_TRANSPORT_UDP;
+}
+
+/* What a UDP flow carries (flow.consumer_tag, set when it is accepted). */
+enum { UDP_QUIC = 1, UDP_DTLS = 2 };
+
+/* The attachment of a UDP flow, in the same slot a TCP flow's struct conn
+ * takes (the slot is as large as the larger). */
+union udp_attach {
+    struct quic_conn quic;
+    struct dtls_conn dtls;
+};
+
+static size_t attach_size(void)
+{
+    return sizeof(struct conn) > sizeof(union udp_attach) ? sizeof(struct conn) : sizeof(union udp_attach);
+}
+
+/* RFC 7983 5: a STUN message (first two bits 0, magic cookie at 4): WebRTC
+ * checks connectivity with STUN on the flow that then carries DTLS. */
+static bool is_stun(struct span p)
+{
+    uint8_t b0 = 0;
+    if (!span_peek(&p, 0, &b0) || b0 > 3 || p.n < 20)
+        return false;
+    struct span s = p;
+    span_skip(&s, 4);
+    return span_u32(&s) == 0x2112a442u;
+}
+
+/* A UDP flow's first datagrams decide it: QUIC, DTLS (from the client, or
+ * from the server when the capture missed the ClientHello), STUN (look at
+ * the next one), or neither (decided at once: a lookup per datagram from
+ * then on). */
+static enum flow_accept udp_accept(struct flow *f, struct span first)
+{
+    if (quic_sniff(first)) {
+        f->consumer_tag = UDP_QUIC;
+        return FLOW_ACCEPT;
+    }
+    int d = dtls_sniff(first);
+    if (d != 0) {
+        f->consumer_tag = UDP_DTLS;
+        return d < 0 ? FLOW_ACCEPT_PEER_IS_CLIENT : FLOW_ACCEPT;
+    }
+    return is_stun(first) ? FLOW_NEED_MORE : FLOW_REJECT;
+}
+
+static void udp_attach(struct engine *e, struct flow *f, union udp_attach *a)
+{
+    if (f->consumer_tag == UDP_QUIC)
+        quic_begin(&e->quic, &a->quic);
+    else
+        dtls_begin(&e->dtls, &a->dtls);
+}
+
+static enum flow_verdict udp_data(struct engine *e, struct flow *f, union udp_attach *a, int dir, struct span data)
+{
+    enum conn_verdict v = f->consumer_tag == UDP_QUIC ? quic_datagram(&e->quic, &a->quic, &f->meta, dir, data)
+                                                      : dtls_datagram(&e->dtls, &a->dtls, &f->meta, dir, data);
+    return v == CONN_DONE ? FLOW_VERDICT_DONE : FLOW_VERDICT_CONTINUE;
+}
+
+static void udp_close(struct engine *e, struct flow *f, union udp_attach *a, enum conn_reason reason)
+{
+    if (f->consumer_tag == UDP_QUIC)
+        quic_close(&e->quic, &a->quic, &f->meta, reason);
+    else
+        dtls_close(&e->dtls, &a->dtls, &f->meta, reason);
+}
+
+static void udp_detach(struct engine *e, const struct flow *f, union udp_attach *a)
+{
+    if (f->consumer_tag == UDP_QUIC)
+        quic_end(&e->quic, &a->quic);
+    else
+        dtls_end(&e->dtls, &a->dtls);
+}
+
 /* ---- the flow_consumer adapter: the flow table drives conn.h ---- */
 
 static int consumer_hint(void *ctx, struct span payload)
@@ -65,13 +156,18 @@ static int consumer_hint(void *ctx, struct span payload)
 static enum flow_accept consumer_accept(void *ctx, struct flow *f, int dir, struct span first)
 {
     (void)ctx;
+    if (is_udp(f))
+        return udp_accept(f, first);
     enum accept_verdict a = accept_first_bytes(dir, first, f->meta.server_port);
     return a == ACCEPT_YES ? FLOW_ACCEPT : a == ACCEPT_NEED_MORE ? FLOW_NEED_MORE : FLOW_REJECT;
 }
 
 static void consumer_attach(void *ctx, struct flow *f, void *attach)
 {
-    (void)f;
+    if (is_udp(f)) {
+        udp_attach(engine_of(ctx), f, attach);
+        return;
+    }
     /* The slot is recycled memory (flow_consumer.on_attach). */
     memset(attach, 0, sizeof(struct conn));
     conn_begin(ctx, attach);
@@ -80,21 +176,33 @@ static void consumer_attach(void *ctx, struct flow *f, void *attach)
 static void consumer_packet(void *ctx, struct flow *f, void *attach, int dir, struct span ip_packet,
                             struct span payload, uint64_t ts_us)
 {
+    if (is_udp(f))
+        return;
     conn_packet(ctx, attach, &f->meta, dir, ip_packet, payload, ts_us);
 }
 
 static enum flow_verdict consumer_data(void *ctx, struct flow *f, void *attach, int dir, struct span data, bool gap)
 {
+    if (is_udp(f))
+        return udp_data(engine_of(ctx), f, attach, dir, data);
     return conn_data(ctx, attach, &f->meta, dir, data, gap) == CONN_DONE ? FLOW_VERDICT_DONE : FLOW_VERDICT_CONTINUE;
 }
 
 static void consumer_close(void *ctx, struct flow *f, void *attach, enum conn_reason reason)
 {
+    if (is_udp(f)) {
+        udp_close(engine_of(ctx), f, attach, reason);
+        return;
+    }
     conn_close(ctx, attach, &f->meta, reason, f->rst_seen, f->fin_seen[0] || f->fin_seen[1]);
 }
 
-static void consumer_detach(void *ctx, void *attach)
+static void consumer_detach(void *ctx, const struct flow *f, void *attach)
 {
+    if (is_udp(f)) {
+        udp_detach(engine_of(ctx), f, attach);
+        return;
+    }
     conn_end(ctx, attach);
 }
 
@@ -102,7 +210,7 @@ static struct flow_consumer dissector_consumer(struct conn_dissector *d)
 {
     struct flow_consumer c = {
         .ctx = d,
-        .attach_size = sizeof(struct conn),
+        .attach_size = attach_size(),
         .client_hint = consumer_hint,
         .accept = consumer_accept,
         .on_attach = consumer_attach,
@@ -151,6 +259,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     e->cfg = *cfg;
     bufpool_init(&e->pool, cfg->buffer_budget);
     e->dissector.pool = &e->pool;
+    e->quic.d = &e->dissector;
+    e->dtls.d = &e->dissector;
     e->writer = calloc(1, sizeof *e->writer);
     if (!e->writer)
         goto fail;
@@ -199,16 +309,22 @@ fail:
     return -1;
 }
 
+/* TCP segments and UDP datagrams go to the flow table. */
+static bool is_flow_packet(enum decode_result r)
+{
+    return r == DECODE_TCP || r == DECODE_UDP;
+}
+
 void engine_frame(struct engine *e, int linktype, const struct capture_frame *f)
 {
     struct pkt p;
     if (!e->pcapng) {
-        if (decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode) == DECODE_TCP)
+        if (is_flow_packet(decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode)))
             flow_table_packet(e->flows, &p);
         return;
     }
     packet_notes_clear(e->notes);
-    if (decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode) == DECODE_TCP) {
+    if (is_flow_packet(decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode))) {
         e->current = &p;
         flow_table_packet(e->flows, &p);
         e->current = NULL;
@@ -285,7 +401,7 @@ bool engine_had_loss(const struct engine *e)
  * counter added to a struct is one line here, and no format string can drift
  * from its arguments. */
 #define DECODE_STATS(X)                                                                                          \
-    X("frames", d->frames) X("tcp", d->tcp) X("not_tcp", d->not_tcp) X("truncated", d->truncated)              \
+    X("frames", d->frames) X("tcp", d->tcp) X("udp", d->udp) X("not_tcp", d->not_tcp) X("truncated", d->truncated)              \
     X("payload_truncated", d->payload_truncated) X("bad_ip", d->bad_ip) X("bad_tcp", d->bad_tcp)                \
     X("ip_fragments", d->ip_fragments) X("unsupported_link", d->unsupported_link) X("bad_tunnel", d->bad_tunnel) \
     X("tunnel_too_deep", d->tunnel_too_deep) X("tunnels", d->tunnels)
@@ -315,6 +431,16 @@ bool engine_had_loss(const struct engine *e)
 #define CERT_CACHE_STATS(X)                                                                                      \
     X("hits", cc->hits) X("misses", cc->misses) X("evictions", cc->evictions) X("not_stored", cc->not_stored)   \
     X("entries", cc->entries) X("bytes", cc->bytes) X("budget_bytes", cc->budget_bytes)
+#define QUIC_STATS(X)                                                                                            \
+    X("datagrams", q->datagrams) X("initials", q->initials) X("decrypted", q->decrypted)                        \
+    X("undecryptable", q->undecryptable) X("malformed", q->malformed) X("crypto_dropped", q->crypto_dropped)    \
+    X("retries", q->retries) X("version_negotiations", q->version_negotiations)                                 \
+    X("connection_closes", q->connection_closes) X("given_up", q->given_up)
+#define DTLS_STATS(X)                                                                                            \
+    X("datagrams", ds->datagrams) X("records", ds->records) X("encrypted_records", ds->encrypted_records)       \
+    X("malformed", ds->malformed) X("fragments", ds->fragments) X("retransmissions", ds->retransmissions)       \
+    X("dropped", ds->dropped) X("cookie_exchanges", ds->cookie_exchanges) X("other", ds->other)                 \
+    X("given_up", ds->given_up)
 #define CHAIN_VERIFY_STATS(X) X("verified", vs->verified) X("cached", vs->cached)
 #define CLASSIFY_STATS(X)                                                                                        \
     X("flows", cs->flows) X("decided", cs->decided) X("gave_up", cs->gave_up) X("packets", cs->packets)         \
@@ -357,6 +483,10 @@ void engine_print_stats(const struct engine *e, FILE *f)
     OUTPUT_STATS(STATS_U64)
     GROUP("memo", MEMO_STATS);
     json_object_end(&w);
+    const struct quic_stats *q = &e->quic.st;
+    GROUP("quic", QUIC_STATS);
+    const struct dtls_stats *ds = &e->dtls.st;
+    GROUP("dtls", DTLS_STATS);
     if (e->dissector.certs) {
         const struct cert_cache_stats *cc = cert_cache_stats(e->dissector.certs);
         GROUP("cert_cache", CERT_CACHE_STATS);

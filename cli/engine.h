@@ -13,6 +13,8 @@
 #include "capture/source.h"
 #include "common/bufpool.h"
 #include "dissect/conn.h"
+#include "dissect/dtls.h"
+#include "dissect/quic.h"
 #include "flows/flow_table.h"
 #include "output/conn_json.h"
 #include "output/packet_notes.h"
@@ -42,6 +44,8 @@ struct engine {
     struct bufpool pool;         /* reassembly and split handshake messages */
     struct flow_table *flows;
     struct conn_dissector dissector;
+    struct quic_dissector quic;  /* QUIC over UDP: shares the dissector's sink, pool and counters */
+    struct dtls_dissector dtls;  /* DTLS over UDP: the same */
     struct conn_json_writer *writer;
     struct decode_stats decode;
     int linktype;

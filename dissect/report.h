@@ -29,7 +29,7 @@
 #define TLS_MAX_VERSIONS 16
 #define TLS_MAX_POINT_FORMATS 16
 #define TLS_MAX_KEY_SHARES 16
-#define TLS_MAX_ALPN 16
+#define TLS_MAX_ALPN 32          /* QUIC clients offer one per draft: 18 and more */
 #define TLS_ALPN_BYTES 256       /* ALPN names, each stored length-prefixed */
 #define TLS_SNI_BYTES 256        /* a DNS name is at most 253 octets */
 
@@ -43,6 +43,10 @@ struct tls_client_report {
     bool sslv2_hello;            /* SSLv2-compatible CLIENT-HELLO (RFC 5246 E.2) */
     uint16_t record_version;     /* record layer version of its first record */
     uint16_t legacy_version;     /* ClientHello.legacy_version */
+    /* QUIC: the version of the client's Initial that carried the first
+     * ClientHello (tls.client.quic_version); 0 for TLS over TCP. */
+    uint32_t quic_version;
+    bool dtls;                   /* over DTLS: versions are DTLS's, JA4 starts 'd' */
     uint8_t session_id_len;
     /* Cipher suites; SSLv2 hellos carry 3-byte cipher kinds, hence 32 bits. */
     struct { uint16_t n; bool more; uint32_t v[TLS_MAX_CIPHERS]; } ciphers;
@@ -89,6 +93,7 @@ struct tls_server_report {
     bool seen;                   /* ServerHello (or SSLv2 SERVER-HELLO) seen */
     bool parsed;
     bool hello_retry_request;    /* a HelloRetryRequest came first */
+    bool hello_verify_request;   /* DTLS: a HelloVerifyRequest (cookie exchange) came first */
     uint16_t record_version;
     uint16_t legacy_version;     /* ServerHello.legacy_version */
     uint16_t selected_version;   /* supported_versions extension, 0 when absent */

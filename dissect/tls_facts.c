@@ -135,6 +135,12 @@ size_t tls_offered_versions(const struct tls_client_report *c, uint16_t *out, si
             out[n++] = x;
         return n;
     }
+    if (v == 0xfefd && cap >= 2) {
+        /* DTLS 1.2 and the DTLS 1.0 below it (there was no DTLS 1.1). */
+        out[n++] = 0xfefd;
+        out[n++] = 0xfeff;
+        return n;
+    }
     if (cap > 0 && v)
         out[n++] = v;
     return n;

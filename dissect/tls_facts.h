@@ -186,9 +186,9 @@ enum tls_weakness tls_cipher_weakness(uint16_t code);
     X(0x0302, 6, "TLSv1.1", "1.1", "tls", "11")                                                                       \
     X(0x0303, 8, "TLSv1.2", "1.2", "tls", "12")                                                                       \
     X(0x0304, 10, "TLSv1.3", "1.3", "tls", "13")                                                                      \
-    X(0xfeff, 0, NULL, NULL, NULL, "d1")                                                                              \
-    X(0xfefd, 0, NULL, NULL, NULL, "d2")                                                                              \
-    X(0xfefc, 0, NULL, NULL, NULL, "d3")
+    X(0xfeff, 6, "DTLSv1.0", "1.0", "dtls", "d1")                                                                     \
+    X(0xfefd, 8, "DTLSv1.2", "1.2", "dtls", "d2")                                                                     \
+    X(0xfefc, 10, "DTLSv1.3", "1.3", "dtls", "d3")
 
 struct tls_version_info {
     uint16_t code;

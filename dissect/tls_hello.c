@@ -381,7 +381,9 @@ enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server
  * it with the SignatureAndHashAlgorithm (RFC 5246 7.4.1.4.1). */
 static bool parse_ske_signature(struct span *body, uint16_t version, struct tls_server_report *s)
 {
-    if (version >= 0x0303)
+    /* TLS 1.2 added the SignatureScheme (RFC 5246 7.4.3); DTLS 1.0
+     * (0xfeff, numerically above it) is TLS 1.1's datagram form and has none. */
+    if (version >= 0x0303 && version != 0xfeff)
         s->kx_sigalg = span_u16(body);
     span_vec16(body);
     return span_done(body);

@@ -19,11 +19,16 @@ enum conn_reason {
     CONN_REASON_STARTTLS_REFUSED,
 };
 
+/* flow_key.transport and conn_meta.transport of a UDP flow (the IP protocol
+ * number); TCP flows keep 0, so their keys and hashes are what they were. */
+#define FLOW_TRANSPORT_UDP 17
+
 /* Direction index used everywhere: 0 = client to server, 1 = server to client. */
 enum { DIR_C2S = 0, DIR_S2C = 1 };
 
 struct conn_meta {
     uint8_t ip_version;          /* 4 or 6 */
+    uint8_t transport;           /* 0: TCP; FLOW_TRANSPORT_UDP (17): UDP (network.transport) */
     uint8_t client_ip[16];       /* TCP initiator (source.*), network order */
     uint8_t server_ip[16];       /* TCP responder (destination.*) */
     uint16_t client_port, server_port;

@@ -72,13 +72,14 @@ static uint32_t key_hash(const struct flow_key *k)
     h = (h ^ w[2]) * 0x9e3779b97f4a7c15ULL;
     h = (h ^ w[3]) * 0x9e3779b97f4a7c15ULL;
     h ^= (uint64_t)k->port[0] << 16 | k->port[1] | (uint64_t)k->ip_version << 32 | (uint64_t)k->vni << 40;
+    h ^= (uint64_t)k->transport << 56;
     return (uint32_t)mix64(h);
 }
 
 static bool key_equal(const struct flow_key *a, const struct flow_key *b)
 {
     return a->port[0] == b->port[0] && a->port[1] == b->port[1] && a->ip_version == b->ip_version &&
-           a->vni == b->vni && memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+           a->vni == b->vni && a->transport == b->transport && memcmp(a->addr, b->addr, sizeof a->addr) == 0;
 }
 
 /* Canonical key for a packet; returns the key side of the packet's sender. */
@@ -94,6 +95,7 @@ static int make_key(const struct pkt *p, struct flow_key *k)
     k->vni = (p->tunnel_type == DECODE_TUNNEL_VXLAN || p->tunnel_type == DECODE_TUNNEL_GENEVE) && p->tunnel_has_id
                  ? p->tunnel_id
                  : 0;
+    k->transport = p->udp ? FLOW_TRANSPORT_UDP : 0;
     return sender;
 }
 
@@ -182,7 +184,7 @@ void flow_table_free(struct flow_table *t)
             tcp_reasm_release(&f->tcp[0], &t->reasm);
             tcp_reasm_release(&f->tcp[1], &t->reasm);
             if (f->attach != FLOW_NONE && t->consumer.on_detach)
-                t->consumer.on_detach(t->consumer.ctx, attach_data(t, f->attach));
+                t->consumer.on_detach(t->consumer.ctx, f, attach_data(t, f->attach));
         }
     }
     free(t->flows);
@@ -210,7 +212,7 @@ static void detach(struct flow_table *t, struct flow *f)
         return;
     uint32_t a = f->attach;
     if (t->consumer.on_detach)
-        t->consumer.on_detach(t->consumer.ctx, attach_data(t, a));
+        t->consumer.on_detach(t->consumer.ctx, f, attach_data(t, a));
     LRU_UNLINK(&t->attach_lru, a, APREV, ANEXT);
     attach_at(t, a)->next = t->attach_free;
     t->attach_free = a;
@@ -396,6 +398,7 @@ static bool gate(const struct deliver_ctx *c, struct span data, bool gap)
         mark_done(t, f);
         return false;
     case FLOW_ACCEPT:
+    case FLOW_ACCEPT_PEER_IS_CLIENT: /* UDP only: a stream's roles come from its SYN or client_hint */
         break;
     }
     t->st.accepted++;
@@ -563,6 +566,110 @@ void flow_table_expire(struct flow_table *t, uint64_t now_us)
     rst_wait_expire(t, INT32_MAX);
 }
 
+/* A new flow for packet `p` (key `key`, hash bucket `h`): in the table, on
+ * the active LRU, with what its first packet says about the path. */
+static struct flow *flow_new(struct flow_table *t, const struct pkt *p, const struct flow_key *key, uint32_t h)
+{
+    struct flow *f = flow_alloc(t);
+    uint32_t idx = (uint32_t)(f - t->flows);
+    memset(f, 0, sizeof *f);
+    f->key = *key;
+    f->attach = FLOW_NONE;
+    f->state = FLOW_ACTIVE;
+    f->hash_next = t->buckets[h];
+    t->buckets[h] = idx;
+    LRU_PUSH_HEAD(&t->lru[LIST_ACTIVE], idx, FPREV, FNEXT);
+    f->meta.ip_version = p->ip_version;
+    f->meta.first_ts_us = p->ts_us;
+    f->meta.vlan_count = p->vlan_count;
+    memcpy(f->meta.vlan, p->vlan, sizeof f->meta.vlan);
+    if (p->tunnel_depth > 0) {
+        f->meta.tunnel_type = decode_tunnel_name(p->tunnel_type);
+        f->meta.tunnel_ip_version = p->tunnel_ip_version;
+        f->meta.tunnel_has_id = p->tunnel_has_id;
+        f->meta.tunnel_id = p->tunnel_id;
+        memcpy(f->meta.tunnel_src, p->tunnel_src, 16);
+        memcpy(f->meta.tunnel_dst, p->tunnel_dst, 16);
+    }
+    f->meta.transport = key->transport;
+    t->st.created++;
+    t->st.active++;
+    if (t->st.active > t->st.peak_active)
+        t->st.peak_active = t->st.active;
+    return f;
+}
+
+/* The packet's direction, counted in the flow's meta. */
+static int count_packet(struct flow *f, int sender, const struct pkt *p)
+{
+    int dir = sender == f->client_side ? DIR_C2S : DIR_S2C;
+    f->meta.last_ts_us = p->ts_us;
+    f->meta.packets[dir]++;
+    f->meta.bytes[dir] += p->payload_len;
+    return dir;
+}
+
+/* The flow had a packet: most recent on its LRU list. */
+static void flow_touch(struct flow_table *t, struct flow *f)
+{
+    uint32_t idx = (uint32_t)(f - t->flows);
+    int list = flow_list(f);
+    if (t->lru[list].head != idx) {
+        LRU_UNLINK(&t->lru[list], idx, FPREV, FNEXT);
+        LRU_PUSH_HEAD(&t->lru[list], idx, FPREV, FNEXT);
+    }
+}
+
+/* A UDP datagram (see flow_table_packet in flow_table.h): no reassembly, no
+ * roles to infer beyond the first sender, one accept question per flow. */
+static void udp_packet(struct flow_table *t, const struct pkt *p, const struct flow_key *key, int sender,
+                       uint32_t h, uint32_t idx)
+{
+    struct flow *f;
+    if (idx == FLOW_NONE) {
+        f = flow_new(t, p, key, h);
+        set_roles(f, sender);
+    } else {
+        f = &t->flows[idx];
+        flow_touch(t, f);
+    }
+    int dir = count_packet(f, sender, p);
+    if (f->state == FLOW_DONE) {
+        t->st.packets_done++;
+        return;
+    }
+    if (f->attach == FLOW_NONE) {
+        enum flow_accept a = t->consumer.accept ? t->consumer.accept(t->consumer.ctx, f, dir, p->payload)
+                                                : FLOW_ACCEPT;
+        if (a == FLOW_NEED_MORE && ++f->udp_asks < FLOW_UDP_ASKS) {
+            if (f->udp_asks == 1)
+                t->st.need_more++;
+            return;
+        }
+        if (a != FLOW_ACCEPT && a != FLOW_ACCEPT_PEER_IS_CLIENT) {
+            t->st.rejected++;
+            mark_done(t, f);
+            return;
+        }
+        if (a == FLOW_ACCEPT_PEER_IS_CLIENT) {
+            swap_roles(f);
+            dir = !dir;
+        }
+        t->st.accepted++;
+        if (!attach_new(t, f)) {
+            mark_done(t, f);
+            return;
+        }
+    } else if (t->attach_lru.head != f->attach) {
+        LRU_UNLINK(&t->attach_lru, f->attach, APREV, ANEXT);
+        LRU_PUSH_HEAD(&t->attach_lru, f->attach, APREV, ANEXT);
+    }
+    if (t->consumer.on_packet)
+        t->consumer.on_packet(t->consumer.ctx, f, attach_data(t, f->attach), dir, p->l3, p->payload, p->ts_us);
+    if (f->state == FLOW_ACTIVE && f->attach != FLOW_NONE)
+        consume(t, f, dir, p->payload, false);
+}
+
 void flow_table_packet(struct flow_table *t, const struct pkt *p)
 {
     t->now = p->ts_us;
@@ -575,6 +682,10 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
     uint32_t idx = t->buckets[h];
     while (idx != FLOW_NONE && !key_equal(&t->flows[idx].key, &key))
         idx = t->flows[idx].hash_next;
+    if (p->udp) {
+        udp_packet(t, p, &key, sender, h, idx);
+        return;
+    }
 
     struct flow *f;
     bool syn = p->tcp_flags & TCP_SYN, ack = p->tcp_flags & TCP_ACK;
@@ -583,27 +694,8 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
          * RSTs of connections we never saw would only fill the table. */
         if (!syn && p->payload_len == 0)
             return;
-        f = flow_alloc(t);
+        f = flow_new(t, p, &key, h);
         idx = (uint32_t)(f - t->flows);
-        memset(f, 0, sizeof *f);
-        f->key = key;
-        f->attach = FLOW_NONE;
-        f->state = FLOW_ACTIVE;
-        f->hash_next = t->buckets[h];
-        t->buckets[h] = idx;
-        LRU_PUSH_HEAD(&t->lru[LIST_ACTIVE], idx, FPREV, FNEXT);
-        f->meta.ip_version = p->ip_version;
-        f->meta.first_ts_us = p->ts_us;
-        f->meta.vlan_count = p->vlan_count;
-        memcpy(f->meta.vlan, p->vlan, sizeof f->meta.vlan);
-        if (p->tunnel_depth > 0) {
-            f->meta.tunnel_type = decode_tunnel_name(p->tunnel_type);
-            f->meta.tunnel_ip_version = p->tunnel_ip_version;
-            f->meta.tunnel_has_id = p->tunnel_has_id;
-            f->meta.tunnel_id = p->tunnel_id;
-            memcpy(f->meta.tunnel_src, p->tunnel_src, 16);
-            memcpy(f->meta.tunnel_dst, p->tunnel_dst, 16);
-        }
         if (syn) {
             /* SYN: the sender is the client; SYN-ACK: the receiver is. */
             set_roles(f, ack ? !sender : sender);
@@ -613,23 +705,12 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p)
             set_roles(f, p->sport > p->dport ? sender : (p->sport < p->dport ? !sender : 0));
             f->meta.client_inferred = true;
         }
-        t->st.created++;
-        t->st.active++;
-        if (t->st.active > t->st.peak_active)
-            t->st.peak_active = t->st.active;
     } else {
         f = &t->flows[idx];
-        int list = flow_list(f);
-        if (t->lru[list].head != idx) {
-            LRU_UNLINK(&t->lru[list], idx, FPREV, FNEXT);
-            LRU_PUSH_HEAD(&t->lru[list], idx, FPREV, FNEXT);
-        }
+        flow_touch(t, f);
     }
 
-    int dir = sender == f->client_side ? DIR_C2S : DIR_S2C;
-    f->meta.last_ts_us = p->ts_us;
-    f->meta.packets[dir]++;
-    f->meta.bytes[dir] += p->payload_len;
+    int dir = count_packet(f, sender, p);
     if (p->tcp_flags & TCP_RST)
         f->rst_seen = true;
     if (p->tcp_flags & TCP_FIN)

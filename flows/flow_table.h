@@ -44,6 +44,7 @@ struct flow_key {
     /* VXLAN/Geneve VNI: overlay tenants may reuse the same addresses. (Not
      * GTP-U TEIDs, which differ per direction, nor mirror session ids.) */
     uint32_t vni;
+    uint8_t transport;          /* 0 for TCP, FLOW_TRANSPORT_UDP for UDP: the same ports are two flows */
 };
 
 enum flow_state {
@@ -81,6 +82,8 @@ struct flow {
     uint8_t rst_dir;            /* the side that reset */
     uint32_t rst_grace_bytes;   /* payload the other side brought since */
     uint64_t rst_deadline_us;
+    uint8_t udp_asks;           /* UDP: datagrams shown to accept so far (FLOW_UDP_ASKS at most) */
+    uint8_t consumer_tag;       /* the consumer's own note on the flow, set by its accept (0 at first) */
     /* Before the consumer accepts the flow: the first in-order bytes of each
      * direction, whether they followed a gap, and which direction's came
      * first (they are delivered in that order once it accepts). */
@@ -97,7 +100,12 @@ enum flow_accept {
     FLOW_ACCEPT = 0,            /* attach, then deliver every byte from the first */
     FLOW_NEED_MORE,             /* ask again with more of this direction */
     FLOW_REJECT,                /* not for this consumer: the flow is decided now */
+    FLOW_ACCEPT_PEER_IS_CLIENT, /* UDP: accept, and the sender of these bytes is the server */
 };
+
+/* Datagrams of a UDP flow shown to accept while it answers NEED_MORE (a
+ * WebRTC flow opens with STUN, its DTLS comes a few datagrams later). */
+#define FLOW_UDP_ASKS 16
 
 /* What the tracker tells the consumer, and what the consumer answers. */
 enum flow_verdict {
@@ -133,8 +141,9 @@ struct flow_consumer {
     enum flow_verdict (*on_data)(void *ctx, struct flow *f, void *attach, int dir, struct span data, bool gap);
     /* The flow ends (or is evicted) while still attached: write what is known. */
     void (*on_close)(void *ctx, struct flow *f, void *attach, enum conn_reason reason);
-    /* Frees what the attachment holds (buffers); called before the slot is reused. */
-    void (*on_detach)(void *ctx, void *attach);
+    /* Frees what the attachment holds (buffers); called before the slot is
+     * reused. `f` tells what kind of flow it was (f->meta.transport). */
+    void (*on_detach)(void *ctx, const struct flow *f, void *attach);
 };
 
 struct flow_config {
@@ -168,7 +177,18 @@ struct flow_table;
 struct flow_table *flow_table_new(const struct flow_config *cfg, const struct flow_consumer *consumer);
 void flow_table_free(struct flow_table *t);
 
-/* Processes one decoded TCP segment. */
+/* Processes one decoded TCP segment or UDP datagram (p->udp).
+ *
+ * UDP flows share the table, the budget, the LRU and the timeouts of TCP
+ * flows. A datagram is a message, not a piece of a stream: the sender of a
+ * flow's first datagram is taken for the client, and the consumer's
+ * `accept` is asked once, on that first datagram, whole (NEED_MORE counts as
+ * REJECT: no byte is held). A rejected flow costs a lookup per datagram from
+ * then on. An accepted flow's datagrams reach `on_data` one each, in capture
+ * order (gap false), whatever their order on the wire; it ends by the
+ * consumer's verdict, idle timeout, eviction or the end of input.
+ * NEED_MORE asks to see the next datagram too, up to FLOW_UDP_ASKS of them,
+ * then counts as REJECT; FLOW_ACCEPT_PEER_IS_CLIENT swaps the roles first. */
 void flow_table_packet(struct flow_table *t, const struct pkt *p);
 
 /* Closes every flow (end of input), delivering what is held. */

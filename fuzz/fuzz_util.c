@@ -470,3 +470,14 @@ void fuzz_check_conn_line(const struct conn_meta *m, const struct tls_report *r)
         FUZZ_CHECK(nm == n && memcmp(memo_line, line, n) == 0, "line through the memo (pass %d) differs", pass);
     }
 }
+
+void fuzz_udp_meta(struct conn_meta *m, uint16_t server_port)
+{
+    memset(m, 0, sizeof *m);
+    m->ip_version = 4;
+    m->transport = FLOW_TRANSPORT_UDP;
+    memcpy(m->client_ip, "\xc0\x00\x02\x01", 4);
+    memcpy(m->server_ip, "\xc6\x33\x64\x07", 4);
+    m->client_port = 50123;
+    m->server_port = server_port;
+}

@@ -99,4 +99,8 @@ struct conn_meta;
 struct tls_report;
 void fuzz_check_conn_line(const struct conn_meta *m, const struct tls_report *r);
 
+/* The meta of a UDP flow between two fixed IPv4 endpoints (fuzz_quic,
+ * fuzz_dtls): zeroed counters, client port 50123, `server_port`. */
+void fuzz_udp_meta(struct conn_meta *m, uint16_t server_port);
+
 #endif

@@ -499,6 +499,84 @@ def json_seeds():
     write("json", "time", b"\x31" + struct.pack(">Q", 1519307590494123))
 
 
+def datagram_script(path, display_filter):
+    """The datagrams of the first UDP conversation tshark shows with
+    `display_filter`, as a chunk script (fuzz_util.h) after a zero flags
+    byte, up to 8 KB; the first sender is the client. None when there is
+    none."""
+    rows = tshark_fields(path, ["udp.srcport", "udp.dstport", "udp.payload"], display_filter)
+    if not rows:
+        return None
+    client = rows[0][0]
+    peer = {rows[0][0], rows[0][1]}
+    out = bytes([0])
+    for sport, dport, payload in rows:
+        if {sport, dport} != peer or not payload:
+            continue
+        b = bytes.fromhex(payload.replace(":", ""))
+        if len(out) + len(b) + 3 > 8192:
+            break
+        out += bytes([0 if sport == client else CHUNK_DIR]) + struct.pack(">H", len(b)) + b
+    return out
+
+
+def quic_seeds(udp_corpus):
+    """fuzz_quic: the first datagrams of real QUIC connections, raw (the
+    dissector derives their keys itself), and a connection sealed by the
+    harness: a hello split over two coalesced Initials, the server's
+    Initial, Handshake packets both ways."""
+    def chunk(flags, b):
+        return bytes([flags]) + struct.pack(">H", len(b)) + b
+    for cap in ("ja4_chrome-cloudflare-quic-with-secrets.pcapng", "ndpi_quic-v2.pcapng", "ndpi_quic-29.pcap",
+                "ndpi_quic_frags_ch_out_of_order_same_packet_craziness.pcapng", "suricata_quic-retry-multiple.pcap",
+                "ndpi_quic_t51.pcap"):
+        path = os.path.join(udp_corpus, cap)
+        if not os.path.exists(path):
+            continue
+        out = datagram_script(path, "quic")
+        if out:
+            write("quic", stem(path), out)
+    # The RFC 9001 A.2 ClientHello, in CRYPTO frames sealed by the harness.
+    hello = bytes.fromhex(
+        "010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f06a2b69484c00000413011302010000c0000000"
+        "10000e00000b6578616d706c652e636f6dff01000100000a00080006001d0017001800100007000504616c706e00050005010000"
+        "0000003300260024001d00209370b2c9caa47fbabaf4559fedba753de171fa71f50f1ce15d43e994ec74d748002b000302030400"
+        "0d0010000e0403050306030203080408050806002d00020101001c00024001003900320408ffffffffffffffff05048000ffff07"
+        "048000ffff0801100104800075300901100f088394c8f03e51570806048000ffff")
+    server_hello = bytes.fromhex(
+        "020000560303eefce7f7b37ba1d1632e96677825ddf73988cfc79825df566dc5430b9a045a1200130100002e00330024001d0020"
+        "9d3c940d89690b84d08a60993c144eca684d1081287c834d5311bcf32bb9da1a002b00020304")
+
+    def crypto(offset, b):
+        return b"\x06" + struct.pack(">HH", 0x4000 | offset, 0x4000 | len(b)) + b
+    half = len(hello) // 2
+    seal, coalesce, handshake = 0x10, 0x20, 0x40
+    for vi, name in ((0, "v1"), (1, "v2"), (2, "draft29")):
+        script = bytes([vi])
+        script += chunk(seal | coalesce, crypto(half, hello[half:]) + b"\x00" * 40)
+        script += chunk(seal, b"\x01" + crypto(0, hello[:half]) + b"\x00" * 40)
+        script += chunk(seal | CHUNK_DIR | coalesce, b"\x02\x00\x00\x00\x00" + crypto(0, server_hello))
+        script += chunk(seal | handshake | CHUNK_DIR, b"\x00" * 30)
+        script += chunk(seal | handshake, b"\x00" * 30)
+        write("quic", "sealed-" + name, script)
+    close = bytes([0]) + chunk(seal, crypto(0, hello)) + chunk(seal | CHUNK_DIR, b"\x1c\x41\x28\x06\x00" + b"\x00" * 20)
+    write("quic", "sealed-alert", close)
+
+
+def dtls_seeds(udp_corpus):
+    """fuzz_dtls: the first datagrams of real DTLS associations (cookie
+    exchanges, fragmented certificates, WebRTC, AnyConnect's 0x0100)."""
+    for cap in ("ndpi_dtls.pcap", "ndpi_dtls2.pcap", "ndpi_dtls_certificate_fragments.pcap",
+                "ndpi_dtls_session_id_and_coockie_both.pcap", "ndpi_anyconnect-vpn.pcap", "ja4_dtls-udp.notest.cap",
+                "ndpi_dtls_old_version.pcapng"):
+        path = os.path.join(udp_corpus, cap)
+        if not os.path.exists(path):
+            continue
+        out = datagram_script(path, "dtls")
+        if out:
+            write("dtls", stem(path), out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=os.path.join(HERE, "..", "..", "shared", "corpus", "dev"))
@@ -513,6 +591,8 @@ def main():
     reasm_seeds()
     proxy_seeds()
     json_seeds()
+    quic_seeds(os.path.join(os.path.dirname(os.path.abspath(args.corpus)), "udp"))
+    dtls_seeds(os.path.join(os.path.dirname(os.path.abspath(args.corpus)), "udp"))
     total = 0
     for t in sorted(os.listdir(OUT)):
         files = os.listdir(os.path.join(OUT, t))

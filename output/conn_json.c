@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509_vfy.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/digest.h"
@@ -334,7 +335,7 @@ void conn_community_id(const struct conn_meta *m, char out[32])
     n += alen;
     memcpy(buf + n, b, alen);
     n += alen;
-    buf[n++] = 6; /* TCP */
+    buf[n++] = m->transport == FLOW_TRANSPORT_UDP ? 17 : 6; /* IP protocol: UDP or TCP */
     buf[n++] = 0;
     buf[n++] = (uint8_t)(pa >> 8);
     buf[n++] = (uint8_t)pa;
@@ -362,6 +363,19 @@ static void put_ja3(struct json_writer *w, const struct json_key *hash_key, cons
     json_str(w, string_key, s);
 }
 
+/* tls.client.quic_version: `1`, `2`, `draft-NN`, else 8 hex digits
+ * (SCHEMA.md "QUIC versions"). */
+static void put_quic_version(struct json_writer *w, uint32_t v)
+{
+    char buf[16];
+    if (v == 1 || v == 0x6b3343cfu)
+        json_str(w, JSON_KEY("quic_version"), v == 1 ? "1" : "2");
+    else if ((v & 0xffffff00u) == 0xff000000u)
+        json_strn(w, JSON_KEY("quic_version"), buf, (size_t)snprintf(buf, sizeof buf, "draft-%u", v & 0xffu));
+    else
+        json_strn(w, JSON_KEY("quic_version"), buf, (size_t)snprintf(buf, sizeof buf, "0x%08x", v));
+}
+
 static void put_client(struct json_writer *w, struct memo *memo, const struct tls_client_report *c,
                        const struct x509_report *cert)
 {
@@ -370,6 +384,8 @@ static void put_client(struct json_writer *w, struct memo *memo, const struct tl
     json_object_begin(w, JSON_KEY("client"));
     if (c->record_version)
         put_version(w, JSON_KEY("record_version"), c->record_version);
+    if (c->quic_version)
+        put_quic_version(w, c->quic_version);
     if (c->legacy_version)
         put_version(w, JSON_KEY("legacy_version"), c->legacy_version);
     if (c->has_supported_versions)
@@ -424,6 +440,8 @@ static void put_server(struct json_writer *w, struct memo *memo, const struct tl
             put_version(w, JSON_KEY("record_version"), s->record_version);
         if (s->hello_retry_request)
             json_bool(w, JSON_KEY("hello_retry_request"), true);
+        if (s->hello_verify_request)
+            json_bool(w, JSON_KEY("hello_verify_request"), true);
         put_number_list(w, memo, JSON_KEY("extensions"), LK_SERVER_EXTENSIONS, s->extensions.v, s->extensions.n);
         char str[FP_JA3S_STRING_MAX];
         put_ja3(w, JSON_KEY("ja3s"), JSON_KEY("ja3s_string"), str, fp_ja3s_string(s, str, sizeof str));
@@ -733,7 +751,7 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
     json_object_end(&w);
 
     json_object_begin(&w, JSON_KEY("network"));
-    json_str(&w, JSON_KEY("transport"), "tcp");
+    json_str(&w, JSON_KEY("transport"), m->transport == FLOW_TRANSPORT_UDP ? "udp" : "tcp");
     json_str(&w, JSON_KEY("type"), m->ip_version == 6 ? "ipv6" : "ipv4");
     const char *proto = ctx->starttls ? starttls_protocol_name(ctx->starttls) : ctx->protocol;
     const char *by_port = port_protocol(m->server_port);

@@ -255,7 +255,7 @@ size_t fp_ja4_client_memo(const struct tls_client_report *c, struct memo *memo, 
     size_t shown_c = nc > 99 ? 99 : nc, shown_e = ne_all > 99 ? 99 : ne_all;
     struct strbuf o;
     cstr_begin(&o, out, FP_JA4_SIZE);
-    strbuf_putc(&o, 't');
+    strbuf_putc(&o, c->quic_version ? 'q' : c->dtls ? 'd' : 't'); /* JA4's transport: QUIC, DTLS or TCP */
     strbuf_put(&o, ja4_version(version), 2);
     strbuf_putc(&o, sni ? 'd' : 'i');
     strbuf_putc(&o, (char)('0' + shown_c / 10));

@@ -5,7 +5,7 @@
 # maximum lengths must come out as valid JSON in valid UTF-8, and decode to
 # what SCHEMA.md says: the wire bytes with each maximal invalid subpart
 # replaced by U+FFFD (Unicode 15 3.9, as Wireshark and Python's
-# errors="replace" do), cut where tlsscope cuts (SNI 256 bytes, ALPN 16 names
+# errors="replace" do), cut where tlsscope cuts (SNI 256 bytes, ALPN 32 names
 # in 256 bytes, STARTTLS reply 200 bytes).
 #
 # Usage: hostile_strings.sh TLSSCOPE PYTHON OUTDIR

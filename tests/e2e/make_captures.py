@@ -1325,9 +1325,9 @@ def sni_stored(b):
 
 
 def alpn_stored(names):
-    """tlsscope keeps the first 16 ALPN names within 256 bytes of <len><name>."""
+    """tlsscope keeps the first 32 ALPN names within 256 bytes of <len><name>."""
     out, used = [], 0
-    for n in names[:16]:
+    for n in names[:32]:
         if used + 1 + len(n) > 256:
             break
         out.append(n)

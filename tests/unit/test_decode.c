@@ -118,6 +118,7 @@ static void expect_stats(const struct decode_stats *got, struct decode_stats wan
 {
     assert_int_equal(got->frames, want.frames);
     assert_int_equal(got->tcp, want.tcp);
+    assert_int_equal(got->udp, want.udp);
     assert_int_equal(got->not_tcp, want.not_tcp);
     assert_int_equal(got->truncated, want.truncated);
     assert_int_equal(got->payload_truncated, want.payload_truncated);
@@ -132,7 +133,7 @@ static void expect_stats(const struct decode_stats *got, struct decode_stats wan
 
 static uint64_t outcome_sum(const struct decode_stats *st)
 {
-    return st->tcp + st->not_tcp + st->truncated + st->bad_ip + st->bad_tcp + st->ip_fragments +
+    return st->tcp + st->udp + st->not_tcp + st->truncated + st->bad_ip + st->bad_tcp + st->ip_fragments +
            st->unsupported_link + st->bad_tunnel + st->tunnel_too_deep;
 }
 
@@ -611,12 +612,38 @@ static void test_unknown_link(void **state)
     expect_stats(&st, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
     free(buf);
 
-    static const int known[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229, 276 };
+    static const int known[] = { 0, 1, 9, 12, 14, 101, 108, 113, 228, 229, 276 };
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         assert_true(decode_link_supported(known[i]));
-    static const int unknown[] = { -1, 2, 9, 105, 127, 147, 230, 275, 277 };
+    static const int unknown[] = { -1, 2, 10, 105, 127, 147, 230, 275, 277 };
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
         assert_false(decode_link_supported(unknown[i]));
+}
+
+/* DLT_PPP: HDLC address and control, or none, then the protocol. */
+static void test_ppp(void **state)
+{
+    (void)state;
+    static const uint8_t ppp_hdlc_ipv4[] = { 0xff, 0x03, 0x00, 0x21 }; /* address, control, IPv4 */
+    static const uint8_t ppp_ipv4[] = { 0x00, 0x21 };                  /* protocol field compression */
+    static const uint8_t ppp_lcp[] = { 0xff, 0x03, 0xc0, 0x21 };      /* LCP */
+    size_t len;
+    struct pkt pkt;
+    struct decode_stats st;
+    uint8_t *buf = CAT(&len, PART(ppp_hdlc_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    assert_int_equal(run(DECODE_LINK_PPP, buf, len, &pkt, &st), DECODE_TCP);
+    expect_hello(&pkt, buf, len, 4 + 40);
+    free(buf);
+    buf = CAT(&len, PART(ppp_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    assert_int_equal(run(DECODE_LINK_PPP, buf, len, &pkt, &st), DECODE_TCP);
+    expect_hello(&pkt, buf, len, 2 + 40);
+    free(buf);
+    buf = CAT(&len, PART(ppp_lcp), PART(ipv4_tcp));
+    assert_int_equal(run(DECODE_LINK_PPP, buf, len, &pkt, &st), DECODE_SKIP);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
+    free(buf);
+    /* Cut inside the header. */
+    assert_int_equal(run(DECODE_LINK_PPP, ppp_hdlc_ipv4, 3, &pkt, &st), DECODE_TRUNCATED);
 }
 
 /* ---- IPv6 extension headers --------------------------------------------- */
@@ -812,7 +839,9 @@ static void test_ipv4_fragment(void **state)
     free(buf);
 }
 
-static void test_udp_skipped(void **state)
+/* A datagram to no tunnel port is handed on as UDP: ports, payload bounded
+ * by the UDP length (not the Ethernet padding), zero-copy. */
+static void test_udp_datagram(void **state)
 {
     (void)state;
     static const uint8_t ipv4_udp[] = {
@@ -828,9 +857,33 @@ static void test_udp_skipped(void **state)
         0xde, 0xad, 0xbe, 0xef, /* data */
     };
     size_t len;
-    uint8_t *buf = CAT(&len, PART(eth_ipv4), PART(ipv4_udp));
+    static const uint8_t padding[] = { 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 }; /* Ethernet padding */
+    uint8_t *buf = CAT(&len, PART(eth_ipv4), PART(ipv4_udp), PART(padding));
     struct pkt pkt;
     struct decode_stats st;
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_UDP);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .udp = 1 });
+    assert_true(pkt.udp);
+    assert_int_equal(pkt.sport, 53);
+    assert_int_equal(pkt.dport, 53);
+    assert_int_equal(pkt.payload_len, 4);
+    assert_int_equal(pkt.payload.n, 4);
+    expect_in_buffer(&pkt, buf, len, 14 + 28);
+    assert_memory_equal(pkt.payload.p, "\xde\xad\xbe\xef", 4);
+
+    /* The snaplen cut the datagram: the payload is what was captured. */
+    memset(&st, 0, sizeof st);
+    assert_int_equal(run_wire(DECODE_LINK_EN10MB, buf, 14 + 30, len, &pkt, &st), DECODE_UDP);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .udp = 1, .payload_truncated = 1 });
+    assert_int_equal(pkt.payload_len, 4);
+    assert_int_equal(pkt.payload.n, 2);
+
+    /* A UDP length beyond the IP datagram, or below the header's 8 bytes,
+     * lies: nothing of the datagram is used. */
+    buf[14 + 25] = 0x0d;
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_SKIP);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
+    buf[14 + 25] = 0x07;
     assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_SKIP);
     expect_stats(&st, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
     free(buf);
@@ -1372,11 +1425,12 @@ static void test_vxlan(void **state)
     expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1, .tunnels = 1 });
     free(buf);
 
-    /* The source port is an entropy hash: 4789 there alone is not VXLAN. */
+    /* The source port is an entropy hash: 4789 there alone is not VXLAN,
+     * the datagram is plain UDP. */
     buf = WRAP_UDP(&len, 4, 53, PART(vxlan_hdr), PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
     buf[T4] = 0x12; /* source port 4789 */
     buf[T4 + 1] = 0xb5;
-    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
+    expect_outcome(buf, len, DECODE_UDP, (struct decode_stats){ .frames = 1, .udp = 1 });
     free(buf);
 }
 
@@ -1913,12 +1967,13 @@ int main(void)
         cmocka_unit_test(test_raw_ip),
         cmocka_unit_test(test_trailing_byte),
         cmocka_unit_test(test_unknown_link),
+        cmocka_unit_test(test_ppp),
         cmocka_unit_test(test_ipv6_ext_headers),
         cmocka_unit_test(test_ipv6_ah_esp),
         cmocka_unit_test(test_ipv6_fragment),
         cmocka_unit_test(test_ipv6_bad_lengths),
         cmocka_unit_test(test_ipv4_fragment),
-        cmocka_unit_test(test_udp_skipped),
+        cmocka_unit_test(test_udp_datagram),
         cmocka_unit_test(test_pppoe_unsupported),
         cmocka_unit_test(test_gre),
         cmocka_unit_test(test_gre_ethernet_vlans),

@@ -6,7 +6,9 @@
  * connection picked up mid-stream, FLOW_VERDICT_DONE detaching the consumer,
  * RST and FIN closes, idle expiry, eviction when the flow pool or the
  * session pool is full, flush at end of input, stray packets creating no
- * flow, the per-direction counters, and a SYN flood staying within the pool.
+ * flow, the per-direction counters, and a SYN flood staying within the pool;
+ * UDP flows (one accept question, a datagram per delivery, rejection,
+ * expiry, eviction, apart from TCP flows of the same ports).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,8 +140,9 @@ static void fake_close(void *ctx, struct flow *f, void *attach, enum conn_reason
     }
 }
 
-static void fake_detach(void *ctx, void *attach)
+static void fake_detach(void *ctx, const struct flow *f, void *attach)
 {
+    (void)f;
     struct fake *k = ctx;
     struct sess *s = attach;
     assert_true(s->id != 0);
@@ -1306,6 +1309,133 @@ static void test_new_rejects_bad_config(void **state)
     flow_table_free(NULL);
 }
 
+/* ---- UDP ---- */
+
+static void udp(struct flow_table *t, uint64_t ts, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+                const char *payload)
+{
+    size_t n = strlen(payload);
+    struct pkt p = mk(ts, src, sport, dst, dport, 0, 0, 0, payload, n);
+    p.udp = true;
+    flow_table_packet(t, &p);
+}
+
+/* The first datagram's sender is the client whatever the ports; accept is
+ * asked once, on that datagram whole; each datagram is delivered alone, in
+ * capture order; the flow shares the table with a TCP flow of the same
+ * endpoints and ports without meeting it; it ends by idle timeout. */
+static void test_udp_flow(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    fk->accept_fixed = FLOW_ACCEPT;
+    fk->accept_fixed_set = true;
+    udp(t, 1000, SRV_HI, 443, CLI, 50000, "first");
+    udp(t, 2000, CLI, 50000, SRV_HI, 443, "second!");
+    udp(t, 3000, SRV_HI, 443, CLI, 50000, "third");
+    assert_int_equal(fk->accept_calls, 1);
+    assert_int_equal(fk->accept_len[0], 5);
+    assert_int_equal(fk->accept_dir[0], DIR_C2S);
+    assert_int_equal(fk->ndata, 3);
+    assert_int_equal(fk->data[0].dir, DIR_C2S);
+    assert_int_equal(fk->data[0].n, 5);
+    assert_int_equal(fk->data[1].dir, DIR_S2C);
+    assert_int_equal(fk->data[1].n, 7);
+    assert_memory_equal(fk->data[1].bytes, "second!", 7);
+    assert_int_equal(fk->data[2].dir, DIR_C2S);
+    assert_false(fk->data[2].gap);
+
+    /* The same endpoints over TCP are another flow. */
+    handshake(t, 4000, CLI, 50000, SRV_HI, 443);
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->created, 2);
+    assert_int_equal(st->active, 2);
+
+    flow_table_expire(t, 3000 + 61u * 1000000u);
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_IDLE_TIMEOUT);
+    assert_int_equal(fk->close[0].meta.transport, FLOW_TRANSPORT_UDP);
+    assert_ip4(fk->close[0].meta.client_ip, SRV_HI);
+    assert_int_equal(fk->close[0].meta.client_port, 443);
+    assert_int_equal(fk->close[0].meta.packets[DIR_C2S], 2);
+    assert_int_equal(fk->close[0].meta.packets[DIR_S2C], 1);
+    assert_int_equal(fk->close[0].meta.bytes[DIR_S2C], 7);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    flow_table_free(t);
+}
+
+/* A rejected UDP flow is decided on its first datagram: later ones cost a
+ * lookup (packets_done) and are never shown to accept again. NEED_MORE
+ * shows the next datagrams, FLOW_UDP_ASKS in all, then counts as REJECT. */
+static void test_udp_rejected(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    fk->accept_fixed = FLOW_REJECT;
+    fk->accept_fixed_set = true;
+    udp(t, 1000, CLI, 5353, SRV, 53, "dns?");
+    udp(t, 2000, SRV, 53, CLI, 5353, "dns!");
+    udp(t, 3000, CLI, 5353, SRV, 53, "dns?");
+    assert_int_equal(fk->accept_calls, 1);
+    assert_int_equal(fk->attaches, 0);
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->rejected, 1);
+    assert_int_equal(st->packets_done, 2);
+
+    fk->accept_fixed = FLOW_NEED_MORE;
+    for (int i = 0; i < FLOW_UDP_ASKS + 4; i++)
+        udp(t, 4000 + (uint64_t)i, CLI, 3479, SRV, 3478, "stun");
+    assert_int_equal(fk->accept_calls, 1 + FLOW_UDP_ASKS);
+    assert_int_equal(st->need_more, 1);
+    assert_int_equal(st->rejected, 2);
+    assert_int_equal(st->packets_done, 2 + 4);
+    assert_int_equal(fk->attaches, 0);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 0);
+    flow_table_free(t);
+}
+
+/* FLOW_ACCEPT_PEER_IS_CLIENT: the first datagram came from the server (a
+ * capture that missed the client's first): roles swap before delivery. */
+static void test_udp_peer_is_client(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    fk->accept_fixed = FLOW_ACCEPT_PEER_IS_CLIENT;
+    fk->accept_fixed_set = true;
+    udp(t, 1000, SRV, 4433, CLI, 40000, "server hello");
+    udp(t, 2000, CLI, 40000, SRV, 4433, "client");
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[0].dir, DIR_S2C);
+    assert_int_equal(fk->data[1].dir, DIR_C2S);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 1);
+    assert_ip4(fk->close[0].meta.client_ip, CLI);
+    assert_int_equal(fk->close[0].meta.client_port, 40000);
+    assert_int_equal(fk->close[0].meta.packets[DIR_S2C], 1);
+    assert_int_equal(fk->close[0].meta.bytes[DIR_S2C], 12);
+    flow_table_free(t);
+}
+
+/* A full table evicts an undecided UDP flow like a TCP one, with its line. */
+static void test_udp_eviction(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(2, 2);
+    fk->accept_fixed = FLOW_ACCEPT;
+    fk->accept_fixed_set = true;
+    udp(t, 1000, CLI, 40001, SRV, 443, "a");
+    udp(t, 2000, CLI, 40002, SRV, 443, "b");
+    udp(t, 3000, CLI, 40003, SRV, 443, "c");
+    assert_int_equal(fk->nclose, 1);
+    assert_int_equal(fk->close[0].reason, CONN_REASON_EVICTED);
+    assert_int_equal(fk->close[0].meta.client_port, 40001);
+    assert_int_equal(flow_table_stats(t)->evicted, 1);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 3);
+    flow_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1345,6 +1475,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gate_hold_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gate_gap_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_rejects_bad_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_peer_is_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_eviction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,7 +123,11 @@ static void test_version_order(void **state)
     assert_int_equal(tls_version_rank(0x0200), tls_version_rank(0x0002));
     assert_int_equal(tls_version_rank(0x7f1c), TLS_VERSION_RANK_DRAFT);
     assert_int_equal(tls_version_rank(0x0305), 0);
-    assert_int_equal(tls_version_rank(0xfefd), 0); /* DTLS 1.2 */
+    /* DTLS versions rank as the TLS versions they derive from. */
+    assert_true(tls_version_rank(0xfeff) < tls_version_rank(0xfefd));
+    assert_true(tls_version_rank(0xfefd) < tls_version_rank(0xfefc));
+    assert_int_equal(tls_version_rank(0xfefd), tls_version_rank(0x0303));
+    assert_int_equal(tls_version_rank(0xfefe), 0); /* there was no DTLS 1.1 */
     assert_int_equal(tls_version_rank(0x0a0a), 0);
 
     assert_true(tls_version_is_tls13(0x0304));
@@ -131,10 +135,11 @@ static void test_version_order(void **state)
     assert_false(tls_version_is_tls13(0x0303));
     assert_false(tls_version_is_tls13(0xfb1a));
 
-    static const uint16_t below[] = { 0x0002, 0x0200, 0x0300, 0x0301, 0x0302 };
+    /* DTLS 1.0 is TLS 1.1's datagram form, deprecated with it (RFC 8996). */
+    static const uint16_t below[] = { 0x0002, 0x0200, 0x0300, 0x0301, 0x0302, 0xfeff };
     for (size_t i = 0; i < sizeof below / sizeof below[0]; i++)
         assert_true(tls_version_below_tls12(below[i]));
-    static const uint16_t not_below[] = { 0x0303, 0x0304, 0x7f1c, 0x0000, 0x0305, 0xfeff, 0x02ff };
+    static const uint16_t not_below[] = { 0x0303, 0x0304, 0x7f1c, 0x0000, 0x0305, 0xfefd, 0xfefc, 0x02ff };
     for (size_t i = 0; i < sizeof not_below / sizeof not_below[0]; i++)
         assert_false(tls_version_below_tls12(not_below[i]));
 
@@ -145,7 +150,10 @@ static void test_version_order(void **state)
     assert_string_equal(v->ecs_protocol, "tls");
     assert_string_equal(v->ja4, "12");
     assert_string_equal(tls_version_info(0xfefd)->ja4, "d2");
-    assert_null(tls_version_info(0xfefd)->token);
+    assert_string_equal(tls_version_info(0xfefd)->token, "DTLSv1.2"); /* SCHEMA.md's DTLS tokens */
+    assert_string_equal(tls_version_info(0xfeff)->token, "DTLSv1.0");
+    assert_string_equal(tls_version_info(0xfefc)->token, "DTLSv1.3");
+    assert_string_equal(tls_version_info(0xfefd)->ecs_protocol, "dtls");
     assert_null(tls_version_info(0x7f1c));
 }
 

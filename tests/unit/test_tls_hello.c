@@ -541,14 +541,14 @@ static void test_client_hello_flag_extensions(void **state)
     free(c);
 }
 
-/* A 300-byte host name is kept to TLS_SNI_BYTES and flagged; 20 ALPN names
+/* A 300-byte host name is kept to TLS_SNI_BYTES and flagged; 40 ALPN names
  * stop at TLS_MAX_ALPN. */
 static void test_client_hello_long_sni_and_alpn(void **state)
 {
     (void)state;
-    enum { HOST = 300, NALPN = 20 };
+    enum { HOST = 300, NALPN = 40 };
     size_t sni_ext = 2 + 1 + 2 + HOST;      /* list length, type, name length, name */
-    size_t alpn_ext = 2 + NALPN * 2;        /* list length, 20 x <1>"a" */
+    size_t alpn_ext = 2 + NALPN * 2;        /* list length, 40 x <1>"a" */
     size_t exts = 4 + sni_ext + 4 + alpn_ext;
     size_t n = 2 + 32 + 1 + 4 + 2 + 2 + exts;
     uint8_t *p = calloc(1, n);
