@@ -25,6 +25,9 @@ struct capture_source {
     char iface[IFNAMSIZ];
     int link;                /* 1 up and running, 0 down, -1 unknown (any, or no such ioctl) */
     struct capture_link_stats link_st;
+    struct capture_counters counters;
+    struct pcap_stat last;   /* libpcap's 32-bit counters at the last read */
+    uint64_t last_drop_us;   /* when drops last grew; 0: never */
 };
 
 static void set_err(char *err, size_t errlen, const char *msg)
@@ -170,7 +173,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     d->fn(d->ctx, &f);
 }
 
-static uint64_t wall_us(void)
+uint64_t capture_wall_us(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -202,7 +205,7 @@ enum capture_status capture_run(struct capture_source *src, capture_fn fn, void 
                 if (pfd.fd >= 0)
                     poll(&pfd, 1, 100);
             }
-            uint64_t now = wall_us();
+            uint64_t now = capture_wall_us();
             if (idle && now - last_idle >= 100000u) {
                 idle(ctx, now);
                 last_idle = now;
@@ -264,6 +267,34 @@ const char *capture_name(const struct capture_source *src)
     return src->iface[0] ? src->iface : NULL;
 }
 
+/* Adds what libpcap counted since the last read; unsigned differences of
+ * 32-bit values survive one wrap between two reads. */
+static void read_counters(struct capture_source *src)
+{
+    struct pcap_stat st;
+    if (!src->live || pcap_stats(src->pcap, &st) != 0)
+        return;
+    src->counters.received += (uint32_t)(st.ps_recv - src->last.ps_recv);
+    src->counters.dropped += (uint32_t)(st.ps_drop - src->last.ps_drop);
+    src->counters.if_dropped += (uint32_t)(st.ps_ifdrop - src->last.ps_ifdrop);
+    src->last = st;
+}
+
+/* Reads the counters and tells the operator when drops start: at the first
+ * drop, and again when drops come back after a quiet minute, not on every
+ * second of a long overload. */
+static void watch_drops(struct capture_source *src, int index, uint64_t now_us, const struct capture_live_hooks *h)
+{
+    uint64_t before = src->counters.dropped + src->counters.if_dropped;
+    read_counters(src);
+    if (src->counters.dropped + src->counters.if_dropped == before)
+        return;
+    bool quiet = src->last_drop_us == 0 || now_us - src->last_drop_us >= CAPTURE_DROPS_QUIET_S * 1000000ull;
+    src->last_drop_us = now_us;
+    if (quiet && h->drops)
+        h->drops(h->ctx, index, &src->counters);
+}
+
 struct live_ctx {
     const struct capture_live_hooks *h;
     int index;
@@ -321,10 +352,12 @@ enum capture_status capture_run_live(struct capture_source *const *srcs, int n, 
             if (m)
                 poll(pfd, (nfds_t)m, 100);
         }
-        uint64_t now = wall_us();
+        uint64_t now = capture_wall_us();
         if (now - last_link >= 1000000u) {
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < n; i++) {
                 watch_link(srcs[i], i, now, h);
+                watch_drops(srcs[i], i, now, h);
+            }
             last_link = now;
         }
         if (h->idle && now - last_idle >= 100000u) {
@@ -335,14 +368,10 @@ enum capture_status capture_run_live(struct capture_source *const *srcs, int n, 
     return CAPTURE_OK;
 }
 
-void capture_drops(struct capture_source *src, uint64_t *received, uint64_t *dropped)
+const struct capture_counters *capture_counters(struct capture_source *src)
 {
-    struct pcap_stat st;
-    *received = *dropped = 0;
-    if (src->live && pcap_stats(src->pcap, &st) == 0) {
-        *received = st.ps_recv;
-        *dropped = (uint64_t)st.ps_drop + st.ps_ifdrop;
-    }
+    read_counters(src);
+    return &src->counters;
 }
 
 void capture_close(struct capture_source *src)
