@@ -46,8 +46,9 @@ demo: build
 	    --pcapng $(BUILD)/demo.pcapng
 	@echo "== the same capture annotated: $(BUILD)/demo.pcapng (Wireshark filter: frame.comment contains \"tlsscope\") =="
 
-# The HTML report's test renders it in a real browser.
-test: PACKAGES += chromium
+# The HTML report's test renders it in a real browser; the sensor's test
+# replays captures into network namespaces.
+test: PACKAGES += chromium tcpreplay tshark iproute2
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
