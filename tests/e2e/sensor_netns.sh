@@ -13,6 +13,8 @@
 #   3. a stalled sensor (SIGSTOP) with a 1 MiB buffer: drops counted
 #      honestly (frames read + dropped = frames sent), a warning on standard
 #      error, exit status 3.
+#   4. the far end of the link goes down for 3 s: a warning each way, and
+#      the gap in the stats (link_down_events, link_down_us).
 # Timestamps are left out of the comparison (live ones are the replay's).
 # Skipped (77) without root, namespaces, veth, tcpreplay or tshark, or the
 # corpus. Every step is bounded in time; every process is stopped by its PID.
@@ -177,6 +179,21 @@ check "stalled: drops counted ($dropped)" '[ "$dropped" -gt 0 ]'
 check "stalled: frames read + dropped = frames sent ($frames + $dropped vs $sent)" '[ $((frames + dropped)) -eq $sent ]'
 check "stalled: a warning when drops started" 'grep -q "warning: packets are being dropped" "$work/stall.err"'
 check "stalled: standard error's JSON parses" '[ -n "$(stat_of "$work/stall.err" capture.0.received)" ]'
+# ---- 4. the mirror port loses its link for 3 s ----
+start link -i "$cap_b" -w /dev/null --stats
+sleep 1.5
+ip -n "$ns_r" link set "$rep_b" down # the far end: the capture side loses its carrier
+sleep 3
+ip -n "$ns_r" link set "$rep_b" up
+sleep 2.5
+stop
+down_us=$(stat_of "$work/link.err" capture.0.link_down_us)
+check "link: exit 0 (got $rc)" '[ $rc -eq 0 ]'
+check "link: warned when it went down and when it came back" \
+    'grep -q "$cap_b: warning: link is down" "$work/link.err" && grep -q "$cap_b: warning: link is up again" "$work/link.err"'
+check "link: one down period of about 3 s in the stats (${down_us} us)" \
+    '[ "$(stat_of "$work/link.err" capture.0.link_down_events)" = 1 ] && [ "$down_us" -ge 1500000 ] && [ "$down_us" -le 5000000 ]'
+
 echo "live: $(wc -l <"$work/offline.jsonl") lines; stalled run: $frames read, $dropped dropped of $sent sent"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
