@@ -49,7 +49,8 @@ struct engine {
     struct packet_notes *notes;
     const struct pkt *current;
     /* The live sources of engine_run_live (NULL otherwise): their counters
-     * and link state go into the stats. */
+     * and link state go into the stats, so the caller keeps them open until
+     * the last stats are written. */
     struct capture_source *const *live;
     int n_live;
 };
