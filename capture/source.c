@@ -2,6 +2,7 @@
 #include "capture/source.h"
 
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -29,6 +30,8 @@ struct capture_source {
     struct pcap_stat last;   /* libpcap's 32-bit counters at the last read */
     uint64_t last_drop_us;   /* when drops last grew; 0: never */
 };
+
+static void read_counters(struct capture_source *src);
 
 static void set_err(char *err, size_t errlen, const char *msg)
 {
@@ -119,6 +122,30 @@ struct capture_source *capture_open_live(const char *iface, const struct capture
     snprintf(src->iface, sizeof src->iface, "%s", iface);
     src->link = -1;
     return src;
+}
+
+static void discard_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    (void)user;
+    (void)h;
+    (void)bytes;
+}
+
+int capture_join_fanout(struct capture_source *src, int group, char *err, size_t errlen)
+{
+    /* DEFRAG: fragments of one datagram are reassembled before hashing,
+     * or they could land with different readers. */
+    int arg = (group & 0xffff) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    if (!src->live || setsockopt(pcap_fileno(src->pcap), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
+        snprintf(err, errlen, "cannot join fanout group %d: %s", group, src->live ? strerror(errno) : "not live");
+        return -1;
+    }
+    while (pcap_dispatch(src->pcap, DISPATCH_BATCH, discard_frame, NULL) > 0)
+        ;
+    /* Those were counted as received: the counters start here. */
+    read_counters(src);
+    memset(&src->counters, 0, sizeof src->counters);
+    return 0;
 }
 
 int capture_set_filter(struct capture_source *src, const char *expr, char *err, size_t errlen)

@@ -45,6 +45,15 @@ struct capture_source *capture_open_file(const char *path, char *err, size_t err
 struct capture_source *capture_open_live(const char *iface, const struct capture_options *opt, char *err,
                                          size_t errlen);
 
+/* Joins a live source to the kernel's AF_PACKET fanout group `group`
+ * (0-65535), shared by every handle on the same interface that joins it:
+ * the kernel then gives each frame to one of them by a hash of its
+ * addresses and ports that is the same both ways, so each connection stays
+ * with one reader. Frames queued before the join (each handle saw every
+ * frame until then) are discarded, so none is read twice. Call after
+ * capture_set_filter. -1 and a message on error. */
+int capture_join_fanout(struct capture_source *src, int group, char *err, size_t errlen);
+
 /* Compiles and sets a BPF filter; -1 and a message on error. */
 int capture_set_filter(struct capture_source *src, const char *expr, char *err, size_t errlen);
 

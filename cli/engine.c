@@ -458,7 +458,30 @@ void engine_print_stats(const struct engine *e, FILE *f)
     fwrite(buf, 1, n, f);
 }
 
-size_t engine_write_stats_record(const struct engine *e, FILE *f, uint64_t now_us, const char *reason)
+void engine_print_stats_workers(const struct engine *const *es, int n, FILE *f)
+{
+    size_t cap = 16384 * (size_t)n;
+    char *buf = malloc(cap);
+    if (!buf)
+        return;
+    struct json_writer w;
+    json_init(&w, buf, cap);
+    json_object_begin(&w, NULL);
+    json_array_begin(&w, JSON_KEY("workers"));
+    for (int i = 0; i < n; i++) {
+        json_object_begin(&w, NULL);
+        stats_members(es[i], &w);
+        json_object_end(&w);
+    }
+    json_array_end(&w);
+    json_object_end(&w);
+    size_t len = json_finish(&w);
+    fwrite(buf, 1, len, f);
+    free(buf);
+}
+
+size_t engine_write_stats_record(const struct engine *e, FILE *f, uint64_t now_us, const char *reason,
+                                 int worker)
 {
     char buf[16384];
     struct json_writer w;
@@ -470,6 +493,8 @@ size_t engine_write_stats_record(const struct engine *e, FILE *f, uint64_t now_u
     json_str(&w, JSON_KEY("dataset"), "tlsscope.stats");
     json_str(&w, JSON_KEY("reason"), reason);
     json_object_end(&w);
+    if (worker >= 0)
+        json_u64(&w, JSON_KEY("worker"), (uint64_t)worker);
     stats_members(e, &w);
     json_object_end(&w);
     size_t n = json_finish(&w);

@@ -93,9 +93,15 @@ void engine_print_stats(const struct engine *e, FILE *f);
 
 /* The same counters as one JSON line of their own kind, for --stats-interval:
  * {"@timestamp":..., "event":{"kind":"metric","dataset":"tlsscope.stats",
- * "reason":REASON}, ...}; REASON is "interval" or "end". Returns the bytes
+ * "reason":REASON}, ...}; REASON is "interval" or "end"; with --workers,
+ * "worker":N (from 0) says whose counters they are. Returns the bytes
  * written (0: the record did not fit or could not be written). */
-size_t engine_write_stats_record(const struct engine *e, FILE *f, uint64_t now_us, const char *reason);
+size_t engine_write_stats_record(const struct engine *e, FILE *f, uint64_t now_us, const char *reason,
+                                 int worker);
+
+/* With --workers, each worker's engine: one object {"workers":[...]} of
+ * engine_print_stats's objects, one per worker, in their order. */
+void engine_print_stats_workers(const struct engine *const *es, int n, FILE *f);
 
 /* Packets the live sources' kernels and interfaces dropped so far. */
 uint64_t engine_capture_drops(const struct engine *e);

@@ -5,6 +5,7 @@
  * capture ran to its end but the kernel or an interface dropped packets. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #define MAX_INPUTS 256
 #define EXIT_INPUT_LOST 3
+#define MAX_WORKERS 16
 
 static volatile sig_atomic_t stop_requested, reopen_requested;
 
@@ -127,15 +129,30 @@ static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 /* What a live run needs between batches: the output files to reopen or
  * rotate, and when the next stats record is due. */
 struct sensor {
-    struct engine *e;
     struct outfile *out;         /* -w FILE; NULL for standard output */
     struct outfile *stats_file;  /* --stats-file; NULL: records go to the output */
     FILE *stats_stream;
     uint32_t stats_interval_s;
-    uint64_t next_stats_us;
-    uint64_t stats_lost;         /* records that could not be written */
+    int n_workers;
     bool tick_failed;            /* the last reopen failed (said once, retried every tick) */
     const char *const *ifaces;
+};
+
+/* One capture thread of --workers (or the only one): its engine (flow
+ * table, share of the memory budget), its handle on each interface, and
+ * when its next stats record is due. */
+struct worker {
+    struct sensor *sn;
+    struct engine *e;
+    int index;
+    struct capture_source *live[CAPTURE_MAX_LIVE];
+    int n_live;
+    uint64_t next_stats_us;
+    uint64_t stats_lost;         /* records that could not be written */
+    pthread_t thread;
+    enum capture_status cs;
+    int failed;
+    char err[512];
 };
 
 static void sensor_reopen(struct sensor *sn, struct outfile *o, uint64_t now_us)
@@ -153,15 +170,28 @@ static void sensor_reopen(struct sensor *sn, struct outfile *o, uint64_t now_us)
 
 static void sensor_tick(void *ctx, uint64_t now_us)
 {
-    struct sensor *sn = ctx;
-    if (sn->stats_interval_s && now_us >= sn->next_stats_us) {
-        if (engine_write_stats_record(sn->e, sn->stats_stream, now_us, "interval") == 0)
-            sn->stats_lost++;
+    struct worker *w = ctx;
+    struct sensor *sn = w->sn;
+    if (sn->stats_interval_s && now_us >= w->next_stats_us) {
+        /* Each worker writes its own counters: one whole line, which
+         * stdio's lock keeps apart from the other workers' lines. */
+        if (engine_write_stats_record(w->e, sn->stats_stream, now_us, "interval",
+                                      sn->n_workers > 1 ? w->index : -1) == 0)
+            w->stats_lost++;
         /* Every S seconds of wall time, not S seconds after a late tick. */
-        sn->next_stats_us += (uint64_t)sn->stats_interval_s * 1000000u;
-        if (sn->next_stats_us <= now_us)
-            sn->next_stats_us = now_us + (uint64_t)sn->stats_interval_s * 1000000u;
+        w->next_stats_us += (uint64_t)sn->stats_interval_s * 1000000u;
+        if (w->next_stats_us <= now_us)
+            w->next_stats_us = now_us + (uint64_t)sn->stats_interval_s * 1000000u;
     }
+    if (w->index != 0)
+        return;
+    /* Other workers write to the same streams: the files are changed under
+     * the streams' locks, between two of their lines. */
+    FILE *out = sn->out ? outfile_stream(sn->out) : NULL, *st = sn->stats_file ? outfile_stream(sn->stats_file) : NULL;
+    if (out)
+        flockfile(out);
+    if (st)
+        flockfile(st);
     if (reopen_requested) {
         reopen_requested = 0;
         if (sn->out)
@@ -171,18 +201,22 @@ static void sensor_tick(void *ctx, uint64_t now_us)
     }
     sensor_reopen(sn, sn->out, now_us);
     sensor_reopen(sn, sn->stats_file, now_us);
+    if (st)
+        funlockfile(st);
+    if (out)
+        funlockfile(out);
 }
 
 static void sensor_link(void *ctx, int index, bool up)
 {
-    struct sensor *sn = ctx;
+    const struct sensor *sn = ((struct worker *)ctx)->sn;
     fprintf(stderr, "tlsscope: %s: warning: %s\n", sn->ifaces[index],
             up ? "link is up again; the gap is counted in the stats (link_down_us)" : "link is down");
 }
 
 static void sensor_drops(void *ctx, int index, const struct capture_counters *c)
 {
-    struct sensor *sn = ctx;
+    const struct sensor *sn = ((struct worker *)ctx)->sn;
     fprintf(stderr, "tlsscope: %s: warning: packets are being dropped (%llu by the kernel, %llu by the "
                     "interface, of %llu so far): raise -B or narrow -f; see the stats\n", sn->ifaces[index],
             (unsigned long long)c->dropped, (unsigned long long)c->if_dropped, (unsigned long long)c->received);
@@ -190,8 +224,22 @@ static void sensor_drops(void *ctx, int index, const struct capture_counters *c)
 
 /* Opens every interface with the filter; 0, or the exit status after
  * saying what failed (every handle opened is closed again). */
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    struct engine_live_hooks hooks = { .ctx = w, .tick = sensor_tick, .link = sensor_link, .drops = sensor_drops };
+    w->next_stats_us = capture_wall_us() + (uint64_t)w->sn->stats_interval_s * 1000000u;
+    w->cs = engine_run_live(w->e, w->live, w->n_live, &hooks, &stop_requested, &w->failed, w->err, sizeof w->err);
+    if (w->cs != CAPTURE_OK)
+        stop_requested = 1; /* one worker failing ends the run: the others' share would go unseen */
+    return NULL;
+}
+
+/* Opens every interface with the filter, each handle joining fanout group
+ * fanout + its index when fanout >= 0; 0, or the exit status after saying
+ * what failed (every handle opened is closed again). */
 static int open_live(const char *const *ifaces, int n, const struct capture_options *opt, const char *filter,
-                     struct capture_source **srcs, char *err, size_t errlen)
+                     int fanout, struct capture_source **srcs, char *err, size_t errlen)
 {
     int status = 0, opened = 0;
     for (; opened < n; opened++) {
@@ -205,6 +253,12 @@ static int open_live(const char *const *ifaces, int n, const struct capture_opti
         if (filter && capture_set_filter(src, filter, err, errlen) != 0) {
             fprintf(stderr, "tlsscope: %s\n", err);
             status = 2;
+            opened++;
+            break;
+        }
+        if (fanout >= 0 && capture_join_fanout(src, (fanout + opened) & 0xffff, err, errlen) != 0) {
+            fprintf(stderr, "tlsscope: %s: %s\n", ifaces[opened], err);
+            status = 1;
             opened++;
             break;
         }
@@ -223,7 +277,7 @@ int main(int argc, char **argv)
         return report_main(argc - 1, argv + 1);
     enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG,
            OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_APPEND, OPT_FORCE, OPT_ROTATE_SECONDS, OPT_ROTATE_BYTES,
-           OPT_ROTATE_COMMAND, OPT_STATS_INTERVAL, OPT_STATS_FILE };
+           OPT_ROTATE_COMMAND, OPT_STATS_INTERVAL, OPT_STATS_FILE, OPT_WORKERS };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -245,6 +299,7 @@ int main(int argc, char **argv)
         { "rotate-command", required_argument, NULL, OPT_ROTATE_COMMAND },
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "stats-file", required_argument, NULL, OPT_STATS_FILE },
+        { "workers", required_argument, NULL, OPT_WORKERS },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
@@ -254,7 +309,7 @@ int main(int argc, char **argv)
     const char *filter = NULL, *out_path = NULL, *pcapng_path = NULL, *run_as = NULL, *stats_path = NULL;
     bool stats = false, allow_root = false, append = false, force = false;
     struct outfile_config out_cfg = { 0 };
-    uint32_t stats_interval = 0;
+    uint32_t stats_interval = 0, n_workers = 1;
     uint32_t snaplen = 65535, buffer_mb = 64, kernel_buffer_mb = 64;
     bool promisc = true;
     struct engine_config cfg;
@@ -331,6 +386,10 @@ int main(int argc, char **argv)
                 return 2;
             break;
         case OPT_STATS_FILE: stats_path = optarg; break;
+        case OPT_WORKERS:
+            if (parse_u32("--workers", optarg, 1, MAX_WORKERS, &n_workers))
+                return 2;
+            break;
         case OPT_CERT_CACHE:
             if (parse_u32("--cert-cache", optarg, 0, 65536, &cfg.cert_cache_entries))
                 return 2;
@@ -367,6 +426,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsscope: --rotate-command needs --rotate-seconds or --rotate-bytes\n");
         return 2;
     }
+    if (n_workers > 1 && (!n_ifaces || pcapng_path)) {
+        fprintf(stderr, "tlsscope: --workers is for live capture (-i), without --pcapng\n");
+        return 2;
+    }
     if ((stats_interval || stats_path) && !n_ifaces) {
         fprintf(stderr, "tlsscope: --stats-interval and --stats-file are for live capture (-i); use --stats\n");
         return 2;
@@ -385,6 +448,14 @@ int main(int argc, char **argv)
     cfg.buffer_budget = (uint64_t)buffer_mb << 20;
     if (cfg.max_sessions > cfg.max_flows)
         cfg.max_sessions = cfg.max_flows;
+    /* --workers share the memory budget: each worker sees only its own
+     * connections (the fanout hash keeps a connection with one worker). */
+    if (n_workers > 1) {
+        cfg.max_flows = cfg.max_flows / n_workers > 16 ? cfg.max_flows / n_workers : 16;
+        cfg.max_sessions = cfg.max_sessions / n_workers > 16 ? cfg.max_sessions / n_workers : 16;
+        cfg.buffer_budget /= n_workers;
+        cfg.cert_cache_entries /= n_workers;
+    }
 
     /* Standard output carries the JSON lines; the capture needs a file of
      * its own, and must not overwrite what is being read. */
@@ -456,30 +527,53 @@ int main(int argc, char **argv)
                 cfg.max_flows, cfg.max_sessions);
         return 1;
     }
-    sn.e = &e;
 
     int status = 0;
-    struct capture_source *live[CAPTURE_MAX_LIVE];
-    int n_live = 0;
-    if (n_ifaces) {
-        struct capture_options opt = { .snaplen = (int)snaplen, .promisc = promisc,
-                                        .buffer_mb = (int)kernel_buffer_mb };
-        status = open_live(ifaces, n_ifaces, &opt, filter, live, err, sizeof err);
-        n_live = status == 0 ? n_ifaces : 0;
-        /* Every handle and output file is open: nothing more needs root. */
-        if (status == 0 && run_as && privs_drop(run_as, err, sizeof err) != 0) {
-            fprintf(stderr, "tlsscope: %s\n", err);
+    /* Worker 0 is this thread with the engine above; with --workers each
+     * other one gets an engine of its own, sized by the same share. */
+    static struct worker workers[MAX_WORKERS];
+    struct engine *engines[MAX_WORKERS] = { &e };
+    int n_started = 0;
+    for (int w = 1; w < (int)n_workers && status == 0; w++) {
+        if (!(engines[w] = calloc(1, sizeof *engines[w])) || engine_init(engines[w], &cfg) != 0) {
+            fprintf(stderr, "tlsscope: cannot allocate the flow table of worker %d\n", w);
+            free(engines[w]);
+            engines[w] = NULL;
             status = 1;
         }
-        if (status == 0) {
-            sn.next_stats_us = capture_wall_us() + (uint64_t)stats_interval * 1000000u;
-            struct engine_live_hooks hooks = { .ctx = &sn, .tick = sensor_tick, .link = sensor_link,
-                                               .drops = sensor_drops };
-            int failed;
-            enum capture_status cs = engine_run_live(&e, live, n_live, &hooks, &stop_requested, &failed, err,
-                                                     sizeof err);
-            if (cs != CAPTURE_OK) {
-                fprintf(stderr, "tlsscope: %s: %s\n", failed >= 0 ? ifaces[failed] : "capture", err);
+    }
+    for (int w = 0; w < (int)n_workers && n_ifaces && status == 0; w++) {
+        struct capture_options opt = { .snaplen = (int)snaplen, .promisc = promisc,
+                                        .buffer_mb = (int)kernel_buffer_mb };
+        /* One fanout group per interface, unique to this process. */
+        int fanout = n_workers > 1 ? (int)((getpid() * CAPTURE_MAX_LIVE) & 0xffff) : -1;
+        workers[w] = (struct worker){ .sn = &sn, .e = engines[w], .index = w, .failed = -1 };
+        status = open_live(ifaces, n_ifaces, &opt, filter, fanout, workers[w].live, err, sizeof err);
+        workers[w].n_live = status == 0 ? n_ifaces : 0;
+    }
+    /* Every handle and output file is open: nothing more needs root. */
+    if (status == 0 && run_as && privs_drop(run_as, err, sizeof err) != 0) {
+        fprintf(stderr, "tlsscope: %s\n", err);
+        status = 1;
+    }
+    if (status == 0 && n_ifaces) {
+        sn.n_workers = (int)n_workers;
+        for (n_started = 1; n_started < (int)n_workers; n_started++) {
+            if (pthread_create(&workers[n_started].thread, NULL, worker_run, &workers[n_started]) != 0) {
+                fprintf(stderr, "tlsscope: cannot start worker %d\n", n_started);
+                stop_requested = 1;
+                status = 1;
+                break;
+            }
+        }
+        if (status == 0)
+            worker_run(&workers[0]);
+        for (int w = 1; w < n_started; w++)
+            pthread_join(workers[w].thread, NULL);
+        for (int w = 0; w < n_started; w++) {
+            if (workers[w].cs != CAPTURE_OK) {
+                fprintf(stderr, "tlsscope: %s: %s\n", workers[w].failed >= 0 ? ifaces[workers[w].failed] : "capture",
+                        workers[w].err);
                 status = 1;
             }
         }
@@ -511,17 +605,23 @@ int main(int argc, char **argv)
     }
 
     /* Everything decided so far is written, whatever happened above. */
-    engine_finish(&e);
+    uint64_t drops = 0;
+    for (int w = 0; w < (int)n_workers && engines[w]; w++) {
+        engine_finish(engines[w]);
+        drops += engine_capture_drops(engines[w]);
+    }
     if (e.decode.truncated)
         fprintf(stderr, "tlsscope: %llu frames were cut inside their headers (snaplen too small?) and skipped\n",
                 (unsigned long long)e.decode.truncated);
     if (e.decode.payload_truncated)
         fprintf(stderr, "tlsscope: %llu packets were cut short by the capture's snaplen; fields may be missing\n",
                 (unsigned long long)e.decode.payload_truncated);
-    if (engine_had_loss(&e))
+    bool had_loss = false;
+    for (int w = 0; w < (int)n_workers && engines[w]; w++)
+        had_loss |= engine_had_loss(engines[w]);
+    if (had_loss)
         fprintf(stderr, "tlsscope: memory budget reached: some connections were evicted or buffers refused "
                         "(see --stats; raise --max-flows, --max-sessions or --buffer-mb)\n");
-    uint64_t drops = engine_capture_drops(&e);
     if (drops && status == 0)
         status = EXIT_INPUT_LOST;
     /* Without --stats the drops would go unseen: say them in a sentence.
@@ -529,12 +629,21 @@ int main(int argc, char **argv)
     if (drops && !stats)
         fprintf(stderr, "tlsscope: the kernel or the interfaces dropped %llu packets (see --stats)\n",
                 (unsigned long long)drops);
-    if (stats)
+    if (stats && n_workers > 1 && engines[n_workers - 1])
+        engine_print_stats_workers((const struct engine *const *)engines, (int)n_workers, stderr);
+    else if (stats)
         engine_print_stats(&e, stderr);
-    if (n_live && (stats_interval || stats_path) &&
-        engine_write_stats_record(&e, sn.stats_stream, capture_wall_us(), "end") == 0)
-        sn.stats_lost++;
-    if (ferror(out) || fflush(out) != 0 || e.writer->write_errors) {
+    uint64_t stats_lost = 0;
+    for (int w = 0; w < n_started; w++) {
+        stats_lost += workers[w].stats_lost;
+        if ((stats_interval || stats_path) &&
+            engine_write_stats_record(engines[w], sn.stats_stream, capture_wall_us(), "end", n_workers > 1 ? w : -1) == 0)
+            stats_lost++;
+    }
+    bool write_errors = false;
+    for (int w = 0; w < (int)n_workers && engines[w]; w++)
+        write_errors |= engines[w]->writer->write_errors != 0;
+    if (ferror(out) || fflush(out) != 0 || write_errors) {
         fprintf(stderr, "tlsscope: error writing output\n");
         status = 1;
     }
@@ -542,14 +651,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsscope: %s: error writing the capture\n", pcapng_path);
         status = 1;
     }
-    engine_free(&e);
-    for (int i = 0; i < n_live; i++)
-        capture_close(live[i]);
+    for (int w = 0; w < (int)n_workers && engines[w]; w++) {
+        engine_free(engines[w]);
+        if (w > 0)
+            free(engines[w]);
+    }
+    for (int w = 0; w < (int)n_workers; w++)
+        for (int i = 0; i < workers[w].n_live; i++)
+            capture_close(workers[w].live[i]);
     if (outfile_close(sn.out) != 0) {
         fprintf(stderr, "tlsscope: %s: error writing output\n", out_path);
         status = 1;
     }
-    if (outfile_close(sn.stats_file) != 0 || sn.stats_lost) {
+    if (outfile_close(sn.stats_file) != 0 || stats_lost) {
         fprintf(stderr, "tlsscope: %s: error writing the stats\n", stats_path ? stats_path : "output");
         status = 1;
     }

@@ -13,7 +13,9 @@
 #   3. a stalled sensor (SIGSTOP) with a 1 MiB buffer: drops counted
 #      honestly (frames read + dropped = frames sent), a warning on standard
 #      error, exit status 3.
-#   4. the far end of the link goes down for 3 s: a warning each way, and
+#   4. --workers 2 (a PACKET_FANOUT group): the same lines as offline, each
+#      frame read by exactly one worker.
+#   5. the far end of the link goes down for 3 s: a warning each way, and
 #      the gap in the stats (link_down_events, link_down_us).
 # Timestamps are left out of the comparison (live ones are the replay's).
 # Skipped (77) without root, namespaces, veth, tcpreplay or tshark, or the
@@ -179,7 +181,18 @@ check "stalled: drops counted ($dropped)" '[ "$dropped" -gt 0 ]'
 check "stalled: frames read + dropped = frames sent ($frames + $dropped vs $sent)" '[ $((frames + dropped)) -eq $sent ]'
 check "stalled: a warning when drops started" 'grep -q "warning: packets are being dropped" "$work/stall.err"'
 check "stalled: standard error's JSON parses" '[ -n "$(stat_of "$work/stall.err" capture.0.received)" ]'
-# ---- 4. the mirror port loses its link for 3 s ----
+# ---- 4. two workers in one fanout group ----
+start workers -i "$cap_a" --workers 2 -w "$work/workers.jsonl" --stats
+replay -i "$rep_a" --pps 5000 "$work/input.pcap"
+stop
+normalize "$work/workers.jsonl" >"$work/workers.norm"
+w0=$(stat_of "$work/workers.err" workers.0.decode.frames); w1=$(stat_of "$work/workers.err" workers.1.decode.frames)
+check "--workers 2: exit 0 (got $rc: $(tail -1 "$work/workers.err"))" '[ $rc -eq 0 ]'
+check "--workers 2: the lines of one" 'cmp -s "$work/offline.norm" "$work/workers.norm"'
+check "--workers 2: both had a share, every frame read once ($w0 + $w1 = $total)" \
+    '[ "$w0" -gt 0 ] && [ "$w1" -gt 0 ] && [ $((w0 + w1)) -eq "$total" ]'
+
+# ---- 5. the mirror port loses its link for 3 s ----
 start link -i "$cap_b" -w /dev/null --stats
 sleep 1.5
 ip -n "$ns_r" link set "$rep_b" down # the far end: the capture side loses its carrier
