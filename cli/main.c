@@ -62,6 +62,8 @@ static void usage(FILE *f)
             "  -Z USER              live capture: become USER once the interface and the output\n"
             "                       files are open (as tcpdump does)\n"
             "      --allow-root     live capture: keep running as root (refused without -Z otherwise)\n"
+            "      --workers N      live capture: N capture threads in one PACKET_FANOUT group per\n"
+            "                       interface, each connection with one of them (default 1)\n"
             "      --max-flows N    connections tracked at once (default 262144)\n"
             "      --max-sessions N connections under TLS inspection at once (default 12288)\n"
             "      --buffer-mb N    memory for out-of-order segments and split handshake\n"
