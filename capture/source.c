@@ -135,7 +135,7 @@ int capture_join_fanout(struct capture_source *src, int group, char *err, size_t
 {
     /* DEFRAG: fragments of one datagram are reassembled before hashing,
      * or they could land with different readers. */
-    int arg = (group & 0xffff) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    uint32_t arg = ((uint32_t)group & 0xffffu) | ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
     if (!src->live || setsockopt(pcap_fileno(src->pcap), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
         snprintf(err, errlen, "cannot join fanout group %d: %s", group, src->live ? strerror(errno) : "not live");
         return -1;
