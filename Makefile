@@ -1,6 +1,9 @@
 # Thin wrapper over CMake: the two set-up commands of the README.
 #   make demo   install what is missing, build, run tlsscope on samples/
 #   make test   install what is missing, build, run every test (CTest)
+#   make install   build, then install the binary, manual pages, systemd unit,
+#                  sysusers and logrotate files under DESTDIR/PREFIX (see README
+#                  "Running on a SPAN port"); PREFIX=/usr/local, SYSCONFDIR=/etc
 # Also: make build, make asan (sanitizer build + tests), make bench (performance,
 # bench/run.sh; BENCH_BYTES=50000000 for a quick run), make fuzz (libFuzzer
 # targets, FUZZ_SECONDS each; fuzz/run.sh), make clean.
@@ -16,7 +19,16 @@ CMAKE_ARGS ?=
 PACKAGES = build-essential cmake pkg-config libpcap-dev libndpi-dev libcmocka-dev libssl-dev \
            python3 valgrind libjson-c-dev zlib1g-dev libsqlite3-dev
 
-.PHONY: all deps build demo test asan bench fuzz clean
+.PHONY: all deps build demo test asan bench fuzz clean install
+
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+BINDIR      = $(PREFIX)/bin
+MANDIR      = $(PREFIX)/share/man/man1
+# systemd looks in /usr/lib and /etc only, not under /usr/local.
+UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/systemd/system,$(SYSCONFDIR)/systemd/system)
+SYSUSERSDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/sysusers.d,$(SYSCONFDIR)/sysusers.d)
 
 all: build
 
@@ -46,8 +58,9 @@ demo: build
 	    --pcapng $(BUILD)/demo.pcapng
 	@echo "== the same capture annotated: $(BUILD)/demo.pcapng (Wireshark filter: frame.comment contains \"tlsscope\") =="
 
-# The HTML report's test renders it in a real browser.
-test: PACKAGES += chromium
+# The HTML report's test renders it in a real browser; the sensor's test
+# replays captures into network namespaces.
+test: PACKAGES += chromium tcpreplay tshark iproute2
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
@@ -72,6 +85,19 @@ fuzz: deps
 	      -DTLSSCOPE_FUZZ=ON -DTLSSCOPE_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
 	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+install: build
+	install -D -m 0755 $(BUILD)/tlsscope $(DESTDIR)$(BINDIR)/tlsscope
+	install -D -m 0644 man/tlsscope.1 $(DESTDIR)$(MANDIR)/tlsscope.1
+	install -D -m 0644 man/tlsscope-report.1 $(DESTDIR)$(MANDIR)/tlsscope-report.1
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/tlsscope@.service.in >$(DESTDIR)$(UNITDIR)/tlsscope@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tlsscope@.service
+	install -D -m 0644 dist/tlsscope.sysusers $(DESTDIR)$(SYSUSERSDIR)/tlsscope.conf
+	install -D -m 0644 dist/tlsscope.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tlsscope
+	@# Settings are the administrator's: never overwritten.
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/default/tlsscope ] || \
+	    install -D -m 0644 dist/tlsscope.default $(DESTDIR)$(SYSCONFDIR)/default/tlsscope
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -2,6 +2,7 @@
 #include "capture/source.h"
 
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -25,7 +26,12 @@ struct capture_source {
     char iface[IFNAMSIZ];
     int link;                /* 1 up and running, 0 down, -1 unknown (any, or no such ioctl) */
     struct capture_link_stats link_st;
+    struct capture_counters counters;
+    struct pcap_stat last;   /* libpcap's 32-bit counters at the last read */
+    uint64_t last_drop_us;   /* when drops last grew; 0: never */
 };
+
+static void read_counters(struct capture_source *src);
 
 static void set_err(char *err, size_t errlen, const char *msg)
 {
@@ -118,6 +124,30 @@ struct capture_source *capture_open_live(const char *iface, const struct capture
     return src;
 }
 
+static void discard_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    (void)user;
+    (void)h;
+    (void)bytes;
+}
+
+int capture_join_fanout(struct capture_source *src, int group, char *err, size_t errlen)
+{
+    /* DEFRAG: fragments of one datagram are reassembled before hashing,
+     * or they could land with different readers. */
+    uint32_t arg = ((uint32_t)group & 0xffffu) | ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    if (!src->live || setsockopt(pcap_fileno(src->pcap), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
+        snprintf(err, errlen, "cannot join fanout group %d: %s", group, src->live ? strerror(errno) : "not live");
+        return -1;
+    }
+    while (pcap_dispatch(src->pcap, DISPATCH_BATCH, discard_frame, NULL) > 0)
+        ;
+    /* Those were counted as received: the counters start here. */
+    read_counters(src);
+    memset(&src->counters, 0, sizeof src->counters);
+    return 0;
+}
+
 int capture_set_filter(struct capture_source *src, const char *expr, char *err, size_t errlen)
 {
     struct bpf_program prog;
@@ -170,7 +200,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     d->fn(d->ctx, &f);
 }
 
-static uint64_t wall_us(void)
+uint64_t capture_wall_us(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -202,7 +232,7 @@ enum capture_status capture_run(struct capture_source *src, capture_fn fn, void 
                 if (pfd.fd >= 0)
                     poll(&pfd, 1, 100);
             }
-            uint64_t now = wall_us();
+            uint64_t now = capture_wall_us();
             if (idle && now - last_idle >= 100000u) {
                 idle(ctx, now);
                 last_idle = now;
@@ -264,6 +294,34 @@ const char *capture_name(const struct capture_source *src)
     return src->iface[0] ? src->iface : NULL;
 }
 
+/* Adds what libpcap counted since the last read; unsigned differences of
+ * 32-bit values survive one wrap between two reads. */
+static void read_counters(struct capture_source *src)
+{
+    struct pcap_stat st;
+    if (!src->live || pcap_stats(src->pcap, &st) != 0)
+        return;
+    src->counters.received += (uint32_t)(st.ps_recv - src->last.ps_recv);
+    src->counters.dropped += (uint32_t)(st.ps_drop - src->last.ps_drop);
+    src->counters.if_dropped += (uint32_t)(st.ps_ifdrop - src->last.ps_ifdrop);
+    src->last = st;
+}
+
+/* Reads the counters and tells the operator when drops start: at the first
+ * drop, and again when drops come back after a quiet minute, not on every
+ * second of a long overload. */
+static void watch_drops(struct capture_source *src, int index, uint64_t now_us, const struct capture_live_hooks *h)
+{
+    uint64_t before = src->counters.dropped + src->counters.if_dropped;
+    read_counters(src);
+    if (src->counters.dropped + src->counters.if_dropped == before)
+        return;
+    bool quiet = src->last_drop_us == 0 || now_us - src->last_drop_us >= CAPTURE_DROPS_QUIET_S * 1000000ull;
+    src->last_drop_us = now_us;
+    if (quiet && h->drops)
+        h->drops(h->ctx, index, &src->counters);
+}
+
 struct live_ctx {
     const struct capture_live_hooks *h;
     int index;
@@ -281,50 +339,147 @@ static void on_live_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_
     c->h->frame(c->h->ctx, c->index, &f);
 }
 
+/* One frame read ahead from each source, for merging several by time. */
+struct live_head {
+    struct pcap_pkthdr hdr;
+    const u_char *data;          /* valid until the next pcap_next_ex() on that handle */
+    bool have;
+};
+
+static uint64_t head_ts_us(const struct live_head *hd)
+{
+    return (uint64_t)hd->hdr.ts.tv_sec * 1000000u + (uint64_t)hd->hdr.ts.tv_usec;
+}
+
+/* The source whose waiting frame is oldest; -1 when none waits. */
+static int oldest_head(const struct live_head *head, int n)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++)
+        if (head[i].have && (best < 0 || head_ts_us(&head[i]) < head_ts_us(&head[best])))
+            best = i;
+    return best;
+}
+
+static void pass_head(const struct capture_live_hooks *h, struct live_head *head, int i)
+{
+    struct capture_frame f = { .ts_us = head_ts_us(&head[i]), .data = head[i].data, .caplen = head[i].hdr.caplen,
+                               .wire_len = head[i].hdr.len };
+    h->frame(h->ctx, i, &f);
+    head[i].have = false;
+}
+
+/* Several interfaces (one per direction of a SPAN) must be read in the
+ * order the frames were seen, or a server's reply may be processed before
+ * the request it answers: each ring hands frames over a block at a time, up
+ * to its 100 ms timeout late. So frames are merged by timestamp, one read
+ * ahead per source (zero copy: libpcap keeps it valid until the next read on
+ * that handle), and a frame is passed on only when every source has one
+ * waiting, or when it is older than MERGE_LAG_US (no earlier frame can
+ * still be on its way). Returns frames passed on, or -1 with *failed set. */
+#define MERGE_LAG_US 250000u
+static int pump_merged(struct capture_source *const *srcs, int n, struct live_head *head,
+                       const struct capture_live_hooks *h, volatile sig_atomic_t *stop, int *failed, char *err,
+                       size_t errlen)
+{
+    int got = 0;
+    uint64_t now = 0;
+    while (got < DISPATCH_BATCH && !*stop) {
+        int missing = 0;
+        for (int i = 0; i < n; i++) {
+            if (head[i].have)
+                continue;
+            struct pcap_pkthdr *ph;
+            const u_char *data;
+            int k = pcap_next_ex(srcs[i]->pcap, &ph, &data);
+            if (k == 1) {
+                head[i] = (struct live_head){ *ph, data, true };
+            } else if (k == 0) {
+                missing++;
+            } else if (k == PCAP_ERROR_BREAK) {
+                return got;
+            } else {
+                snprintf(err, errlen, "%s", pcap_geterr(srcs[i]->pcap));
+                *failed = i;
+                return -1;
+            }
+        }
+        int best = oldest_head(head, n);
+        if (best < 0)
+            break;
+        if (missing) {
+            if (!now)
+                now = capture_wall_us();
+            if (head_ts_us(&head[best]) + MERGE_LAG_US > now)
+                break;
+        }
+        pass_head(h, head, best);
+        got++;
+    }
+    return got;
+}
+
+/* One batch from each in turn: a busy interface cannot starve the others. */
+static int pump_each(struct capture_source *const *srcs, int n, const struct capture_live_hooks *h,
+                     volatile sig_atomic_t *stop, int *failed, char *err, size_t errlen)
+{
+    int got = 0;
+    for (int i = 0; i < n && !*stop; i++) {
+        struct live_ctx c = { h, i };
+        int k = pcap_dispatch(srcs[i]->pcap, DISPATCH_BATCH, on_live_packet, (u_char *)&c);
+        if (k == PCAP_ERROR_BREAK)
+            return got;
+        if (k < 0) {
+            snprintf(err, errlen, "%s", pcap_geterr(srcs[i]->pcap));
+            *failed = i;
+            return -1;
+        }
+        got += k;
+    }
+    return got;
+}
+
 enum capture_status capture_run_live(struct capture_source *const *srcs, int n, const struct capture_live_hooks *h,
                                      volatile sig_atomic_t *stop, int *failed, char *err, size_t errlen)
 {
     struct pollfd pfd[CAPTURE_MAX_LIVE];
+    struct live_head head[CAPTURE_MAX_LIVE];
     if (n < 1 || n > CAPTURE_MAX_LIVE) {
         snprintf(err, errlen, "from 1 to %d interfaces", CAPTURE_MAX_LIVE);
         return CAPTURE_ERROR;
     }
+    memset(head, 0, sizeof head);
     uint64_t last_idle = 0, last_link = 0;
     *failed = -1;
     while (!*stop) {
-        int got = 0;
-        /* One batch from each in turn: a busy interface cannot starve the
-         * other direction of the same connections. */
-        for (int i = 0; i < n && !*stop; i++) {
-            struct live_ctx c = { h, i };
-            int k = pcap_dispatch(srcs[i]->pcap, DISPATCH_BATCH, on_live_packet, (u_char *)&c);
-            if (k == PCAP_ERROR_BREAK)
-                return CAPTURE_OK;
-            if (k < 0) {
-                snprintf(err, errlen, "%s", pcap_geterr(srcs[i]->pcap));
-                *failed = i;
-                return CAPTURE_ERROR;
-            }
-            got += k;
-        }
+        int got = n == 1 ? pump_each(srcs, n, h, stop, failed, err, errlen)
+                         : pump_merged(srcs, n, head, h, stop, failed, err, errlen);
+        if (got < 0)
+            return CAPTURE_ERROR;
         if (*stop)
             break;
         if (got == 0) {
             /* Nothing ready anywhere: wait for any of them, at most 100 ms;
              * a signal cuts the wait short (EINTR) and the loop sees *stop. */
             int m = 0;
+            bool held = false;
             for (int i = 0; i < n; i++) {
                 int fd = pcap_get_selectable_fd(srcs[i]->pcap);
-                if (fd >= 0)
+                held |= head[i].have;
+                if (fd >= 0 && !head[i].have)
                     pfd[m++] = (struct pollfd){ .fd = fd, .events = POLLIN };
             }
-            if (m)
-                poll(pfd, (nfds_t)m, 100);
+            /* A frame held back by the merge is due within MERGE_LAG_US:
+             * wait for the sources it waits on, not the one holding it. */
+            if (m || held)
+                poll(pfd, (nfds_t)m, held ? 10 : 100);
         }
-        uint64_t now = wall_us();
+        uint64_t now = capture_wall_us();
         if (now - last_link >= 1000000u) {
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < n; i++) {
                 watch_link(srcs[i], i, now, h);
+                watch_drops(srcs[i], i, now, h);
+            }
             last_link = now;
         }
         if (h->idle && now - last_idle >= 100000u) {
@@ -332,17 +487,16 @@ enum capture_status capture_run_live(struct capture_source *const *srcs, int n, 
             last_idle = now;
         }
     }
+    /* Stopped: the frames read ahead are passed on, oldest first. */
+    for (int best; (best = oldest_head(head, n)) >= 0;)
+        pass_head(h, head, best);
     return CAPTURE_OK;
 }
 
-void capture_drops(struct capture_source *src, uint64_t *received, uint64_t *dropped)
+const struct capture_counters *capture_counters(struct capture_source *src)
 {
-    struct pcap_stat st;
-    *received = *dropped = 0;
-    if (src->live && pcap_stats(src->pcap, &st) == 0) {
-        *received = st.ps_recv;
-        *dropped = (uint64_t)st.ps_drop + st.ps_ifdrop;
-    }
+    read_counters(src);
+    return &src->counters;
 }
 
 int64_t capture_position(const struct capture_source *src)

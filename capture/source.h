@@ -45,6 +45,15 @@ struct capture_source *capture_open_file(const char *path, char *err, size_t err
 struct capture_source *capture_open_live(const char *iface, const struct capture_options *opt, char *err,
                                          size_t errlen);
 
+/* Joins a live source to the kernel's AF_PACKET fanout group `group`
+ * (0-65535), shared by every handle on the same interface that joins it:
+ * the kernel then gives each frame to one of them by a hash of its
+ * addresses and ports that is the same both ways, so each connection stays
+ * with one reader. Frames queued before the join (each handle saw every
+ * frame until then) are discarded, so none is read twice. Call after
+ * capture_set_filter. -1 and a message on error. */
+int capture_join_fanout(struct capture_source *src, int group, char *err, size_t errlen);
+
 /* Compiles and sets a BPF filter; -1 and a message on error. */
 int capture_set_filter(struct capture_source *src, const char *expr, char *err, size_t errlen);
 
@@ -63,6 +72,18 @@ enum capture_status capture_run(struct capture_source *src, capture_fn fn, void 
                                 void (*idle)(void *ctx, uint64_t now_us), volatile sig_atomic_t *stop,
                                 char *err, size_t errlen);
 
+/* What libpcap counted on a live source, kept in 64 bits: pcap_stats()
+ * counts in 32 bits, which wrap after hours at a busy SPAN port, so the
+ * counters are read every second and their differences added up. */
+struct capture_counters {
+    uint64_t received;           /* packets the kernel handed to the capture (ps_recv) */
+    uint64_t dropped;            /* dropped by the kernel: the capture buffer was full (ps_drop) */
+    uint64_t if_dropped;         /* dropped by the interface or its driver (ps_ifdrop) */
+};
+
+/* Seconds without new drops after which new ones are announced again. */
+#define CAPTURE_DROPS_QUIET_S 60
+
 /* Up to this many interfaces are read together by one capture_run_live. */
 #define CAPTURE_MAX_LIVE 16
 
@@ -75,6 +96,10 @@ struct capture_live_hooks {
     void (*frame)(void *ctx, int index, const struct capture_frame *frame);
     void (*idle)(void *ctx, uint64_t now_us);
     void (*link)(void *ctx, int index, bool up);
+    /* Called when the kernel or the interface starts dropping packets: the
+     * first drops of the run, or the first after DROPS_QUIET_S seconds
+     * without any. May be NULL. */
+    void (*drops)(void *ctx, int index, const struct capture_counters *c);
 };
 
 /* Reads several live sources as one stream of frames (a SPAN setup that
@@ -95,13 +120,16 @@ const struct capture_link_stats *capture_link_stats(const struct capture_source 
 /* The interface's name for a live source, NULL for a file. */
 const char *capture_name(const struct capture_source *src);
 
-/* Kernel drop counters of a live source (0 for files). */
-void capture_drops(struct capture_source *src, uint64_t *received, uint64_t *dropped);
+/* Kernel drop counters of a live source (0 for files), read now. */
+const struct capture_counters *capture_counters(struct capture_source *src);
 
 /* Bytes of a capture file read so far; -1 for a live source or a stream
  * (standard input) whose position is unknown. */
 int64_t capture_position(const struct capture_source *src);
 
 void capture_close(struct capture_source *src);
+
+/* The wall clock in microseconds since the epoch (what live frames are stamped with). */
+uint64_t capture_wall_us(void);
 
 #endif

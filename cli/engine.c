@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include "common/digest.h"
 #include "common/memo.h"
@@ -380,6 +381,85 @@ enum capture_status engine_run(struct engine *e, struct capture_source *src, vol
     return capture_run(src, on_frame, &c, on_idle, stop, err, errlen);
 }
 
+/* Live sources differ in link type (-i any gives Linux cooked frames) and
+ * in their pcapng interface, so both are kept per source. */
+struct live_run_ctx {
+    struct run_ctx run;
+    const struct engine_live_hooks *h;
+    int linktype[CAPTURE_MAX_LIVE];
+    int pcapng_interface[CAPTURE_MAX_LIVE];
+};
+
+static void on_live_frame(void *vctx, int index, const struct capture_frame *f)
+{
+    struct live_run_ctx *c = vctx;
+    c->run.e->pcapng_interface = c->pcapng_interface[index];
+    engine_frame(c->run.e, c->linktype[index], f);
+}
+
+static void on_live_idle(void *vctx, uint64_t now_us)
+{
+    struct live_run_ctx *c = vctx;
+    on_idle(&c->run, now_us);
+    if (c->h && c->h->tick)
+        c->h->tick(c->h->ctx, now_us);
+}
+
+static void on_live_link(void *vctx, int index, bool up)
+{
+    struct live_run_ctx *c = vctx;
+    if (c->h && c->h->link)
+        c->h->link(c->h->ctx, index, up);
+}
+
+static void on_live_drops(void *vctx, int index, const struct capture_counters *cc)
+{
+    struct live_run_ctx *c = vctx;
+    if (c->h && c->h->drops)
+        c->h->drops(c->h->ctx, index, cc);
+}
+
+enum capture_status engine_run_live(struct engine *e, struct capture_source *const *srcs, int n,
+                                    const struct engine_live_hooks *h, volatile sig_atomic_t *stop, int *failed,
+                                    char *err, size_t errlen)
+{
+    struct live_run_ctx c = { .run = { e, 0 }, .h = h };
+    *failed = -1;
+    for (int i = 0; i < n && i < CAPTURE_MAX_LIVE; i++) {
+        c.linktype[i] = capture_linktype(srcs[i]);
+        if (!decode_link_supported(c.linktype[i])) {
+            snprintf(err, errlen, "link type %d is not supported", c.linktype[i]);
+            *failed = i;
+            return CAPTURE_ERROR;
+        }
+        if (e->pcapng) {
+            c.pcapng_interface[i] = pcapng_interface(e->pcapng, c.linktype[i], capture_snaplen(srcs[i]));
+            if (c.pcapng_interface[i] < 0) {
+                snprintf(err, errlen, "more than %d different link types and snapshot lengths for one pcapng "
+                         "output", PCAPNG_MAX_INTERFACES);
+                *failed = i;
+                return CAPTURE_ERROR;
+            }
+        }
+    }
+    e->linktype = c.linktype[0];
+    e->live = srcs;
+    e->n_live = n;
+    struct capture_live_hooks ch = { .ctx = &c, .frame = on_live_frame, .idle = on_live_idle,
+                                     .link = on_live_link, .drops = on_live_drops };
+    return capture_run_live(srcs, n, &ch, stop, failed, err, errlen);
+}
+
+uint64_t engine_capture_drops(const struct engine *e)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < e->n_live; i++) {
+        const struct capture_counters *cc = capture_counters(e->live[i]);
+        n += cc->dropped + cc->if_dropped;
+    }
+    return n;
+}
+
 void engine_finish(struct engine *e)
 {
     flow_table_flush(e->flows, CONN_REASON_END_OF_INPUT);
@@ -401,7 +481,7 @@ bool engine_had_loss(const struct engine *e)
  * counter added to a struct is one line here, and no format string can drift
  * from its arguments. */
 #define DECODE_STATS(X)                                                                                          \
-    X("frames", d->frames) X("tcp", d->tcp) X("udp", d->udp) X("not_tcp", d->not_tcp) X("truncated", d->truncated)              \
+    X("frames", d->frames) X("tcp", d->tcp) X("udp", d->udp) X("not_tcp", d->not_tcp) X("truncated", d->truncated) \
     X("payload_truncated", d->payload_truncated) X("bad_ip", d->bad_ip) X("bad_tcp", d->bad_tcp)                \
     X("ip_fragments", d->ip_fragments) X("unsupported_link", d->unsupported_link) X("bad_tunnel", d->bad_tunnel) \
     X("tunnel_too_deep", d->tunnel_too_deep) X("tunnels", d->tunnels)
@@ -428,9 +508,6 @@ bool engine_had_loss(const struct engine *e)
 #define OUTPUT_STATS(X)                                                                                          \
     X("lines", e->writer->lines) X("dropped", e->writer->dropped) X("write_errors", e->writer->write_errors)
 #define MEMO_STATS(X) X("hits", ms.hits) X("misses", ms.misses) X("replaced", ms.replaced) X("not_stored", ms.not_stored)
-#define CERT_CACHE_STATS(X)                                                                                      \
-    X("hits", cc->hits) X("misses", cc->misses) X("evictions", cc->evictions) X("not_stored", cc->not_stored)   \
-    X("entries", cc->entries) X("bytes", cc->bytes) X("budget_bytes", cc->budget_bytes)
 #define QUIC_STATS(X)                                                                                            \
     X("datagrams", q->datagrams) X("initials", q->initials) X("decrypted", q->decrypted)                        \
     X("undecryptable", q->undecryptable) X("malformed", q->malformed) X("crypto_dropped", q->crypto_dropped)    \
@@ -441,6 +518,9 @@ bool engine_had_loss(const struct engine *e)
     X("malformed", ds->malformed) X("fragments", ds->fragments) X("retransmissions", ds->retransmissions)       \
     X("dropped", ds->dropped) X("cookie_exchanges", ds->cookie_exchanges) X("other", ds->other)                 \
     X("given_up", ds->given_up)
+#define CERT_CACHE_STATS(X)                                                                                      \
+    X("hits", cc->hits) X("misses", cc->misses) X("evictions", cc->evictions) X("not_stored", cc->not_stored)   \
+    X("entries", cc->entries) X("bytes", cc->bytes) X("budget_bytes", cc->budget_bytes)
 #define CHAIN_VERIFY_STATS(X) X("verified", vs->verified) X("cached", vs->cached)
 #define CLASSIFY_STATS(X)                                                                                        \
     X("flows", cs->flows) X("decided", cs->decided) X("gave_up", cs->gave_up) X("packets", cs->packets)         \
@@ -448,14 +528,17 @@ bool engine_had_loss(const struct engine *e)
 #define PCAPNG_STATS(X)                                                                                          \
     X("packets", e->pcapng->packets) X("comments", e->pcapng->comments) X("comments_dropped", e->notes->dropped) \
     X("write_errors", e->pcapng->write_errors)
-
 #define INVENTORY_STATS(X)                                                                                       \
     X("connections", is->connections) X("rows_written", is->rows_written) X("flushes", is->flushes)             \
     X("flush_errors", is->flush_errors) X("lost", is->lost) X("not_lines", is->not_lines)
+#define CAPTURE_STATS(X)                                                                                         \
+    X("received", cc->received) X("dropped", cc->dropped) X("if_dropped", cc->if_dropped)                       \
+    X("link_down_events", ls->down_events) X("link_down_us", ls->down_us + (ls->down_since_us ? now - ls->down_since_us : 0))
 
-#define STATS_U64(name, value) json_u64(&w, JSON_KEY(name), (uint64_t)(value));
+#define STATS_U64(name, value) json_u64(w, JSON_KEY(name), (uint64_t)(value));
 
-void engine_print_stats(const struct engine *e, FILE *f)
+/* Every group of counters, as members of the object being written. */
+static void stats_members(const struct engine *e, struct json_writer *w)
 {
     const struct flow_stats *fs = flow_table_stats(e->flows);
     const struct decode_stats *d = &e->decode;
@@ -464,25 +547,21 @@ void engine_print_stats(const struct engine *e, FILE *f)
     bufpool_get_stats(&e->pool, &bs);
     struct memo_stats ms = memo_stats(e->writer->memo);
 
-    char buf[8192];
-    struct json_writer w;
-    json_init(&w, buf, sizeof buf);
-    json_object_begin(&w, NULL);
 #define GROUP(name, list)                                                                                        \
     do {                                                                                                         \
-        json_object_begin(&w, JSON_KEY(name));                                                                   \
+        json_object_begin(w, JSON_KEY(name));                                                                   \
         list(STATS_U64)                                                                                          \
-        json_object_end(&w);                                                                                     \
+        json_object_end(w);                                                                                     \
     } while (0)
     GROUP("decode", DECODE_STATS);
     GROUP("flows", FLOW_STATS);
     GROUP("reassembly", REASM_STATS);
     GROUP("buffers", BUFFER_STATS);
     GROUP("tls", TLS_STATS);
-    json_object_begin(&w, JSON_KEY("output"));
+    json_object_begin(w, JSON_KEY("output"));
     OUTPUT_STATS(STATS_U64)
     GROUP("memo", MEMO_STATS);
-    json_object_end(&w);
+    json_object_end(w);
     const struct quic_stats *q = &e->quic.st;
     GROUP("quic", QUIC_STATS);
     const struct dtls_stats *ds = &e->dtls.st;
@@ -491,12 +570,7 @@ void engine_print_stats(const struct engine *e, FILE *f)
         const struct cert_cache_stats *cc = cert_cache_stats(e->dissector.certs);
         GROUP("cert_cache", CERT_CACHE_STATS);
     } else {
-        json_raw(&w, JSON_KEY("cert_cache"), "null", 4);
-    }
-    if (e->dissector.verifier) {
-        const struct chain_verify_stats *vs = chain_verifier_stats(e->dissector.verifier);
-        fprintf(f, "\"chain_verify\":{\"verified\":%llu,\"cached\":%llu},", (unsigned long long)vs->verified,
-                (unsigned long long)vs->cached);
+        json_raw(w, JSON_KEY("cert_cache"), "null", 4);
     }
     if (e->dissector.verifier) {
         const struct chain_verify_stats *vs = chain_verifier_stats(e->dissector.verifier);
@@ -506,7 +580,7 @@ void engine_print_stats(const struct engine *e, FILE *f)
         const struct classify_stats *cs = classifier_stats(e->dissector.classifier);
         GROUP("classify", CLASSIFY_STATS);
     } else {
-        json_raw(&w, JSON_KEY("classify"), "null", 4);
+        json_raw(w, JSON_KEY("classify"), "null", 4);
     }
     if (e->pcapng)
         GROUP("pcapng", PCAPNG_STATS);
@@ -514,11 +588,83 @@ void engine_print_stats(const struct engine *e, FILE *f)
         const struct inventory_stats *is = inventory_stats(e->cfg.inventory);
         GROUP("inventory", INVENTORY_STATS);
     }
+    if (e->n_live) {
+        uint64_t now = capture_wall_us();
+        json_array_begin(w, JSON_KEY("capture"));
+        for (int i = 0; i < e->n_live; i++) {
+            const struct capture_counters *cc = capture_counters(e->live[i]);
+            const struct capture_link_stats *ls = capture_link_stats(e->live[i]);
+            json_object_begin(w, NULL);
+            json_str(w, JSON_KEY("interface"), capture_name(e->live[i]));
+            CAPTURE_STATS(STATS_U64)
+            json_object_end(w);
+        }
+        json_array_end(w);
+        /* Peak resident memory: what the sensor's host must provide. */
+        struct rusage ru;
+        json_object_begin(w, JSON_KEY("process"));
+        json_u64(w, JSON_KEY("max_rss_kib"), getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss : 0);
+        json_object_end(w);
+    }
 #undef GROUP
+}
+
+void engine_print_stats(const struct engine *e, FILE *f)
+{
+    char buf[16384];
+    struct json_writer w;
+    json_init(&w, buf, sizeof buf);
+    json_object_begin(&w, NULL);
+    stats_members(e, &w);
     json_object_end(&w);
     size_t n = json_finish(&w);
     fwrite(buf, 1, n, f);
 }
+
+void engine_print_stats_workers(const struct engine *const *es, int n, FILE *f)
+{
+    size_t cap = 16384 * (size_t)n;
+    char *buf = malloc(cap);
+    if (!buf)
+        return;
+    struct json_writer w;
+    json_init(&w, buf, cap);
+    json_object_begin(&w, NULL);
+    json_array_begin(&w, JSON_KEY("workers"));
+    for (int i = 0; i < n; i++) {
+        json_object_begin(&w, NULL);
+        stats_members(es[i], &w);
+        json_object_end(&w);
+    }
+    json_array_end(&w);
+    json_object_end(&w);
+    size_t len = json_finish(&w);
+    fwrite(buf, 1, len, f);
+    free(buf);
+}
+
+size_t engine_write_stats_record(const struct engine *e, FILE *f, uint64_t now_us, const char *reason,
+                                 int worker)
+{
+    char buf[16384];
+    struct json_writer w;
+    json_init(&w, buf, sizeof buf);
+    json_object_begin(&w, NULL);
+    json_time_us(&w, JSON_KEY("@timestamp"), now_us);
+    json_object_begin(&w, JSON_KEY("event"));
+    json_str(&w, JSON_KEY("kind"), "metric");
+    json_str(&w, JSON_KEY("dataset"), "tlsscope.stats");
+    json_str(&w, JSON_KEY("reason"), reason);
+    json_object_end(&w);
+    if (worker >= 0)
+        json_u64(&w, JSON_KEY("worker"), (uint64_t)worker);
+    stats_members(e, &w);
+    json_object_end(&w);
+    size_t n = json_finish(&w);
+    return n && fwrite(buf, 1, n, f) == n ? n : 0;
+}
+
+
 
 void engine_free(struct engine *e)
 {

@@ -58,6 +58,11 @@ struct engine {
     struct packet_notes *notes;
     const struct pkt *current;
     uint64_t tick_frames;
+    /* The live sources of engine_run_live (NULL otherwise): their counters
+     * and link state go into the stats, so the caller keeps them open until
+     * the last stats are written. */
+    struct capture_source *const *live;
+    int n_live;
 };
 
 /* Default configuration (see README "Memory"). */
@@ -69,14 +74,47 @@ int engine_init(struct engine *e, const struct engine_config *cfg);
 enum capture_status engine_run(struct engine *e, struct capture_source *src, volatile sig_atomic_t *stop,
                                char *err, size_t errlen);
 
+/* What engine_run_live hands back to the command line (any may be NULL). */
+struct engine_live_hooks {
+    void *ctx;
+    /* Between two batches of frames, about every 100 ms, after the output
+     * was flushed: reopening or rotating output files, periodic stats. */
+    void (*tick)(void *ctx, uint64_t now_us);
+    void (*link)(void *ctx, int index, bool up);
+    void (*drops)(void *ctx, int index, const struct capture_counters *c);
+};
+
+/* Runs live sources together into the one flow table (capture_run_live)
+ * until *stop or a failure (then its index in *failed, message in err). */
+enum capture_status engine_run_live(struct engine *e, struct capture_source *const *srcs, int n,
+                                    const struct engine_live_hooks *h, volatile sig_atomic_t *stop, int *failed,
+                                    char *err, size_t errlen);
+
 /* Processes one frame (used by engine_run and by the fuzz target). */
 void engine_frame(struct engine *e, int linktype, const struct capture_frame *f);
 
 /* Closes every open connection (their lines are written) and flushes output. */
 void engine_finish(struct engine *e);
 
-/* Writes the counters as one JSON object to `f`. */
+/* Writes the counters as one JSON object to `f`; with live sources it
+ * includes "capture" (per interface: libpcap's counters, link changes) and
+ * "process" (memory). */
 void engine_print_stats(const struct engine *e, FILE *f);
+
+/* The same counters as one JSON line of their own kind, for --stats-interval:
+ * {"@timestamp":..., "event":{"kind":"metric","dataset":"tlsscope.stats",
+ * "reason":REASON}, ...}; REASON is "interval" or "end"; with --workers,
+ * "worker":N (from 0) says whose counters they are. Returns the bytes
+ * written (0: the record did not fit or could not be written). */
+size_t engine_write_stats_record(const struct engine *e, FILE *f, uint64_t now_us, const char *reason,
+                                 int worker);
+
+/* With --workers, each worker's engine: one object {"workers":[...]} of
+ * engine_print_stats's objects, one per worker, in their order. */
+void engine_print_stats_workers(const struct engine *const *es, int n, FILE *f);
+
+/* Packets the live sources' kernels and interfaces dropped so far. */
+uint64_t engine_capture_drops(const struct engine *e);
 
 /* True when something was lost that the user should hear about. */
 bool engine_had_loss(const struct engine *e);

@@ -96,6 +96,11 @@ int outfile_piece_name(const char *path, uint64_t now_us, char *out, size_t outl
 static int open_fd(const char *path, enum outfile_mode mode, char *err, size_t errlen)
 {
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+    /* Only a regular file holds lines worth keeping: /dev/null, a FIFO or
+     * a terminal is written as it is. */
+    struct stat sb;
+    if (mode == OUTFILE_CREATE && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        mode = OUTFILE_APPEND;
     switch (mode) {
     case OUTFILE_CREATE: flags |= O_EXCL; break;
     case OUTFILE_APPEND: flags |= O_APPEND; break;

@@ -20,7 +20,7 @@
 #include <sys/types.h>
 
 enum outfile_mode {
-    OUTFILE_CREATE = 0,         /* refuse a file that exists already */
+    OUTFILE_CREATE = 0,         /* refuse a regular file that exists already (a device or FIFO is written) */
     OUTFILE_APPEND,             /* --append: add to it */
     OUTFILE_FORCE,              /* --force: truncate it */
 };

@@ -43,6 +43,19 @@ check "truncated file: error, reported up to the cut" \
 
 "$bin" -r "$imaps" -w "$tmp/w.jsonl" >"$tmp/stdout" 2>/dev/null; rc=$?
 check "-w writes the same lines as stdout" '[ $rc -eq 0 ] && [ ! -s "$tmp/stdout" ] && cmp -s "$tmp/w.jsonl" "$tmp/full"'
+"$bin" -r "$imaps" -w "$tmp/w.jsonl" 2>"$tmp/err"; rc=$?
+check "-w refuses a file that exists, and leaves it alone" \
+    '[ $rc -eq 1 ] && grep -q "w.jsonl: exists already" "$tmp/err" && cmp -s "$tmp/w.jsonl" "$tmp/full"'
+"$bin" -r "$imaps" -w "$tmp/w.jsonl" --append 2>/dev/null; rc=$?
+check "-w --append adds to it" '[ $rc -eq 0 ] && cat "$tmp/full" "$tmp/full" | cmp -s - "$tmp/w.jsonl"'
+"$bin" -r "$imaps" -w "$tmp/w.jsonl" --force 2>/dev/null; rc=$?
+check "-w --force overwrites it" '[ $rc -eq 0 ] && cmp -s "$tmp/w.jsonl" "$tmp/full"'
+"$bin" -r "$imaps" -w "$tmp/w.jsonl" --force --append 2>/dev/null; rc1=$?
+"$bin" -r "$imaps" --rotate-bytes 1000 2>/dev/null; rc2=$?
+"$bin" -r "$imaps" --stats-interval 10 2>/dev/null; rc3=$?
+"$bin" -r "$imaps" -w "$tmp/w2.jsonl" --rotate-command true 2>/dev/null; rc4=$?
+check "usage errors: --force with --append, --rotate-* without -w, --stats-interval without -i, a command without rotation" \
+    '[ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] && [ $rc3 -eq 2 ] && [ $rc4 -eq 2 ]'
 
 "$bin" -r - < "$imaps" >"$tmp/stdin.jsonl" 2>/dev/null; rc=$?
 check "-r - reads standard input" '[ $rc -eq 0 ] && cmp -s "$tmp/stdin.jsonl" "$tmp/full"'

@@ -10,7 +10,7 @@ set -u
 bin=$1; work=$2
 [ "$(id -u)" = 0 ] || { echo "skipped: live capture needs root"; exit 77; }
 command -v openssl >/dev/null || { echo "skipped: no openssl"; exit 77; }
-mkdir -p "$work"
+mkdir -p "$work"; rm -f "$work"/*.jsonl # -w refuses to overwrite what an earlier run left
 port=$((40000 + $$ % 20000))
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
     -subj "/CN=localhost" -days 2 2>/dev/null || { echo "skipped: openssl cannot make a certificate"; exit 77; }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,29 @@ static void test_create_refuses_existing_file(void **state)
     char *text = slurp(path);
     assert_string_equal(text, "kept\n");
     free(text);
+    dir_remove(&d);
+}
+
+/* A FIFO exists but holds nothing to keep: it is written, as /dev/null is. */
+static void test_create_writes_a_fifo(void **state)
+{
+    (void)state;
+    struct dir d;
+    dir_make(&d);
+    char path[128], err[256] = "";
+    snprintf(path, sizeof path, "%s/fifo", d.path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    int rd = open(path, O_RDONLY | O_NONBLOCK); /* a reader, so opening for writing does not block */
+    assert_true(rd >= 0);
+    struct outfile_config cfg = { .path = path, .mode = OUTFILE_CREATE };
+    struct outfile *o = outfile_open(&cfg, T0, err, sizeof err);
+    assert_non_null(o);
+    fputs("{\"a\":1}\n", outfile_stream(o));
+    assert_int_equal(outfile_close(o), 0);
+    char buf[32] = "";
+    assert_int_equal(read(rd, buf, sizeof buf - 1), 8);
+    assert_string_equal(buf, "{\"a\":1}\n");
+    close(rd);
     dir_remove(&d);
 }
 
@@ -273,6 +297,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_refuses_existing_file),
+        cmocka_unit_test(test_create_writes_a_fifo),
         cmocka_unit_test(test_append_and_force),
         cmocka_unit_test(test_reopen_after_move),
         cmocka_unit_test(test_rotate_bytes_whole_lines),
