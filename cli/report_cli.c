@@ -235,6 +235,9 @@ int report_main(int argc, char **argv)
     if (r.malformed)
         fprintf(stderr, "tlsscope report: %" PRIu64 " malformed line%s skipped (the first: %s line %" PRIu64 ")\n",
                 r.malformed, r.malformed == 1 ? "" : "s", r.first_malformed_input, r.first_malformed_line);
+    if (r.stats_records)
+        fprintf(stderr, "tlsscope report: %" PRIu64 " stats record%s (event.kind \"metric\") skipped\n",
+                r.stats_records, r.stats_records == 1 ? "" : "s");
     if (r.rows_other_view)
         fprintf(stderr, "tlsscope report: %" PRIu64 " report row%s of another --by view ignored\n", r.rows_other_view,
                 r.rows_other_view == 1 ? "" : "s");

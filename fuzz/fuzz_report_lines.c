@@ -61,7 +61,12 @@ static void scan_agrees(const char *line, size_t len)
                    "one-pass reader accepted a line json-c refuses: %.*s", (int)len, line);
         json_tokener_free(tok);
         struct rp_conn want;
+        struct json_object *ev, *kind;
+        bool metric = json_object_object_get_ex(o, "event", &ev) && json_object_object_get_ex(ev, "kind", &kind) &&
+                      json_object_is_type(kind, json_type_string) &&
+                      strcmp(json_object_get_string(kind), "metric") == 0;
         enum rp_scan_result ref = json_object_object_get_ex(o, "report", NULL) ? RP_SCAN_ROW
+                                  : metric                                     ? RP_SCAN_STATS
                                   : rp_conn_from_json(o, &want)                ? RP_SCAN_CONN
                                                                                : RP_SCAN_NOT_CONN;
         FUZZ_CHECK(res == ref, "one-pass reader says %d, json-c %d: %.*s", (int)res, (int)ref, (int)len, line);

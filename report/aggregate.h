@@ -93,6 +93,7 @@ struct rp_report {
     struct rp_map versions_by_protocol, legacy_clients_by_day, failures_by_cause;
     uint64_t lines, connections, filtered_out;
     uint64_t rows_merged, rows_other_view; /* report rows (summaries too) merged; of another view, set aside */
+    uint64_t stats_records;  /* the sensor's --stats-interval records (event.kind "metric"), skipped */
     uint64_t malformed, first_malformed_line;
     char first_malformed_input[256];
 };

@@ -195,6 +195,10 @@ static bool read_line(struct rp_report *r, struct json_tokener *tok, char *arena
         case RP_SCAN_ROW:
             ok = read_row(r, tok, line, len);
             break;
+        case RP_SCAN_STATS:
+            r->stats_records++;
+            ok = true;
+            break;
         case RP_SCAN_NOT_CONN:
         case RP_SCAN_BAD:
             break;

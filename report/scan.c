@@ -25,7 +25,7 @@ enum field_id {
     F_TLS, F_STARTTLS, F_OUTCOME, F_ESTABLISHED, F_NEGOTIATED, F_CIPHER, F_CURVE, F_TLS_CLIENT, F_SERVER_NAME,
     F_MAX_VERSION, F_JA4, F_TLS_SERVER, F_DH, F_PRIME_BITS, F_X509, F_SUBJECT, F_SUBJECT_CN, F_ISSUER, F_ISSUER_CN,
     F_NOT_AFTER, F_SIG_ALG, F_KEY_ALG, F_KEY_SIZE, F_HASH, F_SHA256, F_FINDINGS, F_FIND_ID, F_FIND_SEVERITY,
-    F_FIND_MESSAGE, F_REPORT, F_SMTP, F_HELO, F_IMAP, F_IMAP_ID, F_IMAP_ID_NAME, F_IMAP_ID_VERSION, F_COUNT
+    F_FIND_MESSAGE, F_REPORT, F_KIND, F_SMTP, F_HELO, F_IMAP, F_IMAP_ID, F_IMAP_ID_NAME, F_IMAP_ID_VERSION, F_COUNT
 };
 #define F_NONE (-1)
 
@@ -81,6 +81,7 @@ static const struct field fields[F_COUNT] = {
     [F_FIND_SEVERITY] = FIELD(F_FINDINGS, FT_STR, "severity"),
     [F_FIND_MESSAGE] = FIELD(F_FINDINGS, FT_STR, "message"),
     [F_REPORT] = FIELD(F_ROOT, FT_MARK, "report"),
+    [F_KIND] = FIELD(F_EVENT, FT_STR, "kind"),
     [F_SMTP] = FIELD(F_ROOT, FT_OBJ, "smtp"),
     [F_HELO] = FIELD(F_SMTP, FT_STR, "helo"),
     [F_IMAP] = FIELD(F_ROOT, FT_OBJ, "imap"),
@@ -498,6 +499,8 @@ enum rp_scan_result rp_scan_line(const char *line, size_t len, char *arena, stru
         return RP_SCAN_BAD;
     if (s.seen & BIT(F_REPORT))
         return RP_SCAN_ROW;
+    if (s.str[F_KIND] && strcmp(s.str[F_KIND], "metric") == 0)
+        return RP_SCAN_STATS;
 
     c->client_ip = s.str[F_CLIENT_IP];
     if (!c->client_ip || !*c->client_ip)

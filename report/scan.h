@@ -25,6 +25,7 @@ enum rp_scan_result {
     RP_SCAN_CONN,     /* a connection line: *c filled */
     RP_SCAN_NOT_CONN, /* one JSON object, but no client.ip: not a connection */
     RP_SCAN_ROW,      /* one JSON object with a top-level "report": a report row */
+    RP_SCAN_STATS,    /* a stats record of the sensor (event.kind "metric"): not a connection */
     RP_SCAN_BAD,      /* not one JSON object (syntax, depth, a repeated field) */
 };
 

@@ -244,6 +244,23 @@ static void test_counts_saturate_and_empty_keys(void **state)
     rp_report_free(&r);
 }
 
+/* A sensor's --stats-interval record in the lines is skipped and counted,
+ * neither a connection nor malformed. */
+static void test_stats_records_skipped(void **state)
+{
+    (void)state;
+    struct rp_report r;
+    rp_report_init(&r, RP_VIEW_CLIENT);
+    assert_true(read_str(&r, "{\"@timestamp\":\"2024-05-01T10:00:00.000000Z\",\"event\":{\"kind\":\"metric\","
+                             "\"dataset\":\"tlsscope.stats\",\"reason\":\"interval\"},\"decode\":{\"frames\":5}}", 1));
+    assert_true(read_str(&r, LINE_OK, 2));
+    assert_int_equal(r.lines, 2);
+    assert_int_equal(r.stats_records, 1);
+    assert_int_equal(r.malformed, 0);
+    assert_int_equal(r.connections, 1);
+    rp_report_free(&r);
+}
+
 /* ---- the one-pass reader against json-c ---------------------------------- */
 
 /* What json-c makes of the line, as lines.c read every line before the
@@ -262,6 +279,10 @@ static enum rp_scan_result reference(const char *line, struct json_object **obj,
         return RP_SCAN_BAD;
     if (json_object_object_get_ex(o, "report", NULL))
         return RP_SCAN_ROW;
+    struct json_object *ev, *kind;
+    if (json_object_object_get_ex(o, "event", &ev) && json_object_object_get_ex(ev, "kind", &kind) &&
+        json_object_is_type(kind, json_type_string) && strcmp(json_object_get_string(kind), "metric") == 0)
+        return RP_SCAN_STATS;
     return rp_conn_from_json(o, c) ? RP_SCAN_CONN : RP_SCAN_NOT_CONN;
 }
 
@@ -367,6 +388,11 @@ static void test_scan_agrees_with_json_c(void **state)
         " \t{ \"client\" : { \"ip\" : \"x\" } , \"tls\" : { \"established\" : true } }",
         /* Not connections, rows, and malformed lines. */
         "{}",
+        /* A stats record (--stats-interval), with a client.ip or not. */
+        "{\"@timestamp\":\"2024-05-01T10:00:00.000000Z\",\"event\":{\"kind\":\"metric\",\"dataset\":"
+        "\"tlsscope.stats\"},\"decode\":{\"frames\":5}}",
+        "{\"event\":{\"kind\":\"metric\"},\"client\":{\"ip\":\"x\"}}",
+        "{\"event\":{\"kind\":\"event\"},\"client\":{\"ip\":\"x\"}}",
         "{\"client\":{\"ip\":\"\"}}",
         "{\"client\":{}}",
         "{\"report\":\"client\"}",
@@ -442,6 +468,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_stats_records_skipped),
         cmocka_unit_test(test_scan_agrees_with_json_c),
         cmocka_unit_test(test_scan_repeated_fields),
         cmocka_unit_test(test_scan_stricter_than_json_c),
