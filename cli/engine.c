@@ -36,7 +36,7 @@ static void note_message(void *ctx, const struct conn_meta *m, const struct tls_
 static void emit_with_notes(void *ctx, const struct conn_meta *m, const struct tls_report *r)
 {
     struct engine *e = ctx;
-    conn_json_emit(e->writer, m, r);
+    e->lines.emit(e->lines.ctx, m, r);
     if (m->reason != CONN_REASON_IDLE_TIMEOUT && m->reason != CONN_REASON_EVICTED && is_current(e, m))
         packet_notes_decision(e->notes, m, r);
 }
@@ -150,8 +150,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     e->writer->memo = conn_json_memo_new();
     if (!e->writer->memo)
         goto fail;
-    e->dissector.sink.ctx = e->writer;
-    e->dissector.sink.emit = conn_json_emit;
+    e->lines = cfg->line_sink.emit ? cfg->line_sink : (struct conn_sink){ e->writer, conn_json_emit };
+    e->dissector.sink = e->lines;
     if (cfg->pcapng && pcapng_init(e) != 0)
         goto fail;
     if (!cfg->no_classify) {

@@ -30,6 +30,8 @@ struct engine_config {
     FILE *pcapng;                /* --pcapng: every frame written back, handshake frames commented; NULL: off */
     uint32_t cert_cache_entries; /* --cert-cache: decoded leaf certificates kept; 0: none */
     uint64_t cert_cache_bytes;   /* for their DER copies; 0: 4 KiB an entry */
+    struct conn_sink line_sink;  /* where finished connections go instead of the JSON writer on `out`
+                                    (--format zeek, --kafka); .emit NULL: the JSON writer */
 };
 
 struct engine {
@@ -38,6 +40,7 @@ struct engine {
     struct flow_table *flows;
     struct conn_dissector dissector;
     struct conn_json_writer *writer;
+    struct conn_sink lines;      /* the JSON writer, or cfg.line_sink */
     struct decode_stats decode;
     int linktype;
     /* --pcapng output: the writer, the interface of the current source, the

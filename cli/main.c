@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli/engine.h"
 #include "cli/report_cli.h"
 #include "common/privs.h"
+#include "output/zeek.h"
 
 #define MAX_INPUTS 256
 
@@ -58,6 +60,9 @@ static void usage(FILE *f)
             "      --cert-cache N   decoded leaf certificates remembered (default 1024, 4 KiB each;\n"
             "                       0: decode every one)\n"
             "      --stats          print counters as JSON to standard error at exit\n"
+            "      --format F       json (default), zeek (Zeek's TSV ssl.log and x509.log in the\n"
+            "                       directory -w names, ssl.log alone on standard output without -w)\n"
+            "                       or zeek-json (the same in Zeek's JSON form)\n"
             "  -h, --help           this help\n"
             "  -V, --version        print the version\n");
 }
@@ -97,7 +102,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "report") == 0)
         return report_main(argc - 1, argv + 1);
     enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG,
-           OPT_ALLOW_ROOT, OPT_CERT_CACHE };
+           OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_FORMAT };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -112,6 +117,7 @@ int main(int argc, char **argv)
         { "pcapng", required_argument, NULL, OPT_PCAPNG },
         { "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
         { "cert-cache", required_argument, NULL, OPT_CERT_CACHE },
+        { "format", required_argument, NULL, OPT_FORMAT },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
@@ -120,6 +126,7 @@ int main(int argc, char **argv)
     bool stats = false, allow_root = false;
     uint32_t snaplen = 65535, buffer_mb = 64, kernel_buffer_mb = 64;
     bool promisc = true;
+    int zeek_form = -1;          /* --format zeek / zeek-json: enum zeek_form */
     struct engine_config cfg;
     engine_defaults(&cfg);
 
@@ -170,6 +177,12 @@ int main(int argc, char **argv)
             if (parse_u32("--cert-cache", optarg, 0, 65536, &cfg.cert_cache_entries))
                 return 2;
             break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") != 0 && (zeek_form = zeek_form_parse(optarg)) < 0) {
+                fprintf(stderr, "tlsscope: --format: '%s' is not json, zeek or zeek-json\n", optarg);
+                return 2;
+            }
+            break;
         case 'V': printf("tlsscope " TLSSCOPE_VERSION "\n"); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -213,10 +226,20 @@ int main(int argc, char **argv)
     }
     static char out_buf[1 << 16], pcapng_buf[1 << 20];
     FILE *out = stdout;
-    if (out_path && strcmp(out_path, "-") != 0 && !(out = open_output(out_path)))
+    if (zeek_form < 0 && out_path && strcmp(out_path, "-") != 0 && !(out = open_output(out_path)))
         return 1;
     setvbuf(out, out_buf, _IOFBF, sizeof out_buf);
     cfg.out = out;
+    static struct zeek_writer zeek;
+    if (zeek_form >= 0) {
+        char zerr[4200];
+        if (zeek_writer_open(&zeek, out_path, (enum zeek_form)zeek_form, (uint64_t)time(NULL) * 1000000u, zerr,
+                             sizeof zerr) != 0) {
+            fprintf(stderr, "tlsscope: %s\n", zerr);
+            return 1;
+        }
+        cfg.line_sink = (struct conn_sink){ &zeek, zeek_emit };
+    }
     FILE *pcapng = NULL;
     if (pcapng_path) {
         if (!(pcapng = open_output(pcapng_path)))
@@ -313,6 +336,10 @@ int main(int argc, char **argv)
         engine_print_stats(&e, stderr);
     if (ferror(out) || fflush(out) != 0 || e.writer->write_errors) {
         fprintf(stderr, "tlsscope: error writing output\n");
+        status = 1;
+    }
+    if (zeek_form >= 0 && zeek_writer_finish(&zeek, (uint64_t)time(NULL) * 1000000u) != 0) {
+        fprintf(stderr, "tlsscope: error writing the Zeek logs\n");
         status = 1;
     }
     if (pcapng && (ferror(pcapng) || fflush(pcapng) != 0 || e.pcapng->write_errors)) {
