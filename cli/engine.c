@@ -344,6 +344,8 @@ void engine_print_stats(const struct engine *e, FILE *f)
     }
     if (e->pcapng)
         GROUP("pcapng", PCAPNG_STATS);
+    if (e->cfg.stats_extra)
+        e->cfg.stats_extra(e->cfg.stats_extra_ctx, &w);
 #undef GROUP
     json_object_end(&w);
     size_t n = json_finish(&w);

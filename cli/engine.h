@@ -15,6 +15,7 @@
 #include "dissect/conn.h"
 #include "flows/flow_table.h"
 #include "output/conn_json.h"
+#include "output/json.h"
 #include "output/packet_notes.h"
 #include "output/pcapng.h"
 
@@ -32,6 +33,8 @@ struct engine_config {
     uint64_t cert_cache_bytes;   /* for their DER copies; 0: 4 KiB an entry */
     struct conn_sink line_sink;  /* where finished connections go instead of the JSON writer on `out`
                                     (--format zeek, --kafka); .emit NULL: the JSON writer */
+    void (*stats_extra)(void *ctx, struct json_writer *w); /* more --stats members (--kafka); NULL: none */
+    void *stats_extra_ctx;
 };
 
 struct engine {

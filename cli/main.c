@@ -14,6 +14,7 @@
 #include "cli/engine.h"
 #include "cli/report_cli.h"
 #include "common/privs.h"
+#include "output/kafka.h"
 #include "output/zeek.h"
 
 #define MAX_INPUTS 256
@@ -63,6 +64,12 @@ static void usage(FILE *f)
             "      --format F       json (default), zeek (Zeek's TSV ssl.log and x509.log in the\n"
             "                       directory -w names, ssl.log alone on standard output without -w)\n"
             "                       or zeek-json (the same in Zeek's JSON form)\n"
+            "      --kafka BROKERS  produce each JSON line to Kafka (host:port,...), keyed by client\n"
+            "                       address; with -w the file gets the lines too\n"
+            "      --kafka-topic T  the topic (required with --kafka); --stats records go to T.stats\n"
+            "      --kafka-option K=V  a librdkafka property (TLS, SASL, ...); repeatable\n"
+            "      --kafka-spool F  lines the Kafka queue cannot take go to F and are sent later\n"
+            "                       (without it they are counted lost in --stats)\n"
             "  -h, --help           this help\n"
             "  -V, --version        print the version\n");
 }
@@ -102,7 +109,8 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "report") == 0)
         return report_main(argc - 1, argv + 1);
     enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG,
-           OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_FORMAT };
+           OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_FORMAT, OPT_KAFKA,
+           OPT_KAFKA_TOPIC, OPT_KAFKA_OPTION, OPT_KAFKA_SPOOL };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -118,6 +126,10 @@ int main(int argc, char **argv)
         { "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
         { "cert-cache", required_argument, NULL, OPT_CERT_CACHE },
         { "format", required_argument, NULL, OPT_FORMAT },
+        { "kafka", required_argument, NULL, OPT_KAFKA },
+        { "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },
+        { "kafka-option", required_argument, NULL, OPT_KAFKA_OPTION },
+        { "kafka-spool", required_argument, NULL, OPT_KAFKA_SPOOL },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
@@ -127,6 +139,7 @@ int main(int argc, char **argv)
     uint32_t snaplen = 65535, buffer_mb = 64, kernel_buffer_mb = 64;
     bool promisc = true;
     int zeek_form = -1;          /* --format zeek / zeek-json: enum zeek_form */
+    struct kafka_config kafka_cfg = { 0 };
     struct engine_config cfg;
     engine_defaults(&cfg);
 
@@ -183,6 +196,16 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case OPT_KAFKA: kafka_cfg.brokers = optarg; break;
+        case OPT_KAFKA_TOPIC: kafka_cfg.topic = optarg; break;
+        case OPT_KAFKA_SPOOL: kafka_cfg.spool_path = optarg; break;
+        case OPT_KAFKA_OPTION:
+            if (kafka_cfg.n_options == KAFKA_OPTIONS_MAX) {
+                fprintf(stderr, "tlsscope: at most %d --kafka-option\n", KAFKA_OPTIONS_MAX);
+                return 2;
+            }
+            kafka_cfg.options[kafka_cfg.n_options++] = optarg;
+            break;
         case 'V': printf("tlsscope " TLSSCOPE_VERSION "\n"); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -206,6 +229,11 @@ int main(int argc, char **argv)
     if (iface && !run_as && !allow_root && privs_is_root()) {
         fprintf(stderr, "tlsscope: refusing to capture as root: give -Z USER to drop privileges once the "
                         "interface is open (e.g. -Z nobody), or --allow-root\n");
+        return 2;
+    }
+    if ((kafka_cfg.brokers != NULL) != (kafka_cfg.topic != NULL) ||
+        (!kafka_cfg.brokers && (kafka_cfg.n_options || kafka_cfg.spool_path)) || (kafka_cfg.brokers && zeek_form >= 0)) {
+        fprintf(stderr, "tlsscope: --kafka needs --kafka-topic (and carries the JSON lines, not --format zeek)\n");
         return 2;
     }
     cfg.buffer_budget = (uint64_t)buffer_mb << 20;
@@ -239,6 +267,18 @@ int main(int argc, char **argv)
             return 1;
         }
         cfg.line_sink = (struct conn_sink){ &zeek, zeek_emit };
+    }
+    struct kafka_sink *kafka = NULL;
+    if (kafka_cfg.brokers) {
+        char kerr[1200];
+        kafka_cfg.copy = out_path ? out : NULL;
+        if (!(kafka = kafka_open(&kafka_cfg, kerr, sizeof kerr))) {
+            fprintf(stderr, "tlsscope: %s\n", kerr);
+            return 2;
+        }
+        cfg.line_sink = (struct conn_sink){ kafka, kafka_emit };
+        cfg.stats_extra = kafka_stats_json;
+        cfg.stats_extra_ctx = kafka;
     }
     FILE *pcapng = NULL;
     if (pcapng_path) {
@@ -332,8 +372,27 @@ int main(int argc, char **argv)
     if (engine_had_loss(&e))
         fprintf(stderr, "tlsscope: memory budget reached: some connections were evicted or buffers refused "
                         "(see --stats; raise --max-flows, --max-sessions or --buffer-mb)\n");
+    if (kafka) {
+        /* Bounded: the flush time, then what is left is spooled or lost. */
+        kafka_flush(kafka);
+        char *rec = NULL;
+        size_t rec_len = 0;
+        FILE *mem = open_memstream(&rec, &rec_len);
+        if (mem) {
+            engine_print_stats(&e, mem);
+            fclose(mem);
+            kafka_produce_stats(kafka, rec, rec_len);
+        }
+        free(rec);
+        const struct kafka_stats *ks = kafka_stats(kafka);
+        if (ks->lost || ks->spooled)
+            fprintf(stderr, "tlsscope: Kafka: %llu lines lost, %llu spooled%s (see --stats)\n",
+                    (unsigned long long)ks->lost, (unsigned long long)ks->spooled,
+                    kafka_cfg.spool_path ? "" : "; --kafka-spool FILE keeps them");
+    }
     if (stats)
         engine_print_stats(&e, stderr);
+    kafka_close(kafka);
     if (ferror(out) || fflush(out) != 0 || e.writer->write_errors) {
         fprintf(stderr, "tlsscope: error writing output\n");
         status = 1;
