@@ -112,8 +112,10 @@ static void replay_spool(struct kafka_sink *k)
         size_t n = strlen(k->spool_buf);
         char *tab = memchr(k->spool_buf, '\t', n);
         long next = ftell(k->spool);
-        if (!tab || k->spool_buf[n - 1] != '\n') {
-            k->st.spool_errors++;  /* a line cut by a crash or a full disk: skipped */
+        /* A spooled line is "key<TAB>{...}<LF>"; one cut by a crash or a full
+         * disk lacks its closing brace: skipped, never sent half. */
+        if (!tab || tab == k->spool_buf || n < 4 || k->spool_buf[n - 1] != '\n' || k->spool_buf[n - 2] != '}') {
+            k->st.spool_errors++;
             k->spool_read = next;
             continue;
         }
@@ -278,6 +280,11 @@ struct kafka_sink *kafka_open(const struct kafka_config *cfg, char *err, size_t 
             return NULL;
         }
         k->spool_pending = fseek(k->spool, 0, SEEK_END) == 0 && ftell(k->spool) > 0;
+        /* A run that died while appending left a cut last line: end it, so
+         * the next line appended starts a line of its own. */
+        if (k->spool_pending && fseek(k->spool, -1, SEEK_END) == 0 && fgetc(k->spool) != '\n' &&
+            (fseek(k->spool, 0, SEEK_END) != 0 || fputc('\n', k->spool) == EOF || fflush(k->spool) != 0))
+            k->st.spool_errors++;
     }
     return k;
 fail_conf:
