@@ -267,6 +267,8 @@ int main(int argc, char **argv)
             return 1;
         }
         cfg.line_sink = (struct conn_sink){ &zeek, zeek_emit };
+        cfg.stats_extra = zeek_stats_json;
+        cfg.stats_extra_ctx = &zeek;
     }
     struct kafka_sink *kafka = NULL;
     if (kafka_cfg.brokers) {

@@ -17,6 +17,7 @@
 #include "dissect/names.h"
 #include "dissect/tls_facts.h"
 #include "output/fingerprint.h"
+#include "output/json.h"
 #include "output/x509_text.h"
 
 /* X(name, Zeek type): each log's columns, in Zeek's order. The header is
@@ -660,4 +661,15 @@ int zeek_writer_finish(struct zeek_writer *w, uint64_t close_us)
     }
     w->ssl = w->x509 = NULL;
     return rc;
+}
+
+void zeek_stats_json(void *writer, struct json_writer *w)
+{
+    const struct zeek_writer *z = writer;
+    json_object_begin(w, JSON_KEY("zeek"));
+    json_u64(w, JSON_KEY("ssl_lines"), z->lines);
+    json_u64(w, JSON_KEY("x509_lines"), z->x509_lines);
+    json_u64(w, JSON_KEY("dropped"), z->dropped);
+    json_u64(w, JSON_KEY("write_errors"), z->write_errors);
+    json_object_end(w);
 }

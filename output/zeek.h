@@ -76,6 +76,10 @@ void zeek_emit(void *writer, const struct conn_meta *m, const struct tls_report 
 /* Writes the TSV logs' #close line (at `close_us`); nothing for JSON. */
 void zeek_writer_close(struct zeek_writer *w, uint64_t close_us);
 
+/* Writes the counters as the "zeek" member of the --stats object. */
+struct json_writer;
+void zeek_stats_json(void *writer, struct json_writer *w);
+
 /* --format zeek|zeek-json for the command line: "zeek" or "zeek-json" to a
  * form; -1 for anything else. */
 int zeek_form_parse(const char *s);

@@ -173,7 +173,18 @@ ALLOWED_EXIT_1 = {
 
 
 def run(tlsscope, pcap, form, outdir):
-    r = subprocess.run([tlsscope, "-r", pcap, "--format", form, "-w", outdir], capture_output=True, text=True)
+    r = subprocess.run([tlsscope, "-r", pcap, "--format", form, "-w", outdir, "--stats"], capture_output=True,
+                       text=True)
+    stats = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+    try:
+        zeek_stats = json.loads(stats)["zeek"]
+        for log, key in (("ssl", "ssl_lines"), ("x509", "x509_lines")):
+            with open(os.path.join(outdir, log + ".log"), encoding="utf-8") as f:
+                n = sum(1 for line in f if not line.startswith("#"))
+            if zeek_stats[key] != n:
+                fail(f"{pcap}: --stats zeek.{key} is {zeek_stats[key]}, {log}.log has {n} lines")
+    except (ValueError, KeyError, OSError) as e:
+        fail(f"{pcap}: no zeek counters in --stats: {e}")
     if r.returncode == 1 and os.path.basename(pcap) in ALLOWED_EXIT_1:
         checked["allowed"] += 1
     elif r.returncode != 0:
