@@ -206,6 +206,15 @@ def main():
             os.makedirs(os.path.join(tmp, test))
             run(tlsscope, pcap, "zeek", tsv_dir)
             run(tlsscope, pcap, "zeek-json", json_dir)
+            # Without -w: ssl.log alone, on standard output.
+            r = subprocess.run([tlsscope, "-r", pcap, "--format", "zeek"], capture_output=True, text=True)
+            ssl_path = os.path.join(tsv_dir, "ssl.log")
+            if os.path.exists(ssl_path):
+                def body(text):
+                    return [l for l in text.splitlines() if not l.startswith(("#open", "#close"))]
+                with open(ssl_path, encoding="utf-8") as f:
+                    if body(r.stdout) != body(f.read()):
+                        fail(f"{test}: --format zeek on standard output differs from -w DIR's ssl.log")
             ours = {}
             for log, fields in (("ssl", SSL_FIELDS), ("x509", X509_FIELDS)):
                 path = os.path.join(tsv_dir, log + ".log")
