@@ -17,7 +17,7 @@ CMAKE_ARGS ?=
 
 # Debian bookworm packages the build and the tests need.
 PACKAGES = build-essential cmake pkg-config libpcap-dev libndpi-dev libcmocka-dev libssl-dev \
-           python3 valgrind libjson-c-dev zlib1g-dev libsqlite3-dev
+           python3 valgrind libjson-c-dev zlib1g-dev libsqlite3-dev librdkafka-dev
 
 .PHONY: all deps build demo test asan bench fuzz clean install
 
@@ -59,10 +59,17 @@ demo: build
 	@echo "== the same capture annotated: $(BUILD)/demo.pcapng (Wireshark filter: frame.comment contains \"tlsscope\") =="
 
 # The HTML report's test renders it in a real browser; the sensor's test
-# replays captures into network namespaces.
-test: PACKAGES += chromium tcpreplay tshark iproute2
-test: build
+# replays captures into network namespaces; the ECS test runs ECS's own
+# definitions (npm @elastic/ecs, installed into tests/ecs only, never
+# committed) under Node.js; the Kafka tests consume with kcat. npm comes with
+# some Node.js builds and is its own Debian package otherwise.
+ECS_NPM = @elastic/ecs@9.4.0
+test: PACKAGES += chromium tcpreplay tshark iproute2 nodejs kcat librdkafka-dev $(if $(shell command -v npm),,npm)
+test: build tests/ecs/node_modules/@elastic/ecs/package.json
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+tests/ecs/node_modules/@elastic/ecs/package.json:
+	npm install --prefix tests/ecs --no-save --no-audit --no-fund --no-package-lock $(ECS_NPM)
 
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTLSSCOPE_SANITIZE=ON $(CMAKE_ARGS)

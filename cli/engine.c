@@ -42,12 +42,13 @@ static void emit_line(void *ctx, const struct conn_meta *m, const struct tls_rep
 {
     struct engine *e = ctx;
     struct conn_json_writer *w = e->writer;
-    conn_json_emit(w, m, r);
+    e->lines.emit(e->lines.ctx, m, r);
     if (e->notes && m->reason != CONN_REASON_IDLE_TIMEOUT && m->reason != CONN_REASON_EVICTED && is_current(e, m))
         packet_notes_decision(e->notes, m, r);
     if (e->cfg.inventory) {
         /* The inventory reads the whole line, whatever --fields kept. */
-        size_t n = w->fields ? conn_json_format(m, r, w->memo, w->buf, sizeof w->buf) : w->last_len;
+        bool written = e->lines.emit == conn_json_emit && !w->fields; /* the whole line is in w->buf */
+        size_t n = written ? w->last_len : conn_json_format(m, r, w->memo, w->buf, sizeof w->buf);
         if (n > 0)
             inventory_add_line(e->cfg.inventory, w->buf, n, (int64_t)time(NULL));
     }
@@ -270,6 +271,7 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     e->writer->memo = conn_json_memo_new();
     if (!e->writer->memo)
         goto fail;
+    e->lines = cfg->line_sink.emit ? cfg->line_sink : (struct conn_sink){ e->writer, conn_json_emit };
     e->dissector.sink.ctx = e;
     e->dissector.sink.emit = emit_line;
     if (cfg->pcapng && pcapng_init(e) != 0)
@@ -606,6 +608,8 @@ static void stats_members(const struct engine *e, struct json_writer *w)
         json_u64(w, JSON_KEY("max_rss_kib"), getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss : 0);
         json_object_end(w);
     }
+    if (e->cfg.stats_extra)
+        e->cfg.stats_extra(e->cfg.stats_extra_ctx, w);
 #undef GROUP
 }
 

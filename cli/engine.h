@@ -17,6 +17,7 @@
 #include "dissect/quic.h"
 #include "flows/flow_table.h"
 #include "output/conn_json.h"
+#include "output/json.h"
 #include "output/packet_notes.h"
 #include "output/pcapng.h"
 
@@ -37,6 +38,10 @@ struct engine_config {
     void (*tick)(void *ctx);     /* called every few thousand frames (progress); NULL: none */
     void *tick_ctx;
     const char *ca_file;         /* --ca-file: check server chains against it ("system": the system bundle); NULL: no check */
+    struct conn_sink line_sink;  /* where finished connections go instead of the JSON writer on `out`
+                                    (--format zeek, --kafka); .emit NULL: the JSON writer */
+    void (*stats_extra)(void *ctx, struct json_writer *w); /* more --stats members (--kafka); NULL: none */
+    void *stats_extra_ctx;
 };
 
 struct engine {
@@ -47,6 +52,7 @@ struct engine {
     struct quic_dissector quic;  /* QUIC over UDP: shares the dissector's sink, pool and counters */
     struct dtls_dissector dtls;  /* DTLS over UDP: the same */
     struct conn_json_writer *writer;
+    struct conn_sink lines;      /* the JSON writer, or cfg.line_sink */
     struct decode_stats decode;
     int linktype;
     /* --pcapng output: the writer, the interface of the current source, the

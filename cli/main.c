@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
 
 #include "cli/engine.h"
 #include "cli/progress.h"
@@ -20,6 +21,8 @@
 #include "output/json.h"
 #include "report/inventory.h"
 #include "output/outfile.h"
+#include "output/kafka.h"
+#include "output/zeek.h"
 
 #define MAX_INPUTS 256
 #define EXIT_INPUT_LOST 3
@@ -93,6 +96,15 @@ static void usage(FILE *f)
             "\n"
             "Exit status: 0 done, 1 an input could not be read or output not written, 2 usage,\n"
             "3 a live capture lost packets (dropped by the kernel or the interface).\n"
+            "      --format F       json (default), zeek (Zeek's TSV ssl.log and x509.log in the\n"
+            "                       directory -w names, ssl.log alone on standard output without -w)\n"
+            "                       or zeek-json (the same in Zeek's JSON form)\n"
+            "      --kafka BROKERS  produce each JSON line to Kafka (host:port,...), keyed by client\n"
+            "                       address; with -w the file gets the lines too\n"
+            "      --kafka-topic T  the topic (required with --kafka); --stats records go to T.stats\n"
+            "      --kafka-option K=V  a librdkafka property (TLS, SASL, ...); repeatable\n"
+            "      --kafka-spool F  lines the Kafka queue cannot take go to F and are sent later\n"
+            "                       (without it they are counted lost in --stats)\n"
             "  -h, --help           this help\n"
             "  -V, --version        print the version\n");
 }
@@ -292,7 +304,8 @@ int main(int argc, char **argv)
         return report_main(argc - 1, argv + 1);
     enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG,
            OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_FIELDS, OPT_BRIEF, OPT_INVENTORY, OPT_CA_FILE, OPT_APPEND, OPT_FORCE,
-           OPT_ROTATE_SECONDS, OPT_ROTATE_BYTES, OPT_ROTATE_COMMAND, OPT_STATS_INTERVAL, OPT_STATS_FILE, OPT_WORKERS };
+           OPT_ROTATE_SECONDS, OPT_ROTATE_BYTES, OPT_ROTATE_COMMAND, OPT_STATS_INTERVAL, OPT_STATS_FILE, OPT_WORKERS,
+           OPT_FORMAT, OPT_KAFKA, OPT_KAFKA_TOPIC, OPT_KAFKA_OPTION, OPT_KAFKA_SPOOL };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -319,6 +332,11 @@ int main(int argc, char **argv)
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "stats-file", required_argument, NULL, OPT_STATS_FILE },
         { "workers", required_argument, NULL, OPT_WORKERS },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "kafka", required_argument, NULL, OPT_KAFKA },
+        { "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },
+        { "kafka-option", required_argument, NULL, OPT_KAFKA_OPTION },
+        { "kafka-spool", required_argument, NULL, OPT_KAFKA_SPOOL },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
@@ -331,6 +349,8 @@ int main(int argc, char **argv)
     uint32_t stats_interval = 0, n_workers = 1;
     uint32_t snaplen = 65535, buffer_mb = 64, kernel_buffer_mb = 64;
     bool promisc = true;
+    int zeek_form = -1;          /* --format zeek / zeek-json: enum zeek_form */
+    struct kafka_config kafka_cfg = { 0 };
     struct engine_config cfg;
     engine_defaults(&cfg);
     static struct json_filter fields;
@@ -419,6 +439,22 @@ int main(int argc, char **argv)
                 return 2;
             break;
         case OPT_CA_FILE: cfg.ca_file = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") != 0 && (zeek_form = zeek_form_parse(optarg)) < 0) {
+                fprintf(stderr, "tlsscope: --format: '%s' is not json, zeek or zeek-json\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_KAFKA: kafka_cfg.brokers = optarg; break;
+        case OPT_KAFKA_TOPIC: kafka_cfg.topic = optarg; break;
+        case OPT_KAFKA_SPOOL: kafka_cfg.spool_path = optarg; break;
+        case OPT_KAFKA_OPTION:
+            if (kafka_cfg.n_options == KAFKA_OPTIONS_MAX) {
+                fprintf(stderr, "tlsscope: at most %d --kafka-option\n", KAFKA_OPTIONS_MAX);
+                return 2;
+            }
+            kafka_cfg.options[kafka_cfg.n_options++] = optarg;
+            break;
         case 'V': printf("tlsscope " TLSSCOPE_VERSION "\n"); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -442,7 +478,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsscope: --append and --force exclude each other\n");
         return 2;
     }
-    bool out_is_file = out_path && strcmp(out_path, "-") != 0;
+    /* With --format zeek, -w names the directory of the logs. */
+    bool out_is_file = zeek_form < 0 && out_path && strcmp(out_path, "-") != 0;
     if ((out_cfg.rotate_seconds || out_cfg.rotate_bytes || out_cfg.rotate_command) && !out_is_file) {
         fprintf(stderr, "tlsscope: --rotate-* need -w FILE\n");
         return 2;
@@ -481,6 +518,15 @@ int main(int argc, char **argv)
             return 2;
         }
         cfg.fields = &fields;
+    }
+    if ((kafka_cfg.brokers != NULL) != (kafka_cfg.topic != NULL) ||
+        (!kafka_cfg.brokers && (kafka_cfg.n_options || kafka_cfg.spool_path)) || (kafka_cfg.brokers && zeek_form >= 0)) {
+        fprintf(stderr, "tlsscope: --kafka needs --kafka-topic (and carries the JSON lines, not --format zeek)\n");
+        return 2;
+    }
+    if ((kafka_cfg.brokers || zeek_form >= 0) && n_workers > 1) {
+        fprintf(stderr, "tlsscope: --kafka and --format zeek are written by one process: not with --workers\n");
+        return 2;
     }
     cfg.buffer_budget = (uint64_t)buffer_mb << 20;
     if (cfg.max_sessions > cfg.max_flows)
@@ -538,6 +584,30 @@ int main(int argc, char **argv)
             return 1;
         }
         sn.stats_stream = outfile_stream(sn.stats_file);
+    }
+    static struct zeek_writer zeek;
+    if (zeek_form >= 0) {
+        char zerr[4200];
+        if (zeek_writer_open(&zeek, out_path, (enum zeek_form)zeek_form, (uint64_t)time(NULL) * 1000000u, zerr,
+                             sizeof zerr) != 0) {
+            fprintf(stderr, "tlsscope: %s\n", zerr);
+            return 1;
+        }
+        cfg.line_sink = (struct conn_sink){ &zeek, zeek_emit };
+        cfg.stats_extra = zeek_stats_json;
+        cfg.stats_extra_ctx = &zeek;
+    }
+    struct kafka_sink *kafka = NULL;
+    if (kafka_cfg.brokers) {
+        char kerr[1200];
+        kafka_cfg.copy = out_path ? out : NULL;
+        if (!(kafka = kafka_open(&kafka_cfg, kerr, sizeof kerr))) {
+            fprintf(stderr, "tlsscope: %s\n", kerr);
+            return 2;
+        }
+        cfg.line_sink = (struct conn_sink){ kafka, kafka_emit };
+        cfg.stats_extra = kafka_stats_json;
+        cfg.stats_extra_ctx = kafka;
     }
     FILE *pcapng = NULL;
     if (pcapng_path) {
@@ -686,6 +756,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsscope: %s: %s\n", inventory_path, inv_err);
         status = 1;
     }
+    if (kafka) {
+        /* Bounded: the flush time, then what is left is spooled or lost. */
+        kafka_flush(kafka);
+        char *rec = NULL;
+        size_t rec_len = 0;
+        FILE *mem = open_memstream(&rec, &rec_len);
+        if (mem) {
+            engine_print_stats(&e, mem);
+            fclose(mem);
+            kafka_produce_stats(kafka, rec, rec_len);
+        }
+        free(rec);
+        const struct kafka_stats *ks = kafka_stats(kafka);
+        if (ks->lost || ks->spooled)
+            fprintf(stderr, "tlsscope: Kafka: %llu lines lost, %llu spooled%s (see --stats)\n",
+                    (unsigned long long)ks->lost, (unsigned long long)ks->spooled,
+                    kafka_cfg.spool_path ? "" : "; --kafka-spool FILE keeps them");
+    }
     if (drops && status == 0)
         status = EXIT_INPUT_LOST;
     /* Without --stats the drops would go unseen: say them in a sentence.
@@ -704,11 +792,20 @@ int main(int argc, char **argv)
             engine_write_stats_record(engines[w], sn.stats_stream, capture_wall_us(), "end", n_workers > 1 ? w : -1) == 0)
             stats_lost++;
     }
+    kafka_close(kafka);
+    if (zeek_form >= 0 && zeek_writer_finish(&zeek, (uint64_t)time(NULL) * 1000000u) != 0) {
+        fprintf(stderr, "tlsscope: error writing the Zeek logs\n");
+        status = 1;
+    }
     bool write_errors = false;
     for (int w = 0; w < (int)n_workers && engines[w]; w++)
         write_errors |= engines[w]->writer->write_errors != 0;
     if (ferror(out) || fflush(out) != 0 || write_errors) {
         fprintf(stderr, "tlsscope: error writing output\n");
+        status = 1;
+    }
+    if (zeek_form >= 0 && zeek_writer_finish(&zeek, (uint64_t)time(NULL) * 1000000u) != 0) {
+        fprintf(stderr, "tlsscope: error writing the Zeek logs\n");
         status = 1;
     }
     if (pcapng && (ferror(pcapng) || fflush(pcapng) != 0 || e.pcapng->write_errors)) {
