@@ -793,10 +793,6 @@ int main(int argc, char **argv)
             stats_lost++;
     }
     kafka_close(kafka);
-    if (zeek_form >= 0 && zeek_writer_finish(&zeek, (uint64_t)time(NULL) * 1000000u) != 0) {
-        fprintf(stderr, "tlsscope: error writing the Zeek logs\n");
-        status = 1;
-    }
     bool write_errors = false;
     for (int w = 0; w < (int)n_workers && engines[w]; w++)
         write_errors |= engines[w]->writer->write_errors != 0;

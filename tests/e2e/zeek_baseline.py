@@ -48,7 +48,14 @@ ALLOWED_MISSING = {
 }
 # Whole Zeek tests whose connections tlsscope may not report (yet).
 ALLOWED_MISSING_TESTS = {
-    "scripts.base.protocols.quic": "QUIC runs over UDP; compared once QUIC is dissected (issue 13)",
+    "scripts.base.protocols.quic": "a QUIC capture tlsscope cannot read to the end (PPP link, see ALLOWED_EXIT_1) "
+                                   "loses its connections",
+}
+# Values that differ by design, by Zeek test prefix, column, Zeek's value and ours.
+ALLOWED_VALUES = {
+    ("scripts.base.protocols.quic", "established", "F", "T"):
+        "Zeek's QUIC analyzer never sees the encrypted Finished and logs F; tlsscope calls a QUIC handshake "
+        "established once the ServerHello was read and both sides sent Handshake packets (README, outcomes over UDP)",
 }
 # Columns Zeek's run logged that are not in tlsscope's ssl.log, and how they are checked instead.
 EXTRA_COLUMNS = {
@@ -154,6 +161,10 @@ def compare_value(where, field, zeek, ours):
     if zeek == ours:
         return
     if field in UNSET_COLUMNS and ours == "-":
+        checked["allowed"] += 1
+        return
+    if any(where.startswith(prefix) and (f, z, o) == (field, zeek, ours)
+           for (prefix, f, z, o) in ALLOWED_VALUES):
         checked["allowed"] += 1
         return
     if field in PREFIX_COLUMNS:
