@@ -28,7 +28,7 @@ static volatile unsigned sink;
 
 static uint64_t outcomes(const struct decode_stats *st)
 {
-    return st->tcp + st->not_tcp + st->truncated + st->bad_ip + st->bad_tcp + st->ip_fragments +
+    return st->tcp + st->udp + st->not_tcp + st->truncated + st->bad_ip + st->bad_tcp + st->ip_fragments +
            st->unsupported_link + st->bad_tunnel + st->tunnel_too_deep;
 }
 
@@ -49,8 +49,11 @@ static void decode_one(int linktype, const uint8_t *frame, uint32_t caplen, uint
     FUZZ_CHECK(st.frames == 1, "frames %llu", (unsigned long long)st.frames);
     FUZZ_CHECK(outcomes(&st) == 1, "outcome counters sum to %llu", (unsigned long long)outcomes(&st));
     FUZZ_CHECK((r == DECODE_TCP) == (st.tcp == 1), "result %d, tcp %llu", (int)r, (unsigned long long)st.tcp);
+    FUZZ_CHECK((r == DECODE_UDP) == (st.udp == 1), "result %d, udp %llu", (int)r, (unsigned long long)st.udp);
+    if (r == DECODE_TCP || r == DECODE_UDP)
+        FUZZ_CHECK(p.udp == (r == DECODE_UDP), "result %d, pkt.udp %d", (int)r, (int)p.udp);
     FUZZ_CHECK(st.tunnels <= 1, "tunnels %llu", (unsigned long long)st.tunnels);
-    if (r != DECODE_TCP)
+    if (r != DECODE_TCP && r != DECODE_UDP)
         return;
 
     FUZZ_CHECK(p.ip_version == 4 || p.ip_version == 6, "ip_version %u", p.ip_version);
