@@ -16,19 +16,24 @@ struct dir_ctx {
     int dir;
 };
 
-static void count_step(const struct dir_ctx *x, struct tls_hs_step st, bool hello)
+void conn_count_step(struct conn_dissector *d, const struct conn_meta *meta, const struct tls_report *r,
+                     struct tls_hs_step st, bool hello)
 {
-    struct conn_stats *n = &x->d->st;
     if (st.status == TLS_HS_MALFORMED) {
         if (hello)
-            n->malformed_hellos++;
+            d->st.malformed_hellos++;
         else
-            n->malformed_messages++;
+            d->st.malformed_messages++;
     } else if (st.status == TLS_HS_UNEXPECTED) {
-        n->unexpected_messages++;
+        d->st.unexpected_messages++;
     }
-    if (st.noted && x->d->notes.note)
-        x->d->notes.note(x->d->notes.ctx, x->meta, &x->c->report, st.note);
+    if (st.noted && d->notes.note)
+        d->notes.note(d->notes.ctx, meta, r, st.note);
+}
+
+static void count_step(const struct dir_ctx *x, struct tls_hs_step st, bool hello)
+{
+    conn_count_step(x->d, x->meta, &x->c->report, st, hello);
 }
 
 static bool want_message(void *vctx, uint8_t type)

@@ -102,6 +102,12 @@ enum conn_verdict {
     CONN_DONE,                   /* decided (report emitted) or not TLS: deliver nothing more */
 };
 
+/* A handshake step's verdict counted in the stats (malformed hellos and
+ * messages, unexpected messages) and its note passed on; shared by TCP,
+ * QUIC and DTLS. */
+void conn_count_step(struct conn_dissector *d, const struct conn_meta *meta, const struct tls_report *r,
+                     struct tls_hs_step st, bool hello);
+
 /* A new connection (its struct zeroed) begins. */
 void conn_begin(struct conn_dissector *d, struct conn *c);
 

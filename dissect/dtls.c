@@ -122,7 +122,7 @@ static void message(struct dtls_dissector *x, struct dtls_conn *c, const struct 
     struct tls_hs_step st = dir == DIR_C2S && type == TLS_HS_CLIENT_HELLO
                                 ? client_hello(x, c, body, record_version)
                                 : tls_hs_message(&c->hs, &c->report, dir, type, body, record_version);
-    dq_count_step(x->d, meta, &c->report, st, type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO);
+    conn_count_step(x->d, meta, &c->report, st, type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO);
 }
 
 /* The partial message (type, seq, len), found or made; NULL when the table
@@ -251,7 +251,8 @@ static void read_datagram(struct dtls_dissector *x, struct dtls_conn *c, const s
             uint8_t level = span_u8(&rec);
             uint8_t description = span_u8(&rec);
             if (span_ok(&rec))
-                dq_count_step(x->d, meta, &c->report, tls_hs_alert(&c->hs, &c->report, dir, level, description), false);
+                conn_count_step(x->d, meta, &c->report, tls_hs_alert(&c->hs, &c->report, dir, level, description),
+                                false);
         }
     }
 }

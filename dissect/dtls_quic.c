@@ -31,21 +31,6 @@ bool dq_ranges_add(struct dq_range *r, uint8_t *n, uint8_t cap, uint32_t start, 
     return true;
 }
 
-void dq_count_step(struct conn_dissector *d, const struct conn_meta *meta, const struct tls_report *r,
-                   struct tls_hs_step st, bool hello)
-{
-    if (st.status == TLS_HS_MALFORMED) {
-        if (hello)
-            d->st.malformed_hellos++;
-        else
-            d->st.malformed_messages++;
-    } else if (st.status == TLS_HS_UNEXPECTED) {
-        d->st.unexpected_messages++;
-    }
-    if (st.noted && d->notes.note)
-        d->notes.note(d->notes.ctx, meta, r, st.note);
-}
-
 void dq_emit(struct conn_dissector *d, const struct tls_handshake *h, struct tls_report *r, struct conn_meta *meta,
              const char *protocol, enum conn_reason reason)
 {

@@ -21,11 +21,6 @@ struct dq_range {
  * it touches none and the array is full. */
 bool dq_ranges_add(struct dq_range *r, uint8_t *n, uint8_t cap, uint32_t start, uint32_t end);
 
-/* The conn_stats counters for one step of the handshake state machine, and
- * its note to the packet annotator. */
-void dq_count_step(struct conn_dissector *d, const struct conn_meta *meta, const struct tls_report *r,
-                   struct tls_hs_step st, bool hello);
-
 /* The report finished (tls_hs_finish, `truncated`) and written, with
  * network.protocol `protocol` and event.reason `reason`. */
 void dq_emit(struct conn_dissector *d, const struct tls_handshake *h, struct tls_report *r, struct conn_meta *meta,

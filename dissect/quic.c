@@ -165,7 +165,7 @@ static void crypto_deliver(struct quic_dissector *q, struct quic_conn *c, const 
         struct span body = span_take(&s, len);
         if (tls_hs_wants(dir, type)) {
             struct tls_hs_step st = tls_hs_message(&c->hs, &c->report, dir, type, body, 0);
-            dq_count_step(q->d, meta, &c->report, st, type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO);
+            conn_count_step(q->d, meta, &c->report, st, type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO);
         }
         cs->delivered += 4 + len;
         cs->begun = false;
