@@ -70,7 +70,7 @@ for k, p in consumed:
     per_topic[k].append(p)
 if per_file != per_topic:
     sys.exit("FAIL: a client's lines came out of order")
-stats = json.loads(open(sys.argv[3]).read().splitlines()[-1])["kafka"]
+stats = json.loads([l for l in open(sys.argv[3]).read().splitlines() if l.startswith("{")][-1])["kafka"]
 want = {"lines": len(lines), "queued": len(lines), "delivered": len(lines), "lost": 0, "spooled": 0,
         "delivery_errors": 0, "queue_full": 0}
 for k, v in want.items():
@@ -90,7 +90,7 @@ ctl down
     --kafka-option message.timeout.ms=1000 --stats 2>"$tmp/stats2.err" >/dev/null
 python3 - "$tmp/stats2.err" "$n" <<'PY' || exit 1
 import json, sys
-s = json.loads(open(sys.argv[1]).read().splitlines()[-1])["kafka"]
+s = json.loads([l for l in open(sys.argv[1]).read().splitlines() if l.startswith("{")][-1])["kafka"]
 n = int(sys.argv[2])
 want = {"lines": n, "delivered": 0, "lost": n, "spooled": 0}
 bad = {k: s[k] for k in want if s[k] != want[k]}
@@ -115,8 +115,8 @@ lines = open(sys.argv[1]).read().splitlines()
 got = [l.split("\t", 1)[1] for l in open(sys.argv[2]).read().splitlines()]
 if sorted(got) != sorted(lines + lines):
     sys.exit(f"FAIL: after the spool, {len(got)} messages; want each of the {len(lines)} lines twice")
-s3 = json.loads(open(sys.argv[3]).read().splitlines()[-1])["kafka"]
-s4 = json.loads(open(sys.argv[4]).read().splitlines()[-1])["kafka"]
+s3 = json.loads([l for l in open(sys.argv[3]).read().splitlines() if l.startswith("{")][-1])["kafka"]
+s4 = json.loads([l for l in open(sys.argv[4]).read().splitlines() if l.startswith("{")][-1])["kafka"]
 if s3["spooled"] != len(lines) or s3["lost"] != 0 or s3["delivered"] != 0:
     sys.exit(f"FAIL: brokers down with spool: {s3}")
 if s4["spool_replayed"] != len(lines) or s4["delivered"] != 2 * len(lines) or s4["lost"] != 0:
@@ -135,7 +135,7 @@ status=$?
 cmp -s "$tmp/slow.jsonl" "$tmp/lines.jsonl" || fail "slow broker: the -w file differs"
 python3 - "$tmp/stats5.err" "$n" <<'PY' || exit 1
 import json, sys
-s = json.loads(open(sys.argv[1]).read().splitlines()[-1])["kafka"]
+s = json.loads([l for l in open(sys.argv[1]).read().splitlines() if l.startswith("{")][-1])["kafka"]
 n = int(sys.argv[2])
 if s["lines"] != n or s["queued"] != n or s["queue_full"] != 0 or s["delivered"] + s["delivery_errors"] != n:
     sys.exit(f"FAIL: slow broker: {s}")
