@@ -224,7 +224,9 @@ static struct tls_hs_step server_hello(struct tls_handshake *h, struct tls_repor
 {
     if (h->server == TLS_HS_EXPECT_SERVER_HELLO_AFTER_HRR) {
         /* The ServerHello after a HelloRetryRequest: it holds the group
-         * really used and any PSK acceptance; the rest stays the HRR's. */
+         * really used, any PSK acceptance and the extensions of the hello
+         * that completed the handshake (JA3S is computed from them, as
+         * Wireshark does); the rest stays the HRR's. */
         struct tls_server_report second;
         memset(&second, 0, sizeof second);
         bool ok = tls_parse_server_hello(body, &second, h->client_session_id, r->client.session_id_len) ==
@@ -233,6 +235,8 @@ static struct tls_hs_step server_hello(struct tls_handshake *h, struct tls_repor
             if (second.key_share_group)
                 r->server.key_share_group = second.key_share_group;
             r->server.has_psk = second.has_psk;
+            memcpy(&r->server.extensions, &second.extensions, sizeof r->server.extensions);
+            r->server.lists_complete = second.lists_complete;
         }
         h->server = (uint8_t)after_server_hello(r);
         struct tls_hs_step s = { parsed_or_marked(r, ok, DIR_S2C, TLS_HS_SERVER_HELLO) ? TLS_HS_OK : TLS_HS_MALFORMED,
