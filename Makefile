@@ -17,7 +17,7 @@ CMAKE_ARGS ?=
 
 # Debian bookworm packages the build and the tests need.
 PACKAGES = build-essential cmake pkg-config libpcap-dev libndpi-dev libcmocka-dev libssl-dev \
-           python3 valgrind libjson-c-dev zlib1g-dev libsqlite3-dev librdkafka-dev
+           python3 valgrind jq libjson-c-dev zlib1g-dev libsqlite3-dev librdkafka-dev
 
 .PHONY: all deps build demo test asan bench fuzz clean install
 

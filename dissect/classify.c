@@ -161,9 +161,22 @@ void classify_finish(struct classifier *c, struct classify_flow *f)
     state_put(c, f);
 }
 
+static const char *ecs_name(uint16_t id);
+
+/* An nDPI id that says no more than network.protocol and
+ * network.transport already do ("TLS", "IMAPS", "QUIC"). */
+static bool names_nothing_new(uint16_t id)
+{
+    return id == NDPI_PROTOCOL_UNKNOWN || id == NDPI_PROTOCOL_TLS || id == NDPI_PROTOCOL_DTLS ||
+           id == NDPI_PROTOCOL_QUIC || ecs_name(id) != NULL;
+}
+
 const char *classify_application(struct classifier *c, const struct classify_flow *f, char *buf, size_t len)
 {
-    if (f->master_protocol == NDPI_PROTOCOL_UNKNOWN && f->app_protocol == NDPI_PROTOCOL_UNKNOWN)
+    /* network.application only where nDPI adds something: STARTTLS IMAP
+     * taken for "IMAPS" or implicit 993 for plain "TLS" would merely repeat,
+     * or seem to contradict, network.protocol. */
+    if (names_nothing_new(f->master_protocol) && names_nothing_new(f->app_protocol))
         return NULL;
     ndpi_protocol p;
     memset(&p, 0, sizeof p);

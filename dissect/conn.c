@@ -377,10 +377,10 @@ static void classification(struct conn_dissector *d, struct conn *c, const struc
     if (!classify_application(d->classifier, &c->classify, r->context.application, sizeof r->context.application))
         r->context.application[0] = '\0';
     /* The dialogue we followed knows the protocol for certain; an nDPI name
-     * that contradicts it (nDPI 4.2 takes some LDAP for MQTT) would only
-     * mislead. */
-    if (r->context.starttls && r->context.protocol &&
-        strcmp(r->context.protocol, starttls_protocol_name(r->context.starttls)) != 0)
+     * that does not confirm it (nDPI 4.2 takes some LDAP for MQTT, a SOCKS
+     * tunnel for Cassandra) would only mislead. */
+    if (r->context.starttls &&
+        (!r->context.protocol || strcmp(r->context.protocol, starttls_protocol_name(r->context.starttls)) != 0))
         r->context.application[0] = '\0';
 }
 

@@ -159,6 +159,22 @@ uint32_t tls_bignum_bits(struct span v)
     return bits;
 }
 
+int tls_legacy(const struct tls_report *r)
+{
+    if (r->server.seen) {
+        uint16_t v = tls_negotiated_version(&r->server);
+        if (tls_version_rank(v) > 0)
+            return tls_version_below_tls12(v);
+    }
+    if (!r->client.seen)
+        return -1;
+    uint16_t offered[TLS_MAX_VERSIONS];
+    size_t n = tls_offered_versions(&r->client, offered, TLS_MAX_VERSIONS);
+    if (n == 0 || tls_version_rank(offered[0]) == 0)
+        return -1;
+    return tls_version_below_tls12(offered[0]);
+}
+
 bool tls_resumed(const struct tls_report *r, bool server_flight_after_hello)
 {
     if (!r->server.seen)

@@ -220,6 +220,14 @@ uint16_t tls_negotiated_version(const struct tls_server_report *s);
  * down to TLS 1.0 (SSLv3 or SSLv2 only if that is all it asks). */
 size_t tls_offered_versions(const struct tls_client_report *c, uint16_t *out, size_t cap);
 
+/* tls.legacy: 1 when the connection negotiated a version below TLS 1.2 (DTLS
+ * 1.2), or negotiated none and the client offers nothing at TLS 1.2 or
+ * above; 0 when it negotiated, or the client offers, TLS 1.2 or later; -1
+ * when neither hello was read. One boolean that is safe to filter on, where
+ * comparing version strings is not (a missing field sorts below every
+ * string in jq; "DTLSv1.2" sorts below "TLSv1.0"). */
+int tls_legacy(const struct tls_report *r);
+
 /* ---- key sizes ---------------------------------------------------------- */
 
 /* Bit length of a big-endian unsigned integer (a DH prime, generator or

@@ -54,6 +54,10 @@ struct conn_meta {
     bool close_seen;
     uint8_t closed_by;           /* DIR_C2S or DIR_S2C, when close_seen */
     bool close_rst;              /* that first close was a RST (else a FIN) */
+    /* The line is written because the connection is over (both FINs, a
+     * reset, idle past the timeout, the end of the capture): the counts
+     * above are its totals. Else they stop where the line was written. */
+    bool ended;
     enum conn_reason reason;
 };
 

@@ -441,6 +441,7 @@ static void flow_close(struct flow_table *t, struct flow *f, enum conn_reason re
         }
         if (f->state == FLOW_ACTIVE && f->attach != FLOW_NONE) {
             f->meta.reason = reason;
+            f->meta.ended = reason != CONN_REASON_EVICTED;
             t->consumer.on_close(t->consumer.ctx, f, attach_data(t, f->attach), reason);
         }
     }

@@ -721,20 +721,34 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
 
     json_object_begin(&w, JSON_KEY("event"));
     json_time_us(&w, JSON_KEY("end"), m->last_ts_us);
+    /* ECS: nanoseconds from @timestamp to event.end. */
+    json_u64(&w, JSON_KEY("duration"), (m->last_ts_us - m->first_ts_us) * 1000u);
     json_str(&w, JSON_KEY("reason"), NAME_OF(reason_names, m->reason, "end_of_input"));
     json_object_end(&w);
 
+    /* ECS's source.bytes and friends count the whole connection: they are
+     * written only when the line comes at its end. A line written when the
+     * handshake was decided gives what it counted by then, under names that
+     * say so (the connection goes on; its later packets are only counted). */
     json_object_begin(&w, JSON_KEY("source"));
     put_ip(&w, JSON_KEY("ip"), m->ip_version, m->client_ip);
     json_u64(&w, JSON_KEY("port"), m->client_port);
-    json_u64(&w, JSON_KEY("bytes"), m->bytes[DIR_C2S]);
-    json_u64(&w, JSON_KEY("packets"), m->packets[DIR_C2S]);
+    if (m->ended) {
+        json_u64(&w, JSON_KEY("bytes"), m->bytes[DIR_C2S]);
+        json_u64(&w, JSON_KEY("packets"), m->packets[DIR_C2S]);
+    }
+    json_u64(&w, JSON_KEY("counted_bytes"), m->bytes[DIR_C2S]);
+    json_u64(&w, JSON_KEY("counted_packets"), m->packets[DIR_C2S]);
     json_object_end(&w);
     json_object_begin(&w, JSON_KEY("destination"));
     put_ip(&w, JSON_KEY("ip"), m->ip_version, m->server_ip);
     json_u64(&w, JSON_KEY("port"), m->server_port);
-    json_u64(&w, JSON_KEY("bytes"), m->bytes[DIR_S2C]);
-    json_u64(&w, JSON_KEY("packets"), m->packets[DIR_S2C]);
+    if (m->ended) {
+        json_u64(&w, JSON_KEY("bytes"), m->bytes[DIR_S2C]);
+        json_u64(&w, JSON_KEY("packets"), m->packets[DIR_S2C]);
+    }
+    json_u64(&w, JSON_KEY("counted_bytes"), m->bytes[DIR_S2C]);
+    json_u64(&w, JSON_KEY("counted_packets"), m->packets[DIR_S2C]);
     json_object_end(&w);
     const struct conn_context_report *ctx = &r->context;
     json_object_begin(&w, JSON_KEY("client"));
@@ -759,6 +773,10 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
         proto = by_port;
     if (proto)
         json_str(&w, JSON_KEY("protocol"), proto);
+    if (m->ended) {
+        json_u64(&w, JSON_KEY("bytes"), m->bytes[DIR_C2S] + m->bytes[DIR_S2C]);
+        json_u64(&w, JSON_KEY("packets"), m->packets[DIR_C2S] + m->packets[DIR_S2C]);
+    }
     if (ctx->application[0])
         json_str(&w, JSON_KEY("application"), ctx->application);
     char cid[32];
@@ -800,6 +818,9 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
             json_wire_str(&w, JSON_KEY("starttls_reply"), ctx->starttls_reply, ctx->starttls_reply_len);
     }
     put_server_plaintext(&w, ctx);
+    int legacy = tls_legacy(r);
+    if (legacy >= 0)
+        json_bool(&w, JSON_KEY("legacy"), legacy > 0);
     uint16_t version = tls_negotiated_version(&r->server);
     if (r->server.seen) {
         const char *num, *family;

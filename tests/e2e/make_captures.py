@@ -764,10 +764,15 @@ def tls10_only_protocol_version_alert(o, rng):
         "event.reason": "alert", "tls.outcome": "alert", "tls.established": False,
         "tls.alert.level": "fatal", "tls.alert.description": "protocol_version", "tls.alert.code": 70,
         "tls.alert.sender": "server",
-        "source.packets": 3, "source.bytes": len(h.record()), "destination.packets": 2, "destination.bytes": 7})
+        "tls.legacy": True, "event.duration": 4000000,
+        # Written at the alert, before the close: what was counted by then,
+        # not ECS's whole-connection totals (those are left out).
+        "source.counted_packets": 3, "source.counted_bytes": len(h.record()),
+        "destination.counted_packets": 2, "destination.counted_bytes": 7})
     m = o.exp(c, e)
     o.check(m, contains={"tls.findings[].id": ["legacy-client", "version-mismatch"]},
-            absent=["tls.cipher", "tls.negotiated_version"])
+            absent=["tls.cipher", "tls.negotiated_version", "source.bytes", "destination.packets",
+                    "network.bytes"])
 
 
 @capture("tls12_resumed_session_id.pcap")
@@ -872,10 +877,22 @@ def tls_client_smtp_banner(o, rng):
     c.fin(C2S)
     c.fin(S2C)
     o.frames = frames_ether(c.segs)
-    e = merge(hello_expect(h), {"event.reason": "fin", "tls.outcome": "closed_during_handshake",
-                                "tls.closed_by": "client", "tls.established": False,
-                                "tls.server_plaintext": "220 mail.example.net ESMTP Postfix (Debian/GNU)\r\n"
-                                                        "500 5.5.2 Error: bad syntax\r\n"})
+    # Written at the close: ECS's totals of the whole connection, counted
+    # here from the segments themselves.
+    totals = {}
+    for d, side in ((C2S, "source"), (S2C, "destination")):
+        totals[side + ".packets"] = sum(1 for g in c.segs if g.dir == d)
+        totals[side + ".bytes"] = sum(len(g.payload) for g in c.segs if g.dir == d)
+        totals[side + ".counted_packets"] = totals[side + ".packets"]
+        totals[side + ".counted_bytes"] = totals[side + ".bytes"]
+    totals["network.packets"] = len(c.segs)
+    totals["network.bytes"] = sum(len(g.payload) for g in c.segs)
+    totals["event.duration"] = (c.segs[-1].ts - c.segs[0].ts) * 1000
+    e = merge(hello_expect(h), totals, {"event.reason": "fin", "tls.outcome": "closed_during_handshake",
+                                        "tls.closed_by": "client", "tls.established": False,
+                                        "tls.legacy": False,
+                                        "tls.server_plaintext": "220 mail.example.net ESMTP Postfix (Debian/GNU)\r\n"
+                                                                "500 5.5.2 Error: bad syntax\r\n"})
     m = o.exp(c, e)
     o.check(m, contains={"tls.findings[].id": ["plaintext-server"]}, finding_severity={"plaintext-server": "high"},
             finding_message={"plaintext-server": ["STARTTLS", "implicit-TLS port"]},

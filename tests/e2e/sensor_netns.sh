@@ -88,7 +88,7 @@ out = []
 for name in sys.argv[1:]:
     for l in open(name):
         d = json.loads(l)
-        d.pop("@timestamp", None); d.get("event", {}).pop("end", None)
+        d.pop("@timestamp", None); d.get("event", {}).pop("end", None); d.get("event", {}).pop("duration", None)
         out.append(json.dumps(d, sort_keys=True))
 print("\n".join(sorted(out)))' "$@"
 }

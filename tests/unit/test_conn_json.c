@@ -185,9 +185,12 @@ static void test_whole_line_minimal(void **state)
     struct tls_report *r = new_report();
     size_t n = format(&m, r);
     assert_line_equal(n, "{\"@timestamp\":\"2018-02-22T13:50:37.681000Z\","
-                         "\"event\":{\"end\":\"2018-02-22T13:50:37.702311Z\",\"reason\":\"handshake_done\"},"
-                         "\"source\":{\"ip\":\"192.168.1.102\",\"port\":63767,\"bytes\":1210,\"packets\":7},"
-                         "\"destination\":{\"ip\":\"10.0.0.241\",\"port\":993,\"bytes\":4391,\"packets\":6},"
+                         "\"event\":{\"end\":\"2018-02-22T13:50:37.702311Z\",\"duration\":21311000,"
+                         "\"reason\":\"handshake_done\"},"
+                         "\"source\":{\"ip\":\"192.168.1.102\",\"port\":63767,\"counted_bytes\":1210,"
+                         "\"counted_packets\":7},"
+                         "\"destination\":{\"ip\":\"10.0.0.241\",\"port\":993,\"counted_bytes\":4391,"
+                         "\"counted_packets\":6},"
                          "\"client\":{\"ip\":\"192.168.1.102\",\"port\":63767},"
                          "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\",\"protocol\":\"imap\","
                          "\"community_id\":\"1:A+j40d6CywZs7pDuFK2vC4EXNrQ=\"},"
@@ -202,6 +205,7 @@ static void test_whole_line_tls12(void **state)
     struct conn_meta m;
     example_meta(&m);
     m.reason = CONN_REASON_FIN;
+    m.ended = true;
     struct tls_report *r = new_report();
     r->established = true;
     r->outcome = TLS_OUTCOME_ESTABLISHED;
@@ -220,13 +224,17 @@ static void test_whole_line_tls12(void **state)
     r->server.curve = 0x001d;
     size_t n = format(&m, r);
     assert_line_equal(n, "{\"@timestamp\":\"2018-02-22T13:50:37.681000Z\","
-                         "\"event\":{\"end\":\"2018-02-22T13:50:37.702311Z\",\"reason\":\"fin\"},"
-                         "\"source\":{\"ip\":\"192.168.1.102\",\"port\":63767,\"bytes\":1210,\"packets\":7},"
-                         "\"destination\":{\"ip\":\"10.0.0.241\",\"port\":993,\"bytes\":4391,\"packets\":6},"
+                         "\"event\":{\"end\":\"2018-02-22T13:50:37.702311Z\",\"duration\":21311000,"
+                         "\"reason\":\"fin\"},"
+                         "\"source\":{\"ip\":\"192.168.1.102\",\"port\":63767,\"bytes\":1210,\"packets\":7,"
+                         "\"counted_bytes\":1210,\"counted_packets\":7},"
+                         "\"destination\":{\"ip\":\"10.0.0.241\",\"port\":993,\"bytes\":4391,\"packets\":6,"
+                         "\"counted_bytes\":4391,\"counted_packets\":6},"
                          "\"client\":{\"ip\":\"192.168.1.102\",\"port\":63767},"
                          "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\",\"protocol\":\"imap\","
+                         "\"bytes\":5601,\"packets\":13,"
                          "\"community_id\":\"1:A+j40d6CywZs7pDuFK2vC4EXNrQ=\"},"
-                         "\"tls\":{\"established\":true,\"outcome\":\"established\","
+                         "\"tls\":{\"established\":true,\"outcome\":\"established\",\"legacy\":false,"
                          "\"version\":\"1.2\",\"version_protocol\":\"tls\",\"negotiated_version\":\"TLSv1.2\","
                          "\"cipher\":\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\",\"curve\":\"x25519\","
                          "\"resumed\":false,"
