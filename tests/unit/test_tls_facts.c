@@ -159,6 +159,47 @@ static void test_version_order(void **state)
 
 /* ---- resumption --------------------------------------------------------- */
 
+/* tls.legacy: the negotiated version decides; else the client's highest. */
+static void test_legacy(void **state)
+{
+    (void)state;
+    struct tls_report *r = new_report();
+    assert_int_equal(tls_legacy(r), -1); /* neither hello */
+
+    r->client.seen = true;
+    r->client.legacy_version = 0x0301; /* no supported_versions: TLS 1.0 at most */
+    assert_int_equal(tls_legacy(r), 1);
+    r->client.legacy_version = 0x0303;
+    assert_int_equal(tls_legacy(r), 0);
+
+    /* The server chose TLS 1.0 although the client offers 1.2: legacy. */
+    r->server.seen = true;
+    r->server.legacy_version = 0x0301;
+    assert_int_equal(tls_legacy(r), 1);
+    /* supported_versions in the ServerHello rules over legacy_version. */
+    r->server.legacy_version = 0x0303;
+    r->server.selected_version = 0x0304;
+    assert_int_equal(tls_legacy(r), 0);
+    /* A version we cannot rank: the client's offer decides. */
+    r->server.selected_version = 0x7a7a;
+    assert_int_equal(tls_legacy(r), 0);
+
+    /* DTLS: 1.0 is legacy, 1.2 is not (as strings "DTLSv1.2" < "TLSv1.0"). */
+    r->server.selected_version = 0;
+    r->server.legacy_version = 0xfeff;
+    assert_int_equal(tls_legacy(r), 1);
+    r->server.legacy_version = 0xfefd;
+    assert_int_equal(tls_legacy(r), 0);
+
+    /* SSLv3 negotiated; SSLv2 offered only. */
+    r->server.legacy_version = 0x0300;
+    assert_int_equal(tls_legacy(r), 1);
+    r->server.seen = false;
+    r->client.legacy_version = 0x0002;
+    assert_int_equal(tls_legacy(r), 1);
+    free(r);
+}
+
 static void test_resumed(void **state)
 {
     (void)state;
@@ -415,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_negotiated_version),
         cmocka_unit_test(test_offered_versions),
         cmocka_unit_test(test_version_order),
+        cmocka_unit_test(test_legacy),
         cmocka_unit_test(test_resumed),
         cmocka_unit_test(test_bignum_bits),
         cmocka_unit_test(test_cipher_attributes),
