@@ -149,7 +149,12 @@ void kafka_emit(void *sink, const struct conn_meta *m, const struct tls_report *
     char key[STRBUF_IP_MAX];
     struct strbuf kb;
     strbuf_init(&kb, key, sizeof key);
-    strbuf_ip(&kb, m->ip_version, m->client_ip);
+    /* client.ip: behind a load balancer the PROXY header's client, so the
+     * lines spread over partitions by true client, not all on the balancer's. */
+    if (r->context.proxy_has_client)
+        strbuf_ip(&kb, r->context.proxy_ip_version, r->context.proxy_client_ip);
+    else
+        strbuf_ip(&kb, m->ip_version, m->client_ip);
     kafka_poll(k);
     /* Lines already spooled go first, so a client's lines keep their order
      * through the spool too. */

@@ -9,7 +9,7 @@
  * still queued when the shutdown's flush time ran out) is a delivery error,
  * spooled or lost the same way. Every outcome is a counter in --stats.
  *
- * Messages are keyed by the client's address (source.ip), so one client's
+ * Messages are keyed by the true client's address (client.ip), so one client's
  * lines stay in order on one partition. The --stats record goes to a topic of
  * its own, TOPIC.stats.
  */

@@ -113,11 +113,17 @@ static void test_lines_keyed_and_copied(void **state)
     char err[256];
     struct kafka_sink *k = kafka_open(&cfg, err, sizeof err);
     assert_non_null(k);
-    static struct tls_report r;
+    static struct tls_report r, proxied;
+    /* The third line came through a load balancer: keyed by the true client. */
+    proxied.context.proxy_has_client = true;
+    proxied.context.proxy_version = 2;
+    proxied.context.proxy_ip_version = 4;
+    memcpy(proxied.context.proxy_client_ip, (const uint8_t[]){ 203, 0, 113, 9 }, 4);
+    proxied.context.proxy_client_port = 51000;
     struct conn_meta m;
     for (uint8_t i = 1; i <= 3; i++) {
         meta_for(&m, i);
-        kafka_emit(k, &m, &r);
+        kafka_emit(k, &m, i == 3 ? &proxied : &r);
     }
     kafka_flush(k);
     const struct kafka_stats *st = kafka_stats(k);
@@ -134,7 +140,7 @@ static void test_lines_keyed_and_copied(void **state)
     for (int i = 0; i < 3; i++) {
         char want[16];
         snprintf(want, sizeof want, "192.0.2.%d", i + 1);
-        assert_string_equal(keys[i], want);
+        assert_string_equal(keys[i], i == 2 ? "203.0.113.9" : want);
         /* The message is the -w line without its newline. */
         char *nl = strchr(line, '\n');
         assert_non_null(nl);
