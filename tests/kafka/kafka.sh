@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kafka.sh TLSSCOPE MOCK_CLUSTER CAPTURE_DIR... - tlsscope --kafka against a
 # mock Kafka cluster (tests/kafka/mock_cluster.c), consumed with kcat:
-#  1. the consumed lines equal the -w file, keyed by source.ip, each client's
+#  1. the consumed lines equal the -w file, keyed by client.ip, each client's
 #     lines in order; the stats record is on TOPIC.stats and counts them all;
 #  2. brokers away: the lines the queue cannot take are counted lost;
 #  3. brokers away with --kafka-spool: lines are spooled, and sent by the next
@@ -63,10 +63,10 @@ if sorted(p for _, p in consumed) != sorted(lines):
     sys.exit(f"FAIL: consumed {len(consumed)} messages differ from the {len(lines)} lines of the -w file")
 per_file, per_topic = defaultdict(list), defaultdict(list)
 for l in lines:
-    per_file[json.loads(l)["source"]["ip"]].append(l)
+    per_file[json.loads(l)["client"]["ip"]].append(l)
 for k, p in consumed:
-    if json.loads(p)["source"]["ip"] != k:
-        sys.exit(f"FAIL: key {k} is not the line's source.ip")
+    if json.loads(p)["client"]["ip"] != k:
+        sys.exit(f"FAIL: key {k} is not the line's client.ip")
     per_topic[k].append(p)
 if per_file != per_topic:
     sys.exit("FAIL: a client's lines came out of order")
