@@ -17,9 +17,13 @@ uint16_t tls_hs_negotiated_version(const struct tls_report *r)
     return r->server.selected_version ? r->server.selected_version : r->server.legacy_version;
 }
 
+/* TLS 1.3, its drafts (0x7f00 + NN), and Google's 2017 experiment
+ * versions 0x7e01 and 0x7e02: Chrome and Google's servers deployed TLS 1.3
+ * drafts under these codes, with TLS 1.3's flow (all after the ServerHello
+ * encrypted), as Wireshark and Zeek treat them. */
 static bool is_tls13(uint16_t v)
 {
-    return v == 0x0304 || (v >> 8) == 0x7f;
+    return v == 0x0304 || (v >> 8) == 0x7f || v == 0x7e01 || v == 0x7e02;
 }
 
 static const struct tls_hs_step step_ok = { TLS_HS_OK, false, TLS_NOTE_CLIENT_HELLO };

@@ -310,6 +310,40 @@ static void test_tls13(void **state)
     assert_true(c->r.established);
 }
 
+/* Google's 2017 experiment versions (0x7e01, 0x7e02) in supported_versions
+ * are TLS 1.3's flow: nothing after the ServerHello is cleartext, and the
+ * handshake is decided as TLS 1.3's is. */
+static void test_tls13_google_experiment(void **state)
+{
+    struct conn *c = *state;
+    for (uint16_t v = 0x7e01; v <= 0x7e02; v++) {
+        memset(c, 0, sizeof *c);
+        client_hello_in(c);
+        uint8_t sh[sizeof server_hello_13];
+        memcpy(sh, server_hello_13, sizeof sh);
+        sh[48] = (uint8_t)(v >> 8); /* supported_versions' selected_version */
+        sh[49] = (uint8_t)v;
+        assert_step(MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, sh), TLS_HS_OK, true, TLS_NOTE_SERVER_HELLO);
+        assert_int_equal(tls_hs_negotiated_version(&c->r), v);
+        assert_int_equal(c->h.server, TLS_HS_SERVER_TLS13);
+        app_data(c, DIR_S2C);
+        app_data(c, DIR_C2S);
+        assert_false(tls_hs_decide(&c->h, &c->r, false));
+        app_data(c, DIR_S2C);
+        assert_true(tls_hs_decide(&c->h, &c->r, false));
+        assert_int_equal(c->r.outcome, TLS_OUTCOME_ESTABLISHED);
+    }
+    /* 0x7e03 is no version of the family: a TLS <= 1.2 flight is expected. */
+    memset(c, 0, sizeof *c);
+    client_hello_in(c);
+    uint8_t sh[sizeof server_hello_13];
+    memcpy(sh, server_hello_13, sizeof sh);
+    sh[48] = 0x7e;
+    sh[49] = 0x03;
+    MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, sh);
+    assert_int_equal(c->h.server, TLS_HS_EXPECT_SERVER_FLIGHT);
+}
+
 /* A client's second encrypted record also decides TLS 1.3. */
 static void test_tls13_two_client_records(void **state)
 {
@@ -822,6 +856,7 @@ int main(void)
         T(test_tls12_abbreviated_session_id),
         T(test_tls12_abbreviated_ticket),
         T(test_tls13),
+        T(test_tls13_google_experiment),
         T(test_tls13_two_client_records),
         T(test_tls13_client_alert_then_close),
         T(test_tls13_hello_retry),
