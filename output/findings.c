@@ -36,11 +36,13 @@ static void validity(struct finding_list *l, const struct x509_report *x, int64_
                      const char *owner)
 {
     char id[48], msg[160];
-    if (x->not_after > 0 && x->not_after < now) {
+    /* A read time, whatever its sign: a certificate that expired before
+     * 1970 (negative seconds) has expired too. */
+    if (x->not_after_read && x->not_after < now) {
         snprintf(id, sizeof id, "%sexpired", prefix);
         snprintf(msg, sizeof msg, "the %s's certificate had expired when this connection was made: renew it",
                  owner);
-    } else if (x->not_before > now) {
+    } else if (x->not_before_read && x->not_before > now) {
         snprintf(id, sizeof id, "%snot-yet-valid", prefix);
         snprintf(msg, sizeof msg, "the %s's certificate is not valid yet at the time of this connection: check "
                  "its dates and the %s's clock", owner, owner);

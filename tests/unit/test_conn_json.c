@@ -605,6 +605,35 @@ static void test_legacy_client_line(void **state)
     free(r);
 }
 
+/* A certificate that expired before 1970 (a negative time, which x509.c
+ * reads and flags as read) is expired: so is one that expired at the epoch
+ * itself. A time not read says nothing. */
+static void test_certificate_expired_before_1970(void **state)
+{
+    (void)state;
+    struct conn_meta m;
+    example_meta(&m);
+    struct tls_report *r = new_report();
+    r->server_cert.parsed = true;
+    r->server_cert.not_before_read = r->server_cert.not_after_read = true;
+    r->server_cert.not_before = -31536000;  /* 1969-01-01 */
+    r->server_cert.not_after = -14182940;   /* 1969-07-20T20:17:40Z */
+    size_t n = format(&m, r);
+    assert_has(n, "\"not_after\":\"1969-07-20T20:17:40.000000Z\"");
+    assert_has(n, "{\"id\":\"certificate-expired\",\"severity\":\"high\",");
+    r->server_cert.not_after = 0;
+    r->server_cert.sha256[0] = 1; /* another certificate: the memo keys certificates by their hash */
+    n = format(&m, r);
+    assert_has(n, "{\"id\":\"certificate-expired\",\"severity\":\"high\",");
+    r->server_cert.not_before_read = r->server_cert.not_after_read = false;
+    r->server_cert.not_before = r->server_cert.not_after = 0;
+    r->server_cert.sha256[0] = 2;
+    n = format(&m, r);
+    assert_lacks(n, "certificate-expired");
+    assert_lacks(n, "not-yet-valid");
+    free(r);
+}
+
 /* A TLS 1.2 server that signs its key exchange with SHA-1 and ignores the
  * client's secure-renegotiation signal; then the same server answering
  * renegotiation_info, and a TLS 1.3 one (where RFC 5746 does not apply). */
@@ -745,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_community_id),
         cmocka_unit_test(test_offered_versions),
         cmocka_unit_test(test_legacy_client_line),
+        cmocka_unit_test(test_certificate_expired_before_1970),
         cmocka_unit_test(test_kx_signature_and_renegotiation),
         cmocka_unit_test(test_vlan_and_flags),
         cmocka_unit_test(test_line_does_not_fit),
