@@ -363,8 +363,9 @@ struct tls_hs_step tls_hs_sslv2_hello(struct tls_handshake *h, struct tls_report
 
 /* ---- SSL 2.0 after the CLIENT-HELLO ------------------------------------- */
 
-/* SSLv2 messages get no packet note (output/packet_notes.h describes TLS
- * messages, whose fields an SSLv2 SERVER-HELLO does not fill). */
+/* SSLv2 messages get no packet note of their own (output/packet_notes.h
+ * describes TLS messages, whose fields an SSLv2 SERVER-HELLO does not
+ * fill); its certificate gets the Certificate's. */
 static const struct tls_hs_step sslv2_malformed = { TLS_HS_MALFORMED, false, TLS_NOTE_CLIENT_HELLO };
 
 /* The first cleartext ERROR of either side (each is fatal: the sender
@@ -411,11 +412,14 @@ static struct tls_hs_step sslv2_server_hello(struct tls_handshake *h, struct tls
         return step_ok;
     r->server.certificate_seen = true;
     r->server.certificate_chain_length = 1;
-    /* Only X.509 certificates were ever defined; another type is not read. */
-    if (sh.certificate_type == SSLV2_CERT_X509)
-        parsed_or_marked(r, cert_cache_parse_leaf(h->certs, sh.certificate, &r->server_cert), DIR_S2C,
-                         TLS_HS_CERTIFICATE);
-    return step_ok;
+    /* Only X.509 certificates were ever defined; another type is not read.
+     * The packet that completed the SERVER-HELLO is noted as a
+     * Certificate's would be: what it says of the certificate is the same. */
+    if (sh.certificate_type != SSLV2_CERT_X509)
+        return step_ok;
+    return noted(parsed_or_marked(r, cert_cache_parse_leaf(h->certs, sh.certificate, &r->server_cert), DIR_S2C,
+                                  TLS_HS_CERTIFICATE),
+                 TLS_NOTE_CERTIFICATE);
 }
 
 static struct tls_hs_step sslv2_client_master_key(struct tls_handshake *h, struct tls_report *r, struct span record)
