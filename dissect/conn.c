@@ -76,6 +76,12 @@ static void on_sslv2_hello(void *vctx, struct span record)
     count_step(x, tls_hs_sslv2_hello(&x->c->hs, &x->c->report, record), true);
 }
 
+static void on_sslv2_record(void *vctx, struct span record, bool encrypted)
+{
+    struct dir_ctx *x = vctx;
+    count_step(x, tls_hs_sslv2_record(&x->c->hs, &x->c->report, x->dir, record, encrypted), false);
+}
+
 /* Bytes that belong to the TLS stream of one direction. */
 static void tls_stage(struct conn_dissector *d, struct conn *c, const struct conn_meta *meta, int dir,
                       struct span data, bool gap)
@@ -89,6 +95,7 @@ static void tls_stage(struct conn_dissector *d, struct conn *c, const struct con
         .record = on_record,
         .alert = on_alert,
         .sslv2_hello = on_sslv2_hello,
+        .sslv2_record = on_sslv2_record,
     };
     struct tls_stream *ts = &c->dir[dir];
     if (gap) {
@@ -96,6 +103,9 @@ static void tls_stage(struct conn_dissector *d, struct conn *c, const struct con
         tls_hs_gap(&c->hs, dir);
     }
     ts->allow_sslv2 = dir == DIR_C2S;
+    /* A client that opened in SSLv2 may meet a server that answers in it. */
+    if (dir == DIR_S2C && c->dir[DIR_C2S].sslv2_session)
+        ts->sslv2_session = true;
     ts->pool = d->pool;
     bool was_malformed = ts->malformed;
     uint32_t dropped = ts->truncated_messages;

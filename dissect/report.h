@@ -128,6 +128,27 @@ struct tls_server_report {
     int32_t validation;
 };
 
+/* SSL 2.0 after an SSLv2 CLIENT-HELLO (dissect/sslv2.h). When the server
+ * answered with an SSLv2 SERVER-HELLO (server_hello), server.seen holds
+ * with its version (0x0002) and server.cipher is unused: SSLv2 cipher kinds
+ * are 3 bytes, kept here. A cleartext ERROR from either side is kept here
+ * too (SSLv2 has no alerts). */
+#define TLS_SSLV2_MAX_CIPHERS 16
+struct tls_sslv2_report {
+    bool server_hello;           /* the server's SERVER-HELLO was read: the session is SSLv2 */
+    bool session_id_hit;         /* it resumed the client's session (no certificate, no cipher list) */
+    uint8_t connection_id_len;
+    uint8_t cipher_count;        /* the server's cipher kinds, in its order */
+    bool ciphers_more;
+    uint32_t ciphers[TLS_SSLV2_MAX_CIPHERS];
+    bool master_key;             /* the client's CLIENT-MASTER-KEY was read */
+    uint32_t cipher_kind;        /* the kind it chose: tls.cipher */
+    bool error_seen;             /* a cleartext ERROR message (always fatal in cleartext) */
+    uint8_t error_sender;        /* DIR_C2S or DIR_S2C */
+    bool error_after_peer_close; /* it answered the other side's FIN or RST */
+    uint16_t error_code;         /* 1 NO-CIPHER, 2 NO-CERTIFICATE, 4 BAD-CERTIFICATE, 6 UNSUPPORTED-CERTIFICATE-TYPE */
+};
+
 enum tls_outcome {
     TLS_OUTCOME_INCOMPLETE = 0,
     TLS_OUTCOME_ESTABLISHED,
@@ -228,6 +249,8 @@ enum tls_malformed_kind {
     TLS_MALFORMED_AFTER_TLS13,   /* cleartext after a TLS 1.3 ServerHello (all later ones are encrypted) */
     TLS_MALFORMED_AFTER_CCS,     /* cleartext after its sender's ChangeCipherSpec */
     TLS_MALFORMED_RECORDS,       /* a record header that cannot be TLS, after TLS records */
+    TLS_MALFORMED_SSLV2,         /* an SSLv2 message (hs_type: its SSLv2 type) that did not parse */
+    TLS_MALFORMED_SSLV2_UNEXPECTED, /* an SSLv2 message where its sender sends another */
 };
 
 struct tls_malformed_report {
@@ -254,8 +277,9 @@ struct tls_report {
      * ends the handshake, and that one says why it failed. */
     struct tls_alert_report alert;
     struct conn_context_report context;
-    struct x509_report server_cert;  /* leaf of the server's Certificate message (TLS <= 1.2) */
+    struct x509_report server_cert;  /* leaf of the server's Certificate message (TLS <= 1.2; SSLv2's SERVER-HELLO) */
     struct x509_report client_cert;  /* leaf of the client's Certificate message (TLS <= 1.2) */
+    struct tls_sslv2_report sslv2;
     enum tls_outcome outcome;
     bool established;            /* outcome == TLS_OUTCOME_ESTABLISHED, kept for writers (tls_report_established) */
     bool resumed;

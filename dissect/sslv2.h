@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/span.h"
+#include "dissect/tls_facts.h"
 #include "dissect/tls_hello.h"
 
 enum {
@@ -55,6 +56,11 @@ enum sslv2_record_result {
     SSLV2_RECORD_MALFORMED,     /* a header no SSLv2 record has */
 };
 
+/* The header at the start of `h`: its length (2 or 3) and the whole
+ * record's (header included). NEED_MORE while `h` is shorter than the
+ * header; MALFORMED for a length no record has. */
+enum sslv2_record_result sslv2_record_header(struct span h, size_t *header_len, size_t *record_len);
+
 /* The body of the SSLv2 record at the start of `record` (its header and any
  * padding removed); *record_len is the whole record's length. */
 enum sslv2_record_result sslv2_record(struct span record, struct span *body, size_t *record_len);
@@ -64,5 +70,29 @@ enum tls_parse_result sslv2_parse_server_hello(struct span record, struct sslv2_
 
 /* A whole record holding a CLIENT-MASTER-KEY. */
 enum tls_parse_result sslv2_parse_client_master_key(struct span record, struct sslv2_client_master_key *cmk);
+
+/* ERROR message codes (SSL 2.0, "Error Messages"). */
+enum {
+    SSLV2_ERROR_NO_CIPHER = 0x0001,
+    SSLV2_ERROR_NO_CERTIFICATE = 0x0002,
+    SSLV2_ERROR_BAD_CERTIFICATE = 0x0004,
+    SSLV2_ERROR_UNSUPPORTED_CERTIFICATE_TYPE = 0x0006,
+};
+
+/* A whole record holding an ERROR message: its code. */
+enum tls_parse_result sslv2_parse_error(struct span record, uint16_t *code);
+
+/* The name of an ERROR code ("no_cipher", in the style of TLS alert names),
+ * NULL for a code the specification lacks. */
+const char *sslv2_error_name(uint16_t code);
+
+/* Why a cipher kind is no longer acceptable, as tls_cipher_weakness says
+ * of a suite: every SSL 2.0 kind is RC4, export-grade, DES or 3DES, or has
+ * only an MD5 MAC. A 3-byte kind 0x00XXXX is the TLS suite XXXX. */
+enum tls_weakness sslv2_cipher_weakness(uint32_t kind);
+
+/* The name of a message type ("server_hello", "client_master_key"), NULL
+ * for a type the specification lacks. */
+const char *sslv2_message_name(uint8_t type);
 
 #endif

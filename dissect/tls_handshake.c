@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dissect/names.h"
+#include "dissect/sslv2.h"
 #include "dissect/tls_facts.h"
 #include "dissect/tls_hello.h"
 #include "dissect/tls_stream.h"
@@ -17,9 +18,13 @@ uint16_t tls_hs_negotiated_version(const struct tls_report *r)
     return r->server.selected_version ? r->server.selected_version : r->server.legacy_version;
 }
 
+/* TLS 1.3, its drafts (0x7f00 + NN), and Google's 2017 experiment
+ * versions 0x7e01 and 0x7e02: Chrome and Google's servers deployed TLS 1.3
+ * drafts under these codes, with TLS 1.3's flow (all after the ServerHello
+ * encrypted), as Wireshark and Zeek treat them. */
 static bool is_tls13(uint16_t v)
 {
-    return v == 0x0304 || (v >> 8) == 0x7f;
+    return v == 0x0304 || (v >> 8) == 0x7f || v == 0x7e01 || v == 0x7e02;
 }
 
 static const struct tls_hs_step step_ok = { TLS_HS_OK, false, TLS_NOTE_CLIENT_HELLO };
@@ -356,6 +361,116 @@ struct tls_hs_step tls_hs_sslv2_hello(struct tls_handshake *h, struct tls_report
     return noted(parsed_or_marked(r, ok, DIR_C2S, TLS_HS_CLIENT_HELLO), TLS_NOTE_CLIENT_HELLO);
 }
 
+/* ---- SSL 2.0 after the CLIENT-HELLO ------------------------------------- */
+
+/* SSLv2 messages get no packet note of their own (output/packet_notes.h
+ * describes TLS messages, whose fields an SSLv2 SERVER-HELLO does not
+ * fill); its certificate gets the Certificate's. */
+static const struct tls_hs_step sslv2_malformed = { TLS_HS_MALFORMED, false, TLS_NOTE_CLIENT_HELLO };
+
+/* The first cleartext ERROR of either side (each is fatal: the sender
+ * closes). */
+static struct tls_hs_step sslv2_error(const struct tls_handshake *h, struct tls_report *r, int dir, struct span record)
+{
+    uint16_t code;
+    bool ok = sslv2_parse_error(record, &code) == TLS_PARSE_OK;
+    if (!ok) {
+        malformed(r, TLS_MALFORMED_SSLV2, dir, SSLV2_MT_ERROR, 0);
+        return sslv2_malformed;
+    }
+    if (r->sslv2.error_seen)
+        return step_ok;
+    r->sslv2.error_seen = true;
+    r->sslv2.error_code = code;
+    r->sslv2.error_sender = (uint8_t)dir;
+    r->sslv2.error_after_peer_close = h->peer_close_seen && h->first_closer != dir;
+    return step_ok;
+}
+
+/* The server's SERVER-HELLO: the session is SSLv2. Its certificate is the
+ * server's leaf (there is no chain in SSL 2.0). */
+static struct tls_hs_step sslv2_server_hello(struct tls_handshake *h, struct tls_report *r, struct span record)
+{
+    struct sslv2_server_hello sh;
+    h->server = TLS_HS_SERVER_ENCRYPTED; /* what follows is SERVER-VERIFY, encrypted */
+    if (sslv2_parse_server_hello(record, &sh) != TLS_PARSE_OK) {
+        malformed(r, TLS_MALFORMED_SSLV2, DIR_S2C, SSLV2_MT_SERVER_HELLO, 0);
+        return sslv2_malformed;
+    }
+    r->server.seen = r->server.parsed = true;
+    r->server.record_version = 0x0002;
+    r->server.legacy_version = sh.version;
+    struct tls_sslv2_report *v2 = &r->sslv2;
+    v2->server_hello = true;
+    v2->session_id_hit = sh.session_id_hit;
+    v2->connection_id_len = sh.connection_id_len;
+    _Static_assert(TLS_SSLV2_MAX_CIPHERS == SSLV2_MAX_CIPHERS, "the report holds what the parser keeps");
+    v2->cipher_count = sh.cipher_count;
+    v2->ciphers_more = sh.ciphers_more;
+    memcpy(v2->ciphers, sh.ciphers, sizeof v2->ciphers);
+    if (sh.certificate.n == 0)
+        return step_ok;
+    r->server.certificate_seen = true;
+    r->server.certificate_chain_length = 1;
+    /* Only X.509 certificates were ever defined; another type is not read.
+     * The packet that completed the SERVER-HELLO is noted as a
+     * Certificate's would be: what it says of the certificate is the same. */
+    if (sh.certificate_type != SSLV2_CERT_X509)
+        return step_ok;
+    return noted(parsed_or_marked(r, cert_cache_parse_leaf(h->certs, sh.certificate, &r->server_cert), DIR_S2C,
+                                  TLS_HS_CERTIFICATE),
+                 TLS_NOTE_CERTIFICATE);
+}
+
+static struct tls_hs_step sslv2_client_master_key(struct tls_handshake *h, struct tls_report *r, struct span record)
+{
+    struct sslv2_client_master_key cmk;
+    h->client = TLS_HS_CLIENT_ENCRYPTED;
+    h->sslv2_client_keyed = true;
+    if (sslv2_parse_client_master_key(record, &cmk) != TLS_PARSE_OK) {
+        malformed(r, TLS_MALFORMED_SSLV2, DIR_C2S, SSLV2_MT_CLIENT_MASTER_KEY, 0);
+        return sslv2_malformed;
+    }
+    r->sslv2.master_key = true;
+    r->sslv2.cipher_kind = cmk.cipher_kind;
+    return step_ok;
+}
+
+struct tls_hs_step tls_hs_sslv2_record(struct tls_handshake *h, struct tls_report *r, int dir, struct span record,
+                                       bool encrypted)
+{
+    uint8_t type = 0xff;
+    struct span body;
+    size_t len;
+    if (!encrypted && (sslv2_record(record, &body, &len) != SSLV2_RECORD_OK || !span_peek(&body, 0, &type)))
+        return step_ok; /* the framing layer hands over whole records only */
+    if (!encrypted && type == SSLV2_MT_ERROR)
+        return sslv2_error(h, r, dir, record);
+    if (dir == DIR_C2S) {
+        /* After a session-id hit the client sends no CLIENT-MASTER-KEY:
+         * its first record is CLIENT-FINISHED, already encrypted. */
+        if (encrypted || (r->sslv2.server_hello && r->sslv2.session_id_hit)) {
+            if (r->sslv2.server_hello)
+                h->sslv2_client_keyed = true;
+            return step_ok;
+        }
+        if (type == SSLV2_MT_CLIENT_MASTER_KEY)
+            return sslv2_client_master_key(h, r, record);
+    } else {
+        if (encrypted) {
+            if (h->sslv2_client_keyed)
+                h->sslv2_server_answered = true;
+            return step_ok;
+        }
+        if (type == SSLV2_MT_SERVER_HELLO && !r->server.seen)
+            return sslv2_server_hello(h, r, record);
+    }
+    if (!h->gap[dir])
+        malformed(r, TLS_MALFORMED_SSLV2_UNEXPECTED, dir, type, 0);
+    struct tls_hs_step st = { TLS_HS_UNEXPECTED, false, TLS_NOTE_CLIENT_HELLO };
+    return st;
+}
+
 /* An alert record after its sender's ChangeCipherSpec in TLS <= 1.2: its
  * level and description are encrypted. Before the handshake is established
  * it is a failure (bad_record_mac or decrypt_error from a peer that
@@ -446,6 +561,8 @@ static bool established(const struct tls_handshake *h, const struct tls_report *
 {
     if (!r->server.seen)
         return false;
+    if (r->sslv2.server_hello)
+        return h->sslv2_server_answered;
     if (is_tls13(tls_hs_negotiated_version(r)))
         return r->app_records[DIR_C2S] >= 2 || h->server_answered_client;
     if (r->ccs_seen[0] && r->ccs_seen[1] && r->finished_seen[0] && r->finished_seen[1])
@@ -458,6 +575,8 @@ static bool established(const struct tls_handshake *h, const struct tls_report *
  * close. */
 static bool fatal_alert(const struct tls_report *r)
 {
+    if (r->sslv2.error_seen && !r->sslv2.error_after_peer_close)
+        return true;
     return r->alert.seen && (r->alert.level == 2 || r->alert.encrypted) && !r->alert.after_peer_close;
 }
 
@@ -490,7 +609,9 @@ void tls_hs_closed(struct tls_report *r, bool rst_seen, bool fin_seen)
 void tls_hs_finish(const struct tls_handshake *h, struct tls_report *r)
 {
     if (r->server.seen) {
-        if (is_tls13(tls_hs_negotiated_version(r)))
+        if (r->sslv2.server_hello)
+            r->resumed = r->sslv2.session_id_hit;
+        else if (is_tls13(tls_hs_negotiated_version(r)))
             r->resumed = r->server.has_psk;
         else
             r->resumed = r->server.session_id_echoed || (r->ccs_seen[DIR_S2C] && !h->full_handshake);
@@ -572,6 +693,15 @@ const char *tls_hs_malformed_text(const struct tls_report *r, char *buf, size_t 
         ok = ok && put(buf, len, &off, "record framing from ") && put(buf, len, &off, side) &&
              put(buf, len, &off, " lost");
         break;
+    case TLS_MALFORMED_SSLV2:
+    case TLS_MALFORMED_SSLV2_UNEXPECTED: {
+        const char *name = sslv2_message_name(m->hs_type);
+        ok = ok && put(buf, len, &off, m->kind == TLS_MALFORMED_SSLV2 ? "sslv2 " : "unexpected sslv2 ") &&
+             put(buf, len, &off, name ? name : "message") &&
+             put(buf, len, &off, m->kind == TLS_MALFORMED_SSLV2 ? " did not parse" : " from ") &&
+             (m->kind == TLS_MALFORMED_SSLV2 || put(buf, len, &off, side));
+        break;
+    }
     }
     return ok ? buf : NULL;
 }

@@ -84,6 +84,8 @@ struct tls_handshake {
     bool server_answered_client; /* TLS 1.3: server record after the client's first */
     bool peer_close_seen;        /* a FIN or RST was seen (tls_hs_close_seen) */
     uint8_t first_closer;        /* DIR_C2S or DIR_S2C: who sent it */
+    bool sslv2_client_keyed;     /* SSLv2: the client sent its keys (CLIENT-MASTER-KEY, or encrypted after a hit) */
+    bool sslv2_server_answered;  /* SSLv2: an encrypted server record after that */
     uint8_t client_session_id[32];
     struct cert_cache *certs;    /* decoded leaf certificates (set by the caller); NULL: each is parsed */
     struct chain_verifier *verifier; /* checks the server's chain (set by the caller); NULL: not checked */
@@ -124,6 +126,19 @@ struct tls_hs_step tls_hs_message(struct tls_handshake *h, struct tls_report *r,
 
 /* A whole SSLv2-compatible CLIENT-HELLO record (2-byte header included). */
 struct tls_hs_step tls_hs_sslv2_hello(struct tls_handshake *h, struct tls_report *r, struct span record);
+
+/* An SSL 2.0 record from `dir` after an SSLv2 CLIENT-HELLO, as the framing
+ * layer delivers it: cleartext ones whole (the server's SERVER-HELLO, the
+ * client's CLIENT-MASTER-KEY, an ERROR), encrypted ones only counted.
+ * SSL 2.0 (Hickman, 1995): the SERVER-HELLO makes the session SSLv2 and
+ * carries the certificate, read as a TLS server's leaf is; the
+ * CLIENT-MASTER-KEY names the cipher kind; the handshake is established
+ * once the client has sent its keys (that message, or on a session-id hit
+ * its first encrypted record) and the server has answered with an
+ * encrypted record. A cleartext ERROR is fatal and decides like a fatal
+ * alert. */
+struct tls_hs_step tls_hs_sslv2_record(struct tls_handshake *h, struct tls_report *r, int dir, struct span record,
+                                       bool encrypted);
 
 /* A record header from `dir`; `encrypted`: the direction had changed cipher spec before it. */
 void tls_hs_record(struct tls_handshake *h, struct tls_report *r, int dir, uint8_t content_type, bool encrypted);

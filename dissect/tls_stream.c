@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "dissect/sslv2.h"
 #include "dissect/tls_hello.h"
 
 bool tls_record_header_plausible(struct span h)
@@ -136,6 +137,7 @@ static void sslv2_bytes(struct tls_stream *s, struct span *data, const struct tl
         if (ev->sslv2_hello)
             ev->sslv2_hello(ev->ctx, rec);
         s->mode = TLS_STREAM_RECORDS;
+        s->sslv2_session = true;
         return;
     }
     size_t k = s->hs_len - s->hs_got;
@@ -152,6 +154,94 @@ static void sslv2_bytes(struct tls_stream *s, struct span *data, const struct tl
             ev->sslv2_hello(ev->ctx, span_make(s->buf, s->hs_len));
         drop_buffer(s);
         s->mode = TLS_STREAM_RECORDS;
+        s->sslv2_session = true;
+    }
+}
+
+/* Does an SSLv2 record begin here, where a direction's first record after
+ * an SSLv2 CLIENT-HELLO is due? Its cleartext records have 2-byte headers,
+ * whose high bit no TLS content type has. */
+static bool sslv2_record_starts(const struct tls_stream *s, struct span data)
+{
+    uint8_t b0;
+    return s->sslv2_session && s->records == 0 && s->hdr_len == 0 && span_peek(&data, 0, &b0) && (b0 & 0x80);
+}
+
+/* A whole SSLv2 record: the first one of the direction (and any ERROR) is
+ * cleartext; after the first that is not an ERROR the keys are set. */
+static void sslv2_record_done(struct tls_stream *s, struct span rec, const struct tls_stream_events *ev)
+{
+    uint8_t b0 = 0, type = 0xff;
+    bool error = rec.n == 5 && span_peek(&rec, 0, &b0) && (b0 & 0x80) && span_peek(&rec, 2, &type) &&
+                 type == SSLV2_MT_ERROR;
+    bool encrypted = s->encrypted && !error;
+    if (!error)
+        s->encrypted = true;
+    if (ev->sslv2_record)
+        ev->sslv2_record(ev->ctx, encrypted ? span_make(NULL, 0) : rec, encrypted);
+}
+
+/* SSL 2.0 records: headers gathered in hdr, cleartext records kept whole
+ * (in place when the piece holds one, else in the pool's buffer: hs_len is
+ * the record's length, hs_got what is kept), encrypted bodies counted in
+ * rec_left. */
+static void sslv2_records(struct tls_stream *s, struct span *data, const struct tls_stream_events *ev)
+{
+    if (s->rec_left == 0) {
+        size_t header, len;
+        if (s->hdr_len == 0 && sslv2_record_header(*data, &header, &len) == SSLV2_RECORD_OK && data->n >= len &&
+            (!s->encrypted || len == 5)) {
+            /* Fast path: a whole record in this piece. */
+            s->records++;
+            sslv2_record_done(s, span_take(data, len), ev);
+            return;
+        }
+        /* Gather the header (2 or 3 bytes, told by the first). */
+        uint8_t b0 = s->hdr[0];
+        if (s->hdr_len == 0 && !span_peek(data, 0, &b0))
+            return;
+        size_t want = b0 & 0x80 ? 2u : 3u;
+        size_t k = want - s->hdr_len < data->n ? want - s->hdr_len : data->n;
+        memcpy(s->hdr + s->hdr_len, data->p, k);
+        s->hdr_len = (uint8_t)(s->hdr_len + k);
+        span_skip(data, k);
+        if (s->hdr_len < want)
+            return;
+        if (sslv2_record_header(span_make(s->hdr, s->hdr_len), &header, &len) != SSLV2_RECORD_OK) {
+            s->malformed = true;
+            s->mode = TLS_STREAM_DEAD;
+            drop_buffer(s);
+            return;
+        }
+        s->records++;
+        s->hdr_len = 0;
+        s->rec_left = (uint16_t)(len - header);
+        s->hs_keep = !s->encrypted || len == 5;
+        s->hs_len = (uint32_t)len;
+        s->hs_got = 0;
+        if (s->hs_keep && keep_bytes(s, 0, span_make(s->hdr, header)))
+            s->hs_got = (uint32_t)header;
+        else if (s->hs_keep)
+            s->hs_keep = false;
+        else if (ev->sslv2_record)
+            ev->sslv2_record(ev->ctx, span_make(NULL, 0), true);
+        if (data->n == 0)
+            return;
+    }
+    size_t k = s->rec_left < data->n ? s->rec_left : data->n;
+    struct span part = span_take(data, k);
+    s->rec_left = (uint16_t)(s->rec_left - k);
+    if (s->hs_keep && !keep_bytes(s, s->hs_got, part))
+        s->hs_keep = false;
+    else if (s->hs_keep)
+        s->hs_got += (uint32_t)k;
+    if (s->rec_left == 0) {
+        if (s->hs_keep)
+            sslv2_record_done(s, span_make(s->buf, s->hs_len), ev);
+        else if (!s->encrypted)
+            s->encrypted = true; /* a cleartext record that could not be kept: the keys are set all the same */
+        s->hs_keep = false;
+        drop_buffer(s);
     }
 }
 
@@ -162,6 +252,10 @@ enum tls_stream_mode tls_stream_feed(struct tls_stream *s, struct span data, con
         case TLS_STREAM_DEAD:
             return TLS_STREAM_DEAD;
         case TLS_STREAM_START:
+            if (sslv2_record_starts(s, data)) {
+                s->mode = TLS_STREAM_SSLV2_RECORDS;
+                continue;
+            }
             if (s->allow_sslv2 && (s->hdr_len > 0 || data.n < 4)) {
                 /* Telling SSLv2 from TLS takes 4 bytes, and the first piece
                  * may be shorter: gather them in hdr, decide, then run them
@@ -206,7 +300,14 @@ enum tls_stream_mode tls_stream_feed(struct tls_stream *s, struct span data, con
         case TLS_STREAM_SSLV2:
             sslv2_bytes(s, &data, ev);
             continue;
+        case TLS_STREAM_SSLV2_RECORDS:
+            sslv2_records(s, &data, ev);
+            continue;
         case TLS_STREAM_RECORDS:
+            if (sslv2_record_starts(s, data)) {
+                s->mode = TLS_STREAM_SSLV2_RECORDS;
+                continue;
+            }
             break;
         }
 

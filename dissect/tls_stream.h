@@ -11,7 +11,17 @@
  * allocation). Messages nobody wants are skipped by counting.
  *
  * After a ChangeCipherSpec the direction's handshake records are encrypted
- * and only counted. Framing that cannot be TLS stops the direction
+ * and only counted.
+ *
+ * After an SSLv2 CLIENT-HELLO either side may go on in SSL 2.0's own
+ * records (dissect/sslv2.h: a 2-byte header with its high bit set, or a
+ * 3-byte one; no content type) instead of TLS records: the server that
+ * speaks SSL 2.0 answers with a SERVER-HELLO or an ERROR, and its client
+ * sends a CLIENT-MASTER-KEY. A direction's first SSLv2 record after the
+ * CLIENT-HELLO is cleartext and is handed over whole; all its later records
+ * are encrypted (the keys are set) and only counted, except a cleartext
+ * ERROR, which is 3 bytes where an encrypted record is at least its 16-byte
+ * MAC. A server that answers with a TLS record is followed as TLS. Framing that cannot be TLS stops the direction
  * (TLS_STREAM_DEAD); after a gap in the TCP stream the parser resynchronises
  * on the next piece that starts with a plausible record header.
  */
@@ -55,6 +65,7 @@ enum tls_stream_mode {
     TLS_STREAM_SSLV2,            /* collecting an SSLv2 CLIENT-HELLO record */
     TLS_STREAM_RESYNC,           /* after a gap: waiting for a record header */
     TLS_STREAM_DEAD,             /* not TLS (or lost for good) */
+    TLS_STREAM_SSLV2_RECORDS,    /* in SSL 2.0 records, after an SSLv2 CLIENT-HELLO */
 };
 
 struct tls_stream_events {
@@ -74,12 +85,17 @@ struct tls_stream_events {
     void (*alert)(void *ctx, uint8_t level, uint8_t description);
     /* A whole SSLv2 CLIENT-HELLO record (2-byte header included). */
     void (*sslv2_hello)(void *ctx, struct span record);
+    /* An SSLv2 record after the CLIENT-HELLO: a cleartext one whole (header
+     * included), an encrypted one only counted (`record` empty). May be NULL. */
+    void (*sslv2_record)(void *ctx, struct span record, bool encrypted);
 };
 
 struct tls_stream {
     uint8_t mode;                /* enum tls_stream_mode */
     bool encrypted;              /* ChangeCipherSpec seen in this direction */
     bool allow_sslv2;            /* client direction: an SSLv2 hello may start it */
+    bool sslv2_session;          /* the client opened with an SSLv2 CLIENT-HELLO: SSLv2 records may follow
+                                  * (set here for the client's direction, by the caller for the server's) */
     bool malformed;              /* framing broke after TLS was recognised */
     bool truncated;              /* a wanted message could not be kept (budget, size) */
     uint32_t truncated_messages; /* how many */

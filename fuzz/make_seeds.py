@@ -233,6 +233,37 @@ def conversation_seeds(corpus):
               struct.pack(">H", len(ch)) + ch)
 
 
+def sslv2_session_seeds():
+    """tls_session: SSL 2.0 sessions (no capture of one exists in the
+    corpus): an SSLv2 CLIENT-HELLO answered by a SERVER-HELLO carrying the
+    x509 target's ecdsa-selfsigned.der, a CLIENT-MASTER-KEY and encrypted
+    records (2- and 3-byte headers, one fed byte by byte); a session-id
+    hit; an ERROR (NO-CIPHER) answering the hello."""
+    with open(os.path.join(OUT, "x509", "ecdsa-selfsigned.der"), "rb") as f:
+        cert = f.read()
+
+    def rec(body):
+        return struct.pack(">H", 0x8000 | len(body)) + body
+
+    def chunk(d, data, flags=0):
+        return bytes([d | flags]) + struct.pack(">H", len(data)) + data
+
+    kinds = bytes.fromhex("010080" "0700c0" "020080")
+    hello = rec(b"\x01" + struct.pack(">HHHH", 2, len(kinds), 0, 16) + kinds + bytes(range(16)))
+    server_hello = rec(b"\x04\x00\x01" + struct.pack(">HHHH", 2, len(cert), 6, 16) + cert + kinds[:6] +
+                       bytes(range(0xa0, 0xb0)))
+    cmk = rec(b"\x02" + bytes.fromhex("010080") + struct.pack(">HHH", 0, 8, 0) + bytes(range(8)))
+    enc = rec(bytes(range(0x40, 0x61)))
+    enc3 = struct.pack(">HB", 24, 4) + bytes(range(24))
+    write("tls_session", "sslv2-session", struct.pack(">HB", 443, 6) + chunk(0, hello) + chunk(1, server_hello) +
+          chunk(0, cmk + enc) + chunk(1, enc, 0x04) + chunk(1, enc3) + chunk(0, enc3))
+    hit = rec(b"\x04\x01\x01" + struct.pack(">HHHH", 2, 0, 0, 16) + bytes(range(16)))
+    write("tls_session", "sslv2-session-id-hit", struct.pack(">HB", 443, 6) + chunk(0, hello) + chunk(1, hit + enc) +
+          chunk(0, enc) + chunk(1, enc))
+    write("tls_session", "sslv2-no-cipher", struct.pack(">HB", 443, 0x12) + chunk(0, hello) +
+          chunk(1, rec(b"\x00\x00\x01")))
+
+
 # ---- leaf certificates: x509 ----
 
 CERT_CAPTURES = [
@@ -585,6 +616,7 @@ def main():
     for t in ("decode", "tcp_reasm", "tls_session", "tls_hello", "starttls", "proxy_proto", "json", "pipeline", "x509"):
         os.makedirs(os.path.join(OUT, t), exist_ok=True)
     conversation_seeds(args.corpus)
+    sslv2_session_seeds()
     cert_seeds(args.corpus)
     frame_seeds(args.corpus)
     pipeline_seeds(args.corpus)

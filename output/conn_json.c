@@ -11,6 +11,7 @@
 #include "common/strbuf.h"
 #include "dissect/dh_groups.h"
 #include "dissect/names.h"
+#include "dissect/sslv2.h"
 #include "dissect/tls_handshake.h"
 #include "dissect/starttls.h"
 #include "dissect/tls_facts.h"
@@ -239,26 +240,32 @@ static void put_number_list(struct json_writer *w, struct memo *memo, const stru
     put_memo_list(w, memo, key, kind, &a);
 }
 
-/* SSLv2 cipher kinds: three bytes, their own registry; never memoized (rare). */
-static void put_sslv2_ciphers(struct json_writer *w, const struct tls_client_report *c)
+/* An SSLv2 cipher kind: three bytes, their own registry (SSL2_* names, and
+ * the TLS suites an SSLv2 hello carries as 0x00XXXX), else "0x" and 6 hex
+ * digits. */
+static void put_sslv2_cipher(struct json_writer *w, const struct json_key *key, uint32_t kind)
 {
-    if (c->ciphers.n == 0)
+    const struct iana_entry *e = tls_registry_entry(TLS_REG_SSLV2_CIPHER_KIND, kind);
+    if (e) {
+        json_strn(w, key, e->name, e->len);
         return;
-    json_array_begin(w, JSON_KEY("supported_ciphers"));
-    for (size_t i = 0; i < c->ciphers.n; i++) {
-        uint32_t cs = c->ciphers.v[i];
-        const struct iana_entry *e = tls_registry_entry(TLS_REG_SSLV2_CIPHER_KIND, cs);
-        if (e) {
-            json_strn(w, NULL, e->name, e->len);
-        } else {
-            char hex[8];
-            struct strbuf b;
-            strbuf_init(&b, hex, sizeof hex);
-            strbuf_put(&b, "0x", 2);
-            strbuf_hexn(&b, cs, 6); /* a 3-byte SSLv2 cipher kind */
-            json_strn(w, NULL, hex, b.len);
-        }
     }
+    char hex[10];
+    struct strbuf b;
+    strbuf_init(&b, hex, sizeof hex);
+    strbuf_put(&b, "0x", 2);
+    strbuf_hexn(&b, kind, 6);
+    json_strn(w, key, hex, b.len);
+}
+
+/* A list of SSLv2 cipher kinds; never memoized (rare). */
+static void put_sslv2_ciphers(struct json_writer *w, const struct json_key *key, const uint32_t *v, size_t n)
+{
+    if (n == 0)
+        return;
+    json_array_begin(w, key);
+    for (size_t i = 0; i < n; i++)
+        put_sslv2_cipher(w, NULL, v[i]);
     json_array_end(w);
 }
 
@@ -280,7 +287,7 @@ static void put_ciphers_value(struct json_writer *w, const struct json_key *key,
 static void put_ciphers(struct json_writer *w, struct memo *memo, const struct tls_client_report *c)
 {
     if (c->sslv2_hello) {
-        put_sslv2_ciphers(w, c);
+        put_sslv2_ciphers(w, JSON_KEY("supported_ciphers"), c->ciphers.v, c->ciphers.n);
         return;
     }
     struct list_args a = { .v32 = c->ciphers.v, .n = c->ciphers.n };
@@ -428,13 +435,28 @@ static void put_client(struct json_writer *w, struct memo *memo, const struct tl
     json_object_end(w);
 }
 
+/* tls.server.* from an SSLv2 SERVER-HELLO: no extensions, no JA3S (it is
+ * defined over the TLS ServerHello), RSA key exchange (SSL 2.0's only one),
+ * the cipher kinds the server offers and its connection id's length. */
+static void put_sslv2_server(struct json_writer *w, const struct tls_sslv2_report *v2)
+{
+    json_str(w, JSON_KEY("key_exchange"), tls_kx_name(TLS_KX_RSA));
+    put_sslv2_ciphers(w, JSON_KEY("supported_ciphers"), v2->ciphers, v2->cipher_count);
+    json_u64(w, JSON_KEY("connection_id_length"), v2->connection_id_len);
+}
+
 static void put_server(struct json_writer *w, struct memo *memo, const struct tls_server_report *s, uint16_t version,
-                       const struct x509_report *cert, enum findings_name_match name_match)
+                       const struct x509_report *cert, enum findings_name_match name_match,
+                       const struct tls_sslv2_report *v2)
 {
     if (!s->seen && !s->ske_seen && !cert->parsed)
         return;
     json_object_begin(w, JSON_KEY("server"));
-    if (s->seen) {
+    if (s->seen && v2->server_hello) {
+        put_version(w, JSON_KEY("version"), version);
+        put_version(w, JSON_KEY("record_version"), s->record_version);
+        put_sslv2_server(w, v2);
+    } else if (s->seen) {
         put_version(w, JSON_KEY("version"), version);
         if (s->record_version)
             put_version(w, JSON_KEY("record_version"), s->record_version);
@@ -654,6 +676,24 @@ static void put_alert(struct json_writer *w, const struct tls_alert_report *a)
     json_object_end(w);
 }
 
+/* tls.alert for SSL 2.0, which has no alerts: its cleartext ERROR message,
+ * fatal, with the specification's code (1 no_cipher, 2 no_certificate, 4
+ * bad_certificate, 6 unsupported_certificate_type; no TLS alert has these
+ * numbers). */
+static void put_sslv2_error(struct json_writer *w, const struct tls_sslv2_report *v2)
+{
+    json_object_begin(w, JSON_KEY("alert"));
+    json_str(w, JSON_KEY("level"), "fatal");
+    const char *name = sslv2_error_name(v2->error_code);
+    char num[U64_DIGITS_MAX];
+    json_str(w, JSON_KEY("description"), name ? name : decimal(num, v2->error_code));
+    json_u64(w, JSON_KEY("code"), v2->error_code);
+    json_str(w, JSON_KEY("sender"), v2->error_sender == DIR_C2S ? "client" : "server");
+    if (v2->error_after_peer_close)
+        json_bool(w, JSON_KEY("after_peer_close"), true);
+    json_object_end(w);
+}
+
 /* What else a PROXY header said (client.proxy_*): the balancer's VIP and
  * port the client connected to, its UNIQUE_ID; or that the header failed
  * its checks, so client.* is the balancer's own address. */
@@ -829,7 +869,10 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
             json_str(&w, JSON_KEY("version_protocol"), family);
         }
         put_version(&w, JSON_KEY("negotiated_version"), version);
-        put_code(&w, JSON_KEY("cipher"), TLS_REG_CIPHER_SUITE, r->server.cipher);
+        if (!r->sslv2.server_hello)
+            put_code(&w, JSON_KEY("cipher"), TLS_REG_CIPHER_SUITE, r->server.cipher);
+        else if (r->sslv2.master_key) /* the kind the client chose */
+            put_sslv2_cipher(&w, JSON_KEY("cipher"), r->sslv2.cipher_kind);
     }
     uint16_t curve = r->server.curve ? r->server.curve : r->server.key_share_group;
     if (curve)
@@ -838,9 +881,12 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
         json_bool(&w, JSON_KEY("resumed"), r->resumed);
     if (r->server.alpn_len > 0)
         json_wire_str(&w, JSON_KEY("next_protocol"), r->server.alpn, r->server.alpn_len);
-    put_alert(&w, &r->alert);
+    if (r->sslv2.error_seen)
+        put_sslv2_error(&w, &r->sslv2);
+    else
+        put_alert(&w, &r->alert);
     put_client(&w, memo, &r->client, &r->client_cert);
-    put_server(&w, memo, &r->server, version, &r->server_cert, findings_certificate_name_match(r));
+    put_server(&w, memo, &r->server, version, &r->server_cert, findings_certificate_name_match(r), &r->sslv2);
     put_findings(&w, m, r);
     if (r->malformed) {
         json_bool(&w, JSON_KEY("malformed"), true);

@@ -9,6 +9,7 @@
 
 #include "dissect/dh_groups.h"
 #include "dissect/names.h"
+#include "dissect/sslv2.h"
 #include "dissect/tls_facts.h"
 #include "output/x509_text.h"
 
@@ -36,11 +37,13 @@ static void validity(struct finding_list *l, const struct x509_report *x, int64_
                      const char *owner)
 {
     char id[48], msg[160];
-    if (x->not_after > 0 && x->not_after < now) {
+    /* A read time, whatever its sign: a certificate that expired before
+     * 1970 (negative seconds) has expired too. */
+    if (x->not_after_read && x->not_after < now) {
         snprintf(id, sizeof id, "%sexpired", prefix);
         snprintf(msg, sizeof msg, "the %s's certificate had expired when this connection was made: renew it",
                  owner);
-    } else if (x->not_before > now) {
+    } else if (x->not_before_read && x->not_before > now) {
         snprintf(id, sizeof id, "%snot-yet-valid", prefix);
         snprintf(msg, sizeof msg, "the %s's certificate is not valid yet at the time of this connection: check "
                  "its dates and the %s's clock", owner, owner);
@@ -48,6 +51,40 @@ static void validity(struct finding_list *l, const struct x509_report *x, int64_
         return;
     }
     add(l, id, "high", msg);
+}
+
+/* SSL 2.0 (RFC 6176 prohibits it): a server that speaks it is the worst
+ * legacy there is. Its handshake is broken outright (no downgrade
+ * protection, export ciphers, MD5), and DROWN (CVE-2016-0800) uses a server
+ * that accepts SSLv2 to decrypt TLS sessions of any server with the same
+ * RSA key. A cleartext ERROR says why a session failed, as an alert would. */
+static void sslv2_findings(struct finding_list *l, const struct tls_report *r)
+{
+    const struct tls_sslv2_report *v2 = &r->sslv2;
+    if (v2->server_hello)
+        add(l, "sslv2-negotiated", "critical",
+            "the server accepts SSL 2.0 (RFC 6176 prohibits it): disable SSLv2 on the server; while it accepts "
+            "SSLv2, TLS connections to it and to every server that shares its RSA key (certificate) can be "
+            "decrypted (DROWN, CVE-2016-0800): replace that key after disabling SSLv2 everywhere it is used");
+    if (!v2->error_seen || v2->error_after_peer_close)
+        return;
+    const char *who = v2->error_sender == DIR_C2S ? "client" : "server";
+    char msg[256];
+    switch (v2->error_code) {
+    case SSLV2_ERROR_NO_CIPHER:
+        snprintf(msg, sizeof msg, "%s ended the SSLv2 handshake (no_cipher): the two sides share no SSLv2 cipher "
+                 "kind", who);
+        add(l, "no-common-parameters", "high", msg);
+        break;
+    case SSLV2_ERROR_BAD_CERTIFICATE:
+    case SSLV2_ERROR_UNSUPPORTED_CERTIFICATE_TYPE:
+        snprintf(msg, sizeof msg, "%s rejected a certificate (SSLv2 %s): check the chain, its expiry and the "
+                 "client's trust store", who, sslv2_error_name(v2->error_code));
+        add(l, "certificate-rejected", "high", msg);
+        break;
+    default:
+        break;
+    }
 }
 
 /* A TLS <= 1.2 handshake that got past the key exchange (a ChangeCipherSpec
@@ -247,9 +284,14 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
                      tls_version_token(negotiated, a), tls_version_token(offered[0], b));
         add(&l, "legacy-version", "high", msg);
     }
+    sslv2_findings(&l, r);
     /* Suites no longer acceptable (RFC 7465 RC4, RFC 8996 context, NIST SP
-     * 800-52r2): NULL, export, RC4, single and triple DES, anonymous, MD5 MACs. */
-    const char *why = s->seen ? tls_weakness_name(tls_cipher_weakness(s->cipher)) : NULL;
+     * 800-52r2): NULL, export, RC4, single and triple DES, anonymous, MD5 MACs.
+     * An SSLv2 session's is the cipher kind its client chose. */
+    const char *why = !s->seen                ? NULL
+                      : !r->sslv2.server_hello ? tls_weakness_name(tls_cipher_weakness(s->cipher))
+                      : r->sslv2.master_key    ? tls_weakness_name(sslv2_cipher_weakness(r->sslv2.cipher_kind))
+                                               : NULL;
     if (why) {
         snprintf(msg, sizeof msg, "negotiated cipher suite uses %s: remove it from the server's configuration", why);
         add(&l, "weak-cipher", "high", msg);
@@ -388,7 +430,7 @@ void findings_each(const struct conn_meta *m, const struct tls_report *r, findin
     }
     /* A client that sent its ChangeCipherSpec had accepted the certificate:
      * failed-after-key-exchange says what its hang-up means then. */
-    if (closed && s->seen && !r->ccs_seen[DIR_C2S] && (!r->alert.seen || r->alert.after_peer_close) && m->close_seen && m->closed_by == DIR_C2S) {
+    if (closed && s->seen && !r->ccs_seen[DIR_C2S] && !r->sslv2.master_key && (!r->alert.seen || r->alert.after_peer_close) && m->close_seen && m->closed_by == DIR_C2S) {
         snprintf(msg, sizeof msg,
                  "the client %s the connection after the server's hello without an alert: it usually rejects "
                  "the server's certificate (untrusted issuer, name mismatch, expiry) or the negotiated "

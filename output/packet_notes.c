@@ -267,8 +267,13 @@ void packet_notes_decision(struct packet_notes *n, const struct conn_meta *m, co
     case TLS_OUTCOME_ESTABLISHED:
         t_str(&t, r->resumed ? "handshake established (resumed): " : "handshake established: ");
         t_version(&t, tls_negotiated_version(&r->server));
-        t_str(&t, ", ");
-        t_code(&t, tls_cipher_name(r->server.cipher), r->server.cipher);
+        if (!r->sslv2.server_hello) {
+            t_str(&t, ", ");
+            t_code(&t, tls_cipher_name(r->server.cipher), r->server.cipher);
+        } else if (r->sslv2.master_key && sslv2_cipher_name(r->sslv2.cipher_kind)) { /* SSL 2.0: the client's kind */
+            t_str(&t, ", ");
+            t_str(&t, sslv2_cipher_name(r->sslv2.cipher_kind));
+        }
         break;
     case TLS_OUTCOME_ALERT:
         t_str(&t, "handshake failed with an alert");

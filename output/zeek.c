@@ -254,6 +254,27 @@ static const char *zeek_version(uint16_t v, char buf[TLS_VERSION_TOKEN_MAX])
 
 /* A registry name (IANA's, which Zeek's tables use for suites, groups and
  * alerts), else Zeek's "unknown-N". */
+/* An SSL 2.0 cipher kind as Zeek names it: SSL2_RC4_128_WITH_MD5 is its
+ * SSLv20_CK_RC4_128_WITH_MD5; another kind as "unknown-" and its number. */
+static void zl_sslv2_cipher(struct zline *z, uint32_t kind)
+{
+    const struct iana_entry *e = tls_registry_entry(TLS_REG_SSLV2_CIPHER_KIND, kind);
+    char buf[64];
+    struct strbuf b;
+    strbuf_init(&b, buf, sizeof buf - 1);
+    if (e && e->len > 5 && memcmp(e->name, "SSL2_", 5) == 0) {
+        strbuf_puts(&b, "SSLv20_CK_");
+        strbuf_put(&b, e->name + 5, e->len - 5);
+    } else if (e) {
+        strbuf_put(&b, e->name, e->len);
+    } else {
+        strbuf_puts(&b, "unknown-");
+        strbuf_u64(&b, kind);
+    }
+    buf[b.len] = '\0';
+    zl_str(z, buf);
+}
+
 static void zl_code(struct zline *z, enum tls_registry reg, uint16_t code)
 {
     const struct iana_entry *e = tls_registry_entry(reg, code);
@@ -374,7 +395,12 @@ size_t zeek_ssl_format(const struct conn_meta *m, const struct tls_report *r, en
 
     if (r->server.seen) {
         zl_str(&z, zeek_version(tls_negotiated_version(&r->server), tmp));
-        zl_code(&z, TLS_REG_CIPHER_SUITE, r->server.cipher);
+        if (!r->sslv2.server_hello)
+            zl_code(&z, TLS_REG_CIPHER_SUITE, r->server.cipher);
+        else if (r->sslv2.master_key)
+            zl_sslv2_cipher(&z, r->sslv2.cipher_kind);
+        else
+            zl_unset(&z);
     } else {
         zl_unset(&z);
         zl_unset(&z);
@@ -431,7 +457,7 @@ size_t zeek_ssl_format(const struct conn_meta *m, const struct tls_report *r, en
         zl_hex(&z, md5, sizeof md5);
     else
         zl_unset(&z);
-    if (r->server.seen && fp_ja3s(&r->server, md5))
+    if (r->server.seen && !r->sslv2.server_hello && fp_ja3s(&r->server, md5)) /* JA3S is the TLS ServerHello's */
         zl_hex(&z, md5, sizeof md5);
     else
         zl_unset(&z);

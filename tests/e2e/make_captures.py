@@ -1435,6 +1435,189 @@ def hostile_starttls_replies(o, rng):
 
 
 # ===========================================================================
+# SSL 2.0 (the Netscape SSL 2.0 specification: 2-byte record headers with the
+# high bit set; messages CLIENT-HELLO 1, CLIENT-MASTER-KEY 2, SERVER-HELLO 4,
+# ERROR 0; everything after the keys are set is encrypted)
+
+SSL2_RC4_128_WITH_MD5 = 0x010080
+SSL2_RC4_128_EXPORT40_WITH_MD5 = 0x020080
+SSL2_DES_192_EDE3_CBC_WITH_MD5 = 0x0700C0
+SSL2_NAMES = {SSL2_RC4_128_WITH_MD5: "SSL2_RC4_128_WITH_MD5",
+              SSL2_RC4_128_EXPORT40_WITH_MD5: "SSL2_RC4_128_EXPORT40_WITH_MD5",
+              SSL2_DES_192_EDE3_CBC_WITH_MD5: "SSL2_DES_192_EDE3_CBC_WITH_MD5",
+              0x00002F: "TLS_RSA_WITH_AES_128_CBC_SHA", 0x00000A: "TLS_RSA_WITH_3DES_EDE_CBC_SHA"}
+# Past CERT_LEAF's notBefore (2026-11-23): the certificate is valid then.
+SSL2_T0 = 1800000000000000
+
+
+def ssl2_record(body):
+    return u16(0x8000 | len(body)) + body
+
+
+def ssl2_client_hello(rng, kinds, version=0x0002, session_id=b""):
+    challenge = bytes(rng.getrandbits(8) for _ in range(16))
+    specs = b"".join(u24(k) for k in kinds)
+    return ssl2_record(b"\x01" + u16(version) + u16(len(specs)) + u16(len(session_id)) + u16(len(challenge)) +
+                       specs + session_id + challenge)
+
+
+def ssl2_server_hello(rng, kinds, cert=CERT_LEAF, hit=False):
+    cid = bytes(rng.getrandbits(8) for _ in range(16))
+    specs = b"".join(u24(k) for k in kinds)
+    return ssl2_record(b"\x04" + u8(1 if hit else 0) + u8(1) + u16(0x0002) + u16(len(cert)) + u16(len(specs)) +
+                       u16(len(cid)) + cert + specs + cid)
+
+
+def ssl2_client_master_key(rng, kind, clear=0, encrypted_len=256):
+    clear_key = bytes(rng.getrandbits(8) for _ in range(clear))
+    key = bytes(rng.getrandbits(8) for _ in range(encrypted_len))
+    return ssl2_record(b"\x02" + u24(kind) + u16(clear) + u16(encrypted_len) + u16(0) + clear_key + key)
+
+
+def ssl2_encrypted(rng, n=33):
+    """An encrypted record: 16 bytes of MD5 MAC and the message, all opaque."""
+    return ssl2_record(bytes(rng.getrandbits(8) for _ in range(n)))
+
+
+def ssl2_error(code):
+    return ssl2_record(b"\x00" + u16(code))
+
+
+def ssl2_hello_expect(kinds, version=0x0002):
+    return {"tls.client.sslv2_hello": True, "tls.client.record_version": "SSLv2",
+            "tls.client.legacy_version": VERSION_NAMES.get(version, "SSLv2"),
+            "tls.client.supported_ciphers": [SSL2_NAMES[k] for k in kinds]}
+
+
+@capture("sslv2_session.pcap")
+def sslv2_session(o, rng):
+    """A whole SSL 2.0 session: the client's CLIENT-HELLO, the server's
+    SERVER-HELLO with its certificate (the leaf www.example.com, one
+    certificate: SSL 2.0 has no chains) and two cipher kinds, the client's
+    CLIENT-MASTER-KEY choosing RC4-128, then encrypted records both ways
+    (CLIENT-FINISHED, SERVER-VERIFY, SERVER-FINISHED, data; the server's
+    split over two segments). Negotiated SSLv2 with the certificate's facts,
+    the chosen kind as tls.cipher, established, and the critical
+    sslv2-negotiated finding (DROWN)."""
+    c = Conn("192.0.2.70", 47200, "198.51.100.70", 443, t0_us=SSL2_T0).handshake()
+    kinds = [SSL2_RC4_128_WITH_MD5, SSL2_DES_192_EDE3_CBC_WITH_MD5, SSL2_RC4_128_EXPORT40_WITH_MD5]
+    c.send(C2S, ssl2_client_hello(rng, kinds))
+    sh = ssl2_server_hello(rng, [SSL2_RC4_128_WITH_MD5, SSL2_DES_192_EDE3_CBC_WITH_MD5])
+    c.send(S2C, sh, sizes=[700])
+    c.send(C2S, ssl2_client_master_key(rng, SSL2_RC4_128_WITH_MD5) + ssl2_encrypted(rng))
+    c.send(S2C, ssl2_encrypted(rng) + ssl2_encrypted(rng, 50))
+    c.send(C2S, ssl2_encrypted(rng, 300))
+    c.close()
+    o.frames = frames_ether(c.segs)
+    e = merge(ssl2_hello_expect(kinds), {
+        "event.reason": "handshake_done", "tls.established": True, "tls.outcome": "established",
+        "tls.negotiated_version": "SSLv2", "tls.version": "2.0", "tls.version_protocol": "ssl",
+        "tls.cipher": "SSL2_RC4_128_WITH_MD5", "tls.resumed": False,
+        "tls.server.version": "SSLv2", "tls.server.record_version": "SSLv2", "tls.server.key_exchange": "RSA",
+        "tls.server.supported_ciphers": ["SSL2_RC4_128_WITH_MD5", "SSL2_DES_192_EDE3_CBC_WITH_MD5"],
+        "tls.server.connection_id_length": 16, "tls.server.certificate_chain_length": 1,
+        "tls.server.x509.subject.common_name": "www.example.com",
+        "tls.server.x509.issuer.common_name": "Example Test Root CA",
+        "tls.server.x509.alternative_names": ["www.example.com", "example.com"],
+        "tls.server.x509.public_key_algorithm": "RSA", "tls.server.x509.public_key_size": 2048})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["sslv2-negotiated", "legacy-version", "weak-cipher",
+                                               "sslv2-hello"]},
+            finding_severity={"sslv2-negotiated": "critical", "weak-cipher": "high"},
+            finding_message={"sslv2-negotiated": ["disable SSLv2 on the server", "DROWN", "CVE-2016-0800"],
+                             "weak-cipher": ["RC4"]},
+            absent=["tls.server.ja3s", "tls.server.extensions", "tls.alert", "tls.malformed"])
+
+
+@capture("sslv2_session_id_hit.pcap")
+def sslv2_session_id_hit(o, rng):
+    """An SSL 2.0 session resumed: the client offers a session id, the
+    server's SERVER-HELLO says session-id-hit (no certificate, no cipher
+    kinds) and the client goes straight to its encrypted CLIENT-FINISHED
+    (no CLIENT-MASTER-KEY). Resumed and established; no cipher is named."""
+    c = Conn("192.0.2.71", 47201, "198.51.100.70", 443, t0_us=SSL2_T0).handshake()
+    kinds = [SSL2_RC4_128_WITH_MD5]
+    c.send(C2S, ssl2_client_hello(rng, kinds, session_id=bytes(range(16))))
+    c.send(S2C, ssl2_server_hello(rng, [], cert=b"", hit=True) + ssl2_encrypted(rng))
+    c.send(C2S, ssl2_encrypted(rng))
+    c.send(S2C, ssl2_encrypted(rng))
+    o.frames = frames_ether(c.segs)
+    e = merge(ssl2_hello_expect(kinds), {
+        "tls.established": True, "tls.outcome": "established", "tls.negotiated_version": "SSLv2",
+        "tls.resumed": True, "tls.server.connection_id_length": 16})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["sslv2-negotiated"]},
+            absent=["tls.cipher", "tls.server.certificate_chain_length", "tls.server.supported_ciphers",
+                    "tls.malformed"])
+
+
+@capture("sslv2_no_cipher.pcap")
+def sslv2_no_cipher(o, rng):
+    """A client offering only export SSLv2 cipher kinds and a server that
+    shares none: it answers the CLIENT-HELLO with an SSLv2 ERROR
+    (NO-CIPHER-ERROR, 0x0001) and closes. The failure is tls.alert with the
+    ERROR's name and code; nothing was negotiated."""
+    c = Conn("192.0.2.72", 47202, "198.51.100.70", 443, t0_us=SSL2_T0).handshake()
+    kinds = [SSL2_RC4_128_EXPORT40_WITH_MD5]
+    c.send(C2S, ssl2_client_hello(rng, kinds))
+    c.send(S2C, ssl2_error(0x0001))
+    c.close()
+    o.frames = frames_ether(c.segs)
+    e = merge(ssl2_hello_expect(kinds), {
+        "event.reason": "alert", "tls.established": False, "tls.outcome": "alert",
+        "tls.alert.level": "fatal", "tls.alert.description": "no_cipher", "tls.alert.code": 1,
+        "tls.alert.sender": "server"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["no-common-parameters", "sslv2-hello"]},
+            finding_message={"no-common-parameters": ["no_cipher"]},
+            absent=["tls.negotiated_version", "tls.cipher", "tls.server", "tls.malformed"])
+
+
+@capture("sslv2_client_rejects_certificate.pcap")
+def sslv2_client_rejects_certificate(o, rng):
+    """An SSL 2.0 client that rejects the server's certificate: after the
+    SERVER-HELLO it sends a cleartext ERROR (BAD-CERTIFICATE-ERROR, 0x0004)
+    instead of a CLIENT-MASTER-KEY."""
+    c = Conn("192.0.2.73", 47203, "198.51.100.70", 443, t0_us=SSL2_T0).handshake()
+    kinds = [SSL2_RC4_128_WITH_MD5]
+    c.send(C2S, ssl2_client_hello(rng, kinds))
+    c.send(S2C, ssl2_server_hello(rng, kinds))
+    c.send(C2S, ssl2_error(0x0004))
+    c.close()
+    o.frames = frames_ether(c.segs)
+    e = merge(ssl2_hello_expect(kinds), {
+        "tls.outcome": "alert", "tls.negotiated_version": "SSLv2", "tls.alert.description": "bad_certificate",
+        "tls.alert.code": 4, "tls.alert.sender": "client", "tls.server.certificate_chain_length": 1})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["sslv2-negotiated", "certificate-rejected"]},
+            absent=["tls.cipher"])
+
+
+@capture("sslv2_hello_tls10_server.pcap")
+def sslv2_hello_tls10_server(o, rng):
+    """The common case: an SSLv2-compatible CLIENT-HELLO (version TLS 1.0,
+    SSLv2 kinds and TLS suites) answered by a TLS 1.0 ServerHello: followed
+    as TLS, as before SSL 2.0 sessions were read."""
+    c = Conn("192.0.2.74", 47204, "198.51.100.70", 443, t0_us=SSL2_T0).handshake()
+    kinds = [0x00002F, SSL2_RC4_128_WITH_MD5, 0x00000A]
+    c.send(C2S, ssl2_client_hello(rng, kinds, version=0x0301))
+    c.send(S2C, records(CT_HANDSHAKE, server_hello(rng, 0x002F, version=0x0301) + certificate12(rng) +
+                        server_hello_done(), version=0x0301))
+    c.send(C2S, record(CT_HANDSHAKE, handshake(HS_CKE, vec16(bytes(256))), 0x0301) + ccs(0x0301) +
+           encrypted(rng, version=0x0301))
+    c.send(S2C, ccs(0x0301) + encrypted(rng, version=0x0301))
+    c.close()
+    o.frames = frames_ether(c.segs)
+    e = merge(ssl2_hello_expect(kinds, version=0x0301), {
+        "tls.established": True, "tls.outcome": "established", "tls.negotiated_version": "TLSv1.0",
+        "tls.cipher": "TLS_RSA_WITH_AES_128_CBC_SHA", "tls.server.certificate_chain_length": 2,
+        "tls.server.record_version": "TLSv1.0"})
+    m = o.exp(c, e)
+    o.check(m, lacks={"tls.findings[].id": ["sslv2-negotiated"]},
+            absent=["tls.server.connection_id_length", "tls.malformed"])
+
+
+# ===========================================================================
 
 def main():
     args = sys.argv[1:]

@@ -613,6 +613,95 @@ static void test_legacy_client_line(void **state)
     free(r);
 }
 
+/* A certificate that expired before 1970 (a negative time, which x509.c
+ * reads and flags as read) is expired: so is one that expired at the epoch
+ * itself. A time not read says nothing. */
+static void test_certificate_expired_before_1970(void **state)
+{
+    (void)state;
+    struct conn_meta m;
+    example_meta(&m);
+    struct tls_report *r = new_report();
+    r->server_cert.parsed = true;
+    r->server_cert.not_before_read = r->server_cert.not_after_read = true;
+    r->server_cert.not_before = -31536000;  /* 1969-01-01 */
+    r->server_cert.not_after = -14182940;   /* 1969-07-20T20:17:40Z */
+    size_t n = format(&m, r);
+    assert_has(n, "\"not_after\":\"1969-07-20T20:17:40.000000Z\"");
+    assert_has(n, "{\"id\":\"certificate-expired\",\"severity\":\"high\",");
+    r->server_cert.not_after = 0;
+    r->server_cert.sha256[0] = 1; /* another certificate: the memo keys certificates by their hash */
+    n = format(&m, r);
+    assert_has(n, "{\"id\":\"certificate-expired\",\"severity\":\"high\",");
+    r->server_cert.not_before_read = r->server_cert.not_after_read = false;
+    r->server_cert.not_before = r->server_cert.not_after = 0;
+    r->server_cert.sha256[0] = 2;
+    n = format(&m, r);
+    assert_lacks(n, "certificate-expired");
+    assert_lacks(n, "not-yet-valid");
+    free(r);
+}
+
+/* An SSL 2.0 session: the version, the chosen cipher kind by its SSLv2
+ * name, the server's kinds (one unnamed: 0x and 6 hex digits), no JA3S;
+ * the critical finding and the weak cipher. Then an ERROR as tls.alert. */
+static void test_sslv2_session_line(void **state)
+{
+    (void)state;
+    struct conn_meta m;
+    example_meta(&m);
+    m.server_port = 443;
+    struct tls_report *r = new_report();
+    r->outcome = TLS_OUTCOME_ESTABLISHED;
+    r->established = true;
+    r->client.seen = r->client.parsed = r->client.sslv2_hello = true;
+    r->client.record_version = r->client.legacy_version = 0x0002;
+    r->client.ciphers.v[0] = 0x010080;
+    r->client.ciphers.n = 1;
+    r->server.seen = r->server.parsed = true;
+    r->server.record_version = r->server.legacy_version = 0x0002;
+    r->sslv2.server_hello = true;
+    r->sslv2.cipher_count = 2;
+    r->sslv2.ciphers[0] = 0x010080;
+    r->sslv2.ciphers[1] = 0x0a0b0c;
+    r->sslv2.connection_id_len = 16;
+    r->sslv2.master_key = true;
+    r->sslv2.cipher_kind = 0x010080;
+    size_t n = format(&m, r);
+    assert_has(n, "\"tls\":{\"established\":true,\"outcome\":\"established\",\"version\":\"2.0\","
+                  "\"version_protocol\":\"ssl\",\"negotiated_version\":\"SSLv2\","
+                  "\"cipher\":\"SSL2_RC4_128_WITH_MD5\",\"resumed\":false,");
+    assert_has(n, "\"server\":{\"version\":\"SSLv2\",\"record_version\":\"SSLv2\",\"key_exchange\":\"RSA\","
+                  "\"supported_ciphers\":[\"SSL2_RC4_128_WITH_MD5\",\"0x0a0b0c\"],\"connection_id_length\":16}");
+    assert_has(n, "{\"id\":\"sslv2-negotiated\",\"severity\":\"critical\",\"message\":\"the server accepts SSL 2.0");
+    assert_has(n, "{\"id\":\"weak-cipher\",\"severity\":\"high\",\"message\":\"negotiated cipher suite uses RC4:");
+    assert_lacks(n, "ja3s");
+    assert_lacks(n, "NULL encryption");
+
+    /* No CLIENT-MASTER-KEY: no cipher, no weak-cipher finding. */
+    r->sslv2.master_key = false;
+    n = format(&m, r);
+    assert_lacks(n, "\"cipher\":");
+    assert_lacks(n, "weak-cipher");
+
+    /* The client rejects the certificate with an ERROR. */
+    r->outcome = TLS_OUTCOME_ALERT;
+    r->established = false;
+    r->sslv2.error_seen = true;
+    r->sslv2.error_code = 4;
+    r->sslv2.error_sender = DIR_C2S;
+    n = format(&m, r);
+    assert_has(n, "\"alert\":{\"level\":\"fatal\",\"description\":\"bad_certificate\",\"code\":4,"
+                  "\"sender\":\"client\"}");
+    assert_has(n, "{\"id\":\"certificate-rejected\",\"severity\":\"high\",\"message\":\"client rejected a "
+                  "certificate (SSLv2 bad_certificate)");
+    /* A code the specification lacks is written as its number. */
+    r->sslv2.error_code = 9;
+    n = format(&m, r);
+    assert_has(n, "\"alert\":{\"level\":\"fatal\",\"description\":\"9\",\"code\":9,");
+    free(r);
+}
+
 /* A TLS 1.2 server that signs its key exchange with SHA-1 and ignores the
  * client's secure-renegotiation signal; then the same server answering
  * renegotiation_info, and a TLS 1.3 one (where RFC 5746 does not apply). */
@@ -753,6 +842,8 @@ int main(void)
         cmocka_unit_test(test_community_id),
         cmocka_unit_test(test_offered_versions),
         cmocka_unit_test(test_legacy_client_line),
+        cmocka_unit_test(test_certificate_expired_before_1970),
+        cmocka_unit_test(test_sslv2_session_line),
         cmocka_unit_test(test_kx_signature_and_renegotiation),
         cmocka_unit_test(test_vlan_and_flags),
         cmocka_unit_test(test_line_does_not_fit),

@@ -1,5 +1,6 @@
 /* test_sslv2.c - dissect/sslv2.c: the SSLv2 record header (2- and 3-byte),
- * SERVER-HELLO and CLIENT-MASTER-KEY.
+ * SERVER-HELLO, CLIENT-MASTER-KEY and ERROR, and the names and weaknesses
+ * the writers take from it.
  *
  * Each message is a hex array with a comment per field, parsed from an
  * exact-size heap copy (AddressSanitizer catches any over-read); every
@@ -170,6 +171,77 @@ static void test_client_master_key(void **state)
     assert_int_equal(sslv2_parse_client_master_key(span_make(buf, n), &cmk), TLS_PARSE_MALFORMED);
 }
 
+/* The header alone: its length and the record's, before the body came. */
+static void test_record_header(void **state)
+{
+    (void)state;
+    size_t header, len;
+    static const uint8_t two[] = { 0x81, 0x02 };           /* 2-byte header, length 258 */
+    assert_int_equal(sslv2_record_header(span_make(two, 2), &header, &len), SSLV2_RECORD_OK);
+    assert_int_equal(header, 2);
+    assert_int_equal(len, 260);
+    static const uint8_t three[] = { 0x40, 0x10, 0x07 };   /* 3-byte header (escape bit set), length 16, padding 7 */
+    assert_int_equal(sslv2_record_header(span_make(three, 3), &header, &len), SSLV2_RECORD_OK);
+    assert_int_equal(header, 3);
+    assert_int_equal(len, 19);
+    assert_int_equal(sslv2_record_header(span_make(three, 2), &header, &len), SSLV2_RECORD_NEED_MORE);
+    assert_int_equal(sslv2_record_header(span_make(two, 1), &header, &len), SSLV2_RECORD_NEED_MORE);
+    static const uint8_t long_padding[] = { 0x00, 0x10, 0x09 }; /* more than one block of padding */
+    assert_int_equal(sslv2_record_header(span_make(long_padding, 3), &header, &len), SSLV2_RECORD_MALFORMED);
+}
+
+static const uint8_t error_no_cipher[] = {
+    0x80, 0x03,                   /* 2-byte header, length 3 */
+    0x00,                         /* ERROR */
+    0x00, 0x01,                   /* NO-CIPHER-ERROR */
+};
+
+static void test_error(void **state)
+{
+    (void)state;
+    size_t n = sizeof error_no_cipher;
+    uint16_t code;
+    for (size_t k = 0; k <= n; k++) {
+        uint8_t *copy = test_exact_copy(error_no_cipher, k);
+        assert_int_equal(sslv2_parse_error(span_make(copy, k), &code), k == n ? TLS_PARSE_OK : TLS_PARSE_MALFORMED);
+        free(copy);
+    }
+    assert_int_equal(code, SSLV2_ERROR_NO_CIPHER);
+    uint8_t *longer = test_exact_copy_plus(error_no_cipher, n, 0x00);
+    assert_int_equal(sslv2_parse_error(span_make(longer, n + 1), &code), TLS_PARSE_MALFORMED);
+    free(longer);
+    static const uint8_t long_error[] = { 0x80, 0x04, 0x00, 0x00, 0x01, 0x00 }; /* a byte too many */
+    assert_int_equal(sslv2_parse_error(span_make(long_error, sizeof long_error), &code), TLS_PARSE_MALFORMED);
+    assert_int_equal(sslv2_parse_error(span_make(server_hello, sizeof server_hello), &code), TLS_PARSE_MALFORMED);
+    assert_string_equal(sslv2_error_name(1), "no_cipher");
+    assert_string_equal(sslv2_error_name(2), "no_certificate");
+    assert_string_equal(sslv2_error_name(4), "bad_certificate");
+    assert_string_equal(sslv2_error_name(6), "unsupported_certificate_type");
+    assert_null(sslv2_error_name(3));
+    assert_string_equal(sslv2_message_name(SSLV2_MT_CLIENT_MASTER_KEY), "client_master_key");
+    assert_string_equal(sslv2_message_name(SSLV2_MT_SERVER_HELLO), "server_hello");
+    assert_string_equal(sslv2_message_name(8), "client_certificate");
+    assert_null(sslv2_message_name(9));
+}
+
+/* Every SSL 2.0 cipher kind is weak, each for its own reason; 0x00XXXX is
+ * the TLS suite XXXX. */
+static void test_cipher_weakness(void **state)
+{
+    (void)state;
+    assert_int_equal(sslv2_cipher_weakness(0x010080), TLS_WEAKNESS_RC4);
+    assert_int_equal(sslv2_cipher_weakness(0x080080), TLS_WEAKNESS_RC4);
+    assert_int_equal(sslv2_cipher_weakness(0x020080), TLS_WEAKNESS_EXPORT);
+    assert_int_equal(sslv2_cipher_weakness(0x040080), TLS_WEAKNESS_EXPORT);
+    assert_int_equal(sslv2_cipher_weakness(0x060040), TLS_WEAKNESS_DES);
+    assert_int_equal(sslv2_cipher_weakness(0x0700c0), TLS_WEAKNESS_3DES);
+    assert_int_equal(sslv2_cipher_weakness(0x030080), TLS_WEAKNESS_MD5);
+    assert_int_equal(sslv2_cipher_weakness(0x050080), TLS_WEAKNESS_MD5);
+    assert_int_equal(sslv2_cipher_weakness(0x00000a), TLS_WEAKNESS_3DES);   /* TLS_RSA_WITH_3DES_EDE_CBC_SHA */
+    assert_int_equal(sslv2_cipher_weakness(0x00002f), TLS_WEAKNESS_NONE);   /* TLS_RSA_WITH_AES_128_CBC_SHA */
+    assert_int_equal(sslv2_cipher_weakness(0xff0080), TLS_WEAKNESS_NONE);   /* no such kind */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +249,9 @@ int main(void)
         cmocka_unit_test(test_record_headers),
         cmocka_unit_test(test_server_hello_many_ciphers),
         cmocka_unit_test(test_client_master_key),
+        cmocka_unit_test(test_record_header),
+        cmocka_unit_test(test_error),
+        cmocka_unit_test(test_cipher_weakness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

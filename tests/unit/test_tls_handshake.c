@@ -12,8 +12,10 @@
  */
 #include "test_util.h"
 
+#include "dissect/sslv2.h"
 #include "dissect/tls_handshake.h"
 #include "dissect/tls_stream.h"
+#include "x509_vector.h"
 
 /* ---- messages ----------------------------------------------------------- */
 
@@ -310,6 +312,40 @@ static void test_tls13(void **state)
     assert_true(c->r.established);
 }
 
+/* Google's 2017 experiment versions (0x7e01, 0x7e02) in supported_versions
+ * are TLS 1.3's flow: nothing after the ServerHello is cleartext, and the
+ * handshake is decided as TLS 1.3's is. */
+static void test_tls13_google_experiment(void **state)
+{
+    struct conn *c = *state;
+    for (uint16_t v = 0x7e01; v <= 0x7e02; v++) {
+        memset(c, 0, sizeof *c);
+        client_hello_in(c);
+        uint8_t sh[sizeof server_hello_13];
+        memcpy(sh, server_hello_13, sizeof sh);
+        sh[48] = (uint8_t)(v >> 8); /* supported_versions' selected_version */
+        sh[49] = (uint8_t)v;
+        assert_step(MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, sh), TLS_HS_OK, true, TLS_NOTE_SERVER_HELLO);
+        assert_int_equal(tls_hs_negotiated_version(&c->r), v);
+        assert_int_equal(c->h.server, TLS_HS_SERVER_TLS13);
+        app_data(c, DIR_S2C);
+        app_data(c, DIR_C2S);
+        assert_false(tls_hs_decide(&c->h, &c->r, false));
+        app_data(c, DIR_S2C);
+        assert_true(tls_hs_decide(&c->h, &c->r, false));
+        assert_int_equal(c->r.outcome, TLS_OUTCOME_ESTABLISHED);
+    }
+    /* 0x7e03 is no version of the family: a TLS <= 1.2 flight is expected. */
+    memset(c, 0, sizeof *c);
+    client_hello_in(c);
+    uint8_t sh[sizeof server_hello_13];
+    memcpy(sh, server_hello_13, sizeof sh);
+    sh[48] = 0x7e;
+    sh[49] = 0x03;
+    MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, sh);
+    assert_int_equal(c->h.server, TLS_HS_EXPECT_SERVER_FLIGHT);
+}
+
 /* A client's second encrypted record also decides TLS 1.3. */
 static void test_tls13_two_client_records(void **state)
 {
@@ -394,6 +430,206 @@ static void test_sslv2_hello(void **state)
     tls_hs_closed(&c->r, false, false);
     tls_hs_finish(&c->h, &c->r);
     assert_int_equal(c->r.truncated_why & TLS_TRUNCATED_CLIENT_HELLO, 0);
+}
+
+/* ---- SSL 2.0 after the CLIENT-HELLO ------------------------------------- */
+
+/* An SSLv2 SERVER-HELLO around x509_vector.h's certificate (built at run
+ * time: its length is the certificate's). */
+static uint8_t *sslv2_server_hello_record(bool hit, size_t *n)
+{
+    size_t cert_len = hit ? 0 : sizeof cert_der, specs_len = hit ? 0 : 6, body = 11 + cert_len + specs_len + 16;
+    const uint8_t head[13] = {
+        (uint8_t)(0x80 | body >> 8), (uint8_t)body, /* 2-byte header */
+        0x04,                                       /* SERVER-HELLO */
+        hit ? 0x01 : 0x00,                          /* session_id_hit */
+        0x01,                                       /* certificate_type: X.509 */
+        0x00, 0x02,                                 /* server_version: SSL 2.0 */
+        (uint8_t)(cert_len >> 8), (uint8_t)cert_len,
+        0x00, (uint8_t)specs_len,                   /* cipher_specs_length */
+        0x00, 0x10,                                 /* connection_id_length 16 */
+    };
+    static const uint8_t specs[6] = {
+        0x01, 0x00, 0x80,                           /* SSL2_RC4_128_WITH_MD5 */
+        0x07, 0x00, 0xc0,                           /* SSL2_DES_192_EDE3_CBC_WITH_MD5 */
+    };
+    *n = 2 + body;
+    uint8_t *rec = malloc(*n);
+    assert_non_null(rec);
+    memcpy(rec, head, sizeof head);
+    memcpy(rec + 13, cert_der, cert_len);
+    memcpy(rec + 13 + cert_len, specs, specs_len);
+    memset(rec + 13 + cert_len + specs_len, 0xa5, 16); /* connection id */
+    return rec;
+}
+
+static const uint8_t sslv2_client_master_key[] = {
+    0x80, 0x0e,                   /* 2-byte header, length 14 */
+    0x02,                         /* CLIENT-MASTER-KEY */
+    0x01, 0x00, 0x80,             /* SSL2_RC4_128_WITH_MD5 */
+    0x00, 0x00,                   /* clear_key_length 0 */
+    0x00, 0x04,                   /* encrypted_key_length 4 */
+    0x00, 0x00,                   /* key_arg_length 0 */
+    0xe0, 0xe1, 0xe2, 0xe3,       /* encrypted key */
+};
+
+static const uint8_t sslv2_error_no_cipher[] = { 0x80, 0x03, 0x00, 0x00, 0x01 }; /* ERROR NO-CIPHER-ERROR */
+
+static struct tls_hs_step sslv2_in(struct conn *c, int dir, const uint8_t *rec, size_t n)
+{
+    uint8_t *copy = test_exact_copy(rec, n);
+    struct tls_hs_step s = tls_hs_sslv2_record(&c->h, &c->r, dir, span_make(copy, n), false);
+    free(copy);
+    return s;
+}
+
+#define SSLV2_IN(c, dir, arr) sslv2_in(c, dir, arr, sizeof arr)
+
+static void sslv2_encrypted_in(struct conn *c, int dir)
+{
+    assert_step(tls_hs_sslv2_record(&c->h, &c->r, dir, span_make(NULL, 0), true), TLS_HS_OK, false, 0);
+}
+
+static void sslv2_hello_in(struct conn *c)
+{
+    uint8_t *copy = test_exact_copy(sslv2_hello, sizeof sslv2_hello);
+    assert_step(tls_hs_sslv2_hello(&c->h, &c->r, span_make(copy, sizeof sslv2_hello)), TLS_HS_OK, true,
+                TLS_NOTE_CLIENT_HELLO);
+    free(copy);
+}
+
+/* A whole session: SERVER-HELLO (certificate, cipher kinds), the client's
+ * CLIENT-MASTER-KEY, its encrypted CLIENT-FINISHED; established only once
+ * the server answers with an encrypted record. */
+static void test_sslv2_session(void **state)
+{
+    struct conn *c = *state;
+    sslv2_hello_in(c);
+    size_t n;
+    uint8_t *sh = sslv2_server_hello_record(false, &n);
+    assert_step(sslv2_in(c, DIR_S2C, sh, n), TLS_HS_OK, true, TLS_NOTE_CERTIFICATE);
+    free(sh);
+    assert_true(c->r.server.seen);
+    assert_true(c->r.sslv2.server_hello);
+    assert_int_equal(tls_hs_negotiated_version(&c->r), 0x0002);
+    assert_int_equal(c->r.server.record_version, 0x0002);
+    assert_int_equal(c->r.sslv2.cipher_count, 2);
+    assert_int_equal(c->r.sslv2.ciphers[0], 0x010080);
+    assert_int_equal(c->r.sslv2.ciphers[1], 0x0700c0);
+    assert_int_equal(c->r.sslv2.connection_id_len, 16);
+    assert_true(c->r.server.certificate_seen);
+    assert_int_equal(c->r.server.certificate_chain_length, 1);
+    assert_true(c->r.server_cert.parsed);
+    assert_int_equal(c->r.server_cert.subject_cn_len, 17);
+    assert_memory_equal(c->r.server_cert.subject_cn, "mail.example.test", 17);
+    assert_int_equal(c->h.server, TLS_HS_SERVER_ENCRYPTED);
+    assert_false(tls_hs_decide(&c->h, &c->r, false));
+
+    assert_step(SSLV2_IN(c, DIR_C2S, sslv2_client_master_key), TLS_HS_OK, false, 0);
+    assert_true(c->r.sslv2.master_key);
+    assert_int_equal(c->r.sslv2.cipher_kind, 0x010080);
+    assert_int_equal(c->h.client, TLS_HS_CLIENT_ENCRYPTED);
+    sslv2_encrypted_in(c, DIR_C2S);
+    assert_false(tls_hs_decide(&c->h, &c->r, false));
+    sslv2_encrypted_in(c, DIR_S2C);             /* SERVER-VERIFY */
+    assert_true(tls_hs_decide(&c->h, &c->r, false));
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_ESTABLISHED);
+    tls_hs_finish(&c->h, &c->r);
+    assert_true(c->r.established);
+    assert_false(c->r.resumed);
+    assert_false(c->r.malformed);
+}
+
+/* A session-id hit: no certificate, no CLIENT-MASTER-KEY (the client's
+ * first record is its encrypted CLIENT-FINISHED): resumed. */
+static void test_sslv2_session_id_hit(void **state)
+{
+    struct conn *c = *state;
+    sslv2_hello_in(c);
+    size_t n;
+    uint8_t *sh = sslv2_server_hello_record(true, &n);
+    assert_step(sslv2_in(c, DIR_S2C, sh, n), TLS_HS_OK, false, 0);
+    free(sh);
+    assert_true(c->r.sslv2.session_id_hit);
+    assert_false(c->r.server.certificate_seen);
+    sslv2_encrypted_in(c, DIR_S2C);             /* SERVER-VERIFY, before the client's keys: not an answer */
+    assert_false(tls_hs_decide(&c->h, &c->r, false));
+    /* The client's first record, handed over as cleartext (the framing
+     * layer cannot tell): after a hit it is CLIENT-FINISHED. */
+    static const uint8_t finished[] = { 0x80, 0x11, 0x02, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68,
+                                        0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71 };
+    assert_step(SSLV2_IN(c, DIR_C2S, finished), TLS_HS_OK, false, 0);
+    assert_false(c->r.sslv2.master_key);
+    sslv2_encrypted_in(c, DIR_S2C);             /* SERVER-FINISHED */
+    assert_true(tls_hs_decide(&c->h, &c->r, false));
+    tls_hs_finish(&c->h, &c->r);
+    assert_true(c->r.resumed);
+    assert_false(c->r.malformed);
+}
+
+/* The server answers the CLIENT-HELLO with an ERROR: decided at once, as a
+ * fatal alert; nothing was negotiated. */
+static void test_sslv2_error(void **state)
+{
+    struct conn *c = *state;
+    sslv2_hello_in(c);
+    assert_step(SSLV2_IN(c, DIR_S2C, sslv2_error_no_cipher), TLS_HS_OK, false, 0);
+    assert_true(c->r.sslv2.error_seen);
+    assert_int_equal(c->r.sslv2.error_code, SSLV2_ERROR_NO_CIPHER);
+    assert_int_equal(c->r.sslv2.error_sender, DIR_S2C);
+    assert_false(c->r.server.seen);
+    assert_true(tls_hs_decide(&c->h, &c->r, false));
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_ALERT);
+    tls_hs_closed(&c->r, false, true);
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_ALERT);
+
+    /* One sent after the peer hung up only answers the close. */
+    memset(c, 0, sizeof *c);
+    sslv2_hello_in(c);
+    tls_hs_close_seen(&c->h, DIR_C2S);
+    SSLV2_IN(c, DIR_S2C, sslv2_error_no_cipher);
+    assert_true(c->r.sslv2.error_after_peer_close);
+    assert_false(tls_hs_decide(&c->h, &c->r, false));
+    tls_hs_closed(&c->r, false, true);
+    assert_int_equal(c->r.outcome, TLS_OUTCOME_CLOSED_DURING_HANDSHAKE);
+
+    /* An ERROR with a byte too many did not parse. */
+    memset(c, 0, sizeof *c);
+    sslv2_hello_in(c);
+    static const uint8_t long_error[] = { 0x80, 0x04, 0x00, 0x00, 0x01, 0x00 };
+    assert_step(SSLV2_IN(c, DIR_S2C, long_error), TLS_HS_MALFORMED, false, 0);
+    assert_false(c->r.sslv2.error_seen);
+    assert_malformed_text(c, "sslv2 error did not parse");
+}
+
+/* Messages where their sender sends another, and ones that do not parse. */
+static void test_sslv2_unexpected(void **state)
+{
+    struct conn *c = *state;
+    sslv2_hello_in(c);
+    static const uint8_t server_verify[] = { 0x80, 0x03, 0x05, 0x01, 0x02 }; /* SERVER-VERIFY, in cleartext */
+    assert_step(SSLV2_IN(c, DIR_S2C, server_verify), TLS_HS_UNEXPECTED, false, 0);
+    assert_malformed_text(c, "unexpected sslv2 server_verify from server");
+    assert_false(c->r.server.seen);
+
+    memset(c, 0, sizeof *c);
+    sslv2_hello_in(c);
+    uint8_t cmk[sizeof sslv2_client_master_key];
+    memcpy(cmk, sslv2_client_master_key, sizeof cmk);
+    cmk[9] = 0x05; /* encrypted_key_length longer than the record */
+    assert_step(SSLV2_IN(c, DIR_C2S, cmk), TLS_HS_MALFORMED, false, 0);
+    assert_malformed_text(c, "sslv2 client_master_key did not parse");
+    assert_false(c->r.sslv2.master_key);
+
+    memset(c, 0, sizeof *c);
+    sslv2_hello_in(c);
+    size_t n;
+    uint8_t *sh = sslv2_server_hello_record(false, &n);
+    sh[12] = 0x0f; /* connection_id_length 15: a byte left over */
+    assert_step(sslv2_in(c, DIR_S2C, sh, n), TLS_HS_MALFORMED, false, 0);
+    free(sh);
+    assert_malformed_text(c, "sslv2 server_hello did not parse");
+    assert_false(c->r.server.seen);
 }
 
 static void test_client_certificate(void **state)
@@ -822,6 +1058,11 @@ int main(void)
         T(test_tls12_abbreviated_session_id),
         T(test_tls12_abbreviated_ticket),
         T(test_tls13),
+        T(test_tls13_google_experiment),
+        T(test_sslv2_session),
+        T(test_sslv2_session_id_hit),
+        T(test_sslv2_error),
+        T(test_sslv2_unexpected),
         T(test_tls13_two_client_records),
         T(test_tls13_client_alert_then_close),
         T(test_tls13_hello_retry),

@@ -23,7 +23,7 @@
 
 /* ---- event log ---------------------------------------------------------- */
 
-enum ev_kind { EV_RECORD = 1, EV_HANDSHAKE, EV_ALERT, EV_SSLV2 };
+enum ev_kind { EV_RECORD = 1, EV_HANDSHAKE, EV_ALERT, EV_SSLV2, EV_SSLV2_RECORD };
 
 struct event {
     int kind;
@@ -133,6 +133,18 @@ static void on_sslv2(void *ctx, struct span record)
     e->hash = fnv1a(record.p, record.n);
 }
 
+static void on_sslv2_record(void *ctx, struct span record, bool encrypted)
+{
+    struct event *e = log_add(ctx, EV_SSLV2_RECORD);
+    assert_true(encrypted ? record.n == 0 : record.n >= 3);
+    if (!e)
+        return;
+    e->encrypted = encrypted;
+    e->p = record.p;
+    e->n = record.n;
+    e->hash = fnv1a(record.p, record.n);
+}
+
 static struct tls_stream_events events_for(struct log *l)
 {
     struct tls_stream_events ev = {
@@ -142,6 +154,7 @@ static struct tls_stream_events events_for(struct log *l)
         .record = on_record,
         .alert = on_alert,
         .sslv2_hello = on_sslv2,
+        .sslv2_record = on_sslv2_record,
     };
     return ev;
 }
@@ -208,20 +221,20 @@ static void expect_pool_empty(void)
 /* Runs `p` whole into `ref`, then split in two at every byte and in three at
  * every pair of bytes: every run must log exactly `ref` and end in the same
  * mode and flags. */
-static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, bool allow_sslv2,
-                             enum tls_stream_mode want_mode)
+static void check_splits_from(const struct tls_stream *init, const uint8_t *p, size_t n, uint32_t want_mask,
+                              enum tls_stream_mode want_mode)
 {
     struct log *ref = new_log(want_mask);
     struct log *got = new_log(want_mask);
     struct tls_stream_events ev = events_for(ref);
-    struct tls_stream s0 = { .allow_sslv2 = allow_sslv2, .pool = &test_pool };
+    struct tls_stream s0 = *init;
     assert_int_equal(feed_copy(&s0, p, n, &ev), want_mode);
     tls_stream_release(&s0);
 
     ev = events_for(got);
     for (size_t i = 1; i < n; i++) {
         reset_log(got, want_mask);
-        struct tls_stream s = { .allow_sslv2 = allow_sslv2, .pool = &test_pool };
+        struct tls_stream s = *init;
         size_t cuts[1] = { i };
         assert_int_equal(feed_cut(&s, p, n, cuts, 1, &ev), want_mode);
         expect_same_log(got, ref);
@@ -232,7 +245,7 @@ static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, boo
     for (size_t i = 1; i < n; i++) {
         for (size_t j = i + 1; j < n; j++) {
             reset_log(got, want_mask);
-            struct tls_stream s = { .allow_sslv2 = allow_sslv2, .pool = &test_pool };
+            struct tls_stream s = *init;
             size_t cuts[2] = { i, j };
             assert_int_equal(feed_cut(&s, p, n, cuts, 2, &ev), want_mode);
             expect_same_log(got, ref);
@@ -243,7 +256,7 @@ static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, boo
      * would not also have reported. */
     for (size_t k = 0; k < n; k++) {
         reset_log(got, want_mask);
-        struct tls_stream s = { .allow_sslv2 = allow_sslv2, .pool = &test_pool };
+        struct tls_stream s = *init;
         feed_copy(&s, p, k, &ev);
         expect_log_prefix(got, ref);
         tls_stream_release(&s);
@@ -251,6 +264,13 @@ static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, boo
     expect_pool_empty();
     free(ref);
     free(got);
+}
+
+static void check_all_splits(const uint8_t *p, size_t n, uint32_t want_mask, bool allow_sslv2,
+                             enum tls_stream_mode want_mode)
+{
+    const struct tls_stream init = { .allow_sslv2 = allow_sslv2, .pool = &test_pool };
+    check_splits_from(&init, p, n, want_mask, want_mode);
 }
 
 /* ---- inputs ------------------------------------------------------------- */
@@ -719,6 +739,158 @@ static void test_sslv2_tiny_record(void **state)
     free(l);
 }
 
+/* An SSL 2.0 client: CLIENT-HELLO, CLIENT-MASTER-KEY (cleartext, whole),
+ * then encrypted records (2- and 3-byte headers), only counted; a 3-byte
+ * ERROR is cleartext even then (no encrypted record is that short). */
+static const uint8_t sslv2_client_session[] = {
+    0x80, 0x1f,                 /* SSLv2 header: length 31 */
+    0x01,                       /* CLIENT-HELLO */
+    0x00, 0x02,                 /* version SSL 2.0 */
+    0x00, 0x06,                 /* cipher_spec_length 6 */
+    0x00, 0x00,                 /* session_id_length 0 */
+    0x00, 0x10,                 /* challenge_length 16 */
+    0x01, 0x00, 0x80,           /* SSL2_RC4_128_WITH_MD5 */
+    0x07, 0x00, 0xc0,           /* SSL2_DES_192_EDE3_CBC_WITH_MD5 */
+    0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, /* challenge */
+    0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0,
+    /* [33] CLIENT-MASTER-KEY, 2-byte header, length 14 */
+    0x80, 0x0e,
+    0x02,                       /* CLIENT-MASTER-KEY */
+    0x01, 0x00, 0x80,           /* SSL2_RC4_128_WITH_MD5 */
+    0x00, 0x00,                 /* clear_key_length 0 */
+    0x00, 0x04,                 /* encrypted_key_length 4 */
+    0x00, 0x00,                 /* key_arg_length 0 */
+    0xe0, 0xe1, 0xe2, 0xe3,     /* encrypted key */
+    /* [49] encrypted record, 2-byte header, length 18 (MAC and CLIENT-FINISHED) */
+    0x80, 0x12,
+    0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58,
+    0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, 0x60, 0x61,
+    /* [69] encrypted record, 3-byte header, length 20, padding 4 */
+    0x00, 0x14, 0x04,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79,
+    0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f, 0x80, 0x81, 0x82, 0x83,
+    /* [92] ERROR, 2-byte header, length 3: NO-CIPHER-ERROR */
+    0x80, 0x03, 0x00, 0x00, 0x01,
+};
+#define SSLV2_CLIENT_HELLO_LEN 33
+#define SSLV2_CMK_AT 33
+#define SSLV2_CMK_LEN 16
+#define SSLV2_ERROR_AT 92
+
+static void test_sslv2_client_session(void **state)
+{
+    (void)state;
+    struct log *l = new_log(0);
+    struct tls_stream_events ev = events_for(l);
+    struct tls_stream s = { .allow_sslv2 = true, .pool = &test_pool };
+    size_t n = sizeof sslv2_client_session;
+    assert_int_equal(n, 97);
+    uint8_t *buf = test_exact_copy(sslv2_client_session, n);
+    assert_int_equal(tls_stream_feed(&s, span_make(buf, n), &ev), TLS_STREAM_SSLV2_RECORDS);
+    assert_int_equal(l->n, 5);
+    assert_int_equal(l->ev[0].kind, EV_SSLV2);
+    assert_int_equal(l->ev[0].n, SSLV2_CLIENT_HELLO_LEN);
+    assert_int_equal(l->ev[1].kind, EV_SSLV2_RECORD);
+    assert_false(l->ev[1].encrypted);
+    assert_ptr_equal(l->ev[1].p, buf + SSLV2_CMK_AT); /* in place, header included */
+    assert_int_equal(l->ev[1].n, SSLV2_CMK_LEN);
+    for (size_t i = 2; i <= 3; i++) {
+        assert_int_equal(l->ev[i].kind, EV_SSLV2_RECORD);
+        assert_true(l->ev[i].encrypted);
+        assert_int_equal(l->ev[i].n, 0);
+    }
+    assert_false(l->ev[4].encrypted);
+    assert_ptr_equal(l->ev[4].p, buf + SSLV2_ERROR_AT);
+    assert_int_equal(l->ev[4].n, 5);
+    assert_int_equal(s.records, 4);
+    assert_false(s.malformed);
+    tls_stream_release(&s);
+    free(buf);
+    free(l);
+    check_all_splits(sslv2_client_session, n, 0, true, TLS_STREAM_SSLV2_RECORDS);
+}
+
+/* An SSL 2.0 server: its SERVER-HELLO whole, then encrypted records. Only a
+ * server whose client opened in SSLv2 (sslv2_session) is read so. */
+static const uint8_t sslv2_server_session[] = {
+    0x80, 0x25,                 /* 2-byte header, length 37 */
+    0x04,                       /* SERVER-HELLO */
+    0x00,                       /* session_id_hit: no */
+    0x01,                       /* certificate_type: X.509 */
+    0x00, 0x02,                 /* server_version: SSL 2.0 */
+    0x00, 0x04,                 /* certificate_length 4 */
+    0x00, 0x06,                 /* cipher_specs_length 6 */
+    0x00, 0x10,                 /* connection_id_length 16 */
+    0x30, 0x02, 0x05, 0x00,     /* certificate (a stand-in DER) */
+    0x01, 0x00, 0x80,           /* SSL2_RC4_128_WITH_MD5 */
+    0x07, 0x00, 0xc0,           /* SSL2_DES_192_EDE3_CBC_WITH_MD5 */
+    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, /* connection id */
+    0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+    /* [39] encrypted record (SERVER-VERIFY), length 17 */
+    0x80, 0x11,
+    0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98,
+    0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0,
+};
+
+static void test_sslv2_server_session(void **state)
+{
+    (void)state;
+    struct log *l = new_log(WANT_SERVER);
+    struct tls_stream_events ev = events_for(l);
+    struct tls_stream s = { .sslv2_session = true, .pool = &test_pool };
+    size_t n = sizeof sslv2_server_session;
+    uint8_t *buf = test_exact_copy(sslv2_server_session, n);
+    assert_int_equal(tls_stream_feed(&s, span_make(buf, n), &ev), TLS_STREAM_SSLV2_RECORDS);
+    assert_int_equal(l->n, 2);
+    assert_int_equal(l->ev[0].kind, EV_SSLV2_RECORD);
+    assert_false(l->ev[0].encrypted);
+    assert_ptr_equal(l->ev[0].p, buf);
+    assert_int_equal(l->ev[0].n, 39);
+    assert_int_equal(l->ev[1].kind, EV_SSLV2_RECORD);
+    assert_true(l->ev[1].encrypted);
+    tls_stream_release(&s);
+    const struct tls_stream init = { .sslv2_session = true, .pool = &test_pool };
+    check_splits_from(&init, sslv2_server_session, n, WANT_SERVER, TLS_STREAM_SSLV2_RECORDS);
+
+    /* The same bytes from a server whose client did not open in SSLv2. */
+    reset_log(l, WANT_SERVER);
+    struct tls_stream t = { .pool = &test_pool };
+    assert_int_equal(tls_stream_feed(&t, span_make(buf, n), &ev), TLS_STREAM_DEAD);
+    assert_int_equal(l->n, 0);
+    tls_stream_release(&t);
+
+    /* A record length no SSLv2 record has (0) ends the direction. */
+    reset_log(l, WANT_SERVER);
+    struct tls_stream u = { .sslv2_session = true, .pool = &test_pool };
+    assert_int_equal(feed_copy(&u, sslv2_server_session, 39, &ev), TLS_STREAM_SSLV2_RECORDS);
+    static const uint8_t empty_record[] = { 0x80, 0x00 };
+    assert_int_equal(feed_copy(&u, empty_record, sizeof empty_record, &ev), TLS_STREAM_DEAD);
+    assert_true(u.malformed);
+    assert_int_equal(l->n, 1);
+    tls_stream_release(&u);
+    expect_pool_empty();
+    free(buf);
+    free(l);
+}
+
+/* The common case: an SSLv2-compatible CLIENT-HELLO answered by a TLS
+ * ServerHello. The server's direction is read as TLS, as always. */
+static void test_sslv2_client_tls_server(void **state)
+{
+    (void)state;
+    const struct tls_stream init = { .sslv2_session = true, .pool = &test_pool };
+    check_splits_from(&init, server_flight, sizeof server_flight, WANT_SERVER, TLS_STREAM_RECORDS);
+    struct log *l = new_log(WANT_SERVER);
+    struct tls_stream_events ev = events_for(l);
+    struct tls_stream s = init;
+    assert_int_equal(feed_copy(&s, server_flight, sizeof server_flight, &ev), TLS_STREAM_RECORDS);
+    for (size_t i = 0; i < l->n; i++)
+        assert_int_not_equal(l->ev[i].kind, EV_SSLV2_RECORD);
+    assert_int_equal(l->ev[0].kind, EV_RECORD);
+    tls_stream_release(&s);
+    free(l);
+}
+
 /* Handshake messages of `len` body bytes (type 11, bytes i & 0xff), then a
  * server_hello_done, cut into handshake records of at most 16384 bytes. */
 static uint8_t *build_big_flight(size_t len, size_t *out_n)
@@ -856,6 +1028,9 @@ int main(void)
         cmocka_unit_test(test_sslv2_in_one_piece),
         cmocka_unit_test(test_sslv2_splits),
         cmocka_unit_test(test_sslv2_tiny_record),
+        cmocka_unit_test(test_sslv2_client_session),
+        cmocka_unit_test(test_sslv2_server_session),
+        cmocka_unit_test(test_sslv2_client_tls_server),
         cmocka_unit_test(test_message_size_limit),
         cmocka_unit_test(test_big_message_content),
     };
