@@ -83,7 +83,11 @@ unsigned tls_version_rank(uint16_t version)
 
 bool tls_version_is_tls13(uint16_t version)
 {
-    return version == 0x0304 || tls_version_is_draft(version);
+    /* Google's 2017 experiment versions 0x7e01 and 0x7e02: Chrome and
+     * Google's servers deployed TLS 1.3 drafts under these codes, with TLS
+     * 1.3's flow (all after the ServerHello encrypted), as Wireshark and Zeek
+     * treat them. */
+    return version == 0x0304 || tls_version_is_draft(version) || version == 0x7e01 || version == 0x7e02;
 }
 
 bool tls_version_below_tls12(uint16_t version)

@@ -205,7 +205,7 @@ const struct tls_version_info *tls_version_info(uint16_t version);
 #define TLS_VERSION_RANK_DRAFT 9
 /* The order of versions for "highest", 0 for unknown ones. */
 unsigned tls_version_rank(uint16_t version);
-/* TLS 1.3 or one of its drafts. */
+/* TLS 1.3, one of its drafts, or Google's experiment versions 0x7e01/0x7e02. */
 bool tls_version_is_tls13(uint16_t version);
 /* SSLv2, SSLv3, TLS 1.0 or 1.1. */
 bool tls_version_below_tls12(uint16_t version);

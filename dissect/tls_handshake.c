@@ -18,15 +18,6 @@ uint16_t tls_hs_negotiated_version(const struct tls_report *r)
     return r->server.selected_version ? r->server.selected_version : r->server.legacy_version;
 }
 
-/* TLS 1.3, its drafts (0x7f00 + NN), and Google's 2017 experiment
- * versions 0x7e01 and 0x7e02: Chrome and Google's servers deployed TLS 1.3
- * drafts under these codes, with TLS 1.3's flow (all after the ServerHello
- * encrypted), as Wireshark and Zeek treat them. */
-static bool is_tls13(uint16_t v)
-{
-    return v == 0x0304 || (v >> 8) == 0x7f || v == 0x7e01 || v == 0x7e02;
-}
-
 static const struct tls_hs_step step_ok = { TLS_HS_OK, false, TLS_NOTE_CLIENT_HELLO };
 
 static struct tls_hs_step noted(bool parsed, enum tls_note what)
@@ -130,7 +121,7 @@ static struct tls_hs_step certificate(const struct tls_handshake *h, struct tls_
     if (r->server.certificate_seen)
         return step_ok;
     r->server.certificate_seen = true;
-    bool tls13 = is_tls13(tls_hs_negotiated_version(r));
+    bool tls13 = tls_version_is_tls13(tls_hs_negotiated_version(r));
     if (h->verifier && !tls13) {
         struct span b = body;
         struct span list = span_vec24(&b);
@@ -221,7 +212,7 @@ static struct tls_hs_step client_message(struct tls_handshake *h, struct tls_rep
 /* Where the server stands after a ServerHello (or the one after an HRR). */
 static enum tls_hs_server_state after_server_hello(const struct tls_report *r)
 {
-    return is_tls13(tls_hs_negotiated_version(r)) ? TLS_HS_SERVER_TLS13 : TLS_HS_EXPECT_SERVER_FLIGHT;
+    return tls_version_is_tls13(tls_hs_negotiated_version(r)) ? TLS_HS_SERVER_TLS13 : TLS_HS_EXPECT_SERVER_FLIGHT;
 }
 
 static struct tls_hs_step server_hello(struct tls_handshake *h, struct tls_report *r, struct span body,
@@ -484,7 +475,7 @@ static void encrypted_alert(const struct tls_handshake *h, struct tls_report *r,
      * once its sender has sent application data (it finished, whatever the
      * capture shows of its peer), it is the session's close_notify or the
      * like: not a failure. Without a ServerHello nothing was negotiated. */
-    if (!r->server.seen || is_tls13(tls_hs_negotiated_version(r)) || established(h, r) ||
+    if (!r->server.seen || tls_version_is_tls13(tls_hs_negotiated_version(r)) || established(h, r) ||
         r->app_records[dir] > 0 || (r->alert.seen && r->alert.level == 2))
         return;
     if (r->alert.seen && r->alert.encrypted)
@@ -563,7 +554,7 @@ static bool established(const struct tls_handshake *h, const struct tls_report *
         return false;
     if (r->sslv2.server_hello)
         return h->sslv2_server_answered;
-    if (is_tls13(tls_hs_negotiated_version(r)))
+    if (tls_version_is_tls13(tls_hs_negotiated_version(r)))
         return r->app_records[DIR_C2S] >= 2 || h->server_answered_client;
     if (r->ccs_seen[0] && r->ccs_seen[1] && r->finished_seen[0] && r->finished_seen[1])
         return true;
@@ -611,7 +602,7 @@ void tls_hs_finish(const struct tls_handshake *h, struct tls_report *r)
     if (r->server.seen) {
         if (r->sslv2.server_hello)
             r->resumed = r->sslv2.session_id_hit;
-        else if (is_tls13(tls_hs_negotiated_version(r)))
+        else if (tls_version_is_tls13(tls_hs_negotiated_version(r)))
             r->resumed = r->server.has_psk;
         else
             r->resumed = r->server.session_id_echoed || (r->ccs_seen[DIR_S2C] && !h->full_handshake);

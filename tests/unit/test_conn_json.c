@@ -668,7 +668,7 @@ static void test_sslv2_session_line(void **state)
     r->sslv2.master_key = true;
     r->sslv2.cipher_kind = 0x010080;
     size_t n = format(&m, r);
-    assert_has(n, "\"tls\":{\"established\":true,\"outcome\":\"established\",\"version\":\"2.0\","
+    assert_has(n, "\"tls\":{\"established\":true,\"outcome\":\"established\",\"legacy\":true,\"version\":\"2.0\","
                   "\"version_protocol\":\"ssl\",\"negotiated_version\":\"SSLv2\","
                   "\"cipher\":\"SSL2_RC4_128_WITH_MD5\",\"resumed\":false,");
     assert_has(n, "\"server\":{\"version\":\"SSLv2\",\"record_version\":\"SSLv2\",\"key_exchange\":\"RSA\","

@@ -134,6 +134,9 @@ static void test_version_order(void **state)
     assert_true(tls_version_is_tls13(0x7f1c));
     assert_false(tls_version_is_tls13(0x0303));
     assert_false(tls_version_is_tls13(0xfb1a));
+    assert_true(tls_version_is_tls13(0x7e01));
+    assert_true(tls_version_is_tls13(0x7e02));
+    assert_false(tls_version_is_tls13(0x7e03));
 
     /* DTLS 1.0 is TLS 1.1's datagram form, deprecated with it (RFC 8996). */
     static const uint16_t below[] = { 0x0002, 0x0200, 0x0300, 0x0301, 0x0302, 0xfeff };
