@@ -746,6 +746,44 @@ def tls12_dhe_oakley_1024(o, rng):
             finding_message={"common-dh-prime": ["modp_1024", "CVE-2015-4000"]}, absent=["tls.curve"])
 
 
+def builtin_prime(name):
+    """A server's built-in prime from tools/dh_groups.py's BUILTIN list."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+    import dh_groups
+    return int(next(p for n, _, _, p in dh_groups.BUILTIN if n == name), 16)
+
+
+@capture("tls12_dhe_apache_1024.pcap")
+def tls12_dhe_apache_1024(o, rng):
+    """TLS 1.2 DHE with Apache httpd 2.2 mod_ssl's built-in 1024-bit prime (an
+    httpd with no SSLOpenSSLConfCmd DHParameters): named apache_2.2_1024, and
+    common-dh-prime names it."""
+    c = Conn("192.0.2.52", 47052, "198.51.100.52", 443).handshake()
+    h = hello12(rng, sni=b"apache.example.com", ciphers=[0x0033, 0xC02F])
+    c.send(C2S, h.record())
+    tls12_rest(c, rng, cipher=0x0033, ske=ske_dhe(rng, 1024, 2, 0x0401, prime=builtin_prime("apache_2.2_1024")),
+               cke=client_key_exchange_dhe(rng))
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(hello_expect(h), {"tls.server.dh.group": "apache_2.2_1024", "tls.server.dh.prime_bits": 1024}))
+    o.check(m, contains={"tls.findings[].id": ["weak-dh", "common-dh-prime"]},
+            finding_severity={"common-dh-prime": "high"},
+            finding_message={"common-dh-prime": ["apache_2.2_1024", "CVE-2015-4000"]}, absent=["tls.curve"])
+
+
+@capture("tls12_dhe_exim_2048.pcap")
+def tls12_dhe_exim_2048(o, rng):
+    """TLS 1.2 DHE with Exim's default 2048-bit prime: the group is named
+    (exim_4.88_2048), but 2048 bits is no Logjam risk: no common-dh-prime."""
+    c = Conn("192.0.2.53", 47053, "198.51.100.53", 25).handshake()
+    h = hello12(rng, sni=b"mx.example.com", ciphers=[0x009E, 0xC02F])
+    c.send(C2S, h.record())
+    tls12_rest(c, rng, cipher=0x009E, ske=ske_dhe(rng, 2048, 2, 0x0401, prime=builtin_prime("exim_4.88_2048")),
+               cke=client_key_exchange_dhe(rng, 256))
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(hello_expect(h), {"tls.server.dh.group": "exim_4.88_2048", "tls.server.dh.prime_bits": 2048}))
+    o.check(m, lacks={"tls.findings[].id": ["weak-dh", "common-dh-prime"]}, absent=["tls.curve"])
+
+
 @capture("tls10_only_protocol_version_alert.pcap")
 def tls10_only_protocol_version_alert(o, rng):
     """A legacy client that speaks only TLS 1.0 (Windows XP-era cipher list, no
