@@ -177,7 +177,7 @@ static void signature_not_offered(struct finding_list *l, const struct tls_repor
     if (!s->seen || tls_negotiated_version(s) != 0x0303 || !has_code(c->extensions.v, c->extensions.n, 13) ||
         c->signature_schemes.more)
         return;
-    char msg[768];
+    char msg[1024];
     char chain[384];
     size_t chain_bad = chain_signatures_not_offered(r, chain, sizeof chain);
     bool leaf_bad = r->server_cert.parsed && !cert_signature_offered(c, r->server_cert.signature_nid);
