@@ -15,9 +15,14 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-# Debian bookworm packages the build and the tests need.
+# Debian bookworm packages the build and the tests need. haproxy and
+# dovecot-imapd are for the live tests, which start their own instances on
+# loopback; in a container without systemd their postinst starts no daemon
+# (invoke-rc.d is refused), while on a host with systemd it enables and starts
+# the packaged services (dovecot on 143/993): stop them there if unwanted.
 PACKAGES = build-essential cmake pkg-config libpcap-dev libndpi-dev libcmocka-dev libssl-dev \
-           python3 valgrind jq libjson-c-dev zlib1g-dev libsqlite3-dev librdkafka-dev
+           python3 valgrind jq libjson-c-dev zlib1g-dev libsqlite3-dev librdkafka-dev \
+           haproxy dovecot-imapd
 
 .PHONY: all deps build demo test asan bench fuzz clean install
 

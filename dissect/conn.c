@@ -264,7 +264,12 @@ static void client_start(struct conn_dissector *d, struct conn *c, struct conn_m
     struct proxy_info info;
     size_t header_len = 0;
     enum proxy_result pr = gap ? PROXY_NOT_PROXY : proxy_parse(whole, &info, &header_len);
-    if (pr == PROXY_NEED_MORE && (held > 0 ? c->proxy_have < CONN_PROXY_PEEK_MAX : data.n < CONN_PROXY_PEEK_MAX)) {
+    /* A v1 line is judged at its first wrong character, but can be skipped
+     * only at its CRLF: hold a rejected line until its end arrives (at most
+     * PROXY_V1_MAX_LEN bytes), so the ClientHello behind it is still read. */
+    bool line_open = pr == PROXY_MALFORMED && proxy_v1_line_open(whole);
+    if ((pr == PROXY_NEED_MORE || line_open) &&
+        (held > 0 ? c->proxy_have < CONN_PROXY_PEEK_MAX : data.n < CONN_PROXY_PEEK_MAX)) {
         if (held == 0) {
             memcpy(c->proxy_buf, data.p, data.n);
             c->proxy_have = (uint16_t)data.n;
@@ -287,7 +292,8 @@ static void client_start(struct conn_dissector *d, struct conn *c, struct conn_m
         }
         return;
     }
-    if (pr == PROXY_MALFORMED || pr == PROXY_NEED_MORE) {
+    /* A header cut by a gap never completed: it failed its checks too. */
+    if (pr == PROXY_MALFORMED || pr == PROXY_NEED_MORE || (gap && held > 0)) {
         d->st.proxy_malformed++;
         c->report.context.proxy_invalid = true;
     }

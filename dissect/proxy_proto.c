@@ -506,3 +506,9 @@ size_t proxy_v1_skip_len(struct span data)
     }
     return 0;
 }
+
+bool proxy_v1_line_open(struct span data)
+{
+    return span_ok(&data) && data.n < PROXY_V1_MAX_LEN &&
+           proxy_match(data, proxy_v1_sig, sizeof(proxy_v1_sig)) == PROXY_OK && proxy_v1_skip_len(data) == 0;
+}

@@ -111,4 +111,11 @@ size_t proxy_v2_skip_len(struct span data);
  * As with v2, only the line's end is used, never its addresses. */
 size_t proxy_v1_skip_len(struct span data);
 
+/* For a v1 line that proxy_parse rejected before its CRLF arrived (a bad
+ * address is known at its first wrong character): true while `data` begins
+ * with "PROXY", holds no CRLF and is shorter than PROXY_V1_MAX_LEN, so the
+ * line's end may still come in a later segment. The caller holds the bytes
+ * until proxy_v1_skip_len finds the CRLF or this turns false. */
+bool proxy_v1_line_open(struct span data);
+
 #endif

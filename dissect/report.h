@@ -269,6 +269,25 @@ enum tls_truncated_cause {
     TLS_TRUNCATED_ALPN = 1u << 4,         /* more ALPN names than the report holds */
 };
 
+/* The server's certificates after the leaf (TLS <= 1.2), as much of each as
+ * the check of their signatures against the client's
+ * signature_algorithms(_cert) needs (RFC 5246 7.4.2: every certificate the
+ * server sends, but a self-signed trust anchor, is subject to it). Read only
+ * when the client offered signature algorithms. */
+#define TLS_CHAIN_CERTS_MAX 8
+struct tls_chain_cert {
+    bool parsed;                 /* the DER decoded */
+    bool self_signed;
+    int32_t signature_nid;       /* signatureAlgorithm (x509_report's encoding) */
+    uint8_t subject_cn_len;
+    uint8_t subject_cn[X509_CN_MAX];
+};
+struct tls_chain_report {
+    uint8_t n;                   /* certificates after the leaf kept */
+    bool more;                   /* the chain had more than TLS_CHAIN_CERTS_MAX after the leaf */
+    struct tls_chain_cert v[TLS_CHAIN_CERTS_MAX];
+};
+
 struct tls_report {
     struct tls_client_report client;
     struct tls_server_report server;
@@ -280,6 +299,7 @@ struct tls_report {
     struct x509_report server_cert;  /* leaf of the server's Certificate message (TLS <= 1.2; SSLv2's SERVER-HELLO) */
     struct x509_report client_cert;  /* leaf of the client's Certificate message (TLS <= 1.2) */
     struct tls_sslv2_report sslv2;
+    struct tls_chain_report server_chain; /* the server's certificates after its leaf (TLS <= 1.2) */
     enum tls_outcome outcome;
     bool established;            /* outcome == TLS_OUTCOME_ESTABLISHED, kept for writers (tls_report_established) */
     bool resumed;

@@ -103,6 +103,37 @@ static bool read_certificates(struct cert_cache *cache, struct span body, bool t
     return !span_ok(&leaf) || cert_cache_parse_leaf(cache, leaf, leaf_out);
 }
 
+/* The server's certificates after its leaf, for the check of their
+ * signature algorithms (output/findings.c): only when the client offered
+ * signature algorithms, so a hello without them costs nothing here. Decoded
+ * through the cache, as intermediates repeat across servers. */
+static void read_server_chain(struct cert_cache *cache, const struct tls_report *r, struct span body,
+                              struct tls_chain_report *out)
+{
+    if (r->client.signature_schemes.n == 0)
+        return;
+    struct span list = span_vec24(&body);
+    span_vec24(&list); /* the leaf: server_cert */
+    struct x509_report x;
+    while (span_ok(&list) && list.n > 0) {
+        struct span der = span_vec24(&list);
+        if (!span_ok(&list))
+            break;
+        if (out->n == TLS_CHAIN_CERTS_MAX) {
+            out->more = true;
+            break;
+        }
+        struct tls_chain_cert *c = &out->v[out->n++];
+        c->parsed = cert_cache_parse_leaf(cache, der, &x);
+        if (!c->parsed)
+            continue;
+        c->self_signed = x.self_signed;
+        c->signature_nid = x.signature_nid;
+        c->subject_cn_len = x.subject_cn_len;
+        memcpy(c->subject_cn, x.subject_cn, x.subject_cn_len);
+    }
+}
+
 /* The first Certificate from `dir` is read wherever it comes: its layout
  * depends only on whether TLS 1.3 was negotiated (RFC 8446 4.4.2), and a
  * cleartext one is TLS <= 1.2 in practice, as a zeroed report says. (The
@@ -130,6 +161,8 @@ static struct tls_hs_step certificate(const struct tls_handshake *h, struct tls_
             r->server.validation = chain_verify(h->verifier, list, h->when);
         }
     }
+    if (!tls13)
+        read_server_chain(h->certs, r, body, &r->server_chain);
     return noted(parsed_or_marked(r, read_certificates(h->certs, body, tls13, &r->server.certificate_chain_length,
                                                        &r->server_cert),
                                   dir, TLS_HS_CERTIFICATE),

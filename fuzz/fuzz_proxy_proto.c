@@ -13,7 +13,9 @@
  * to a prefix of one). proxy_v2_skip_len() is 0 or within the input, and
  * for a valid v2 header equals its length; proxy_v1_skip_len() is 0 or
  * within both the input and PROXY_V1_MAX_LEN, and for a valid v1 line
- * equals its length.
+ * equals its length. Every prefix of a v1 line shorter than its CRLF is
+ * PROXY_NEED_MORE or rejected with proxy_v1_line_open() true, so conn.c
+ * skips a rejected line the same wherever the segments cut it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len, len2;
     size_t skip = skip_copy(data, size);
     size_t skip_v1 = skip_v1_copy(data, size);
+    /* Cut anywhere before its CRLF, a v1 line is either still a valid prefix
+     * or a rejected line whose end may come (conn.c holds it either way): the
+     * segments a line arrives in never change where it is skipped. */
+    for (size_t cut = sizeof "PROXY" - 1; cut < skip_v1; cut++) {
+        enum proxy_result r = parse_copy(data, cut, &again, &len2);
+        uint8_t *copy = fuzz_dup(data, cut);
+        bool open = proxy_v1_line_open(span_make(copy, cut));
+        free(copy);
+        FUZZ_CHECK(r == PROXY_NEED_MORE || (r == PROXY_MALFORMED && open), "v1 line cut at %zu of %zu: result %d",
+                   cut, skip_v1, (int)r);
+    }
     if (parse_copy(data, size, &info, &len) != PROXY_OK)
         return 0;
     if (info.version == 2)

@@ -151,13 +151,62 @@ static size_t cert_signature_schemes(int nid, uint16_t out[6])
     return 6;
 }
 
+/* Whether a certificate signed with `nid` is allowed by what the client
+ * offers: a signature the check cannot map to a scheme counts as offered. */
+static bool cert_signature_offered(const struct tls_client_report *c, int32_t nid)
+{
+    uint16_t schemes[6];
+    size_t n = cert_signature_schemes(nid, schemes);
+    bool offered = n == 0;
+    for (size_t i = 0; i < n && !offered; i++)
+        offered = has_code(c->signature_schemes.v, c->signature_schemes.n, schemes[i]);
+    return offered;
+}
+
+/* A certificate's commonName for a message: printable ASCII kept, anything
+ * else '?', so no byte of the certificate can shape the text. */
+static void printable_cn(const uint8_t *cn, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++)
+        out[k++] = cn[i] >= 0x20 && cn[i] < 0x7f && cn[i] != '"' ? (char)cn[i] : '?';
+    out[k] = '\0';
+}
+
+/* The chain certificates (after the leaf) signed with an algorithm the
+ * client does not offer, as "certificate 2 (\"CN\"), SHA512-RSA; ..." into
+ * `out`; their count. A self-signed certificate is a trust anchor the server
+ * may append: its signature is never checked (RFC 8446 4.2.3), so it is
+ * left out. */
+static size_t chain_signatures_not_offered(const struct tls_report *r, char *out, size_t cap)
+{
+    size_t bad = 0, len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < r->server_chain.n; i++) {
+        const struct tls_chain_cert *cc = &r->server_chain.v[i];
+        if (!cc->parsed || cc->self_signed || cert_signature_offered(&r->client, cc->signature_nid))
+            continue;
+        struct x509_report x = { .parsed = true, .signature_nid = cc->signature_nid };
+        char sig[X509_TEXT_TOKEN_MAX], cn[X509_CN_MAX + 1];
+        x509_text_signature_algorithm(&x, sig);
+        printable_cn(cc->subject_cn, cc->subject_cn_len, cn, sizeof cn);
+        int k = snprintf(out + len, cap - len, "%scertificate %zu of the chain (\"%s\") with %s", bad ? "; " : "",
+                         i + 2, cn, sig);
+        if (k > 0)
+            len = (size_t)k < cap - len ? len + (size_t)k : cap - 1;
+        bad++;
+    }
+    return bad;
+}
+
 /* TLS 1.2 (RFC 5246 7.4.2, 7.4.3): a client that sends signature_algorithms
  * allows only those pairs, for the server's certificates and for its
  * ServerKeyExchange signature. A server that uses another one fails with
  * clients that enforce it: Windows before its August 2014 update offers no
- * SHA-512 and rejects a certificate signed with it. The certificate is
+ * SHA-512 and rejects a certificate signed with it. Each certificate is
  * judged against every scheme offered (signature_algorithms_cert too, RFC
- * 8446 4.2.3), so only one in neither list counts. */
+ * 8446 4.2.3), so only one in neither list counts: the leaf, and every
+ * certificate after it but a self-signed trust anchor. */
 static void signature_not_offered(struct finding_list *l, const struct tls_report *r)
 {
     const struct tls_client_report *c = &r->client;
@@ -165,20 +214,29 @@ static void signature_not_offered(struct finding_list *l, const struct tls_repor
     if (!s->seen || tls_negotiated_version(s) != 0x0303 || !has_code(c->extensions.v, c->extensions.n, 13) ||
         c->signature_schemes.more)
         return;
-    char msg[512];
-    uint16_t schemes[6];
-    size_t n = r->server_cert.parsed ? cert_signature_schemes(r->server_cert.signature_nid, schemes) : 0;
-    bool offered = n == 0;
-    for (size_t i = 0; i < n && !offered; i++)
-        offered = has_code(c->signature_schemes.v, c->signature_schemes.n, schemes[i]);
-    if (!offered) {
-        char sig[X509_TEXT_TOKEN_MAX];
-        x509_text_signature_algorithm(&r->server_cert, sig);
+    char msg[1024];
+    char chain[384];
+    size_t chain_bad = chain_signatures_not_offered(r, chain, sizeof chain);
+    bool leaf_bad = r->server_cert.parsed && !cert_signature_offered(c, r->server_cert.signature_nid);
+    char sig[X509_TEXT_TOKEN_MAX];
+    x509_text_signature_algorithm(&r->server_cert, sig);
+    if (leaf_bad && chain_bad == 0) {
         snprintf(msg, sizeof msg,
                  "the server's certificate is signed with %s, which the client does not offer in "
                  "signature_algorithms(_cert): clients that enforce it fail (Windows before its August 2014 update "
                  "cannot use SHA-512 in TLS 1.2); reissue the certificate with an algorithm the client offers "
                  "(SHA-256), or enable this one on the client", sig);
+        add(l, "certificate-signature-not-offered", "high", msg);
+    } else if (chain_bad > 0) {
+        char leaf[X509_TEXT_TOKEN_MAX + 48] = "";
+        if (leaf_bad)
+            snprintf(leaf, sizeof leaf, "certificate 1 (the leaf) with %s; ", sig);
+        snprintf(msg, sizeof msg,
+                 "the server's certificate chain has certificates signed with algorithms the client does not offer "
+                 "in signature_algorithms(_cert): %s%s; clients that enforce it fail (Windows before its August "
+                 "2014 update cannot use SHA-512 in TLS 1.2); have the server send a chain signed with an algorithm "
+                 "the client offers (SHA-256: the CA's other intermediate), or enable this one on the client",
+                 leaf, chain);
         add(l, "certificate-signature-not-offered", "high", msg);
     }
     if (s->kx_sigalg && !c->signature_algorithms.more &&

@@ -746,6 +746,44 @@ def tls12_dhe_oakley_1024(o, rng):
             finding_message={"common-dh-prime": ["modp_1024", "CVE-2015-4000"]}, absent=["tls.curve"])
 
 
+def builtin_prime(name):
+    """A server's built-in prime from tools/dh_groups.py's BUILTIN list."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+    import dh_groups
+    return int(next(p for n, _, _, p in dh_groups.BUILTIN if n == name), 16)
+
+
+@capture("tls12_dhe_apache_1024.pcap")
+def tls12_dhe_apache_1024(o, rng):
+    """TLS 1.2 DHE with Apache httpd 2.2 mod_ssl's built-in 1024-bit prime (an
+    httpd with no SSLOpenSSLConfCmd DHParameters): named apache_2.2_1024, and
+    common-dh-prime names it."""
+    c = Conn("192.0.2.52", 47052, "198.51.100.52", 443).handshake()
+    h = hello12(rng, sni=b"apache.example.com", ciphers=[0x0033, 0xC02F])
+    c.send(C2S, h.record())
+    tls12_rest(c, rng, cipher=0x0033, ske=ske_dhe(rng, 1024, 2, 0x0401, prime=builtin_prime("apache_2.2_1024")),
+               cke=client_key_exchange_dhe(rng))
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(hello_expect(h), {"tls.server.dh.group": "apache_2.2_1024", "tls.server.dh.prime_bits": 1024}))
+    o.check(m, contains={"tls.findings[].id": ["weak-dh", "common-dh-prime"]},
+            finding_severity={"common-dh-prime": "high"},
+            finding_message={"common-dh-prime": ["apache_2.2_1024", "CVE-2015-4000"]}, absent=["tls.curve"])
+
+
+@capture("tls12_dhe_exim_2048.pcap")
+def tls12_dhe_exim_2048(o, rng):
+    """TLS 1.2 DHE with Exim's default 2048-bit prime: the group is named
+    (exim_4.88_2048), but 2048 bits is no Logjam risk: no common-dh-prime."""
+    c = Conn("192.0.2.53", 47053, "198.51.100.53", 25).handshake()
+    h = hello12(rng, sni=b"mx.example.com", ciphers=[0x009E, 0xC02F])
+    c.send(C2S, h.record())
+    tls12_rest(c, rng, cipher=0x009E, ske=ske_dhe(rng, 2048, 2, 0x0401, prime=builtin_prime("exim_4.88_2048")),
+               cke=client_key_exchange_dhe(rng, 256))
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(hello_expect(h), {"tls.server.dh.group": "exim_4.88_2048", "tls.server.dh.prime_bits": 2048}))
+    o.check(m, lacks={"tls.findings[].id": ["weak-dh", "common-dh-prime"]}, absent=["tls.curve"])
+
+
 @capture("tls10_only_protocol_version_alert.pcap")
 def tls10_only_protocol_version_alert(o, rng):
     """A legacy client that speaks only TLS 1.0 (Windows XP-era cipher list, no
@@ -1005,11 +1043,13 @@ CERT_ECDSA_SHA512 = base64.b64decode(
 
 
 def ecdsa_server_rejected(c, rng, h, cert, sigalg):
-    """The ClientHello, a TLS 1.2 ECDHE-ECDSA server flight with `cert` and
-    its key exchange signed `sigalg`, then the client hangs up (FIN)."""
+    """The ClientHello, a TLS 1.2 ECDHE-ECDSA server flight with `cert` (or a
+    chain, a list) and its key exchange signed `sigalg`, then the client hangs
+    up (FIN)."""
     c.send(C2S, h.record())
     exts = [(EXT_RENEGOTIATION_INFO, b"\0"), (EXT_POINT_FORMATS, vec8(b"\0"))]
-    c.send(S2C, records(CT_HANDSHAKE, server_hello(rng, 0xC02B, exts=exts) + certificate12(chain=[cert]) +
+    c.send(S2C, records(CT_HANDSHAKE, server_hello(rng, 0xC02B, exts=exts) +
+                        certificate12(chain=cert if isinstance(cert, list) else [cert]) +
                         ske_ecdhe(rng, sigalg=sigalg, sig_len=72) + server_hello_done()))
     c.fin(C2S)
     c.fin(S2C)
@@ -1047,6 +1087,78 @@ def tls12_signature_offered(o, rng):
     tls12_exchange(c, rng, h, cipher=0xC02B, ske=ske_ecdhe(rng, sigalg=0x0603, sig_len=72), finish=False)
     o.frames = frames_ether(c.segs)
     m = o.exp(c, hello_expect(h))
+    o.check(m, lacks={"tls.findings[].id": ["certificate-signature-not-offered", "kx-signature-not-offered"]})
+
+
+# A chain whose intermediate is signed with SHA-512 (made once with the Python
+# cryptography package like CERT_ECDSA_SHA512, keys not kept): leaf
+# "chain.example.com" (P-256, ecdsa-with-SHA256) issued by "Example SHA512
+# Intermediate CA" (P-256, sha512WithRSAEncryption) issued by the self-signed
+# "Example SHA512 Root CA" (RSA 2048, sha512WithRSAEncryption), 2025-2035.
+CERT_CHAIN_LEAF = base64.b64decode(
+    "MIIBgDCCASagAwIBAgIBAzAKBggqhkjOPQQDAjBDMRgwFgYDVQQKDA9FeGFtcGxlIFRlc3QgQ0ExJzAlBgNVBAMMHkV4YW1wbGUg"
+    "U0hBNTEyIEludGVybWVkaWF0ZSBDQTAeFw0yNTAxMDEwMDAwMDBaFw0zNTAxMDEwMDAwMDBaMC4xEDAOBgNVBAoMB0V4YW1wbGUx"
+    "GjAYBgNVBAMMEWNoYWluLmV4YW1wbGUuY29tMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEL0yD7f6f8X9bZilK35WR8LWj6g2R"
+    "R98tfDQFEVXALk0LKKX9uipEjCDYvxUTGSasyOkRzT1G/E/Dx/HKb0a9ZqMgMB4wHAYDVR0RBBUwE4IRY2hhaW4uZXhhbXBsZS5j"
+    "b20wCgYIKoZIzj0EAwIDSAAwRQIgQdk4obVLOVDJun4hGvpT0Tv2594QpMXzd/uQDFT2SgICIQC3dBbVDZ2ymlf29dxwZQN2bJod"
+    "R5ri5tk0n5xm9QRQzw==")
+CERT_CHAIN_SHA512_INTERMEDIATE = base64.b64decode(
+    "MIICRDCCASygAwIBAgIBAjANBgkqhkiG9w0BAQ0FADA7MRgwFgYDVQQKDA9FeGFtcGxlIFRlc3QgQ0ExHzAdBgNVBAMMFkV4YW1w"
+    "bGUgU0hBNTEyIFJvb3QgQ0EwHhcNMjUwMTAxMDAwMDAwWhcNMzUwMTAxMDAwMDAwWjBDMRgwFgYDVQQKDA9FeGFtcGxlIFRlc3Qg"
+    "Q0ExJzAlBgNVBAMMHkV4YW1wbGUgU0hBNTEyIEludGVybWVkaWF0ZSBDQTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABM9qVpd+"
+    "z2yz2HTOifDRpTWW305kRbM6rG83/Mk7y/fNhJuzSNBl98xEP4H25thNL36hwftzbwOOwyd4WIDJx9WjFjAUMBIGA1UdEwEB/wQI"
+    "MAYBAf8CAQAwDQYJKoZIhvcNAQENBQADggEBACA3va2QqtXxJv5ih10fts7IQk0axBYdBIh41M6O31XmxZt0lrQVCVI6fIHA+ARZ"
+    "rv3FzEImrpLOLvmrjzrcDpwlCFcrPY6Pgl7AGjbSewGXYp5peGegUhTa8NzfAwbtfS1jfl9EKhpSTKdgGB2fjyEYUMEpX/XZSBsd"
+    "8blQBF3TOyjl+Ttdoa3i1yFM/y71Rs8AebPeWwOTsEwkxJkWdajq8V1xL1+r9j4Knl5ajIRErvWE+B2ahG5y8Jj6rzrcvBLBKOJm"
+    "KaVOBGbwt1jWd9dinIK9KBQgvGCR0uea2gUGytou1NNVslj//hkfSLEFRZslkI/tyOJ9DkSuGabIaYo=")
+CERT_CHAIN_SHA512_ROOT = base64.b64decode(
+    "MIIDBDCCAeygAwIBAgIBATANBgkqhkiG9w0BAQ0FADA7MRgwFgYDVQQKDA9FeGFtcGxlIFRlc3QgQ0ExHzAdBgNVBAMMFkV4YW1w"
+    "bGUgU0hBNTEyIFJvb3QgQ0EwHhcNMjUwMTAxMDAwMDAwWhcNMzUwMTAxMDAwMDAwWjA7MRgwFgYDVQQKDA9FeGFtcGxlIFRlc3Qg"
+    "Q0ExHzAdBgNVBAMMFkV4YW1wbGUgU0hBNTEyIFJvb3QgQ0EwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEKAoIBAQDD5YU8QK6J"
+    "hyvatNPsFahxpEFlkfx62mTB0uvE2j6GRx2tmWZp1ev8Gf6Rx/6H3iqTKgGyIAnrX9uNR+sZdxKqKuLEtDpdncN7okUuerOzNmJI"
+    "IHv7wDkGAsMpB0JU6aRz7vsW5/VXArOgoqH4cRN4b+aYYpyCKPWH5gZIW8joWVZFTK7axrWaewrXL0+c46RL8rPBWFLOBSVTg1Ph"
+    "sRiOa3RmFuNl/kOs6D0TnpEnRDo+d1NcH1cYDUjk8NR2TH8uCvhyY+4RGGGEpY5YMzo0/Uj1KeE1CokY8KmkSeLINaiNktcm7unp"
+    "8UxekMdTABYiDANqsrArJUvgluwwnGm3AgMBAAGjEzARMA8GA1UdEwEB/wQFMAMBAf8wDQYJKoZIhvcNAQENBQADggEBABnBuKm5"
+    "5qD+K2qUG9YakKc7RxIFj8JFzR7wAnBJ8cF0rdEB2E3pXQiQ8GYuLHUvNZSCAy+a0/rUP2G3y1BE3WNpEYLzzgL1TCENySAvsauk"
+    "RzDPP6by38QqNY+xWgL+j78CTT6YHV3Y5I4YhCcZl4Y/PhUQia9xkbyz9MZl6MyWNL2ckEWuIcS0sZdy75MKwCAyCUhh7tOa8iIf"
+    "B7b8cJFIsdh8aVOX7tJFA/jmX0edXFHVt8/1DKpCX8vLXkla6WGUtGaNOAqliFoxQ9RPh+0CxlkstlufK+wqzftssBFuOZ8BA/9/"
+    "rF711UQw68FK4pX8SNAtuzUlSjfnlnE3Uy4=")
+
+
+@capture("tls12_chain_signature_not_offered.pcap")
+def tls12_chain_signature_not_offered(o, rng):
+    """A TLS 1.2 client without SHA-512 schemes (Windows before August 2014)
+    and a server whose leaf is signed ECDSA-SHA256 (offered) but whose
+    intermediate is signed SHA512-RSA: the finding names the intermediate
+    (certificate 2, its CN, its algorithm); the self-signed root the server
+    appends, a trust anchor, is not judged though it is SHA-512 too."""
+    c = Conn("192.0.2.54", 47054, "198.51.100.54", 443).handshake()
+    h = hello12(rng, sni=b"chain.example.com", sigalgs=[0x0403, 0x0401, 0x0503, 0x0501, 0x0201, 0x0203])
+    ecdsa_server_rejected(c, rng, h, [CERT_CHAIN_LEAF, CERT_CHAIN_SHA512_INTERMEDIATE, CERT_CHAIN_SHA512_ROOT],
+                          0x0403)
+    o.frames = frames_ether(c.segs)
+    e = merge(hello_expect(h), {"tls.outcome": "closed_during_handshake", "tls.closed_by": "client",
+                                "tls.server.certificate_chain_length": 3,
+                                "tls.server.x509.signature_algorithm": "ECDSA-SHA256"})
+    m = o.exp(c, e)
+    o.check(m, contains={"tls.findings[].id": ["certificate-signature-not-offered"]},
+            lacks={"tls.findings[].id": ["kx-signature-not-offered"]},
+            finding_severity={"certificate-signature-not-offered": "high"},
+            finding_message={"certificate-signature-not-offered": [
+                "signature_algorithms(_cert): certificate 2 of the chain (\"Example SHA512 Intermediate CA\") with "
+                "SHA512-RSA; clients that enforce it fail"]})
+
+
+@capture("tls12_chain_signature_offered.pcap")
+def tls12_chain_signature_offered(o, rng):
+    """The same chain with a client that offers rsa_pkcs1_sha512: the
+    intermediate's signature is allowed, no finding."""
+    c = Conn("192.0.2.55", 47055, "198.51.100.55", 443).handshake()
+    h = hello12(rng, sni=b"chain.example.com", sigalgs=[0x0403, 0x0401, 0x0503, 0x0501, 0x0601])
+    ecdsa_server_rejected(c, rng, h, [CERT_CHAIN_LEAF, CERT_CHAIN_SHA512_INTERMEDIATE, CERT_CHAIN_SHA512_ROOT],
+                          0x0403)
+    o.frames = frames_ether(c.segs)
+    m = o.exp(c, merge(hello_expect(h), {"tls.server.certificate_chain_length": 3}))
     o.check(m, lacks={"tls.findings[].id": ["certificate-signature-not-offered", "kx-signature-not-offered"]})
 
 

@@ -12,6 +12,7 @@
 #include "test_util.h"
 
 #include "dissect/conn.h"
+#include "dissect/proxy_proto.h"
 
 /* ---- stream bytes -------------------------------------------------------- */
 
@@ -268,6 +269,85 @@ static void test_proxy_v1_rejected_split(void **state)
     assert_true(x->c->report.context.proxy_invalid);
     assert_true(x->c->report.client.parsed);
     assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+}
+
+/* Back to a fresh connection within one test. */
+static void restart(struct run *x)
+{
+    conn_end(&x->d, x->c);
+    memset(x->c, 0, sizeof *x->c);
+    x->d.st.proxy_malformed = 0;
+    x->d.st.proxy_headers = 0;
+    conn_begin(&x->d, x->c);
+}
+
+/* A rejected v1 line is judged at its first wrong character but skipped at
+ * its CRLF: cut anywhere (the cut before the CRLF, after the bad port, inside
+ * the CRLF), in two pieces and in three, the line is skipped and the
+ * ClientHello behind it read. */
+static void test_proxy_v1_rejected_split_everywhere(void **state)
+{
+    struct run *x = *state;
+    static const char hdr[] = "PROXY TCP4 192.0.2.7 198.51.100.2 40001 70000\r\n";
+    uint8_t in[sizeof hdr - 1 + sizeof ch_record];
+    memcpy(in, hdr, sizeof hdr - 1);
+    memcpy(in + sizeof hdr - 1, ch_record, sizeof ch_record);
+    for (size_t cut = 1; cut < sizeof in; cut++) {
+        for (int pieces = 2; pieces <= 3; pieces++) {
+            restart(x);
+            size_t cut2 = pieces == 3 ? cut + (sizeof in - cut) / 2 : sizeof in;
+            assert_int_equal(feed(x, DIR_C2S, in, cut, 0), CONN_CONTINUE);
+            assert_int_equal(feed(x, DIR_C2S, in + cut, cut2 - cut, 0), CONN_CONTINUE);
+            if (cut2 < sizeof in)
+                assert_int_equal(feed(x, DIR_C2S, in + cut2, sizeof in - cut2, 0), CONN_CONTINUE);
+            assert_int_equal(x->d.st.proxy_malformed, 1);
+            assert_int_equal(x->d.st.proxy_headers, 0);
+            assert_true(x->c->report.context.proxy_invalid);
+            assert_false(x->c->report.context.proxy_has_client);
+            assert_true(x->c->report.client.parsed);
+            assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+            assert_int_equal(x->c->report.client.ciphers.n, 2);
+        }
+    }
+    /* Byte by byte. */
+    restart(x);
+    assert_int_equal(feed(x, DIR_C2S, in, sizeof in, 1), CONN_CONTINUE);
+    assert_true(x->c->report.context.proxy_invalid);
+    assert_true(x->c->report.client.parsed);
+}
+
+/* A rejected line with no CRLF within the 107 bytes a line may take is held
+ * no longer than that: the bytes are the stream (no ClientHello in them), the
+ * line still says the header was invalid. */
+static void test_proxy_v1_rejected_without_end(void **state)
+{
+    struct run *x = *state;
+    uint8_t in[PROXY_V1_MAX_LEN + 20];
+    memset(in, 'x', sizeof in);
+    memcpy(in, "PROXY TCP4 192.0.2.7x", 21);      /* judged at the 21st byte */
+    assert_int_equal(feed(x, DIR_C2S, in, PROXY_V1_MAX_LEN - 1, 1), CONN_CONTINUE);
+    assert_false(x->c->proxy_checked);
+    assert_int_equal(x->c->proxy_have, PROXY_V1_MAX_LEN - 1);
+    feed(x, DIR_C2S, in + PROXY_V1_MAX_LEN - 1, sizeof in - (PROXY_V1_MAX_LEN - 1), 1);
+    assert_true(x->c->proxy_checked);
+    assert_int_equal(x->c->proxy_have, 0);
+    assert_int_equal(x->d.st.proxy_malformed, 1);
+    assert_true(x->c->report.context.proxy_invalid);
+    assert_false(x->c->report.client.parsed);
+}
+
+/* A header cut by a gap in the capture never completed: marked invalid. */
+static void test_proxy_header_cut_by_gap(void **state)
+{
+    struct run *x = *state;
+    assert_int_equal(feed(x, DIR_C2S, STR("PROXY TCP4 192.0.2.7 198."), 0), CONN_CONTINUE);
+    uint8_t *copy = test_exact_copy(ch_record, sizeof ch_record);
+    conn_data(&x->d, x->c, &x->meta, DIR_C2S, span_make(copy, sizeof ch_record), true);
+    free(copy);
+    assert_true(x->c->proxy_checked);
+    assert_int_equal(x->d.st.proxy_malformed, 1);
+    assert_true(x->c->report.context.proxy_invalid);
+    assert_false(x->c->report.context.proxy_has_client);
 }
 
 /* A good v2 header: the VIP and port the client connected to, and the
@@ -556,6 +636,9 @@ int main(void)
         T(test_proxy_v2_rejected_is_skipped),
         T(test_proxy_v1_rejected_is_skipped),
         T(test_proxy_v1_rejected_split),
+        T(test_proxy_v1_rejected_split_everywhere),
+        T(test_proxy_v1_rejected_without_end),
+        T(test_proxy_header_cut_by_gap),
         T(test_proxy_v2_destination_unique_id),
         T(test_proxy_health_checks),
         T(test_not_tls),

@@ -744,6 +744,29 @@ static void test_v1_skip_len(void **state)
     assert_int_equal(proxy_v1_skip_len(span_make("PROXZ \r\n", 8)), 0);
 }
 
+/* A rejected v1 line stays open (its end may come) until its CRLF or the
+ * 107 bytes a line may take; nothing else is ever open. */
+static void test_v1_line_open(void **state)
+{
+    (void)state;
+    static const char bad[] = "PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n\x16"; /* port over 65535 */
+    size_t crlf = sizeof("PROXY TCP4 1.2.3.4 5.6.7.8 1 99999") - 1;
+    for (size_t n = 0; n <= sizeof(bad) - 1; n++) {
+        uint8_t *copy = test_exact_copy(bad, n);
+        /* Open from "PROXY" up to and including the CR: the LF may follow. */
+        assert_int_equal(proxy_v1_line_open(span_make(copy, n)), n >= 5 && n <= crlf + 1);
+        free(copy);
+    }
+    char longline[PROXY_V1_MAX_LEN];
+    memset(longline, 'a', sizeof longline);
+    memcpy(longline, "PROXY x", 7);
+    assert_true(proxy_v1_line_open(span_make(longline, PROXY_V1_MAX_LEN - 1)));
+    assert_false(proxy_v1_line_open(span_make(longline, PROXY_V1_MAX_LEN)));
+    assert_false(proxy_v1_line_open(span_make(v2_tcp4_tlvs, sizeof v2_tcp4_tlvs)));
+    assert_false(proxy_v1_line_open(span_make("\x16\x03\x01", 3)));
+    assert_false(proxy_v1_line_open(span_poisoned()));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -763,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_out_cleared),
         cmocka_unit_test(test_v2_skip_len),
         cmocka_unit_test(test_v1_skip_len),
+        cmocka_unit_test(test_v1_line_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

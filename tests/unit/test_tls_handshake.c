@@ -12,6 +12,8 @@
  */
 #include "test_util.h"
 
+#include <openssl/obj_mac.h>
+
 #include "dissect/sslv2.h"
 #include "dissect/tls_handshake.h"
 #include "dissect/tls_stream.h"
@@ -1049,12 +1051,63 @@ static void test_unfinished_client_hello(void **state)
     assert_false(c->r.resumed);
 }
 
+/* The server's certificates after its leaf (for the signature check over the
+ * chain): read only when the client offered signature algorithms, an entry
+ * that is not DER kept as unparsed, at most TLS_CHAIN_CERTS_MAX of them. */
+static void test_server_chain(void **state)
+{
+    struct conn *c = *state;
+    static const uint8_t not_der[] = { 0x30, 0x7f }; /* SEQUENCE claiming 127 bytes */
+    enum { ENTRIES = 1 + 1 + TLS_CHAIN_CERTS_MAX }; /* leaf, not_der, then one more than fits */
+    size_t n = 3 + (ENTRIES - 1) * (3 + sizeof cert_der) + 3 + sizeof not_der;
+    uint8_t *body = malloc(n);
+    assert_non_null(body);
+    size_t off = 3, list = n - 3;
+    body[0] = (uint8_t)(list >> 16), body[1] = (uint8_t)(list >> 8), body[2] = (uint8_t)list;
+    for (int i = 0; i < ENTRIES; i++) {
+        const uint8_t *der = i == 1 ? not_der : cert_der;
+        size_t len = i == 1 ? sizeof not_der : sizeof cert_der;
+        body[off] = 0, body[off + 1] = (uint8_t)(len >> 8), body[off + 2] = (uint8_t)len;
+        memcpy(body + off + 3, der, len);
+        off += 3 + len;
+    }
+    assert_int_equal(off, n);
+
+    client_hello_in(c);
+    MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
+    c->r.client.signature_schemes.n = 1; /* as a hello with signature_algorithms */
+    c->r.client.signature_schemes.v[0] = 0x0403;
+    assert_step(msg(c, DIR_S2C, TLS_HS_CERTIFICATE, body, n), TLS_HS_OK, true, TLS_NOTE_CERTIFICATE);
+    assert_int_equal(c->r.server.certificate_chain_length, ENTRIES);
+    const struct tls_chain_report *chain = &c->r.server_chain;
+    assert_int_equal(chain->n, TLS_CHAIN_CERTS_MAX);
+    assert_true(chain->more);
+    assert_false(chain->v[0].parsed);
+    for (int i = 1; i < TLS_CHAIN_CERTS_MAX; i++) {
+        assert_true(chain->v[i].parsed);
+        assert_true(chain->v[i].self_signed);
+        assert_int_equal(chain->v[i].signature_nid, NID_ecdsa_with_SHA256);
+        assert_int_equal(chain->v[i].subject_cn_len, strlen("mail.example.test"));
+        assert_memory_equal(chain->v[i].subject_cn, "mail.example.test", strlen("mail.example.test"));
+    }
+
+    /* A client without signature algorithms: nothing to check, nothing read. */
+    memset(c, 0, sizeof *c);
+    client_hello_in(c);
+    MSG(c, DIR_S2C, TLS_HS_SERVER_HELLO, server_hello_12);
+    assert_step(msg(c, DIR_S2C, TLS_HS_CERTIFICATE, body, n), TLS_HS_OK, true, TLS_NOTE_CERTIFICATE);
+    assert_int_equal(c->r.server_chain.n, 0);
+    assert_false(c->r.server_chain.more);
+    free(body);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_tls12_full),
+        T(test_server_chain),
         T(test_tls12_abbreviated_session_id),
         T(test_tls12_abbreviated_ticket),
         T(test_tls13),
