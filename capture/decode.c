@@ -758,7 +758,7 @@ static enum decode_outcome decode_ipv4(struct decode_layer *l, struct pkt *out)
     uint8_t ver_ihl = span_u8(&h);
     span_skip(&h, 1); /* DSCP/ECN */
     uint16_t total_len = span_u16(&h);
-    uint16_t id = span_u16(&h);
+    span_skip(&h, 2); /* identification: read below, for fragments only */
     uint16_t frag = span_u16(&h);
     span_skip(&h, 1); /* TTL */
     uint8_t proto = span_u8(&h);
@@ -787,7 +787,9 @@ static enum decode_outcome decode_ipv4(struct decode_layer *l, struct pkt *out)
      * pays. A fragment's payload is never decoded on its own (even a first
      * fragment's TCP payload would reach the flow table incomplete). */
     if (frag & 0x3fff) {
-        struct ip_reasm_frag f = { .version = 4, .proto = proto, .id = id,
+        struct span id = l->s;
+        span_skip(&id, 4);
+        struct ip_reasm_frag f = { .version = 4, .proto = proto, .id = span_u16(&id),
                                    .offset = (uint32_t)(frag & 0x1fff) * 8, .more = frag & 0x2000 };
         struct span rest = l->s;
         f.header = span_take(&rest, hdr_len);
