@@ -437,6 +437,30 @@ def reasm_seeds():
           syn(0, 0) + data(1, 60, 20) + flush(1))
 
 
+def encap_seeds():
+    """PPPoE behind QinQ and CAPWAP (802.3 and 802.11) frames for fuzz_decode."""
+    tcp = struct.pack(">HHIIBBHHH", 49153, 443, 1, 0, 0x50, 0x18, 65535, 0, 0) + b"\x16\x03\x01\x00\x05hello"
+
+    def ipv4(proto, payload, src=(192, 0, 2, 1), dst=(198, 51, 100, 2)):
+        return struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0x4000, 64, proto, 0, bytes(src),
+                           bytes(dst)) + payload
+    macs = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01"
+    inner = ipv4(6, tcp)
+    ppp = b"\x00\x21" + inner
+    pppoe = struct.pack(">BBHH", 0x11, 0, 0x1234, len(ppp)) + ppp
+    decode_seed("pppoe-qinq", 1, macs + b"\x88\xa8\x00\x64\x81\x00\x00\xc8\x88\x64" + pppoe)
+    decode_seed("pppoe-discovery", 1, macs + b"\x88\x63\x11\x09\x00\x00\x00\x00")
+
+    def capwap(header, frame):
+        udp = struct.pack(">HHHH", 54321, 5247, 8 + len(header) + len(frame), 0) + header + frame
+        return macs + b"\x08\x00" + ipv4(17, udp, (10, 0, 0, 1), (10, 0, 0, 2))
+    decode_seed("capwap-8023", 1, capwap(b"\x00\x10\x02\x00\x00\x00\x00\x00", macs + b"\x08\x00" + inner))
+    wlan = (b"\x88\x01\x00\x00" + b"\x02\x00\x00\x00\x00\x0a" * 3 + b"\x10\x00" + b"\x00\x00" +
+            b"\xaa\xaa\x03\x00\x00\x00\x08\x00")
+    decode_seed("capwap-80211", 1, capwap(b"\x00\x20\x03\x10\x00\x00\x00\x00\x06\x02\x11\x22\x33\x44\x55\x00",
+                                           wlan + inner))
+
+
 def ip_reasm_seeds():
     """Fragment scripts for fuzz_ip_reasm (see its header for the format)."""
     def frag(v6, id_, off, data, more=False, extra=False, tcp=False):
@@ -635,6 +659,7 @@ def main():
     pipeline_seeds(args.corpus)
     reasm_seeds()
     ip_reasm_seeds()
+    encap_seeds()
     proxy_seeds()
     json_seeds()
     quic_seeds(os.path.join(os.path.dirname(os.path.abspath(args.corpus)), "udp"))
