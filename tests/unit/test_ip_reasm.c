@@ -509,7 +509,28 @@ static void test_decode_every_prefix(void **state)
 }
 
 /* IPv6: a hop-by-hop header before the Fragment header; the result is the
- * datagram with the Fragment header gone. */
+ * datagram with the Fragment header gone. The second half comes first; then
+ * every strict prefix of the first half (snaplen cut) completes nothing. */
+static uint8_t *v6_fragment(const uint8_t *udp, size_t udp_len, size_t off, size_t n, bool more, size_t *len)
+{
+    *len = sizeof(v6_unfrag) + 8 + n;
+    uint8_t *b = malloc(*len);
+    assert_non_null(b);
+    memcpy(b, v6_unfrag, sizeof(v6_unfrag));
+    b[4] = (uint8_t)((*len - 40) >> 8);
+    b[5] = (uint8_t)(*len - 40);
+    uint8_t fh[8] = {
+        17,                     /* next header UDP */
+        0,                      /* reserved */
+        (uint8_t)(off >> 8), (uint8_t)(off | (more ? 1 : 0)), /* offset, M */
+        0xca, 0xfe, 0xba, 0xbe, /* identification */
+    };
+    memcpy(b + sizeof(v6_unfrag), fh, 8);
+    assert_true(off + n <= udp_len);
+    memcpy(b + sizeof(v6_unfrag) + 8, udp + off, n);
+    return b;
+}
+
 static void test_decode_v6(void **state)
 {
     (void)state;
@@ -524,28 +545,24 @@ static void test_decode_v6(void **state)
     struct decode_stats st;
     memset(&st, 0, sizeof(st));
     struct pkt p;
-    enum decode_result res = DECODE_SKIP;
-    /* Second half first. */
-    for (int half = 1; half >= 0; half--) {
-        size_t off = half ? HALF : 0, n = half ? sizeof(udp) - HALF : HALF;
-        size_t len = sizeof(v6_unfrag) + 8 + n;
-        uint8_t *b = malloc(len);
-        assert_non_null(b);
-        memcpy(b, v6_unfrag, sizeof(v6_unfrag));
-        b[4] = (uint8_t)((len - 40) >> 8);
-        b[5] = (uint8_t)(len - 40);
-        uint8_t fh[8] = {
-            17,                     /* next header UDP */
-            0,                      /* reserved */
-            (uint8_t)(off >> 8), (uint8_t)(off | (half ? 0 : 1)), /* offset, M */
-            0xca, 0xfe, 0xba, 0xbe, /* identification */
-        };
-        memcpy(b + sizeof(v6_unfrag), fh, 8);
-        memcpy(b + sizeof(v6_unfrag) + 8, udp + off, n);
-        res = decode_frame_reasm(r, DECODE_LINK_IPV6, b, (uint32_t)len, (uint32_t)len, 1, &p, &st);
-        free(b);
+    size_t len;
+    uint8_t *b = v6_fragment(udp, sizeof(udp), HALF, sizeof(udp) - HALF, false, &len);
+    assert_int_equal(decode_frame_reasm(r, DECODE_LINK_IPV6, b, (uint32_t)len, (uint32_t)len, 1, &p, &st),
+                     DECODE_SKIP);
+    free(b);
+    b = v6_fragment(udp, sizeof(udp), 0, HALF, true, &len);
+    for (size_t cut = 0; cut < len; cut++) {
+        uint8_t *c = malloc(cut ? cut : 1);
+        assert_non_null(c);
+        memcpy(c, b, cut);
+        enum decode_result res = decode_frame_reasm(r, DECODE_LINK_IPV6, c, (uint32_t)cut, (uint32_t)len, 2, &p, &st);
+        assert_true(res == DECODE_SKIP || res == DECODE_TRUNCATED);
+        free(c);
     }
-    assert_int_equal(res, DECODE_UDP);
+    assert_int_equal(ip_reasm_stats(r)->reassembled, 0);
+    assert_int_equal(decode_frame_reasm(r, DECODE_LINK_IPV6, b, (uint32_t)len, (uint32_t)len, 3, &p, &st),
+                     DECODE_UDP);
+    free(b);
     assert_int_equal(p.ip_version, 6);
     assert_int_equal(p.dport, 443);
     assert_int_equal(p.payload.n, N);
