@@ -623,6 +623,62 @@ static void test_decode_outer_fragmented_gre(void **state)
     ip_reasm_free(r);
 }
 
+/* The other way round: whole outer packets of a GRE tunnel, each carrying a
+ * fragment of an inner packet (the tenant's own fragments). Reassembled at
+ * the inner layer, keyed with the tunnel around it. */
+static void test_decode_inner_fragments_in_gre(void **state)
+{
+    (void)state;
+    static uint8_t whole[14 + 20 + 8 + 900];
+    size_t len = udp_frame(whole, 900);
+    uint8_t *frames[4];
+    size_t lens[4];
+    size_t k = fragment_v4(whole, len, 500, frames, lens, 4);
+    assert_int_equal(k, 2);
+    struct ip_reasm *r = new_reasm(4, 65536);
+    struct decode_stats st;
+    memset(&st, 0, sizeof(st));
+    struct pkt p;
+    enum decode_result res = DECODE_SKIP;
+    for (size_t i = 0; i < k; i++) {
+        size_t ilen = lens[i] - 14, olen = 14 + 20 + 4 + ilen;
+        uint8_t *o = malloc(olen);
+        assert_non_null(o);
+        uint8_t outer[20] = {
+            0x45, 0x00,                                 /* version 4, IHL 5 */
+            (uint8_t)((olen - 14) >> 8), (uint8_t)(olen - 14), /* total length */
+            0x00, (uint8_t)i,                           /* identification */
+            0x40, 0x00,                                 /* DF: the outer packet is whole */
+            0x40, 0x2f,                                 /* TTL, protocol GRE */
+            0x00, 0x00,                                 /* checksum */
+            10, 0, 0, 1,                                /* tunnel source 10.0.0.1 */
+            10, 0, 0, 2,                                /* tunnel destination 10.0.0.2 */
+        };
+        uint8_t gre[4] = { 0x00, 0x00, 0x08, 0x00 };    /* no flags, version 0, IPv4 */
+        memcpy(o, eth_v4, 14);
+        memcpy(o + 14, outer, 20);
+        memcpy(o + 34, gre, 4);
+        memcpy(o + 38, frames[i] + 14, ilen);
+        res = decode_frame_reasm(r, DECODE_LINK_EN10MB, o, (uint32_t)olen, (uint32_t)olen, 1, &p, &st);
+        assert_int_equal(res, i + 1 < k ? DECODE_SKIP : DECODE_UDP);
+        free(o);
+    }
+    assert_int_equal(p.tunnel_type, DECODE_TUNNEL_GRE);
+    assert_int_equal(p.src[0], 0xc0);
+    assert_int_equal(p.payload.n, 900);
+    assert_memory_equal(p.payload.p, pattern, 900);
+    assert_int_equal(st.tunnels, 2);
+    assert_int_equal(st.ip_fragments, 1);
+
+    /* The same inner fragments outside the tunnel do not complete it. */
+    assert_int_equal(decode_frame_reasm(r, DECODE_LINK_EN10MB, frames[0], (uint32_t)lens[0], (uint32_t)lens[0], 2,
+                                        &p, &st),
+                     DECODE_SKIP);
+    assert_int_equal(ip_reasm_in_progress(r), 1);
+    free_frames(frames, k);
+    ip_reasm_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -643,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_decode_every_prefix),
         cmocka_unit_test(test_decode_v6),
         cmocka_unit_test(test_decode_outer_fragmented_gre),
+        cmocka_unit_test(test_decode_inner_fragments_in_gre),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
