@@ -11,7 +11,11 @@
  * platform-specific subheader), RFC 7348 section 5 (VXLAN),
  * draft-ietf-nvo3-vxlan-gpe section 3 (VXLAN-GPE next protocol), RFC 8926
  * section 3.4 (Geneve header and options), 3GPP TS 29.281 section 5 (GTP-U
- * header and extension headers), RFC 2003 / RFC 2473 / RFC 4213 (IP in IP).
+ * header and extension headers), RFC 2003 / RFC 2473 / RFC 4213 (IP in IP),
+ * RFC 2516 section 4 (PPPoE session stage), RFC 1661 section 2 (PPP
+ * protocol field), RFC 5415 section 4.3 (CAPWAP header), RFC 5416 section 3
+ * and IEEE 802.11-2020 section 9.3.2.1 (802.11 data frames in CAPWAP),
+ * RFC 1042 (LLC/SNAP). Fragments go to capture/ip_reasm.c.
  *
  * A tunnel decoder reads its header, then calls decode_tunnel_enter(), then
  * decodes its payload with the same functions as the outer frame, through the
@@ -27,6 +31,8 @@
  * per frame" holds by construction.
  */
 #include "capture/decode.h"
+
+#include "capture/ip_reasm.h"
 
 #include <string.h>
 
@@ -57,6 +63,7 @@ enum {
     DECODE_ETHERTYPE_QINQ_OLD = 0x9100,  /* pre-802.1ad S-tag, still in use */
     DECODE_ETHERTYPE_MPLS = 0x8847,
     DECODE_ETHERTYPE_MPLS_MC = 0x8848,
+    DECODE_ETHERTYPE_PPPOE_DISCOVERY = 0x8863,
     DECODE_ETHERTYPE_PPPOE = 0x8864,     /* PPPoE session: IP inside PPP */
     DECODE_ETHERTYPE_PBB = 0x88e7,       /* 802.1ah: a whole Ethernet frame inside */
     /* GRE protocol types are ethertypes; these three appear only there. */
@@ -75,6 +82,7 @@ enum {
     DECODE_PORT_VXLAN = 4789,
     DECODE_PORT_VXLAN_GPE = 4790,
     DECODE_PORT_GENEVE = 6081,
+    DECODE_PORT_CAPWAP_DATA = 5247,
     DECODE_PORT_VXLAN_LINUX = 8472,
 };
 
@@ -131,6 +139,7 @@ enum decode_outcome {
 struct decode_layer {
     struct span s;
     size_t missing;
+    struct ip_reasm *reasm;     /* NULL: fragments are counted, not reassembled */
 };
 
 /* Need `k` more bytes of this layer. */
@@ -532,6 +541,110 @@ static enum decode_outcome decode_udp_datagram(struct decode_layer *l, struct pk
     return DECODE_OUTCOME_UDP;
 }
 
+/* An IEEE 802.11 data frame (IEEE 802.11-2020 section 9.3.2.1) as a
+ * CAPWAP WTP forwards it (RFC 5416 section 3): a 24-byte MAC header, a
+ * fourth address when both To DS and From DS are set, QoS control in QoS
+ * subtypes, HT control with +HTC/Order in those, then the RFC 1042 LLC/SNAP
+ * header (or 802.1H's) giving the ethertype. */
+static enum decode_outcome decode_ieee80211(struct decode_layer *l, struct pkt *out)
+{
+    struct span *s = &l->s;
+    enum decode_outcome o = decode_need(l, 24, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    uint8_t fc0 = span_u8(s);          /* subtype 4 bits, type 2, protocol version 2 */
+    uint8_t fc1 = span_u8(s);          /* flags: To DS, From DS, ..., Protected, +HTC/Order */
+    span_skip(s, 22);                  /* duration, addresses 1-3, sequence control */
+    if ((fc0 & 0x03) != 0)
+        return DECODE_OUTCOME_UNSUPPORTED; /* a protocol version after 0 */
+    if (((fc0 >> 2) & 0x03) != 2 || (fc0 & 0x40))
+        return DECODE_OUTCOME_NOT_TCP; /* management, control, or a data subtype with no data */
+    if (fc1 & 0x40)
+        return DECODE_OUTCOME_NOT_TCP; /* protected: encrypted before it reached the tunnel */
+    bool qos = fc0 & 0x80;
+    size_t more = ((fc1 & 0x03) == 0x03 ? 6u : 0u) + (qos ? 2u : 0u) + (qos && (fc1 & 0x80) ? 4u : 0u);
+    o = decode_need(l, more + 8, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    if ((fc1 & 0x03) == 0x03)
+        span_skip(s, 6);               /* address 4 */
+    if (qos) {
+        uint8_t qos0 = span_u8(s);
+        span_skip(s, 1);
+        if (qos0 & 0x80)
+            return DECODE_OUTCOME_UNSUPPORTED; /* an A-MSDU: several frames, not decoded */
+        if (fc1 & 0x80)
+            span_skip(s, 4);           /* HT control */
+    }
+    uint32_t llc = span_u24(s);        /* DSAP, SSAP, control: SNAP, UI */
+    uint32_t oui = span_u24(s);        /* 0 (RFC 1042) or 00-00-f8 (802.1H) */
+    uint16_t ethertype = span_u16(s);
+    if (llc != 0xaaaa03 || (oui != 0 && oui != 0x0000f8))
+        return DECODE_OUTCOME_NOT_TCP; /* not an encapsulated Ethernet protocol */
+    return decode_ethertype(ethertype, l, out);
+}
+
+/* CAPWAP data channel (RFC 5415 section 4.3 header, RFC 5416 for IEEE
+ * 802.11): UDP port 5247 at the access controller, so the source port on
+ * the way back. Port alone is weak evidence (5247 may be any client's
+ * ephemeral port), so, like Wireshark's dissector but stricter, the header
+ * is decapsulated only when its fields hold: preamble version 0 and type 0
+ * (type 1 is a DTLS-protected channel), HLEN at least 2 words and inside the
+ * datagram, reserved flags zero, L only with F, a zero fragment offset
+ * without F, the optional Radio MAC and Wireless Specific Information inside
+ * HLEN, and a native frame (T) only with the IEEE 802.11 binding. Otherwise
+ * the datagram stays plain UDP (NONE). CAPWAP's own fragments (F) are not
+ * reassembled; keep-alives (K) carry no frame. */
+static enum decode_outcome decode_capwap(struct decode_layer *l, struct pkt *out, uint16_t udp_len)
+{
+    enum { CAPWAP_WBID_IEEE80211 = 1 };
+    struct decode_layer c = *l;
+    if (udp_len < DECODE_UDP_HDR_LEN ||
+        decode_bound(&c, udp_len - DECODE_UDP_HDR_LEN, DECODE_OUTCOME_BAD_TUNNEL) != DECODE_OUTCOME_NONE)
+        return DECODE_OUTCOME_NONE;
+    struct span h = c.s;
+    uint8_t preamble = span_u8(&h);
+    uint32_t bits = span_u24(&h);       /* HLEN 5, RID 5, WBID 5, T F L W M K, flags 3 */
+    span_skip(&h, 2);                   /* fragment id */
+    uint16_t frag_off = span_u16(&h);   /* offset 13 bits, reserved 3 */
+    if (!span_ok(&h))
+        return DECODE_OUTCOME_NONE;
+    size_t hlen = (size_t)(bits >> 19) * 4;
+    uint8_t wbid = (uint8_t)((bits >> 9) & 0x1f);
+    bool t = bits & 0x100, f = bits & 0x80, last = bits & 0x40, w = bits & 0x20, m = bits & 0x10, k = bits & 0x08;
+    if (preamble != 0 || hlen < 8 || hlen > c.s.n + c.missing || (bits & 0x07) || (frag_off & 0x07) ||
+        (last && !f) || (!f && frag_off != 0) || (t && wbid != CAPWAP_WBID_IEEE80211))
+        return DECODE_OUTCOME_NONE;
+    /* Radio MAC (length 6 or 8) and Wireless Specific Information, each a
+     * length byte and data padded to 4 bytes, all inside HLEN. */
+    size_t used = 8;
+    for (int opt = 0; opt < 2; opt++) {
+        if (!(opt == 0 ? m : w))
+            continue;
+        uint8_t len;
+        if (!span_peek(&c.s, used, &len) || (opt == 0 && len != 6 && len != 8))
+            return DECODE_OUTCOME_NONE;
+        used += ((size_t)len + 1 + 3) / 4 * 4;
+    }
+    if (used > hlen)
+        return DECODE_OUTCOME_NONE;
+
+    /* The header holds: from here on this is CAPWAP. */
+    *l = c;
+    if (f)
+        return DECODE_OUTCOME_UNSUPPORTED;
+    if (k)
+        return DECODE_OUTCOME_NOT_TCP;
+    enum decode_outcome o = decode_need(l, hlen, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    span_skip(&l->s, hlen);
+    o = decode_tunnel_enter(out, DECODE_TUNNEL_CAPWAP, false, 0);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    return t ? decode_ieee80211(l, out) : decode_inner_ether(l, out);
+}
+
 /* UDP: a datagram to a tunnel port is looked into; once it is a tunnel, the
  * UDP length bounds it as the IP length bounds TCP (a length that lies makes
  * the tunnel bad). */
@@ -546,6 +659,11 @@ static enum decode_outcome decode_udp(struct decode_layer *l, struct pkt *out)
     uint16_t udp_len = span_u16(s);
     span_skip(s, 2); /* checksum */
 
+    if (dport == DECODE_PORT_CAPWAP_DATA || sport == DECODE_PORT_CAPWAP_DATA) {
+        o = decode_capwap(l, out, udp_len);
+        if (o != DECODE_OUTCOME_NONE)
+            return o;
+    }
     switch (dport) {
     case DECODE_PORT_VXLAN:
     case DECODE_PORT_VXLAN_LINUX:
@@ -601,6 +719,37 @@ static enum decode_outcome decode_ip_payload(uint8_t proto, struct decode_layer 
     }
 }
 
+/* The layer a fragment was met at, as part of its reassembly key: the
+ * VLAN tags and the tunnel around it keep two tenants' equal addresses (and
+ * the same packet mirrored through two sessions) apart. */
+static uint32_t decode_fragment_context(const struct pkt *out)
+{
+    uint32_t vlans = (uint32_t)out->vlan_count << 28 ^ (uint32_t)out->vlan[0] << 12 ^ out->vlan[1];
+    return vlans ^ (uint32_t)out->tunnel_depth << 24 ^ out->tunnel_id * 2654435761u;
+}
+
+/* A fragment goes to the reassembler; when it completes its datagram, the
+ * whole packet is decoded in its place, from its IP header on, through the
+ * same functions (so a fragmented outer header of a tunnel leads on to the
+ * tunnel, and an inner fragment inside it is reassembled at its own
+ * layer). The reassembled packet has no fragment fields left, so this
+ * recursion happens once per IP layer. Snaplen-cut fragments cannot be
+ * used (the reassembler counts them). */
+static enum decode_outcome decode_fragment(struct decode_layer *l, struct pkt *out, struct ip_reasm_frag *f)
+{
+    if (!l->reasm)
+        return DECODE_OUTCOME_FRAGMENT;
+    f->context = decode_fragment_context(out);
+    f->cut = l->missing > 0 || f->header.bad;
+    memcpy(f->src, out->src, sizeof(f->src));
+    memcpy(f->dst, out->dst, sizeof(f->dst));
+    struct span whole;
+    if (ip_reasm_add(l->reasm, out->ts_us, f, &whole) != IP_REASM_DONE)
+        return DECODE_OUTCOME_FRAGMENT;
+    struct decode_layer inner = { whole, 0, l->reasm };
+    return f->version == 4 ? decode_ipv4(&inner, out) : decode_ipv6(&inner, out);
+}
+
 static enum decode_outcome decode_ipv4(struct decode_layer *l, struct pkt *out)
 {
     /* Read the fixed header from a copy: the datagram's bounds are set from
@@ -609,7 +758,7 @@ static enum decode_outcome decode_ipv4(struct decode_layer *l, struct pkt *out)
     uint8_t ver_ihl = span_u8(&h);
     span_skip(&h, 1); /* DSCP/ECN */
     uint16_t total_len = span_u16(&h);
-    span_skip(&h, 2); /* identification */
+    span_skip(&h, 2); /* identification: read below, for fragments only */
     uint16_t frag = span_u16(&h);
     span_skip(&h, 1); /* TTL */
     uint8_t proto = span_u8(&h);
@@ -634,10 +783,19 @@ static enum decode_outcome decode_ipv4(struct decode_layer *l, struct pkt *out)
     /* The (innermost) IP packet as captured, for the application classifier. */
     out->l3 = l->s;
 
-    /* MF set or a fragment offset: we do not reassemble, and even a first
-     * fragment's TCP payload would reach the flow table incomplete. */
-    if (frag & 0x3fff)
-        return DECODE_OUTCOME_FRAGMENT;
+    /* MF set or a fragment offset: the one test an unfragmented packet
+     * pays. A fragment's payload is never decoded on its own (even a first
+     * fragment's TCP payload would reach the flow table incomplete). */
+    if (frag & 0x3fff) {
+        struct span id = l->s;
+        span_skip(&id, 4);
+        struct ip_reasm_frag f = { .version = 4, .proto = proto, .id = span_u16(&id),
+                                   .offset = (uint32_t)(frag & 0x1fff) * 8, .more = frag & 0x2000 };
+        struct span rest = l->s;
+        f.header = span_take(&rest, hdr_len);
+        f.data = rest;
+        return decode_fragment(l, out, &f);
+    }
 
     o = decode_need(l, hdr_len, DECODE_OUTCOME_BAD_IP);
     if (o != DECODE_OUTCOME_NONE)
@@ -670,6 +828,9 @@ static enum decode_outcome decode_ipv6(struct decode_layer *l, struct pkt *out)
         return o;
     out->l3 = span_make(start, DECODE_IPV6_HDR_LEN + s->n);
 
+    /* Where the Next Header byte naming the current header is: a
+     * reassembled packet's unfragmentable part has that byte rewritten. */
+    size_t next_at = 6;
     for (int i = 0; i < DECODE_IPV6_EXT_LIMIT; i++) {
         size_t ext_len;
         switch (next) {
@@ -695,6 +856,7 @@ static enum decode_outcome decode_ipv6(struct decode_layer *l, struct pkt *out)
         if (o != DECODE_OUTCOME_NONE)
             return o;
         uint8_t this_hdr = next;
+        size_t this_at = (size_t)(s->p - start);
         next = span_u8(s);
         uint8_t len_field = span_u8(s);
 
@@ -704,11 +866,17 @@ static enum decode_outcome decode_ipv6(struct decode_layer *l, struct pkt *out)
             if (o != DECODE_OUTCOME_NONE)
                 return o;
             uint16_t off_m = span_u16(s);
-            span_skip(s, 4); /* identification */
+            uint32_t id = span_u32(s);
             /* Offset 0 without M is an atomic fragment (RFC 6946): the whole
              * packet, to be processed as if it had no fragment header. */
-            if (off_m & 0xfff9)
-                return DECODE_OUTCOME_FRAGMENT;
+            if (off_m & 0xfff9) {
+                /* Unfragmentable part: everything before this header. */
+                struct ip_reasm_frag f = { .version = 6, .proto = next, .id = id, .next_header_at = next_at,
+                                           .header = span_make(start, this_at), .offset = off_m & 0xfff8u,
+                                           .more = off_m & 1, .data = *s };
+                return decode_fragment(l, out, &f);
+            }
+            next_at = this_at;
             continue;
         }
         if (this_hdr == DECODE_PROTO_AH)
@@ -719,6 +887,7 @@ static enum decode_outcome decode_ipv6(struct decode_layer *l, struct pkt *out)
         if (o != DECODE_OUTCOME_NONE)
             return o;
         span_skip(s, ext_len - 2);
+        next_at = this_at;
     }
     return DECODE_OUTCOME_UNSUPPORTED;
 }
@@ -762,6 +931,71 @@ static enum decode_outcome decode_mpls(struct decode_layer *l, struct pkt *out)
     return DECODE_OUTCOME_UNSUPPORTED;
 }
 
+/* PPP protocol numbers (IANA "PPP DLL Protocol Numbers"). */
+enum {
+    DECODE_PPP_IPV4 = 0x0021,
+    DECODE_PPP_IPV6 = 0x0057,
+};
+
+/* The PPP protocol field (RFC 1661 section 2) and what follows it. A link
+ * that negotiated Protocol-Field-Compression sends one byte: protocol
+ * numbers have an odd last byte and an even first, so an odd first byte is a
+ * compressed field. Only IP is decoded. */
+static enum decode_outcome decode_ppp_payload(struct decode_layer *l, struct pkt *out)
+{
+    uint8_t b = 0;
+    uint16_t proto;
+    if (span_peek(&l->s, 0, &b) && (b & 1))
+        proto = span_u8(&l->s);
+    else
+        proto = span_u16(&l->s);
+    if (!span_ok(&l->s))
+        return DECODE_OUTCOME_TRUNCATED;
+    switch (proto) {
+    case DECODE_PPP_IPV4:
+        return decode_ipv4(l, out);
+    case DECODE_PPP_IPV6:
+        return decode_ipv6(l, out);
+    default:
+        return DECODE_OUTCOME_NOT_TCP; /* LCP, IPCP, ... */
+    }
+}
+
+/* DLT_PPP: an optional HDLC-like address and control (0xff 0x03, RFC 1662
+ * 3.1; links that negotiated their compression leave it out), then the
+ * protocol field. */
+static enum decode_outcome decode_ppp(struct decode_layer *l, struct pkt *out)
+{
+    uint8_t b = 0;
+    if (span_peek(&l->s, 0, &b) && b == 0xff)
+        span_skip(&l->s, 2);
+    return decode_ppp_payload(l, out);
+}
+
+/* PPPoE session stage (RFC 2516 section 4): version 1, type 1, code 0, a
+ * session id and the length of the PPP frame that follows, which starts
+ * with the protocol field (PPPoE carries no HDLC address and control bytes).
+ * The length bounds the PPP frame as the IP length bounds a datagram, which
+ * drops Ethernet padding. */
+static enum decode_outcome decode_pppoe(struct decode_layer *l, struct pkt *out)
+{
+    struct span *s = &l->s;
+    uint8_t ver_type = span_u8(s);
+    uint8_t code = span_u8(s);
+    span_skip(s, 2); /* session id */
+    uint16_t len = span_u16(s);
+    if (!span_ok(s))
+        return DECODE_OUTCOME_TRUNCATED;
+    if (ver_type != 0x11)
+        return DECODE_OUTCOME_UNSUPPORTED; /* a later version we cannot read */
+    if (code != 0)
+        return DECODE_OUTCOME_BAD_TUNNEL; /* discovery codes belong to 0x8863 */
+    enum decode_outcome o = decode_bound(l, len, DECODE_OUTCOME_BAD_TUNNEL);
+    if (o != DECODE_OUTCOME_NONE)
+        return o;
+    return decode_ppp_payload(l, out);
+}
+
 /* From an ethertype on: VLAN tags, MPLS, IP. Shared by Ethernet and both SLL
  * versions (SLL keeps a VLAN tag in the frame when the NIC did not strip it). */
 static enum decode_outcome decode_ethertype(uint16_t ethertype, struct decode_layer *l, struct pkt *out)
@@ -791,6 +1025,9 @@ static enum decode_outcome decode_ethertype(uint16_t ethertype, struct decode_la
         case DECODE_ETHERTYPE_IPV6:
             return decode_ipv6(l, out);
         case DECODE_ETHERTYPE_PPPOE:
+            return decode_pppoe(l, out);
+        case DECODE_ETHERTYPE_PPPOE_DISCOVERY:
+            return DECODE_OUTCOME_NOT_TCP; /* PADI, PADO, ...: no IP inside */
         case DECODE_ETHERTYPE_PBB:
             return DECODE_OUTCOME_UNSUPPORTED;
         default:
@@ -812,33 +1049,6 @@ static enum decode_outcome decode_af(uint32_t af, struct decode_layer *l, struct
         return decode_ipv6(l, out);
     default:
         return DECODE_OUTCOME_NOT_TCP;
-    }
-}
-
-/* PPP protocol numbers (IANA "PPP DLL Protocol Numbers"). */
-enum {
-    DECODE_PPP_IPV4 = 0x0021,
-    DECODE_PPP_IPV6 = 0x0057,
-};
-
-/* DLT_PPP: an optional HDLC-like address and control (0xff 0x03, RFC 1662
- * 3.1; links that negotiated their compression leave it out), then the
- * 2-byte protocol field (RFC 1661 2). Only IP is decoded. */
-static enum decode_outcome decode_ppp(struct decode_layer *l, struct pkt *out)
-{
-    uint8_t b = 0;
-    if (span_peek(&l->s, 0, &b) && b == 0xff)
-        span_skip(&l->s, 2);
-    uint16_t proto = span_u16(&l->s);
-    if (!span_ok(&l->s))
-        return DECODE_OUTCOME_TRUNCATED;
-    switch (proto) {
-    case DECODE_PPP_IPV4:
-        return decode_ipv4(l, out);
-    case DECODE_PPP_IPV6:
-        return decode_ipv6(l, out);
-    default:
-        return DECODE_OUTCOME_NOT_TCP; /* LCP, IPCP, ... */
     }
 }
 
@@ -914,11 +1124,17 @@ static enum decode_outcome decode_link(int linktype, struct decode_layer *l, str
 enum decode_result decode_frame(int linktype, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
                                 uint64_t ts_us, struct pkt *out, struct decode_stats *st)
 {
+    return decode_frame_reasm(NULL, linktype, data, caplen, wire_len, ts_us, out, st);
+}
+
+enum decode_result decode_frame_reasm(struct ip_reasm *reasm, int linktype, const uint8_t *data, uint32_t caplen,
+                                      uint32_t wire_len, uint64_t ts_us, struct pkt *out, struct decode_stats *st)
+{
     memset(out, 0, sizeof(*out));
     out->ts_us = ts_us;
     st->frames++;
 
-    struct decode_layer l = { span_make(data, caplen), wire_len > caplen ? wire_len - caplen : 0 };
+    struct decode_layer l = { span_make(data, caplen), wire_len > caplen ? wire_len - caplen : 0, reasm };
     enum decode_outcome o = decode_link(linktype, &l, out);
     if (out->tunnel_depth > 0)
         st->tunnels++;
@@ -998,6 +1214,8 @@ const char *decode_tunnel_name(int tunnel_type)
         return "ipip";
     case DECODE_TUNNEL_GTPU:
         return "gtpu";
+    case DECODE_TUNNEL_CAPWAP:
+        return "capwap";
     default:
         return NULL;
     }

@@ -16,7 +16,8 @@
  * RFC 2784 and RFC 2890 (GRE, key and sequence number), draft-foschiano-erspan
  * (ERSPAN types I, II, III), RFC 7348 (VXLAN), draft-ietf-nvo3-vxlan-gpe,
  * RFC 8926 (Geneve), 3GPP TS 29.281 (GTP-U), RFC 2003, RFC 2473 and RFC 4213
- * (IPv4/IPv6 in IPv4/IPv6).
+ * (IPv4/IPv6 in IPv4/IPv6), RFC 2516 (PPPoE), RFC 5415 and RFC 5416 (CAPWAP
+ * data channel, IEEE 802.11 binding). IP fragments: capture/ip_reasm.h.
  */
 #ifndef TLSSCOPE_DECODE_H
 #define TLSSCOPE_DECODE_H
@@ -65,7 +66,8 @@ enum decode_result {
 
 /* pkt.tunnel_type: the outermost encapsulation. GRE carrying ERSPAN is
  * `ERSPAN`; VXLAN-GPE (UDP 4790) is `VXLAN`; IPv4 or IPv6 directly inside
- * IPv4 or IPv6 (protocol 4 or 41) is `IPIP`. */
+ * IPv4 or IPv6 (protocol 4 or 41) is `IPIP`. PPPoE is a link layer, not a
+ * tunnel (it has no outer IP header). */
 enum decode_tunnel {
     DECODE_TUNNEL_NONE = 0,
     DECODE_TUNNEL_GRE,
@@ -74,6 +76,7 @@ enum decode_tunnel {
     DECODE_TUNNEL_GENEVE,
     DECODE_TUNNEL_IPIP,
     DECODE_TUNNEL_GTPU,
+    DECODE_TUNNEL_CAPWAP,
 };
 
 struct pkt {
@@ -142,8 +145,13 @@ struct decode_stats {
     uint64_t payload_truncated; /* headers fine, payload cut by snaplen */
     uint64_t bad_ip;            /* IPv4/IPv6 header inconsistent */
     uint64_t bad_tcp;           /* TCP header inconsistent */
-    uint64_t ip_fragments;      /* IPv4/IPv6 fragments (not reassembled) */
-    /* Link type or encapsulation we do not decode: unknown DLT, PPPoE, PBB,
+    /* IPv4/IPv6 fragments that did not complete a datagram: held for
+     * reassembly, or dropped (the reassembler's counters say why), or every
+     * fragment without a reassembler (decode_frame()). The fragment that
+     * completes one counts in the whole datagram's outcome instead. */
+    uint64_t ip_fragments;
+    /* Link type or encapsulation we do not decode: unknown DLT, PBB, a PPPoE
+     * version after 1, CAPWAP fragments and A-MSDUs,
      * MPLS pseudowires, PPTP (GRE version 1) and RFC 1701 source-routed GRE,
      * a tunnel payload that is neither Ethernet nor IP, an unknown Geneve
      * version, or more stacked VLAN tags, MPLS labels, IPv6 extension
@@ -151,6 +159,7 @@ struct decode_stats {
     uint64_t unsupported_link;
     /* A tunnel header inconsistent with itself or with the length around it
      * (GRE version, ERSPAN version, VXLAN without its I flag, GTP-U version,
+     * a PPPoE session frame with a discovery code,
      * a UDP, GTP-U or option length that lies, an inner Ethernet header that
      * does not fit). */
     uint64_t bad_tunnel;
@@ -166,6 +175,18 @@ struct decode_stats {
  * (MALFORMED). `out` and `st` must not be NULL. */
 enum decode_result decode_frame(int linktype, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
                                 uint64_t ts_us, struct pkt *out, struct decode_stats *st);
+
+/* decode_frame() with IP fragments reassembled by `reasm` (NULL: they are
+ * only counted, as decode_frame() does). A fragment that completes its
+ * datagram gives the result of the whole datagram, and then pkt's l3 and
+ * payload point into the reassembler's buffer instead of `data`: valid until
+ * the next call with the same `reasm` (the same lifetime as the frame's own
+ * bytes in the engine: one packet callback). A fragment that does not
+ * complete one is DECODE_SKIP, counted in ip_fragments; the reassembler
+ * counts what became of it. */
+struct ip_reasm;
+enum decode_result decode_frame_reasm(struct ip_reasm *reasm, int linktype, const uint8_t *data, uint32_t caplen,
+                                      uint32_t wire_len, uint64_t ts_us, struct pkt *out, struct decode_stats *st);
 
 /* True when the decoder knows `linktype`. */
 bool decode_link_supported(int linktype);

@@ -306,6 +306,11 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     e->flows = flow_table_new(&fc, &consumer);
     if (!e->flows)
         goto fail;
+    struct ip_reasm_config rc;
+    ip_reasm_defaults(&rc);
+    e->reasm = ip_reasm_new(&rc);
+    if (!e->reasm)
+        goto fail;
     return 0;
 fail:
     engine_free(e); /* frees whatever was made; everything else is NULL */
@@ -322,12 +327,12 @@ void engine_frame(struct engine *e, int linktype, const struct capture_frame *f)
 {
     struct pkt p;
     if (!e->pcapng) {
-        if (is_flow_packet(decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode)))
+        if (is_flow_packet(decode_frame_reasm(e->reasm, linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode)))
             flow_table_packet(e->flows, &p);
         return;
     }
     packet_notes_clear(e->notes);
-    if (is_flow_packet(decode_frame(linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode))) {
+    if (is_flow_packet(decode_frame_reasm(e->reasm, linktype, f->data, f->caplen, f->wire_len, f->ts_us, &p, &e->decode))) {
         e->current = &p;
         flow_table_packet(e->flows, &p);
         e->current = NULL;
@@ -498,6 +503,11 @@ bool engine_had_loss(const struct engine *e)
     X("retransmissions", fs->reasm.retransmissions) X("partial_overlaps", fs->reasm.partial_overlaps)           \
     X("overlap_conflicts", fs->reasm.overlap_conflicts) X("gaps", fs->reasm.gaps)                               \
     X("gap_bytes", fs->reasm.gap_bytes) X("buffer_denied", fs->reasm.buffer_denied)
+#define IP_REASM_STATS(X)                                                                                        \
+    X("fragments", rs->fragments) X("reassembled", rs->reassembled) X("duplicates", rs->duplicates)             \
+    X("overlaps", rs->overlaps) X("rfc5722_dropped", rs->rfc5722_dropped) X("late", rs->late)                   \
+    X("timeouts", rs->timeouts) X("evicted", rs->evicted) X("too_big", rs->too_big) X("malformed", rs->malformed) \
+    X("peak_datagrams", rs->peak_datagrams)
 #define BUFFER_STATS(X) X("budget", bs.budget) X("peak", bs.peak) X("denied", bs.denied)
 #define TLS_STATS(X)                                                                                             \
     X("sessions", t->sessions) X("not_tls", t->not_tls) X("lines", t->lines)                                    \
@@ -556,6 +566,8 @@ static void stats_members(const struct engine *e, struct json_writer *w)
         json_object_end(w);                                                                                     \
     } while (0)
     GROUP("decode", DECODE_STATS);
+    const struct ip_reasm_stats *rs = ip_reasm_stats(e->reasm);
+    GROUP("ip_reasm", IP_REASM_STATS);
     GROUP("flows", FLOW_STATS);
     GROUP("reassembly", REASM_STATS);
     GROUP("buffers", BUFFER_STATS);
@@ -674,6 +686,8 @@ void engine_free(struct engine *e)
 {
     flow_table_free(e->flows);
     e->flows = NULL;
+    ip_reasm_free(e->reasm);
+    e->reasm = NULL;
     classifier_free(e->dissector.classifier);
     e->dissector.classifier = NULL;
     cert_cache_free(e->dissector.certs);

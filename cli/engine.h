@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "capture/decode.h"
+#include "capture/ip_reasm.h"
 #include "capture/source.h"
 #include "common/bufpool.h"
 #include "dissect/conn.h"
@@ -54,6 +55,7 @@ struct engine {
     struct conn_json_writer *writer;
     struct conn_sink lines;      /* the JSON writer, or cfg.line_sink */
     struct decode_stats decode;
+    struct ip_reasm *reasm;      /* IP fragments, at every layer of every frame */
     int linktype;
     /* --pcapng output: the writer, the interface of the current source, the
      * comments gathered while the current frame is processed, and the

@@ -468,6 +468,75 @@ def reasm_seeds():
           syn(0, 0) + data(1, 60, 20) + flush(1))
 
 
+def encap_seeds():
+    """PPPoE behind QinQ and CAPWAP (802.3 and 802.11) frames for fuzz_decode."""
+    tcp = struct.pack(">HHIIBBHHH", 49153, 443, 1, 0, 0x50, 0x18, 65535, 0, 0) + b"\x16\x03\x01\x00\x05hello"
+
+    def ipv4(proto, payload, src=(192, 0, 2, 1), dst=(198, 51, 100, 2)):
+        return struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0x4000, 64, proto, 0, bytes(src),
+                           bytes(dst)) + payload
+    macs = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01"
+    inner = ipv4(6, tcp)
+    ppp = b"\x00\x21" + inner
+    pppoe = struct.pack(">BBHH", 0x11, 0, 0x1234, len(ppp)) + ppp
+    decode_seed("pppoe-qinq", 1, macs + b"\x88\xa8\x00\x64\x81\x00\x00\xc8\x88\x64" + pppoe)
+    decode_seed("pppoe-discovery", 1, macs + b"\x88\x63\x11\x09\x00\x00\x00\x00")
+
+    def capwap(header, frame):
+        udp = struct.pack(">HHHH", 54321, 5247, 8 + len(header) + len(frame), 0) + header + frame
+        return macs + b"\x08\x00" + ipv4(17, udp, (10, 0, 0, 1), (10, 0, 0, 2))
+    decode_seed("capwap-8023", 1, capwap(b"\x00\x10\x02\x00\x00\x00\x00\x00", macs + b"\x08\x00" + inner))
+    wlan = (b"\x88\x01\x00\x00" + b"\x02\x00\x00\x00\x00\x0a" * 3 + b"\x10\x00" + b"\x00\x00" +
+            b"\xaa\xaa\x03\x00\x00\x00\x08\x00")
+    decode_seed("capwap-80211", 1, capwap(b"\x00\x20\x03\x10\x00\x00\x00\x00\x06\x02\x11\x22\x33\x44\x55\x00",
+                                           wlan + inner))
+
+
+def ip_reasm_seeds():
+    """Fragment scripts for fuzz_ip_reasm (see its header for the format)."""
+    def frag(v6, id_, off, data, more=False, extra=False, tcp=False):
+        op = (1 if v6 else 0) | (0x04 if more else 0) | (0x08 if extra else 0) | (0x10 if tcp else 0)
+        return bytes([op, id_]) + struct.pack(">HH", off // 8, len(data)) + data
+
+    def raw(link_index, frame, cut=0):
+        return bytes([2 | cut << 4, link_index]) + struct.pack(">H", len(frame)) + frame
+
+    def wait(quarters):
+        return bytes([3 | quarters << 2])
+
+    payload = bytes((i * 7) & 0xff for i in range(1200))
+    udp = struct.pack(">HHHH", 50000, 443, 8 + len(payload), 0) + payload
+    tcp = struct.pack(">HHIIBBHHH", 49153, 443, 1, 0, 0x50, 0x18, 65535, 0, 0) + b"\x16\x03\x01" + payload[:300]
+    for v6 in (False, True):
+        tag = "v6" if v6 else "v4"
+        write("ip_reasm", tag + "-in-order", b"".join(frag(v6, 1, o, udp[o:o + 512], o + 512 < len(udp))
+                                                      for o in range(0, len(udp), 512)))
+        write("ip_reasm", tag + "-reverse", b"".join(frag(v6, 2, o, udp[o:o + 512], o + 512 < len(udp))
+                                                     for o in reversed(range(0, len(udp), 512))))
+        write("ip_reasm", tag + "-overlap", frag(v6, 3, 0, udp[:64], True, extra=True) +
+              frag(v6, 3, 32, b"\xee" * 64, True) + frag(v6, 3, 96, udp[96:200]))
+        write("ip_reasm", tag + "-duplicate", frag(v6, 4, 0, udp[:64], True) + frag(v6, 4, 0, udp[:64], True) +
+              frag(v6, 4, 64, udp[64:100]))
+        write("ip_reasm", tag + "-timeout", frag(v6, 5, 0, udp[:64], True) + wait(63) + wait(63) +
+              frag(v6, 5, 64, udp[64:100]))
+        write("ip_reasm", tag + "-tcp", frag(v6, 6, 0, tcp[:160], True, tcp=True) + frag(v6, 6, 160, tcp[160:], tcp=True))
+        write("ip_reasm", tag + "-evict", b"".join(frag(v6, i, 0, udp[:16], True) for i in range(10, 16)) +
+              frag(v6, 10, 16, udp[16:40]))
+    # An Ethernet frame of a GRE tunnel whose outer IPv4 header is
+    # fragmented, in two frames.
+    inner = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 7, 0, 64, 17, 0, bytes([192, 0, 2, 1]),
+                        bytes([198, 51, 100, 2])) + udp
+    gre = b"\x00\x00\x08\x00" + inner
+    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
+
+    def outer(off, data, more):
+        fo = off // 8 | (0x2000 if more else 0)
+        return eth + struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(data), 0x42, fo, 64, 47, 0, bytes([10, 0, 0, 1]),
+                                 bytes([10, 0, 0, 2])) + data
+    write("ip_reasm", "gre-outer-fragmented", raw(0, outer(0, gre[:800], True)) + raw(0, outer(800, gre[800:], False)))
+    write("ip_reasm", "gre-outer-cut", raw(0, outer(800, gre[800:], False), cut=5) + raw(0, outer(0, gre[:800], True)))
+
+
 def crc32c(data):
     crc = 0xFFFFFFFF
     for b in data:
@@ -621,6 +690,8 @@ def main():
     frame_seeds(args.corpus)
     pipeline_seeds(args.corpus)
     reasm_seeds()
+    ip_reasm_seeds()
+    encap_seeds()
     proxy_seeds()
     json_seeds()
     quic_seeds(os.path.join(os.path.dirname(os.path.abspath(args.corpus)), "udp"))

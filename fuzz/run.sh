@@ -24,14 +24,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
-  targets=(decode tcp_reasm tls_session tls_hello starttls proxy_proto json pipeline x509 report_lines sslv2 quic dtls
-           chain_verify)
+  targets=(decode ip_reasm tcp_reasm tls_session tls_hello starttls proxy_proto json pipeline x509 report_lines sslv2
+           quic dtls chain_verify)
 fi
 
 # Inputs no longer than a target needs: a frame, a segment script, a
 # handshake with its certificates, a capture of a few connections.
 declare -A max_len=(
-  [decode]=4096 [tcp_reasm]=4096 [tls_session]=16384 [tls_hello]=16384
+  [decode]=4096 [ip_reasm]=8192 [tcp_reasm]=4096 [tls_session]=16384 [tls_hello]=16384
   [starttls]=8192 [proxy_proto]=4096 [json]=4096 [pipeline]=32768 [x509]=8192
   [report_lines]=8192 [sslv2]=4096 [quic]=8192 [dtls]=8192 [chain_verify]=16384
 )

@@ -905,20 +905,6 @@ static void test_udp_datagram(void **state)
     free(buf);
 }
 
-static void test_pppoe_unsupported(void **state)
-{
-    (void)state;
-    size_t len;
-    uint8_t *buf = CAT(&len, PART(eth_ipv4), PART(ipv4_tcp), PART(tcp_hello));
-    struct pkt pkt;
-    struct decode_stats st;
-    buf[12] = 0x88; /* ethertype PPPoE session */
-    buf[13] = 0x64;
-    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_UNSUPPORTED);
-    expect_stats(&st, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
-    free(buf);
-}
-
 static void test_ipv4_malformed(void **state)
 {
     (void)state;
@@ -1716,6 +1702,182 @@ static void test_tunnel_nesting(void **state)
     free(buf);
 }
 
+/* PPPoE session stage (RFC 2516 section 4) behind an 802.1ad S-tag and an
+ * 802.1Q C-tag, as broadband access networks deliver it. */
+static const uint8_t eth_qinq_pppoe[] = {
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x02, /* destination MAC */
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x01, /* source MAC */
+    0x88, 0xa8,                         /* S-tag */
+    0x00, 0x64,                         /* VID 100 */
+    0x81, 0x00,                         /* C-tag */
+    0x00, 0xc8,                         /* VID 200 */
+    0x88, 0x64,                         /* PPPoE session */
+    0x11,                               /* version 1, type 1 */
+    0x00,                               /* code 0: session data */
+    0x12, 0x34,                         /* session id */
+    0x00, 0x2f,                         /* length 47: PPP protocol 2 + IPv4 45 */
+    0x00, 0x21,                         /* PPP protocol IPv4 */
+};
+#define PPPOE_AT 22 /* the PPPoE header in eth_qinq_pppoe */
+
+static void test_pppoe(void **state)
+{
+    (void)state;
+    size_t len;
+    struct pkt pkt;
+    struct decode_stats st;
+    static const uint8_t pad[4] = { 0 }; /* Ethernet padding after the PPP frame */
+    uint8_t *buf = CAT(&len, PART(eth_qinq_pppoe), PART(ipv4_tcp), PART(tcp_hello), PART(pad));
+    assert_int_equal(run(DECODE_LINK_EN10MB, buf, len, &pkt, &st), DECODE_TCP);
+    expect_hello(&pkt, buf, len, sizeof(eth_qinq_pppoe) + 40);
+    expect_v4(&pkt);
+    assert_int_equal(pkt.vlan_count, 2);
+    assert_int_equal(pkt.vlan[0], 100);
+    assert_int_equal(pkt.vlan[1], 200);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    expect_stats(&st, (struct decode_stats){ .frames = 1, .tcp = 1 });
+
+    /* Protocol field compressed to one byte: 0x21 alone. */
+    uint8_t *one = CAT(&len, PART(eth_qinq_pppoe), PART(ipv4_tcp), PART(tcp_hello));
+    memmove(one + PPPOE_AT + 6, one + PPPOE_AT + 7, len - PPPOE_AT - 7);
+    one[PPPOE_AT + 5] = 0x2e; /* length 46 */
+    assert_int_equal(run(DECODE_LINK_EN10MB, one, len - 1, &pkt, &st), DECODE_TCP);
+    expect_hello(&pkt, one, len - 1, sizeof(eth_qinq_pppoe) - 1 + 40);
+    free(one);
+
+    buf[PPPOE_AT + 5] = 0x40; /* a length past the frame */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    buf[PPPOE_AT + 5] = 0x2f;
+    buf[PPPOE_AT + 1] = 0x09; /* code PADI on a session frame */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_tunnel = 1 });
+    buf[PPPOE_AT + 1] = 0x00;
+    buf[PPPOE_AT] = 0x21;     /* version 2 */
+    expect_outcome(buf, len, DECODE_UNSUPPORTED, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
+    buf[PPPOE_AT] = 0x11;
+    buf[PPPOE_AT + 6] = 0xc0; /* LCP */
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
+    buf[PPPOE_AT + 6] = 0x00;
+    buf[PPPOE_AT + 7] = 0x57; /* IPv6 announced, IPv4 inside */
+    expect_outcome(buf, len, DECODE_MALFORMED, (struct decode_stats){ .frames = 1, .bad_ip = 1 });
+    buf[PPPOE_AT + 7] = 0x21;
+    buf[PPPOE_AT - 1] = 0x63; /* discovery stage: no IP */
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
+    buf[PPPOE_AT - 1] = 0x64;
+    /* Cut inside the PPPoE header. */
+    assert_int_equal(run_wire(DECODE_LINK_EN10MB, buf, PPPOE_AT + 5, len, &pkt, &st), DECODE_TRUNCATED);
+    free(buf);
+
+    /* IPv6 over PPPoE over SLL2 needs no tags. */
+    static const uint8_t pppoe_v6[] = {
+        0x11, 0x00, 0x00, 0x01, /* version, type, code, session */
+        0x00, 0x43,             /* length 67 = 2 + 40 + 25 */
+        0x00, 0x57,             /* PPP protocol IPv6 */
+    };
+    uint8_t sll2[20] = { 0x88, 0x64 }; /* protocol PPPoE session, the rest zero */
+    buf = CAT(&len, PART(sll2), PART(pppoe_v6), PART(ipv6_tcp), PART(tcp_hello));
+    assert_int_equal(run(DECODE_LINK_LINUX_SLL2, buf, len, &pkt, &st), DECODE_TCP);
+    expect_hello(&pkt, buf, len, 20 + 8 + 40 + 20);
+    expect_v6(&pkt);
+    free(buf);
+}
+
+/* CAPWAP data channel (RFC 5415 section 4.3): the smallest header, an
+ * IEEE 802.3 frame inside (T 0). */
+static const uint8_t capwap_8023[] = {
+    0x00,                   /* preamble: version 0, type 0 */
+    0x10, 0x02, 0x00,       /* HLEN 2 (8 bytes), RID 0, WBID 1, T F L W M K 0, flags 0 */
+    0x00, 0x00,             /* fragment id */
+    0x00, 0x00,             /* fragment offset 0, reserved */
+};
+
+/* The same with the Radio MAC Address (M) and T: an 802.11 frame inside. */
+static const uint8_t capwap_80211[] = {
+    0x00,                   /* preamble */
+    0x20, 0x03, 0x10,       /* HLEN 4 (16 bytes), RID 0, WBID 1, T 1, M 1 */
+    0x00, 0x00,             /* fragment id */
+    0x00, 0x00,             /* fragment offset */
+    0x06,                   /* radio MAC length 6 */
+    0x02, 0x11, 0x22, 0x33, 0x44, 0x55, /* radio MAC */
+    0x00,                   /* padding to 4 bytes */
+};
+
+/* An 802.11 QoS data frame to the distribution system, LLC/SNAP, IPv4. */
+static const uint8_t wlan_qos_ipv4[] = {
+    0x88,                   /* frame control: QoS data (subtype 8, type 2, version 0) */
+    0x01,                   /* flags: To DS */
+    0x00, 0x00,             /* duration */
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, /* address 1: BSSID */
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x0b, /* address 2: station */
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x0c, /* address 3: destination */
+    0x10, 0x00,             /* sequence control */
+    0x00, 0x00,             /* QoS control */
+    0xaa, 0xaa, 0x03,       /* LLC: SNAP */
+    0x00, 0x00, 0x00,       /* OUI: RFC 1042 */
+    0x08, 0x00,             /* ethertype IPv4 */
+};
+#define WLAN_FLAGS (U4 + sizeof(capwap_80211) + 1)
+
+static void test_capwap(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = WRAP_UDP(&len, 4, 5247, PART(capwap_8023), PART(eth_ipv6), PART(ipv6_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_CAPWAP, 4, false, 0);
+    /* Controller to access point: 5247 is the source port. */
+    buf[T4] = 0x14, buf[T4 + 1] = 0x7f;     /* source 5247 */
+    buf[T4 + 2] = 0xd4, buf[T4 + 3] = 0x31; /* destination 54321 */
+    expect_tunnelled_hello(buf, len, 6, DECODE_TUNNEL_CAPWAP, 4, false, 0);
+
+    /* Fields that do not hold leave the datagram plain UDP. */
+    static const struct {
+        size_t at;
+        uint8_t value;
+    } not_capwap[] = {
+        { U4, 0x01 },     /* preamble type 1: DTLS */
+        { U4, 0x10 },     /* version 1 */
+        { U4 + 1, 0x08 }, /* HLEN 1 */
+        { U4 + 1, 0xf8 }, /* HLEN 31: past the datagram */
+        { U4 + 3, 0x01 }, /* reserved flags */
+        { U4 + 3, 0x40 }, /* L without F */
+        { U4 + 7, 0x08 }, /* a fragment offset without F */
+        { U4 + 3, 0x10 }, /* M with no room for a radio MAC in HLEN 2 */
+    };
+    for (size_t i = 0; i < sizeof(not_capwap) / sizeof(not_capwap[0]); i++) {
+        uint8_t keep = buf[not_capwap[i].at];
+        buf[not_capwap[i].at] = not_capwap[i].value;
+        expect_outcome(buf, len, DECODE_UDP, (struct decode_stats){ .frames = 1, .udp = 1 });
+        buf[not_capwap[i].at] = keep;
+    }
+    buf[U4 + 3] = 0x08; /* K: a keep-alive */
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1 });
+    buf[U4 + 3] = 0x80; /* F: a CAPWAP fragment */
+    expect_outcome(buf, len, DECODE_UNSUPPORTED, (struct decode_stats){ .frames = 1, .unsupported_link = 1 });
+    free(buf);
+
+    /* T with the 802.11 binding; over IPv6. */
+    buf = WRAP_UDP(&len, 6, 5247, PART(capwap_80211), PART(wlan_qos_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_CAPWAP, 6, false, 0);
+    free(buf);
+    buf = WRAP_UDP(&len, 4, 5247, PART(capwap_80211), PART(wlan_qos_ipv4), PART(ipv4_tcp), PART(tcp_hello));
+    expect_tunnelled_hello(buf, len, 4, DECODE_TUNNEL_CAPWAP, 4, false, 0);
+    buf[U4 + 2] = 0x05; /* WBID 2 with T: no native format we know */
+    expect_outcome(buf, len, DECODE_UDP, (struct decode_stats){ .frames = 1, .udp = 1 });
+    buf[U4 + 2] = 0x03;
+    buf[WLAN_FLAGS] = 0x41; /* Protected */
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1, .tunnels = 1 });
+    buf[WLAN_FLAGS] = 0x01;
+    buf[WLAN_FLAGS - 1] = 0x80; /* a management frame */
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1, .tunnels = 1 });
+    buf[WLAN_FLAGS - 1] = 0x88;
+    buf[WLAN_FLAGS + 23] = 0x80; /* QoS control: an A-MSDU */
+    expect_outcome(buf, len, DECODE_UNSUPPORTED,
+                   (struct decode_stats){ .frames = 1, .unsupported_link = 1, .tunnels = 1 });
+    buf[WLAN_FLAGS + 23] = 0x00;
+    buf[WLAN_FLAGS + 25] = 0xab; /* not SNAP */
+    expect_outcome(buf, len, DECODE_SKIP, (struct decode_stats){ .frames = 1, .not_tcp = 1, .tunnels = 1 });
+    free(buf);
+}
+
 static void test_tunnel_names(void **state)
 {
     (void)state;
@@ -1726,6 +1888,7 @@ static void test_tunnel_names(void **state)
     assert_string_equal(decode_tunnel_name(DECODE_TUNNEL_GENEVE), "geneve");
     assert_string_equal(decode_tunnel_name(DECODE_TUNNEL_IPIP), "ipip");
     assert_string_equal(decode_tunnel_name(DECODE_TUNNEL_GTPU), "gtpu");
+    assert_string_equal(decode_tunnel_name(DECODE_TUNNEL_CAPWAP), "capwap");
     assert_null(decode_tunnel_name(99));
 }
 
@@ -1974,7 +2137,8 @@ int main(void)
         cmocka_unit_test(test_ipv6_bad_lengths),
         cmocka_unit_test(test_ipv4_fragment),
         cmocka_unit_test(test_udp_datagram),
-        cmocka_unit_test(test_pppoe_unsupported),
+        cmocka_unit_test(test_pppoe),
+        cmocka_unit_test(test_capwap),
         cmocka_unit_test(test_gre),
         cmocka_unit_test(test_gre_ethernet_vlans),
         cmocka_unit_test(test_gre_bad),
