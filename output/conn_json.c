@@ -76,6 +76,7 @@ static const char *port_protocol(uint16_t port)
     case 5222: case 5223: case 5269: return "xmpp";
     case 563: case 119: return "nntp";
     case 4190: return "sieve";
+    case 6697: case 994: case 6667: return "irc";
     case 3389: return "rdp";
     case 1433: return "tds";
     case 5432: return "postgresql";
