@@ -97,6 +97,7 @@ static void tls_stage(struct conn_dissector *d, struct conn *c, const struct con
     }
     ts->allow_sslv2 = dir == DIR_C2S;
     ts->pool = d->pool;
+    ts->max_message = d->max_message;
     bool was_malformed = ts->malformed;
     uint32_t dropped = ts->truncated_messages;
     tls_stream_feed(ts, data, &ev);
@@ -390,6 +391,8 @@ static void finish(struct conn_dissector *d, struct conn *c, struct conn_meta *m
     tls_hs_finish(&c->hs, r);
     if (c->dir[0].truncated || c->dir[1].truncated)
         r->truncated_why |= TLS_TRUNCATED_MESSAGE;
+    r->messages_not_kept[DIR_C2S] = c->dir[DIR_C2S].not_kept;
+    r->messages_not_kept[DIR_S2C] = c->dir[DIR_S2C].not_kept;
     if (meta->gap)
         r->truncated_why |= TLS_TRUNCATED_CAPTURE_GAP;
     if (r->truncated_why)

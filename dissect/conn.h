@@ -94,6 +94,7 @@ struct conn_dissector {
     struct cert_cache *certs;      /* decoded leaf certificates; NULL: every one is parsed */
     struct chain_verifier *verifier; /* --ca-file: server chains checked; NULL: not checked */
     struct bufpool *pool;          /* the engine's: split handshake messages */
+    uint32_t max_message;          /* --max-message: largest handshake message kept; 0: the default */
     struct conn_stats st;
 };
 

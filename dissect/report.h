@@ -266,6 +266,11 @@ struct tls_report {
     struct tls_malformed_report malformed_why;
     bool truncated;              /* bytes needed for a field were missing */
     uint8_t truncated_why;       /* enum tls_truncated_cause bits (not written yet) */
+    /* Per direction (DIR_C2S, DIR_S2C), bit t: a handshake message of type t
+     * that the dissector reads was not kept whole, being over the message
+     * limit (--max-message) or the buffer budget, so nothing of it is
+     * reported (tls.client/server.truncated_messages). */
+    uint32_t messages_not_kept[2];
 };
 
 /* The one source of truth for "established"; the `established` field is a

@@ -5,6 +5,9 @@
 
 #include "dissect/tls_hello.h"
 
+/* Any message --max-message allows must fit in one pool buffer. */
+_Static_assert(TLS_MAX_MESSAGE_LIMIT <= BUFPOOL_MAX, "bufpool classes too small for the message limit");
+
 bool tls_record_header_plausible(struct span h)
 {
     uint8_t type = span_u8(&h);
@@ -46,15 +49,23 @@ void tls_stream_gap(struct tls_stream *s)
     s->mode = TLS_STREAM_RESYNC;
 }
 
-/* Appends to the assembly buffer; false (and the message dropped) when the
- * pool refuses. */
-static bool keep_bytes(struct tls_stream *s, size_t have, struct span piece)
+/* A wanted message is not kept: over the size limit or the budget. */
+static void not_kept(struct tls_stream *s, uint8_t hs_type)
+{
+    s->truncated = true;
+    s->truncated_messages++;
+    if (hs_type < 32)
+        s->not_kept |= 1u << hs_type;
+}
+
+/* Appends to the assembly buffer of a message of `hs_type`; false (and the
+ * message dropped) when the pool refuses. */
+static bool keep_bytes(struct tls_stream *s, uint8_t hs_type, size_t have, struct span piece)
 {
     void *buf = s->buf;
     if (bufpool_grow(s->pool, &buf, &s->buf_cap, have, have + piece.n) != 0) {
         drop_buffer(s);
-        s->truncated = true;
-        s->truncated_messages++;
+        not_kept(s, hs_type);
         return false;
     }
     s->buf = buf;
@@ -81,10 +92,10 @@ static void handshake_bytes(struct tls_stream *s, struct span piece, const struc
             if (ev->message_begin)
                 ev->message_begin(ev->ctx, s->hs_hdr[0], s->hs_len, s->hs_record_version);
             s->hs_keep = ev->want && ev->want(ev->ctx, s->hs_hdr[0]);
-            if (s->hs_keep && s->hs_len > TLS_MAX_KEPT_MESSAGE) {
+            uint32_t limit = s->max_message ? s->max_message : TLS_MAX_KEPT_MESSAGE;
+            if (s->hs_keep && s->hs_len > limit) {
                 s->hs_keep = false;
-                s->truncated = true;
-                s->truncated_messages++;
+                not_kept(s, s->hs_hdr[0]);
             }
             if (s->hs_len <= piece.n) {
                 /* Fast path: the whole message is in this piece. */
@@ -99,7 +110,7 @@ static void handshake_bytes(struct tls_stream *s, struct span piece, const struc
         if (k > piece.n)
             k = piece.n;
         struct span part = span_take(&piece, k);
-        if (s->hs_keep && !keep_bytes(s, s->hs_got, part))
+        if (s->hs_keep && !keep_bytes(s, s->hs_hdr[0], s->hs_got, part))
             s->hs_keep = false;
         s->hs_got += (uint32_t)k;
         if (s->hs_got == s->hs_len) {
@@ -142,7 +153,7 @@ static void sslv2_bytes(struct tls_stream *s, struct span *data, const struct tl
     if (k > data->n)
         k = data->n;
     struct span part = span_take(data, k);
-    if (!keep_bytes(s, s->hs_got, part)) {
+    if (!keep_bytes(s, TLS_HS_CLIENT_HELLO, s->hs_got, part)) { /* an SSLv2-format ClientHello */
         s->mode = TLS_STREAM_DEAD;
         return;
     }

@@ -377,10 +377,30 @@ static void put_quic_version(struct json_writer *w, uint32_t v)
         json_strn(w, JSON_KEY("quic_version"), buf, (size_t)snprintf(buf, sizeof buf, "0x%08x", v));
 }
 
-static void put_client(struct json_writer *w, struct memo *memo, const struct tls_client_report *c,
-                       const struct x509_report *cert)
+/* tls.client/server.truncated_messages: the handshake messages not kept
+ * whole (report.h messages_not_kept), by IANA name. */
+static void put_truncated_messages(struct json_writer *w, uint32_t not_kept)
 {
-    if (!c->seen)
+    if (not_kept == 0)
+        return;
+    char buf[U64_DIGITS_MAX];
+    json_array_begin(w, JSON_KEY("truncated_messages"));
+    for (unsigned t = 0; t < 32; t++) {
+        if (!(not_kept >> t & 1u))
+            continue;
+        const char *n = tls_handshake_type_name((uint8_t)t);
+        if (n)
+            json_str(w, NULL, n);
+        else
+            json_str(w, NULL, decimal(buf, t));
+    }
+    json_array_end(w);
+}
+
+static void put_client(struct json_writer *w, struct memo *memo, const struct tls_client_report *c,
+                       const struct x509_report *cert, uint32_t not_kept)
+{
+    if (!c->seen && !not_kept)
         return;
     json_object_begin(w, JSON_KEY("client"));
     if (c->record_version)
@@ -426,13 +446,14 @@ static void put_client(struct json_writer *w, struct memo *memo, const struct tl
         json_u64(w, JSON_KEY("certificate_chain_length"), c->certificate_chain_length);
     if (cert->parsed)
         put_certificate(w, memo, cert);
+    put_truncated_messages(w, not_kept);
     json_object_end(w);
 }
 
 static void put_server(struct json_writer *w, struct memo *memo, const struct tls_server_report *s, uint16_t version,
-                       const struct x509_report *cert, enum findings_name_match name_match)
+                       const struct x509_report *cert, enum findings_name_match name_match, uint32_t not_kept)
 {
-    if (!s->seen && !s->ske_seen && !cert->parsed)
+    if (!s->seen && !s->ske_seen && !cert->parsed && !not_kept)
         return;
     json_object_begin(w, JSON_KEY("server"));
     if (s->seen) {
@@ -477,6 +498,7 @@ static void put_server(struct json_writer *w, struct memo *memo, const struct tl
                                             : X509_verify_cert_error_string(s->validation));
     if (cert->parsed)
         put_certificate(w, memo, cert);
+    put_truncated_messages(w, not_kept);
     json_object_end(w);
 }
 
@@ -819,8 +841,9 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
     if (r->server.alpn_len > 0)
         json_wire_str(&w, JSON_KEY("next_protocol"), r->server.alpn, r->server.alpn_len);
     put_alert(&w, &r->alert);
-    put_client(&w, memo, &r->client, &r->client_cert);
-    put_server(&w, memo, &r->server, version, &r->server_cert, findings_certificate_name_match(r));
+    put_client(&w, memo, &r->client, &r->client_cert, r->messages_not_kept[DIR_C2S]);
+    put_server(&w, memo, &r->server, version, &r->server_cert, findings_certificate_name_match(r),
+               r->messages_not_kept[DIR_S2C]);
     put_findings(&w, m, r);
     if (r->malformed) {
         json_bool(&w, JSON_KEY("malformed"), true);
