@@ -377,6 +377,56 @@ static void put_quic_version(struct json_writer *w, uint32_t v)
         json_strn(w, JSON_KEY("quic_version"), buf, (size_t)snprintf(buf, sizeof buf, "0x%08x", v));
 }
 
+/* One list of a hello as the line names it, and whether it was cut. */
+struct list_cut {
+    const char *name;
+    const struct json_key *key;
+    bool more;                   /* the hello had more items than the report keeps */
+    uint16_t offered;            /* its items, GREASE excluded; 0: not counted */
+};
+
+/* tls.client/server.truncated_lists: the line's lists that hold only the
+ * hello's first items; list_lengths: how many items each had. */
+static void put_list_cuts(struct json_writer *w, const struct list_cut *l, size_t n)
+{
+    size_t cut = 0, counted = 0;
+    for (size_t i = 0; i < n; i++) {
+        cut += l[i].more;
+        counted += l[i].more && l[i].offered > 0;
+    }
+    if (cut == 0)
+        return;
+    json_array_begin(w, JSON_KEY("truncated_lists"));
+    for (size_t i = 0; i < n; i++)
+        if (l[i].more)
+            json_str(w, NULL, l[i].name);
+    json_array_end(w);
+    if (counted == 0)
+        return;
+    json_object_begin(w, JSON_KEY("list_lengths"));
+    for (size_t i = 0; i < n; i++)
+        if (l[i].more && l[i].offered > 0)
+            json_u64(w, l[i].key, l[i].offered);
+    json_object_end(w);
+}
+
+static void put_client_list_cuts(struct json_writer *w, const struct tls_client_report *c)
+{
+    const struct list_cut lists[] = {
+        { "supported_ciphers", JSON_KEY("supported_ciphers"), c->ciphers.more, c->ciphers.offered },
+        { "supported_groups", JSON_KEY("supported_groups"), c->supported_groups.more, c->supported_groups.offered },
+        { "ec_point_formats", JSON_KEY("ec_point_formats"), c->ec_point_formats.more, c->ec_point_formats.offered },
+        { "signature_algorithms", JSON_KEY("signature_algorithms"), c->signature_schemes.more,
+          c->signature_schemes.offered },
+        { "key_share_groups", JSON_KEY("key_share_groups"), c->key_share_groups.more, c->key_share_groups.offered },
+        { "supported_versions", JSON_KEY("supported_versions"), c->supported_versions.more,
+          c->supported_versions.offered },
+        { "alpn", JSON_KEY("alpn"), c->alpn_more, 0 },
+        { "extensions", JSON_KEY("extensions"), c->extensions.more, c->extensions.offered },
+    };
+    put_list_cuts(w, lists, sizeof lists / sizeof lists[0]);
+}
+
 /* tls.client/server.truncated_messages: the handshake messages not kept
  * whole (report.h messages_not_kept), by IANA name. */
 static void put_truncated_messages(struct json_writer *w, uint32_t not_kept)
@@ -437,8 +487,13 @@ static void put_client(struct json_writer *w, struct memo *memo, const struct tl
                    TLS_REG_GROUP);
     put_alpn_list(w, c);
     put_number_list(w, memo, JSON_KEY("extensions"), LK_CLIENT_EXTENSIONS, c->extensions.v, c->extensions.n);
+    put_client_list_cuts(w, c);
     char s[FP_JA3_STRING_MAX];
-    put_ja3(w, JSON_KEY("ja3"), JSON_KEY("ja3_string"), s, fp_ja3_client_string(c, s, sizeof s));
+    size_t ja3_len = fp_ja3_client_string(c, s, sizeof s);
+    put_ja3(w, JSON_KEY("ja3"), JSON_KEY("ja3_string"), s, ja3_len);
+    uint8_t md5[16];
+    if (ja3_len == 0 && fp_ja3_client(c, md5)) /* over lists longer than the line's: no string kept */
+        json_hex(w, JSON_KEY("ja3"), md5, sizeof md5, false);
     char ja4[FP_JA4_SIZE];
     if (fp_ja4_client_memo(c, memo, ja4) > 0)
         json_str(w, JSON_KEY("ja4"), ja4);
@@ -465,8 +520,15 @@ static void put_server(struct json_writer *w, struct memo *memo, const struct tl
         if (s->hello_verify_request)
             json_bool(w, JSON_KEY("hello_verify_request"), true);
         put_number_list(w, memo, JSON_KEY("extensions"), LK_SERVER_EXTENSIONS, s->extensions.v, s->extensions.n);
+        const struct list_cut cut = { "extensions", JSON_KEY("extensions"), s->extensions.more,
+                                      s->extensions.offered };
+        put_list_cuts(w, &cut, 1);
         char str[FP_JA3S_STRING_MAX];
-        put_ja3(w, JSON_KEY("ja3s"), JSON_KEY("ja3s_string"), str, fp_ja3s_string(s, str, sizeof str));
+        size_t ja3s_len = fp_ja3s_string(s, str, sizeof str);
+        put_ja3(w, JSON_KEY("ja3s"), JSON_KEY("ja3s_string"), str, ja3s_len);
+        uint8_t md5[16];
+        if (ja3s_len == 0 && fp_ja3s(s, md5))
+            json_hex(w, JSON_KEY("ja3s"), md5, sizeof md5, false);
         enum tls_kx kx = tls_cipher_kx(s->cipher);
         if (kx != TLS_KX_TLS13)
             json_str(w, JSON_KEY("key_exchange"), tls_kx_name(kx)); /* nothing for an unknown one */
