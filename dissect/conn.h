@@ -81,6 +81,7 @@ struct conn {
     bool spoke[2];               /* each direction delivered bytes (after any PROXY header) */
     bool proxy_checked;          /* the client stream's start was examined for PROXY */
     bool proxy_local;            /* it was a v2 LOCAL header (counted as a health check) */
+    bool server_prefix_done;     /* after a client prefix: the server's own prefix is behind (conn.c) */
     uint16_t proxy_have;         /* bytes held in proxy_buf */
     uint8_t proxy_buf[CONN_PROXY_PEEK_MAX];
     struct starttls starttls;

@@ -217,6 +217,10 @@ struct conn_context_report {
      * EHLO/HELO name, its IMAP ID name and version (raw, bounded). */
     struct tls_cleartext_name smtp_helo, imap_id_name, imap_id_version;
     const char *protocol;        /* network.protocol: a static lowercase name, or NULL */
+    /* Bytes before TLS in each direction that belong to no protocol
+     * followed here (a proxy's or a vendor's framing): skipped to the
+     * record carrying the hello (tls.client/server.skipped_bytes). */
+    uint16_t skipped_bytes[2];
     char application[TLS_APPLICATION_MAX]; /* nDPI's name for the flow, "" when unknown */
 };
 

@@ -9,6 +9,7 @@
 #include "dissect/names.h"
 #include "dissect/tls_facts.h"
 #include "dissect/tls_fingerprint.h"
+#include "dissect/tls_stream.h"
 
 const uint8_t tls_hrr_random[32] = {
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
@@ -563,4 +564,38 @@ enum tls_parse_result tls_parse_server_key_exchange(struct span body, uint16_t v
     if (anon)
         return span_done(&body) ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
     return parse_ske_signature(&body, version, s) ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
+}
+
+/* The smallest hello body: a version, the random, an empty session id, one
+ * suite (ClientHello) or a suite and a compression method (ServerHello). */
+#define HELLO_BODY_MIN 38
+
+static bool hello_record_at(struct span s, uint8_t hs_type)
+{
+    if (!tls_record_header_plausible(s))
+        return false;
+    uint8_t type = span_u8(&s);
+    span_skip(&s, 2);
+    uint16_t record_len = span_u16(&s);
+    uint8_t msg_type = span_u8(&s);
+    uint32_t hello_len = span_u24(&s);
+    uint8_t version_major = span_u8(&s);
+    /* A ClientHello is alone in its flight: it fills its record or
+     * continues in the next. A ServerHello shares its record with the
+     * messages after it, but is short itself. */
+    bool fits = hs_type == TLS_HS_CLIENT_HELLO ? hello_len + 4 >= record_len : hello_len <= UINT16_MAX;
+    return span_ok(&s) && type == TLS_CT_HANDSHAKE && msg_type == hs_type && hello_len >= HELLO_BODY_MIN && fits &&
+           version_major == 3;
+}
+
+size_t tls_find_hello(struct span data, uint8_t hs_type)
+{
+    size_t limit = data.n < TLS_PREFIX_SCAN_MAX ? data.n : TLS_PREFIX_SCAN_MAX;
+    struct span at = data;
+    for (size_t off = 0; off < limit; off++, span_skip(&at, 1)) {
+        uint8_t b;
+        if (off > 0 && span_peek(&at, 0, &b) && b == TLS_CT_HANDSHAKE && hello_record_at(at, hs_type))
+            return off;
+    }
+    return 0;
 }

@@ -448,11 +448,13 @@ static void put_truncated_messages(struct json_writer *w, uint32_t not_kept)
 }
 
 static void put_client(struct json_writer *w, struct memo *memo, const struct tls_client_report *c,
-                       const struct x509_report *cert, uint32_t not_kept)
+                       const struct x509_report *cert, uint32_t not_kept, uint16_t skipped)
 {
     if (!c->seen && !not_kept)
         return;
     json_object_begin(w, JSON_KEY("client"));
+    if (skipped)
+        json_u64(w, JSON_KEY("skipped_bytes"), skipped);
     if (c->record_version)
         put_version(w, JSON_KEY("record_version"), c->record_version);
     if (c->quic_version)
@@ -506,11 +508,14 @@ static void put_client(struct json_writer *w, struct memo *memo, const struct tl
 }
 
 static void put_server(struct json_writer *w, struct memo *memo, const struct tls_server_report *s, uint16_t version,
-                       const struct x509_report *cert, enum findings_name_match name_match, uint32_t not_kept)
+                       const struct x509_report *cert, enum findings_name_match name_match, uint32_t not_kept,
+                       uint16_t skipped)
 {
     if (!s->seen && !s->ske_seen && !cert->parsed && !not_kept)
         return;
     json_object_begin(w, JSON_KEY("server"));
+    if (skipped)
+        json_u64(w, JSON_KEY("skipped_bytes"), skipped);
     if (s->seen) {
         put_version(w, JSON_KEY("version"), version);
         if (s->record_version)
@@ -903,9 +908,10 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
     if (r->server.alpn_len > 0)
         json_wire_str(&w, JSON_KEY("next_protocol"), r->server.alpn, r->server.alpn_len);
     put_alert(&w, &r->alert);
-    put_client(&w, memo, &r->client, &r->client_cert, r->messages_not_kept[DIR_C2S]);
+    put_client(&w, memo, &r->client, &r->client_cert, r->messages_not_kept[DIR_C2S],
+               ctx->skipped_bytes[DIR_C2S]);
     put_server(&w, memo, &r->server, version, &r->server_cert, findings_certificate_name_match(r),
-               r->messages_not_kept[DIR_S2C]);
+               r->messages_not_kept[DIR_S2C], ctx->skipped_bytes[DIR_S2C]);
     put_findings(&w, m, r);
     if (r->malformed) {
         json_bool(&w, JSON_KEY("malformed"), true);

@@ -20,6 +20,7 @@
 
 #include "dissect/names.h"
 #include "dissect/tls_hello.h"
+#include "dissect/tls_stream.h"
 #include "output/fingerprint.h"
 #include "test_util.h"
 
@@ -1425,6 +1426,90 @@ static void test_cipher_kx(void **state)
     assert_null(tls_kx_name(TLS_KX_UNKNOWN));
 }
 
+/* ---- a hello behind a prefix ------------------------------------------- */
+
+/* A ClientHello record header and the first bytes of its hello. */
+static const uint8_t ch_record_head[] = {
+    0x16, 0x03, 0x01, 0x00, 0xb6, /* handshake record, TLS 1.0, length 182 */
+    0x01, 0x00, 0x00, 0xb2,       /* ClientHello, length 178 */
+    0x03, 0x03,                   /* legacy_version */
+};
+
+static size_t find_in_copy(const uint8_t *p, size_t n, uint8_t hs_type)
+{
+    uint8_t *copy = test_exact_copy(p, n);
+    size_t at = tls_find_hello(span_make(copy, n), hs_type);
+    free(copy);
+    return at;
+}
+
+static void test_find_hello_after_prefix(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    memcpy(buf, "TUNNEL x:443\r\n\r\n", 16);
+    memcpy(buf + 16, ch_record_head, sizeof ch_record_head);
+    size_t n = 16 + sizeof ch_record_head;
+    assert_int_equal(find_in_copy(buf, n, TLS_HS_CLIENT_HELLO), 16);
+    assert_int_equal(find_in_copy(buf, n, TLS_HS_SERVER_HELLO), 0);
+    /* Every strict prefix that cuts the header and the hello's version
+     * byte finds nothing: all ten bytes are checked. */
+    for (size_t k = 0; k < 16 + 10; k++)
+        assert_int_equal(find_in_copy(buf, k, TLS_HS_CLIENT_HELLO), 0);
+    /* A stream that begins with the record has no prefix. */
+    assert_int_equal(find_in_copy(ch_record_head, sizeof ch_record_head, TLS_HS_CLIENT_HELLO), 0);
+
+    /* Each field that makes it implausible. */
+    static const struct { size_t off; uint8_t value; } bad[] = {
+        { 0, 0x17 },  /* application data */
+        { 1, 0x02 },  /* major version 2 */
+        { 3, 0x48 },  /* record length over 2^14 + 2048 */
+        { 5, 0x0b },  /* Certificate, not ClientHello */
+        { 8, 0x20 },  /* hello length 32: below a minimal hello */
+        { 7, 0x01 },  /* hello of 434 bytes claimed... */
+        { 9, 0x02 },  /* hello version major 2 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint8_t b[64];
+        memcpy(b, buf, n);
+        b[16 + bad[i].off] = bad[i].value;
+        size_t want = bad[i].off == 7 ? 16 : 0; /* ...is longer than its record: continued, still plausible */
+        assert_int_equal(find_in_copy(b, n, TLS_HS_CLIENT_HELLO), want);
+    }
+    /* A hello shorter than its record is not a ClientHello (alone in its record). */
+    buf[16 + 8] = 0xa0;
+    assert_int_equal(find_in_copy(buf, n, TLS_HS_CLIENT_HELLO), 0);
+}
+
+/* The scan is bounded: a hello beginning at TLS_PREFIX_SCAN_MAX is not found. */
+static void test_find_hello_bounded(void **state)
+{
+    (void)state;
+    size_t n = TLS_PREFIX_SCAN_MAX + sizeof ch_record_head;
+    uint8_t *buf = calloc(1, n);
+    assert_non_null(buf);
+    memcpy(buf + TLS_PREFIX_SCAN_MAX - 1, ch_record_head, sizeof ch_record_head);
+    assert_int_equal(find_in_copy(buf, n, TLS_HS_CLIENT_HELLO), TLS_PREFIX_SCAN_MAX - 1);
+    memset(buf, 0, n);
+    memcpy(buf + TLS_PREFIX_SCAN_MAX, ch_record_head, sizeof ch_record_head);
+    assert_int_equal(find_in_copy(buf, n, TLS_HS_CLIENT_HELLO), 0);
+    free(buf);
+}
+
+/* A ServerHello shares its record with the messages after it. */
+static void test_find_server_hello(void **state)
+{
+    (void)state;
+    static const uint8_t p[] = {
+        'O', 'K', '\r', '\n',
+        0x16, 0x03, 0x03, 0x0b, 0x00, /* handshake record of 2816 bytes (ServerHello, Certificate, ...) */
+        0x02, 0x00, 0x00, 0x4d,       /* ServerHello, length 77 */
+        0x03, 0x03,
+    };
+    assert_int_equal(find_in_copy(p, sizeof p, TLS_HS_SERVER_HELLO), 4);
+    assert_int_equal(find_in_copy(p, sizeof p, TLS_HS_CLIENT_HELLO), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1451,6 +1536,9 @@ int main(void)
         cmocka_unit_test(test_server_hello_draft22_key_share_40),
         cmocka_unit_test(test_server_hello_two_alpn_names),
         cmocka_unit_test(test_server_hello_too_many_extensions),
+        cmocka_unit_test(test_find_hello_after_prefix),
+        cmocka_unit_test(test_find_hello_bounded),
+        cmocka_unit_test(test_find_server_hello),
         cmocka_unit_test(test_ske_ecdhe),
         cmocka_unit_test(test_ske_dhe_tls12),
         cmocka_unit_test(test_ske_dhe_tls10),
