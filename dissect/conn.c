@@ -190,8 +190,9 @@ static struct span skip_server_prefix(struct conn *c, struct span data, bool gap
     uint16_t *skipped = &c->report.context.skipped_bytes[DIR_S2C];
     if (c->server_prefix_done || c->report.context.skipped_bytes[DIR_C2S] == 0)
         return data;
-    size_t k = gap || looks_like_tls_start(data, DIR_S2C) ? 0 : tls_find_hello(data, TLS_HS_SERVER_HELLO);
-    if (k == 0 && !gap && !looks_like_tls_start(data, DIR_S2C) && *skipped + data.n < TLS_PREFIX_SCAN_MAX) {
+    bool tls_now = gap || looks_like_tls_start(data, DIR_S2C);
+    size_t k = tls_now ? 0 : tls_find_hello(data, TLS_HS_SERVER_HELLO);
+    if (!tls_now && k == 0 && *skipped + data.n < TLS_PREFIX_SCAN_MAX) {
         *skipped = (uint16_t)(*skipped + data.n); /* all prefix so far */
         span_skip(&data, data.n);
         return data;
