@@ -261,6 +261,7 @@ int engine_init(struct engine *e, const struct engine_config *cfg)
     e->cfg = *cfg;
     bufpool_init(&e->pool, cfg->buffer_budget);
     e->dissector.pool = &e->pool;
+    e->dissector.max_message = cfg->max_message;
     e->quic.d = &e->dissector;
     e->dtls.d = &e->dissector;
     e->writer = calloc(1, sizeof *e->writer);

@@ -28,6 +28,7 @@ struct engine_config {
     uint32_t max_flows;
     uint32_t max_sessions;
     uint64_t buffer_budget;      /* bytes for reassembly and split messages */
+    uint32_t max_message;        /* --max-message: largest handshake message kept whole; 0: TLS_MAX_KEPT_MESSAGE */
     uint32_t idle_timeout_s;
     FILE *out;
     bool no_classify;            /* skip nDPI classification (network.protocol from ports only) */

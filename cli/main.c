@@ -82,6 +82,9 @@ static void usage(FILE *f)
             "      --max-sessions N connections under TLS inspection at once (default 12288)\n"
             "      --buffer-mb N    memory for out-of-order segments and split handshake\n"
             "                       messages, MiB (default 64)\n"
+            "      --max-message BYTES  largest handshake message (a certificate chain) kept whole;\n"
+            "                       a larger one is named in tls.*.truncated_messages (default\n"
+            "                       1048576, at most 16777215; --buffer-mb bounds the total)\n"
             "      --idle-timeout S seconds before an idle undecided connection is reported (default 60)\n"
             "      --no-ndpi        do not classify applications with nDPI (network.protocol then\n"
             "                       comes from the STARTTLS dialogue or the server port)\n"
@@ -305,7 +308,7 @@ int main(int argc, char **argv)
     enum { OPT_MAX_FLOWS = 256, OPT_MAX_SESSIONS, OPT_BUFFER_MB, OPT_IDLE, OPT_STATS, OPT_NO_NDPI, OPT_PCAPNG,
            OPT_ALLOW_ROOT, OPT_CERT_CACHE, OPT_FIELDS, OPT_BRIEF, OPT_INVENTORY, OPT_CA_FILE, OPT_APPEND, OPT_FORCE,
            OPT_ROTATE_SECONDS, OPT_ROTATE_BYTES, OPT_ROTATE_COMMAND, OPT_STATS_INTERVAL, OPT_STATS_FILE, OPT_WORKERS,
-           OPT_FORMAT, OPT_KAFKA, OPT_KAFKA_TOPIC, OPT_KAFKA_OPTION, OPT_KAFKA_SPOOL };
+           OPT_FORMAT, OPT_KAFKA, OPT_KAFKA_TOPIC, OPT_KAFKA_OPTION, OPT_KAFKA_SPOOL, OPT_MAX_MESSAGE };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -337,6 +340,7 @@ int main(int argc, char **argv)
         { "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },
         { "kafka-option", required_argument, NULL, OPT_KAFKA_OPTION },
         { "kafka-spool", required_argument, NULL, OPT_KAFKA_SPOOL },
+        { "max-message", required_argument, NULL, OPT_MAX_MESSAGE },
         { NULL, 0, NULL, 0 },
     };
     const char *inputs[MAX_INPUTS];
@@ -448,6 +452,10 @@ int main(int argc, char **argv)
         case OPT_KAFKA: kafka_cfg.brokers = optarg; break;
         case OPT_KAFKA_TOPIC: kafka_cfg.topic = optarg; break;
         case OPT_KAFKA_SPOOL: kafka_cfg.spool_path = optarg; break;
+        case OPT_MAX_MESSAGE:
+            if (parse_u32("--max-message", optarg, 1024, TLS_MAX_MESSAGE_LIMIT, &cfg.max_message))
+                return 2;
+            break;
         case OPT_KAFKA_OPTION:
             if (kafka_cfg.n_options == KAFKA_OPTIONS_MAX) {
                 fprintf(stderr, "tlsscope: at most %d --kafka-option\n", KAFKA_OPTIONS_MAX);

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define BUFPOOL_MIN_SHIFT 9   /* 512 bytes */
-#define BUFPOOL_MAX_SHIFT 18  /* 256 KiB: larger than any handshake message we keep */
+#define BUFPOOL_MAX_SHIFT 24  /* 16 MiB: the largest handshake message (24-bit length) */
 #define BUFPOOL_MIN ((size_t)1 << BUFPOOL_MIN_SHIFT)
 #define BUFPOOL_MAX ((size_t)1 << BUFPOOL_MAX_SHIFT)
 #define BUFPOOL_CLASSES (BUFPOOL_MAX_SHIFT - BUFPOOL_MIN_SHIFT + 1)

@@ -114,5 +114,12 @@ enum accept_verdict accept_first_bytes(int dir, struct span first, uint16_t serv
             best = a;
     }
     enum accept_verdict a = dialogue(dir, first, server_port);
-    return a > best ? a : best;
+    if (a > best)
+        best = a;
+    /* Last, and bounded (TLS_PREFIX_SCAN_MAX bytes, once per flow): a
+     * client's ClientHello behind a prefix of no protocol followed here,
+     * which conn.c skips. */
+    if (best == ACCEPT_NO && dir == DIR_C2S && tls_find_hello(first, TLS_HS_CLIENT_HELLO) > 0)
+        best = ACCEPT_YES;
+    return best;
 }

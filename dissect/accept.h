@@ -13,7 +13,11 @@
  *     tls_looks_like_sslv2_hello) or a SERVER-HELLO whose inner lengths add
  *     up to the record's;
  *   - a PROXY protocol header ("PROXY " or the 12-byte v2 signature);
- *   - a cleartext dialogue that may upgrade (starttls_sniff).
+ *   - a cleartext dialogue that may upgrade (starttls_sniff);
+ *   - from the client only, a ClientHello record behind a prefix of none of
+ *     these, within the first TLS_PREFIX_SCAN_MAX bytes (tls_find_hello;
+ *     conn.c skips the prefix). The one rule that looks past the first
+ *     bytes: such a prefix split from its hello is judged NO on its own.
  * NEED_MORE while the bytes are a strict prefix of one of these, NO
  * otherwise. The judgement is never stricter than the dissector's own: a
  * flow it would report on is always accepted.

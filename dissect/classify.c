@@ -201,6 +201,7 @@ static const char *ecs_name(uint16_t id)
     case NDPI_PROTOCOL_DOH_DOT: return "dns";
     case NDPI_PROTOCOL_HTTP: case NDPI_PROTOCOL_HTTP_CONNECT: case NDPI_PROTOCOL_HTTP_PROXY: return "http";
     case NDPI_PROTOCOL_JABBER: return "xmpp";
+    case NDPI_PROTOCOL_IRC: return "irc";
     default: return NULL;
     }
 }

@@ -107,6 +107,7 @@ static void tls_stage(struct conn_dissector *d, struct conn *c, const struct con
     if (dir == DIR_S2C && c->dir[DIR_C2S].sslv2_session)
         ts->sslv2_session = true;
     ts->pool = d->pool;
+    ts->max_message = d->max_message;
     bool was_malformed = ts->malformed;
     uint32_t dropped = ts->truncated_messages;
     tls_stream_feed(ts, data, &ev);
@@ -177,19 +178,64 @@ static bool meets_plaintext_server(const struct conn *c, int dir, struct span da
            span_peek(&data, 0, &b0) && b0 < 0x80 && !looks_like_tls_start(data, DIR_S2C);
 }
 
+/* A client stream that begins with bytes of no protocol followed here
+ * (neither TLS nor a dialogue starttls.h knows) and then a ClientHello
+ * record in the same piece: how many bytes to skip to it, 0 when it is not
+ * that. Looked at once, in the first piece, over at most
+ * TLS_PREFIX_SCAN_MAX bytes. */
+static size_t client_prefix_len(struct span data, uint16_t server_port)
+{
+    if (starttls_sniff(DIR_C2S, data, server_port) != STARTTLS_SNIFF_NO)
+        return 0;
+    return tls_find_hello(data, TLS_HS_CLIENT_HELLO);
+}
+
+/* After a client prefix, the server's answer may have one too (a proxy's
+ * reply before the tunnel's bytes, often in a segment of its own): its
+ * pieces are skipped up to its ServerHello record, over at most
+ * TLS_PREFIX_SCAN_MAX bytes; then (or after a gap) what comes is the
+ * server's stream, TLS or not (a plaintext server is told as usual). */
+static struct span skip_server_prefix(struct conn *c, struct span data, bool gap)
+{
+    uint16_t *skipped = &c->report.context.skipped_bytes[DIR_S2C];
+    if (c->server_prefix_done || c->report.context.skipped_bytes[DIR_C2S] == 0)
+        return data;
+    bool tls_now = gap || looks_like_tls_start(data, DIR_S2C);
+    size_t k = tls_now ? 0 : tls_find_hello(data, TLS_HS_SERVER_HELLO);
+    if (!tls_now && k == 0 && *skipped + data.n < TLS_PREFIX_SCAN_MAX) {
+        *skipped = (uint16_t)(*skipped + data.n); /* all prefix so far */
+        span_skip(&data, data.n);
+        return data;
+    }
+    c->server_prefix_done = true;
+    *skipped = (uint16_t)(*skipped + k);
+    span_skip(&data, k);
+    return data;
+}
+
 /* Routes one piece of a direction's stream (after any PROXY header). */
 static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, int dir, struct span data,
                   bool gap)
 {
     if (data.n == 0)
         return;
+    size_t prefix = 0;
     if (c->mode == CONN_MODE_UNKNOWN) {
         if (looks_like_tls_start(data, dir)) {
             c->mode = CONN_MODE_IMPLICIT;
+        } else if (dir == DIR_C2S && !gap && (prefix = client_prefix_len(data, meta->server_port)) > 0) {
+            c->mode = CONN_MODE_IMPLICIT;
+            c->report.context.skipped_bytes[DIR_C2S] = (uint16_t)prefix;
+            span_skip(&data, prefix);
         } else {
             c->mode = CONN_MODE_STARTTLS;
             starttls_init(&c->starttls, meta->server_port);
         }
+    }
+    if (dir == DIR_S2C && c->mode == CONN_MODE_IMPLICIT) {
+        data = skip_server_prefix(c, data, gap);
+        if (data.n == 0)
+            return;
     }
     if (meets_plaintext_server(c, dir, data, gap)) {
         c->mode = CONN_MODE_PLAINTEXT_SERVER;
@@ -406,6 +452,8 @@ static void finish(struct conn_dissector *d, struct conn *c, struct conn_meta *m
     tls_hs_finish(&c->hs, r);
     if (c->dir[0].truncated || c->dir[1].truncated)
         r->truncated_why |= TLS_TRUNCATED_MESSAGE;
+    r->messages_not_kept[DIR_C2S] = c->dir[DIR_C2S].not_kept;
+    r->messages_not_kept[DIR_S2C] = c->dir[DIR_S2C].not_kept;
     if (meta->gap)
         r->truncated_why |= TLS_TRUNCATED_CAPTURE_GAP;
     if (r->truncated_why)

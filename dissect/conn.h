@@ -81,6 +81,7 @@ struct conn {
     bool spoke[2];               /* each direction delivered bytes (after any PROXY header) */
     bool proxy_checked;          /* the client stream's start was examined for PROXY */
     bool proxy_local;            /* it was a v2 LOCAL header (counted as a health check) */
+    bool server_prefix_done;     /* after a client prefix: the server's own prefix is behind (conn.c) */
     uint16_t proxy_have;         /* bytes held in proxy_buf */
     uint8_t proxy_buf[CONN_PROXY_PEEK_MAX];
     struct starttls starttls;
@@ -94,6 +95,7 @@ struct conn_dissector {
     struct cert_cache *certs;      /* decoded leaf certificates; NULL: every one is parsed */
     struct chain_verifier *verifier; /* --ca-file: server chains checked; NULL: not checked */
     struct bufpool *pool;          /* the engine's: split handshake messages */
+    uint32_t max_message;          /* --max-message: largest handshake message kept; 0: the default */
     struct conn_stats st;
 };
 

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dissect/tls_fingerprint.h"
 #include "dissect/x509.h"
 #include "flows/conn_meta.h"
 
@@ -34,8 +35,11 @@
 #define TLS_SNI_BYTES 256        /* a DNS name is at most 253 octets */
 
 /* A list of 16-bit code points in wire order, GREASE included (writers drop
- * GREASE; fingerprints treat it as their specifications say). */
-#define TLS_LIST(name, cap) struct { uint16_t n; bool more; uint16_t v[cap]; } name
+ * GREASE; fingerprints treat it as their specifications say). `offered`
+ * counts the hello's items that are not GREASE, those past the array too:
+ * a list longer than its array is not malformed, and the line says how long
+ * it was (tls.client.list_lengths). */
+#define TLS_LIST(name, cap) struct { uint16_t n; bool more; uint16_t offered; uint16_t v[cap]; } name
 
 struct tls_client_report {
     bool seen;                   /* a ClientHello (or its first bytes) was seen */
@@ -49,7 +53,7 @@ struct tls_client_report {
     bool dtls;                   /* over DTLS: versions are DTLS's, JA4 starts 'd' */
     uint8_t session_id_len;
     /* Cipher suites; SSLv2 hellos carry 3-byte cipher kinds, hence 32 bits. */
-    struct { uint16_t n; bool more; uint32_t v[TLS_MAX_CIPHERS]; } ciphers;
+    struct { uint16_t n; bool more; uint16_t offered; uint32_t v[TLS_MAX_CIPHERS]; } ciphers;
     TLS_LIST(extensions, TLS_MAX_EXTENSIONS);
     TLS_LIST(supported_versions, TLS_MAX_VERSIONS);
     TLS_LIST(supported_groups, TLS_MAX_GROUPS);
@@ -60,7 +64,7 @@ struct tls_client_report {
      * tls.client.signature_algorithms reports. */
     TLS_LIST(signature_schemes, TLS_MAX_SIGALGS * 2);
     TLS_LIST(key_share_groups, TLS_MAX_KEY_SHARES);
-    struct { uint8_t n; bool more; uint8_t v[TLS_MAX_POINT_FORMATS]; } ec_point_formats;
+    struct { uint8_t n; bool more; uint16_t offered; uint8_t v[TLS_MAX_POINT_FORMATS]; } ec_point_formats;
     bool has_supported_versions;
     bool has_ec_point_formats;
     bool has_session_ticket;     /* session_ticket extension, non-empty */
@@ -87,6 +91,16 @@ struct tls_client_report {
     bool certificate_seen;
     uint16_t certificate_chain_length;
     bool no_certificate_alert;
+    /* A hello with a list longer than its array (ciphers, extensions,
+     * supported_groups, ec_point_formats, signature_algorithms,
+     * supported_versions: a `more` flag) keeps the first items only, so the
+     * parser computed the fingerprints over the whole lists while the
+     * hello's bytes were there (dissect/tls_fingerprint.h); output/
+     * fingerprint.c gives these then. The JA4's first character is left to
+     * the writer (the transport is known only later for QUIC and DTLS). */
+    bool whole_fp;
+    uint8_t whole_ja3[16];       /* MD5 of the whole JA3 string */
+    char whole_ja4[TLS_FP_JA4_SIZE];
 };
 
 struct tls_server_report {
@@ -126,6 +140,10 @@ struct tls_server_report {
      * certificate of the chain decoded. */
     bool validated;
     int32_t validation;
+    /* More extensions than the array holds: JA3S over all of them, computed
+     * by the parser (as whole_fp above). */
+    bool whole_fp;
+    uint8_t whole_ja3s[16];
 };
 
 /* SSL 2.0 after an SSLv2 CLIENT-HELLO (dissect/sslv2.h). When the server
@@ -220,6 +238,10 @@ struct conn_context_report {
      * EHLO/HELO name, its IMAP ID name and version (raw, bounded). */
     struct tls_cleartext_name smtp_helo, imap_id_name, imap_id_version;
     const char *protocol;        /* network.protocol: a static lowercase name, or NULL */
+    /* Bytes before TLS in each direction that belong to no protocol
+     * followed here (a proxy's or a vendor's framing): skipped to the
+     * record carrying the hello (tls.client/server.skipped_bytes). */
+    uint16_t skipped_bytes[2];
     char application[TLS_APPLICATION_MAX]; /* nDPI's name for the flow, "" when unknown */
 };
 
@@ -310,6 +332,11 @@ struct tls_report {
     struct tls_malformed_report malformed_why;
     bool truncated;              /* bytes needed for a field were missing */
     uint8_t truncated_why;       /* enum tls_truncated_cause bits (not written yet) */
+    /* Per direction (DIR_C2S, DIR_S2C), bit t: a handshake message of type t
+     * that the dissector reads was not kept whole, being over the message
+     * limit (--max-message) or the buffer budget, so nothing of it is
+     * reported (tls.client/server.truncated_messages). */
+    uint32_t messages_not_kept[2];
 };
 
 /* The one source of truth for "established"; the `established` field is a

@@ -44,6 +44,7 @@
  *   RDP          MS-RDPBCGR 2.2.1.1, 2.2.1.2 (X.224 over TPKT, RFC 1006)
  *   HTTP CONNECT RFC 9110 9.3.6, RFC 9112 3-4
  *   SOCKS        SOCKS4 / SOCKS4a (NEC drafts), RFC 1928, RFC 1929
+ *   IRC          IRCv3 "tls" extension (STARTTLS, 670, 691), RFC 2812 2.3.1
  */
 #ifndef TLSSCOPE_STARTTLS_H
 #define TLSSCOPE_STARTTLS_H
@@ -76,7 +77,9 @@
     X(RDP, rdp)                \
     X(HTTP_CONNECT, http)      \
     X(SOCKS4, socks4)          \
-    X(SOCKS5, socks5)
+    X(SOCKS5, socks5)          \
+    X(IRC, irc)                \
+    X(IRC_NOTICE, irc_server)
 
 enum starttls_proto {
     STARTTLS_PROTO_NONE = 0,

@@ -1,6 +1,6 @@
 /* starttls_text.c - the line-based dialogues of the starttls module: SMTP,
- * FTP and NNTP (numeric replies), POP3, IMAP, ManageSieve, HTTP CONNECT, and
- * XMPP (cut at '>' rather than at line ends). One `struct starttls_ops` each;
+ * FTP and NNTP (numeric replies), POP3, IMAP, ManageSieve, HTTP CONNECT, IRC,
+ * and XMPP (cut at '>' rather than at line ends). One `struct starttls_ops` each;
  * the engine (starttls.c) cuts the units and calls the handlers here.
  *
  * Matching an answer to its command: SMTP, FTP, NNTP, POP3 and ManageSieve
@@ -855,4 +855,100 @@ static void xmpp_unit(const struct starttls_io *f, const struct starttls_unit *u
 const struct starttls_ops starttls_xmpp_ops = {
     .name = "xmpp", .opener = DIR_C2S, STARTTLS_OPENING("<"),
     .framing = STARTTLS_FRAMING_TAG, .client = xmpp_unit, .server = xmpp_unit,
+};
+
+/* ---- IRC (IRCv3 "tls" extension: the STARTTLS command, 670 / 691) ---- */
+
+/* A message is "[:prefix ]command params" (RFC 1459 2.3.1); the command of
+ * a server's reply is a word or a 3-digit numeric. */
+static struct span irc_command(struct span *line)
+{
+    uint8_t c;
+    if (span_peek(line, 0, &c) && c == ':')
+        next_word(line); /* the prefix: who sent it */
+    return next_word(line);
+}
+
+/* A client opens with its registration (RFC 2812 3.1: PASS, NICK, USER), a
+ * capability negotiation (IRCv3 CAP LS) or STARTTLS itself, which IRCv3 has
+ * it send before registering. USER is also FTP's and POP3's, but those
+ * servers speak first, so their clients' words never open a connection. */
+static enum starttls_match irc_client_detect(struct span s)
+{
+    static const char *const openings[] = { "STARTTLS\r\n", "STARTTLS\n", "CAP ", "NICK ", "PASS ", "USER " };
+    enum starttls_match best = MATCH_NO;
+    for (size_t i = 0; i < sizeof openings / sizeof openings[0]; i++) {
+        enum starttls_match m = starttls_match_bytes(s, openings[i], strlen(openings[i]), true);
+        if (m > best)
+            best = m;
+    }
+    return best;
+}
+
+/* A server that speaks first sends notices before registration: with its
+ * name as prefix (":irc.example.net NOTICE * :*** Looking up your
+ * hostname") or, in older servers, "NOTICE AUTH :...". A prefix is a host
+ * name (RFC 2812 2.3.1) ending in a space; twelve host-name characters after
+ * the ':' are taken as one too, as the recogniser sees only the first 16
+ * bytes (no other greeting here begins with ':'). */
+static enum starttls_match irc_server_detect(struct span s)
+{
+    uint8_t c;
+    if (!span_peek(&s, 0, &c))
+        return MATCH_PART;
+    if (c != ':')
+        return starttls_match_bytes(s, "NOTICE ", 7, true);
+    size_t k = 1;
+    while (span_peek(&s, k, &c)) {
+        bool host = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' || c == '-' ||
+                    c == '_';
+        if (c == ' ')
+            return k > 1 ? MATCH_FULL : MATCH_NO;
+        if (!host)
+            return MATCH_NO;
+        if (k++ == 12)
+            return MATCH_FULL;
+    }
+    return MATCH_PART;
+}
+
+static void irc_client(const struct starttls_io *f, const struct starttls_unit *u)
+{
+    struct span line = line_body(u->bytes);
+    if (equals_ci(irc_command(&line), "STARTTLS"))
+        starttls_client_sent_upgrade(f->st);
+}
+
+static void irc_server(const struct starttls_io *f, const struct starttls_unit *u)
+{
+    struct starttls *st = f->st;
+    struct span line = line_body(u->bytes);
+    if (line.n == 0)
+        return;
+    struct span cmd = irc_command(&line);
+    next_word(&line); /* a numeric's first parameter: the client's nick, "*" before registration */
+    struct span param = next_word(&line);
+    /* RPL_STARTTLS (670): TLS from the next byte. ERR_STARTTLSFAIL (691),
+     * and ERR_UNKNOWNCOMMAND (421) naming STARTTLS from a server without
+     * the extension, are refusals. Every other line (notices, CAP replies,
+     * PING) is part of the dialogue and passes. */
+    if (equals_ci(cmd, "670")) {
+        starttls_reply_add(st, u->bytes);
+        starttls_upgrade(f);
+    } else if (equals_ci(cmd, "691") || (equals_ci(cmd, "421") && equals_ci(param, "STARTTLS"))) {
+        starttls_reply_add(st, u->bytes);
+        starttls_refuse(st);
+    }
+}
+
+/* Two tables, one name: either side may speak first (the client's STARTTLS
+ * and the server's first notices cross on the wire). */
+const struct starttls_ops starttls_irc_ops = {
+    .name = "irc", .opener = DIR_C2S, .detect = irc_client_detect,
+    .framing = STARTTLS_FRAMING_LINE, .client = irc_client, .server = irc_server,
+};
+
+const struct starttls_ops starttls_irc_server_ops = {
+    .name = "irc", .opener = DIR_S2C, .detect = irc_server_detect,
+    .framing = STARTTLS_FRAMING_LINE, .client = irc_client, .server = irc_server,
 };

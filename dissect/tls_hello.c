@@ -2,23 +2,30 @@
  * SSLv2-compatible CLIENT-HELLO, parsed in place. See tls_hello.h. */
 #include "dissect/tls_hello.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/digest.h"
 #include "dissect/names.h"
 #include "dissect/tls_facts.h"
+#include "dissect/tls_fingerprint.h"
+#include "dissect/tls_stream.h"
 
 const uint8_t tls_hrr_random[32] = {
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
-/* Appends a 16-bit code to a fixed list, counting what does not fit.
- * `value` is evaluated exactly once, full list or not: READ_U16_LIST passes a
- * read, and a full list that skipped it would never empty its vector (found
- * by fuzz_tls_hello: 17 supported_versions hung the parser). */
+/* Appends a 16-bit code to a fixed list, counting what does not fit (and every
+ * item that is not GREASE in `offered`). `value` is evaluated exactly once,
+ * full list or not: READ_U16_LIST passes a read, and a full list that
+ * skipped it would never empty its vector (found by fuzz_tls_hello: 17
+ * supported_versions hung the parser). */
 #define LIST_PUSH(list, value)                                                    \
     do {                                                                          \
         uint16_t list_push_value_ = (value);                                      \
+        if (!tls_is_grease(list_push_value_))                                     \
+            (list).offered++;                                                     \
         if ((list).n < sizeof((list).v) / sizeof((list).v[0]))                    \
             (list).v[(list).n++] = list_push_value_;                              \
         else                                                                      \
@@ -111,6 +118,7 @@ static bool parse_client_extension(uint16_t type, struct span ext, struct tls_cl
         c->has_ec_point_formats = true;
         while (v.n > 0) {
             uint8_t f = span_u8(&v);
+            c->ec_point_formats.offered++;
             if (c->ec_point_formats.n < TLS_MAX_POINT_FORMATS)
                 c->ec_point_formats.v[c->ec_point_formats.n++] = f;
             else
@@ -159,9 +167,123 @@ static bool parse_client_extension(uint16_t type, struct span ext, struct tls_cl
     }
 }
 
+/* ---- lists longer than their arrays ----
+ *
+ * Such a hello is rare (a scanner, a fuzzer, a test) but not malformed, and
+ * its fingerprints must be those of the whole lists, as Wireshark and the
+ * reference implementations compute them. The report keeps the first items
+ * only, so the lists are read a second time from the hello's bytes, into
+ * scratch memory sized by the hello and freed before returning, and the
+ * fingerprints are kept in the report. A hello within the arrays (every
+ * real client) never comes here. */
+
+static bool client_lists_cut(const struct tls_client_report *c)
+{
+    return c->ciphers.more || c->extensions.more || c->supported_groups.more || c->ec_point_formats.more ||
+           c->signature_algorithms.more || c->supported_versions.more;
+}
+
+/* Appends a vector of 16-bit codes to v[*n] (room for all of them was made). */
+static void append_u16s(struct span vec, uint16_t *v, size_t *n)
+{
+    while (vec.n >= 2)
+        v[(*n)++] = span_u16(&vec);
+}
+
+/* `hello`: the ClientHello body, already parsed once (so its framing up to
+ * the extensions block is known good). Reads the lists as
+ * tls_parse_client_hello() did (each occurrence of an extension appends,
+ * and the walk stops where the extensions' framing breaks). */
+static void whole_client_fingerprints(struct span hello, struct tls_client_report *c)
+{
+    span_skip(&hello, 2 + 32);
+    span_vec8(&hello);
+    struct span suites = span_vec16(&hello);
+    span_vec8(&hello);
+    struct span exts = hello.n > 0 ? span_vec16(&hello) : span_make(NULL, 0);
+    if (!span_ok(&hello))
+        return;
+    /* Every list fits in what its bytes allow: a 16-bit code per 2 bytes of
+     * the extensions block, a point format per byte. */
+    size_t n16 = exts.n / 2;
+    uint8_t *mem = malloc(suites.n / 2 * sizeof(uint32_t) + 4 * n16 * sizeof(uint16_t) + exts.n + 1);
+    if (!mem)
+        return;
+    struct tls_fp_client v = { .legacy_version = c->legacy_version, .transport = 't' };
+    uint32_t *ciphers = (uint32_t *)(void *)mem;
+    uint16_t *ext_types = (uint16_t *)(void *)(ciphers + suites.n / 2);
+    uint16_t *groups = ext_types + n16, *sigalgs = groups + n16, *versions = sigalgs + n16;
+    uint8_t *formats = (uint8_t *)(versions + n16);
+    while (suites.n >= 2)
+        ciphers[v.n_ciphers++] = span_u16(&suites);
+    while (exts.n > 0) {
+        uint16_t type = span_u16(&exts);
+        struct span data = span_vec16(&exts);
+        if (!span_ok(&exts))
+            break;
+        ext_types[v.n_extensions++] = type;
+        if (type == TLS_EXT_SUPPORTED_GROUPS) {
+            append_u16s(span_vec16(&data), groups, &v.n_groups);
+        } else if (type == TLS_EXT_SIGNATURE_ALGORITHMS) {
+            append_u16s(span_vec16(&data), sigalgs, &v.n_sigalgs);
+        } else if (type == TLS_EXT_SUPPORTED_VERSIONS) {
+            append_u16s(span_vec8(&data), versions, &v.n_versions);
+        } else if (type == TLS_EXT_EC_POINT_FORMATS) {
+            struct span f = span_vec8(&data);
+            while (f.n > 0)
+                formats[v.n_point_formats++] = span_u8(&f);
+        }
+    }
+    v.ciphers = ciphers;
+    v.extensions = ext_types;
+    v.groups = groups;
+    v.sigalgs = sigalgs;
+    v.versions = versions;
+    v.point_formats = formats;
+    if (c->alpn_count > 0) { /* the first name is always kept whole */
+        v.alpn = c->alpn + 1;
+        v.alpn_len = c->alpn[0];
+    }
+    size_t cap = tls_fp_ja3_string_bound(&v);
+    char *ja3 = malloc(cap);
+    size_t n = ja3 ? tls_fp_ja3_string(&v, ja3, cap) : 0;
+    if (n > 0 && tls_fp_ja4(&v, NULL, c->whole_ja4) > 0) {
+        digest_md5(ja3, n, c->whole_ja3);
+        c->whole_fp = true;
+    }
+    free(ja3);
+    free(mem);
+}
+
+static void whole_server_fingerprints(struct span exts, struct tls_server_report *s)
+{
+    uint16_t *types = malloc(exts.n / 4 * sizeof(uint16_t) + 1);
+    if (!types)
+        return;
+    struct tls_fp_server v = { .legacy_version = s->legacy_version, .cipher = s->cipher, .extensions = types };
+    while (exts.n > 0) {
+        uint16_t type = span_u16(&exts);
+        span_vec16(&exts);
+        if (!span_ok(&exts))
+            break;
+        types[v.n_extensions++] = type;
+    }
+    /* "771,49199," and "65535-" per extension */
+    size_t cap = 16 + v.n_extensions * 6;
+    char *ja3s = malloc(cap);
+    size_t n = ja3s ? tls_fp_ja3s_string(&v, ja3s, cap) : 0;
+    if (n > 0) {
+        digest_md5(ja3s, n, s->whole_ja3s);
+        s->whole_fp = true;
+    }
+    free(ja3s);
+    free(types);
+}
+
 enum tls_parse_result tls_parse_client_hello(struct span body, struct tls_client_report *c,
                                              uint8_t session_id[32])
 {
+    const struct span hello = body;
     c->seen = true;
     c->legacy_version = span_u16(&body);
     span_skip(&body, 32); /* random */
@@ -174,13 +296,8 @@ enum tls_parse_result tls_parse_client_hello(struct span body, struct tls_client
     struct span suites = span_vec16(&body);
     if (!span_ok(&body) || suites.n % 2 != 0)
         return TLS_PARSE_MALFORMED;
-    while (suites.n >= 2) {
-        uint16_t cs = span_u16(&suites);
-        if (c->ciphers.n < TLS_MAX_CIPHERS)
-            c->ciphers.v[c->ciphers.n++] = cs;
-        else
-            c->ciphers.more = true;
-    }
+    while (suites.n >= 2)
+        LIST_PUSH(c->ciphers, span_u16(&suites));
     struct span compression = span_vec8(&body);
     if (!span_ok(&body) || compression.n == 0)
         return TLS_PARSE_MALFORMED;
@@ -221,6 +338,8 @@ enum tls_parse_result tls_parse_client_hello(struct span body, struct tls_client
     /* Fingerprints (output/) are computed even from a hello whose extensions
      * did not all parse: their framing was intact, which is all JA3/JA4 read. */
     c->lists_complete = true;
+    if (client_lists_cut(c))
+        whole_client_fingerprints(hello, c);
     return ok ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
 }
 
@@ -256,6 +375,7 @@ enum tls_parse_result tls_parse_sslv2_client_hello(struct span record, struct tl
     c->session_id_len = sid_len <= 32 ? (uint8_t)sid_len : 32;
     while (specs.n >= 3) {
         uint32_t kind = span_u24(&specs);
+        c->ciphers.offered++;
         if (c->ciphers.n < TLS_MAX_CIPHERS)
             c->ciphers.v[c->ciphers.n++] = kind;
         else
@@ -346,6 +466,7 @@ enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server
         struct span exts = span_vec16(&body);
         if (!span_ok(&body))
             return TLS_PARSE_MALFORMED;
+        const struct span all_exts = exts;
         struct span draft_key_share = span_make(NULL, 0);
         bool has_draft_key_share = false;
         while (exts.n > 0) {
@@ -371,6 +492,8 @@ enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server
             ok = false;
         if (body.n != 0)
             ok = false;
+        if (s->extensions.more)
+            whole_server_fingerprints(all_exts, s);
     }
     s->parsed = ok;
     s->lists_complete = true;
@@ -441,4 +564,38 @@ enum tls_parse_result tls_parse_server_key_exchange(struct span body, uint16_t v
     if (anon)
         return span_done(&body) ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
     return parse_ske_signature(&body, version, s) ? TLS_PARSE_OK : TLS_PARSE_MALFORMED;
+}
+
+/* The smallest hello body: a version, the random, an empty session id, one
+ * suite (ClientHello) or a suite and a compression method (ServerHello). */
+#define HELLO_BODY_MIN 38
+
+static bool hello_record_at(struct span s, uint8_t hs_type)
+{
+    if (!tls_record_header_plausible(s))
+        return false;
+    uint8_t type = span_u8(&s);
+    span_skip(&s, 2);
+    uint16_t record_len = span_u16(&s);
+    uint8_t msg_type = span_u8(&s);
+    uint32_t hello_len = span_u24(&s);
+    uint8_t version_major = span_u8(&s);
+    /* A ClientHello is alone in its flight: it fills its record or
+     * continues in the next. A ServerHello shares its record with the
+     * messages after it, but is short itself. */
+    bool fits = hs_type == TLS_HS_CLIENT_HELLO ? hello_len + 4 >= record_len : hello_len <= UINT16_MAX;
+    return span_ok(&s) && type == TLS_CT_HANDSHAKE && msg_type == hs_type && hello_len >= HELLO_BODY_MIN && fits &&
+           version_major == 3;
+}
+
+size_t tls_find_hello(struct span data, uint8_t hs_type)
+{
+    size_t limit = data.n < TLS_PREFIX_SCAN_MAX ? data.n : TLS_PREFIX_SCAN_MAX;
+    struct span at = data;
+    for (size_t off = 0; off < limit; off++, span_skip(&at, 1)) {
+        uint8_t b;
+        if (off > 0 && span_peek(&at, 0, &b) && b == TLS_CT_HANDSHAKE && hello_record_at(at, hs_type))
+            return off;
+    }
+    return 0;
 }

@@ -74,6 +74,20 @@ enum tls_parse_result tls_parse_server_hello(struct span body, struct tls_server
 enum tls_parse_result tls_parse_server_key_exchange(struct span body, uint16_t version, uint16_t cipher,
                                                     struct tls_server_report *s);
 
+/* Bytes of a stream's start searched for a hello behind a prefix. */
+#define TLS_PREFIX_SCAN_MAX 4096
+
+/* Where, in the first TLS_PREFIX_SCAN_MAX bytes of a stream that does not
+ * begin with TLS, a record carrying a hello of `hs_type` (TLS_HS_CLIENT_HELLO
+ * or TLS_HS_SERVER_HELLO) begins: the stream's bytes before it are a prefix
+ * (a proxy's or a vendor's framing) and TLS follows. 0 when there is none
+ * (offset 0 is a stream that begins with TLS, not a prefix). Strict, as a
+ * false match would take cleartext for TLS: a plausible record header of
+ * type handshake, the hello's type, a hello length of at least a minimal
+ * hello that fills the record (or continues in the next), and major
+ * version 3 in the hello's own version field. */
+size_t tls_find_hello(struct span data, uint8_t hs_type);
+
 /* The HelloRetryRequest's special random (RFC 8446 4.1.3). */
 extern const uint8_t tls_hrr_random[32];
 

@@ -6,6 +6,9 @@
 #include "dissect/sslv2.h"
 #include "dissect/tls_hello.h"
 
+/* Any message --max-message allows must fit in one pool buffer. */
+_Static_assert(TLS_MAX_MESSAGE_LIMIT <= BUFPOOL_MAX, "bufpool classes too small for the message limit");
+
 bool tls_record_header_plausible(struct span h)
 {
     uint8_t type = span_u8(&h);
@@ -47,15 +50,27 @@ void tls_stream_gap(struct tls_stream *s)
     s->mode = TLS_STREAM_RESYNC;
 }
 
-/* Appends to the assembly buffer; false (and the message dropped) when the
- * pool refuses. */
-static bool keep_bytes(struct tls_stream *s, size_t have, struct span piece)
+/* An SSLv2 record being kept: it has no TLS handshake type to name when the
+ * pool refuses it (counted as truncated all the same). */
+#define NOT_A_HANDSHAKE_TYPE 0xff
+
+/* A wanted message is not kept: over the size limit or the budget. */
+static void not_kept(struct tls_stream *s, uint8_t hs_type)
+{
+    s->truncated = true;
+    s->truncated_messages++;
+    if (hs_type < 32)
+        s->not_kept |= 1u << hs_type;
+}
+
+/* Appends to the assembly buffer of a message of `hs_type`; false (and the
+ * message dropped) when the pool refuses. */
+static bool keep_bytes(struct tls_stream *s, uint8_t hs_type, size_t have, struct span piece)
 {
     void *buf = s->buf;
     if (bufpool_grow(s->pool, &buf, &s->buf_cap, have, have + piece.n) != 0) {
         drop_buffer(s);
-        s->truncated = true;
-        s->truncated_messages++;
+        not_kept(s, hs_type);
         return false;
     }
     s->buf = buf;
@@ -82,10 +97,10 @@ static void handshake_bytes(struct tls_stream *s, struct span piece, const struc
             if (ev->message_begin)
                 ev->message_begin(ev->ctx, s->hs_hdr[0], s->hs_len, s->hs_record_version);
             s->hs_keep = ev->want && ev->want(ev->ctx, s->hs_hdr[0]);
-            if (s->hs_keep && s->hs_len > TLS_MAX_KEPT_MESSAGE) {
+            uint32_t limit = s->max_message ? s->max_message : TLS_MAX_KEPT_MESSAGE;
+            if (s->hs_keep && s->hs_len > limit) {
                 s->hs_keep = false;
-                s->truncated = true;
-                s->truncated_messages++;
+                not_kept(s, s->hs_hdr[0]);
             }
             if (s->hs_len <= piece.n) {
                 /* Fast path: the whole message is in this piece. */
@@ -100,7 +115,7 @@ static void handshake_bytes(struct tls_stream *s, struct span piece, const struc
         if (k > piece.n)
             k = piece.n;
         struct span part = span_take(&piece, k);
-        if (s->hs_keep && !keep_bytes(s, s->hs_got, part))
+        if (s->hs_keep && !keep_bytes(s, s->hs_hdr[0], s->hs_got, part))
             s->hs_keep = false;
         s->hs_got += (uint32_t)k;
         if (s->hs_got == s->hs_len) {
@@ -144,7 +159,7 @@ static void sslv2_bytes(struct tls_stream *s, struct span *data, const struct tl
     if (k > data->n)
         k = data->n;
     struct span part = span_take(data, k);
-    if (!keep_bytes(s, s->hs_got, part)) {
+    if (!keep_bytes(s, TLS_HS_CLIENT_HELLO, s->hs_got, part)) { /* an SSLv2-format ClientHello */
         s->mode = TLS_STREAM_DEAD;
         return;
     }
@@ -219,7 +234,7 @@ static void sslv2_records(struct tls_stream *s, struct span *data, const struct 
         s->hs_keep = !s->encrypted || len == 5;
         s->hs_len = (uint32_t)len;
         s->hs_got = 0;
-        if (s->hs_keep && keep_bytes(s, 0, span_make(s->hdr, header)))
+        if (s->hs_keep && keep_bytes(s, NOT_A_HANDSHAKE_TYPE, 0, span_make(s->hdr, header)))
             s->hs_got = (uint32_t)header;
         else if (s->hs_keep)
             s->hs_keep = false;
@@ -231,7 +246,7 @@ static void sslv2_records(struct tls_stream *s, struct span *data, const struct 
     size_t k = s->rec_left < data->n ? s->rec_left : data->n;
     struct span part = span_take(data, k);
     s->rec_left = (uint16_t)(s->rec_left - k);
-    if (s->hs_keep && !keep_bytes(s, s->hs_got, part))
+    if (s->hs_keep && !keep_bytes(s, NOT_A_HANDSHAKE_TYPE, s->hs_got, part))
         s->hs_keep = false;
     else if (s->hs_keep)
         s->hs_got += (uint32_t)k;

@@ -56,8 +56,13 @@ enum tls_handshake_type {
 
 /* Largest record body accepted: 2^14 plus the expansion RFC 5246 6.2.3 allows. */
 #define TLS_MAX_RECORD (16384 + 2048)
-/* Largest handshake message kept whole (a long certificate chain fits). */
-#define TLS_MAX_KEPT_MESSAGE (256u * 1024u)
+/* Largest handshake message kept whole by default (tlsscope --max-message).
+ * Certificate chains of 339 KB are seen in the wild; 1 MiB keeps them with
+ * room, and the buffer budget (--buffer-mb, 64 MiB by default) still bounds
+ * the sum over all connections: a buffer grows only with bytes that arrived. */
+#define TLS_MAX_KEPT_MESSAGE (1024u * 1024u)
+/* The most --max-message may say: a handshake length is 24 bits. */
+#define TLS_MAX_MESSAGE_LIMIT ((1u << 24) - 1)
 
 enum tls_stream_mode {
     TLS_STREAM_START = 0,        /* nothing seen yet */
@@ -99,6 +104,8 @@ struct tls_stream {
     bool malformed;              /* framing broke after TLS was recognised */
     bool truncated;              /* a wanted message could not be kept (budget, size) */
     uint32_t truncated_messages; /* how many */
+    uint32_t not_kept;           /* bit t: a wanted message of handshake type t (< 32) was not kept */
+    uint32_t max_message;        /* largest message kept whole; 0: TLS_MAX_KEPT_MESSAGE */
     uint8_t hdr_len;
     uint8_t hdr[5];
     uint8_t rec_type;

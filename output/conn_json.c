@@ -77,6 +77,7 @@ static const char *port_protocol(uint16_t port)
     case 5222: case 5223: case 5269: return "xmpp";
     case 563: case 119: return "nntp";
     case 4190: return "sieve";
+    case 6697: case 994: case 6667: return "irc";
     case 3389: return "rdp";
     case 1433: return "tds";
     case 5432: return "postgresql";
@@ -383,12 +384,84 @@ static void put_quic_version(struct json_writer *w, uint32_t v)
         json_strn(w, JSON_KEY("quic_version"), buf, (size_t)snprintf(buf, sizeof buf, "0x%08x", v));
 }
 
-static void put_client(struct json_writer *w, struct memo *memo, const struct tls_client_report *c,
-                       const struct x509_report *cert)
+/* One list of a hello as the line names it, and whether it was cut. */
+struct list_cut {
+    const char *name;
+    const struct json_key *key;
+    bool more;                   /* the hello had more items than the report keeps */
+    uint16_t offered;            /* its items, GREASE excluded; 0: not counted */
+};
+
+/* tls.client/server.truncated_lists: the line's lists that hold only the
+ * hello's first items; list_lengths: how many items each had. */
+static void put_list_cuts(struct json_writer *w, const struct list_cut *l, size_t n)
 {
-    if (!c->seen)
+    size_t cut = 0, counted = 0;
+    for (size_t i = 0; i < n; i++) {
+        cut += l[i].more;
+        counted += l[i].more && l[i].offered > 0;
+    }
+    if (cut == 0)
+        return;
+    json_array_begin(w, JSON_KEY("truncated_lists"));
+    for (size_t i = 0; i < n; i++)
+        if (l[i].more)
+            json_str(w, NULL, l[i].name);
+    json_array_end(w);
+    if (counted == 0)
+        return;
+    json_object_begin(w, JSON_KEY("list_lengths"));
+    for (size_t i = 0; i < n; i++)
+        if (l[i].more && l[i].offered > 0)
+            json_u64(w, l[i].key, l[i].offered);
+    json_object_end(w);
+}
+
+static void put_client_list_cuts(struct json_writer *w, const struct tls_client_report *c)
+{
+    const struct list_cut lists[] = {
+        { "supported_ciphers", JSON_KEY("supported_ciphers"), c->ciphers.more, c->ciphers.offered },
+        { "supported_groups", JSON_KEY("supported_groups"), c->supported_groups.more, c->supported_groups.offered },
+        { "ec_point_formats", JSON_KEY("ec_point_formats"), c->ec_point_formats.more, c->ec_point_formats.offered },
+        { "signature_algorithms", JSON_KEY("signature_algorithms"), c->signature_schemes.more,
+          c->signature_schemes.offered },
+        { "key_share_groups", JSON_KEY("key_share_groups"), c->key_share_groups.more, c->key_share_groups.offered },
+        { "supported_versions", JSON_KEY("supported_versions"), c->supported_versions.more,
+          c->supported_versions.offered },
+        { "alpn", JSON_KEY("alpn"), c->alpn_more, 0 },
+        { "extensions", JSON_KEY("extensions"), c->extensions.more, c->extensions.offered },
+    };
+    put_list_cuts(w, lists, sizeof lists / sizeof lists[0]);
+}
+
+/* tls.client/server.truncated_messages: the handshake messages not kept
+ * whole (report.h messages_not_kept), by IANA name. */
+static void put_truncated_messages(struct json_writer *w, uint32_t not_kept)
+{
+    if (not_kept == 0)
+        return;
+    char buf[U64_DIGITS_MAX];
+    json_array_begin(w, JSON_KEY("truncated_messages"));
+    for (unsigned t = 0; t < 32; t++) {
+        if (!(not_kept >> t & 1u))
+            continue;
+        const char *n = tls_handshake_type_name((uint8_t)t);
+        if (n)
+            json_str(w, NULL, n);
+        else
+            json_str(w, NULL, decimal(buf, t));
+    }
+    json_array_end(w);
+}
+
+static void put_client(struct json_writer *w, struct memo *memo, const struct tls_client_report *c,
+                       const struct x509_report *cert, uint32_t not_kept, uint16_t skipped)
+{
+    if (!c->seen && !not_kept)
         return;
     json_object_begin(w, JSON_KEY("client"));
+    if (skipped)
+        json_u64(w, JSON_KEY("skipped_bytes"), skipped);
     if (c->record_version)
         put_version(w, JSON_KEY("record_version"), c->record_version);
     if (c->quic_version)
@@ -423,8 +496,13 @@ static void put_client(struct json_writer *w, struct memo *memo, const struct tl
                    TLS_REG_GROUP);
     put_alpn_list(w, c);
     put_number_list(w, memo, JSON_KEY("extensions"), LK_CLIENT_EXTENSIONS, c->extensions.v, c->extensions.n);
+    put_client_list_cuts(w, c);
     char s[FP_JA3_STRING_MAX];
-    put_ja3(w, JSON_KEY("ja3"), JSON_KEY("ja3_string"), s, fp_ja3_client_string(c, s, sizeof s));
+    size_t ja3_len = fp_ja3_client_string(c, s, sizeof s);
+    put_ja3(w, JSON_KEY("ja3"), JSON_KEY("ja3_string"), s, ja3_len);
+    uint8_t md5[16];
+    if (ja3_len == 0 && fp_ja3_client(c, md5)) /* over lists longer than the line's: no string kept */
+        json_hex(w, JSON_KEY("ja3"), md5, sizeof md5, false);
     char ja4[FP_JA4_SIZE];
     if (fp_ja4_client_memo(c, memo, ja4) > 0)
         json_str(w, JSON_KEY("ja4"), ja4);
@@ -432,6 +510,7 @@ static void put_client(struct json_writer *w, struct memo *memo, const struct tl
         json_u64(w, JSON_KEY("certificate_chain_length"), c->certificate_chain_length);
     if (cert->parsed)
         put_certificate(w, memo, cert);
+    put_truncated_messages(w, not_kept);
     json_object_end(w);
 }
 
@@ -447,11 +526,13 @@ static void put_sslv2_server(struct json_writer *w, const struct tls_sslv2_repor
 
 static void put_server(struct json_writer *w, struct memo *memo, const struct tls_server_report *s, uint16_t version,
                        const struct x509_report *cert, enum findings_name_match name_match,
-                       const struct tls_sslv2_report *v2)
+                       const struct tls_sslv2_report *v2, uint32_t not_kept, uint16_t skipped)
 {
-    if (!s->seen && !s->ske_seen && !cert->parsed)
+    if (!s->seen && !s->ske_seen && !cert->parsed && !not_kept)
         return;
     json_object_begin(w, JSON_KEY("server"));
+    if (skipped)
+        json_u64(w, JSON_KEY("skipped_bytes"), skipped);
     if (s->seen && v2->server_hello) {
         put_version(w, JSON_KEY("version"), version);
         put_version(w, JSON_KEY("record_version"), s->record_version);
@@ -465,8 +546,15 @@ static void put_server(struct json_writer *w, struct memo *memo, const struct tl
         if (s->hello_verify_request)
             json_bool(w, JSON_KEY("hello_verify_request"), true);
         put_number_list(w, memo, JSON_KEY("extensions"), LK_SERVER_EXTENSIONS, s->extensions.v, s->extensions.n);
+        const struct list_cut cut = { "extensions", JSON_KEY("extensions"), s->extensions.more,
+                                      s->extensions.offered };
+        put_list_cuts(w, &cut, 1);
         char str[FP_JA3S_STRING_MAX];
-        put_ja3(w, JSON_KEY("ja3s"), JSON_KEY("ja3s_string"), str, fp_ja3s_string(s, str, sizeof str));
+        size_t ja3s_len = fp_ja3s_string(s, str, sizeof str);
+        put_ja3(w, JSON_KEY("ja3s"), JSON_KEY("ja3s_string"), str, ja3s_len);
+        uint8_t md5[16];
+        if (ja3s_len == 0 && fp_ja3s(s, md5))
+            json_hex(w, JSON_KEY("ja3s"), md5, sizeof md5, false);
         enum tls_kx kx = tls_cipher_kx(s->cipher);
         if (kx != TLS_KX_TLS13)
             json_str(w, JSON_KEY("key_exchange"), tls_kx_name(kx)); /* nothing for an unknown one */
@@ -498,6 +586,7 @@ static void put_server(struct json_writer *w, struct memo *memo, const struct tl
                                             : X509_verify_cert_error_string(s->validation));
     if (cert->parsed)
         put_certificate(w, memo, cert);
+    put_truncated_messages(w, not_kept);
     json_object_end(w);
 }
 
@@ -885,8 +974,10 @@ size_t conn_json_format_fields(const struct conn_meta *m, const struct tls_repor
         put_sslv2_error(&w, &r->sslv2);
     else
         put_alert(&w, &r->alert);
-    put_client(&w, memo, &r->client, &r->client_cert);
-    put_server(&w, memo, &r->server, version, &r->server_cert, findings_certificate_name_match(r), &r->sslv2);
+    put_client(&w, memo, &r->client, &r->client_cert, r->messages_not_kept[DIR_C2S],
+               ctx->skipped_bytes[DIR_C2S]);
+    put_server(&w, memo, &r->server, version, &r->server_cert, findings_certificate_name_match(r), &r->sslv2,
+               r->messages_not_kept[DIR_S2C], ctx->skipped_bytes[DIR_S2C]);
     put_findings(&w, m, r);
     if (r->malformed) {
         json_bool(&w, JSON_KEY("malformed"), true);

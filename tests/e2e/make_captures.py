@@ -476,6 +476,58 @@ def http_connect_tls(o, rng):
 
 
 # ===========================================================================
+# a prefix of no known protocol before TLS
+
+@capture("prefix_vendor_framing.pcap")
+def prefix_vendor_framing(o, rng):
+    """A client that puts 42 bytes of its own framing (a length, a magic, a
+    tenant id) before its ClientHello, in the same segment; the server answers
+    in TLS at once. Followed from the hello, the prefix length reported."""
+    c = Conn("192.0.2.51", 45101, "198.51.100.51", 8443).handshake()
+    prefix = b"\x00\x00\x00\x26VNDR" + bytes(rng.getrandbits(8) for _ in range(34))
+    assert len(prefix) == 42 and b"\x16\x03" not in prefix
+    h = hello12(rng)
+    c.send(C2S, prefix + h.record())
+    tls12_rest(c, rng, alpn="h2")
+    o.frames = frames_ether(c.segs)
+    o.exp(c, merge(tls12_expect(h, alpn="h2"), {"tls.client.skipped_bytes": 42}))
+    o.check(o.expect[-1]["match"], absent=["tls.server.skipped_bytes", "tls.server_plaintext", "tls.starttls"])
+
+
+@capture("prefix_tunnel_both_sides.pcap")
+def prefix_tunnel_both_sides(o, rng):
+    """A tunnel protocol no dialogue here knows: the client's request line and
+    its ClientHello in one segment, the relay's text answer in a segment of
+    its own, then the ServerHello. Both prefixes skipped and reported; no
+    plaintext-server finding (the server's TLS came after its text)."""
+    c = Conn("192.0.2.52", 45102, "198.51.100.52", 9000).handshake()
+    request = b"TUNNEL 203.0.113.5:443 v1\r\nAuth: 0123456789abcdef\r\n\r\n"
+    answer = b"TUNNEL/1 OK opened\r\n\r\n"
+    h = hello12(rng)
+    c.send(C2S, request + h.record())
+    c.send(S2C, answer)
+    tls12_rest(c, rng, alpn="h2")
+    o.frames = frames_ether(c.segs)
+    o.exp(c, merge(tls12_expect(h, alpn="h2"), {"tls.client.skipped_bytes": len(request),
+                                                "tls.server.skipped_bytes": len(answer)}))
+    o.check(o.expect[-1]["match"], absent=["tls.server_plaintext", "tls.starttls"],
+            lacks={"tls.findings[].id": ["plaintext-server"]})
+
+
+@capture("prefix_not_a_hello.pcap")
+def prefix_not_a_hello(o, rng):
+    """Plain HTTP whose body holds bytes that begin like a handshake record
+    (16 03 01 ...) but not a ClientHello's (a Certificate message type): no
+    line, the connection is not TLS."""
+    c = Conn("192.0.2.53", 45103, "198.51.100.53", 80).handshake()
+    body = b"\x16\x03\x01\x00\x40\x0b\x00\x00\x3c\x03" + bytes(60)
+    c.send(C2S, b"POST /upload HTTP/1.1\r\nHost: example.com\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    c.send(S2C, b"HTTP/1.1 204 No Content\r\n\r\n")
+    c.close()
+    o.frames = frames_ether(c.segs)
+
+
+# ===========================================================================
 # tunnels: the same TLS 1.2 connection inside each encapsulation
 
 INNER4 = ("10.10.1.5", 45000, "10.10.2.9", 443)

@@ -222,6 +222,17 @@ static void test_not_tls(void **state)
      * the third settles it. */
     assert_int_equal(judge(DIR_S2C, "SS", 2, 22), ACCEPT_NEED_MORE);
     assert_int_equal(judge(DIR_S2C, "SSH-2.0-OpenSSH_9.6\r\n", 21, 22), ACCEPT_NO);
+    /* A ClientHello behind a prefix of no protocol followed here (in the
+     * same first payload) is YES for the client's bytes only, and bytes that
+     * merely begin like a handshake record (a Certificate) are not. */
+    static const uint8_t prefixed[] = { 'T', 'U', 'N', '\r', '\n', 0x16, 0x03, 0x01, 0x00, 0xb6,
+                                        0x01, 0x00, 0x00, 0xb2, 0x03, 0x03 };
+    assert_int_equal(judge(DIR_C2S, prefixed, sizeof prefixed, 9000), ACCEPT_YES);
+    assert_int_equal(judge(DIR_S2C, prefixed, sizeof prefixed, 9000), ACCEPT_NO);
+    uint8_t certificate[sizeof prefixed];
+    memcpy(certificate, prefixed, sizeof prefixed);
+    certificate[10] = 0x0b;
+    assert_int_equal(judge(DIR_C2S, certificate, sizeof certificate, 9000), ACCEPT_NO);
     /* Nothing yet, and a poisoned span. */
     assert_int_equal(accept_first_bytes(DIR_C2S, span_make(NULL, 0), 443), ACCEPT_NEED_MORE);
     assert_int_equal(accept_first_bytes(DIR_C2S, span_poisoned(), 443), ACCEPT_NO);

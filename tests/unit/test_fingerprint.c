@@ -186,7 +186,9 @@ static void test_ja3_grease_removed(void **state)
     free(d);
 }
 
-/* Lists that overflowed their arrays, and SSLv2 hellos, get no fingerprint. */
+/* Lists that overflowed their arrays get the fingerprints the parser
+ * computed over the whole lists (whole_fp), none when it did not; SSLv2
+ * hellos get none. */
 static void test_no_fingerprint_when_incomplete(void **state)
 {
     (void)state;
@@ -198,24 +200,35 @@ static void test_no_fingerprint_when_incomplete(void **state)
     assert_string_equal(JA4(c), "t12i010000_ba72b8082249_000000000000");
 
     bool *flags[] = { &c->ciphers.more, &c->extensions.more, &c->supported_groups.more,
-                      &c->ec_point_formats.more, &c->sslv2_hello };
+                      &c->ec_point_formats.more, &c->signature_algorithms.more, &c->supported_versions.more,
+                      &c->sslv2_hello };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         *flags[i] = true;
         assert_false(HAS_JA3(c));
         assert_int_equal(fp_ja3_client_string(c, s, sizeof s), 0);
+        assert_string_equal(JA4(c), "");
         *flags[i] = false;
     }
-    /* JA4 reads ciphers, extensions and signature_algorithms. */
-    bool *ja4_flags[] = { &c->ciphers.more, &c->extensions.more, &c->signature_algorithms.more,
-                          &c->sslv2_hello };
-    for (size_t i = 0; i < sizeof ja4_flags / sizeof ja4_flags[0]; i++) {
-        *ja4_flags[i] = true;
-        assert_string_equal(JA4(c), "");
-        *ja4_flags[i] = false;
-    }
-    /* Groups do not enter JA4. */
-    c->supported_groups.more = true;
-    assert_string_equal(JA4(c), "t12i010000_ba72b8082249_000000000000");
+    /* With the parser's whole-list fingerprints: those, never the arrays'
+     * (no JA3 string: it is not kept); JA4's transport is the writer's. */
+    static const uint8_t whole_md5[16] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+    c->whole_fp = true;
+    memcpy(c->whole_ja3, whole_md5, 16);
+    memcpy(c->whole_ja4, "t13d9999h2_0123456789ab_ba9876543210", FP_JA4_SIZE);
+    c->extensions.more = true;
+    uint8_t md5[16];
+    assert_true(fp_ja3_client(c, md5));
+    assert_memory_equal(md5, whole_md5, 16);
+    assert_int_equal(fp_ja3_client_string(c, s, sizeof s), 0);
+    assert_string_equal(JA4(c), "t13d9999h2_0123456789ab_ba9876543210");
+    c->quic_version = 1;
+    assert_string_equal(JA4(c), "q13d9999h2_0123456789ab_ba9876543210");
+    c->quic_version = 0;
+    c->sslv2_hello = true;
+    assert_false(HAS_JA3(c));
+    c->sslv2_hello = false;
+    c->extensions.more = false;
+    c->whole_fp = false;
     /* A hello the parser did not go through (cut or malformed before its
      * extensions block ended) gets no fingerprint from its partial lists. */
     c->lists_complete = false;

@@ -1288,6 +1288,71 @@ static void test_http_connect(void **state)
     CHECK(get, 3128, { STARTTLS_NOT_STARTTLS, STARTTLS_PROTO_NONE, NULL, 0, NULL, 0, "" });
 }
 
+/* ---- IRC (IRCv3 "tls": STARTTLS, 670 RPL_STARTTLS, 691 ERR_STARTTLSFAIL) ---- */
+
+static void test_irc(void **state)
+{
+    (void)state;
+    /* What `openssl s_client -starttls irc` sends: STARTTLS at once, then it
+     * waits for 670 or 691; the server's notices cross it on the wire. */
+    const struct ev client_first[] = {
+        { 0, S("STARTTLS\r\n") },
+        { 1, S(":irc.example.net NOTICE * :*** Looking up your hostname...\r\n") },
+        { 1, S(":irc.example.net 670 * :STARTTLS successful, proceed with TLS handshake\r\n") },
+        { 0, B(CH) },
+        { 1, B(SH) },
+    };
+    CHECK(client_first, 6667, { STARTTLS_UPGRADED, STARTTLS_PROTO_IRC, B(CH), B(SH),
+                                ":irc.example.net 670 * :STARTTLS successful, proceed with TLS handshake\r\n" });
+
+    /* The server's notice first, then capability negotiation (IRCv3 CAP). */
+    const struct ev server_first[] = {
+        { 1, S(":irc.example.net NOTICE * :*** Looking up your hostname...\r\n") },
+        { 0, S("CAP LS 302\r\n") },
+        { 1, S(":irc.example.net CAP * LS :multi-prefix sasl tls\r\n") },
+        { 0, S("STARTTLS\r\n") },
+        { 1, S(":irc.example.net 670 * :STARTTLS successful, proceed with TLS handshake\r\n") },
+        { 0, B(CH) },
+        { 1, B(SH) },
+    };
+    CHECK(server_first, 6667, { STARTTLS_UPGRADED, STARTTLS_PROTO_IRC_NOTICE, B(CH), B(SH),
+                                ":irc.example.net 670 * :STARTTLS successful, proceed with TLS handshake\r\n" });
+
+    /* An old-style greeting without a prefix, and a refusal. */
+    const struct ev failed[] = {
+        { 1, S("NOTICE AUTH :*** Processing connection\r\n") },
+        { 0, S("STARTTLS\r\n") },
+        { 1, S(":irc.example.net 691 * :STARTTLS failed (Wrong moon phase)\r\n") },
+    };
+    CHECK(failed, 6667, { STARTTLS_REFUSED, STARTTLS_PROTO_IRC_NOTICE, NULL, 0, NULL, 0,
+                          ":irc.example.net 691 * :STARTTLS failed (Wrong moon phase)\r\n" });
+
+    /* A server without the extension (RFC 2812 5.2 ERR_UNKNOWNCOMMAND). */
+    const struct ev unknown[] = {
+        { 0, S("NICK alice\r\nUSER alice 0 * :Alice\r\nSTARTTLS\r\n") },
+        { 1, S(":old.example.net 001 alice :Welcome\r\n:old.example.net 421 alice STARTTLS :Unknown command\r\n") },
+    };
+    CHECK(unknown, 6667, { STARTTLS_REFUSED, STARTTLS_PROTO_IRC, NULL, 0, NULL, 0,
+                           ":old.example.net 421 alice STARTTLS :Unknown command\r\n" });
+
+    /* The ClientHello right behind STARTTLS, before the 670 arrives. */
+    const struct ev eager[] = {
+        { 0, S("STARTTLS\r\n\x16\x03\x01\x00\x02\x01\x00") },
+        { 1, S(":irc.example.net 670 alice :STARTTLS successful\r\n") },
+        { 1, B(SH) },
+    };
+    CHECK(eager, 6667, { STARTTLS_UPGRADED, STARTTLS_PROTO_IRC, S("\x16\x03\x01\x00\x02\x01\x00"), B(SH),
+                         ":irc.example.net 670 alice :STARTTLS successful\r\n" });
+
+    /* A session that registers and chats in clear never upgrades. */
+    const struct ev clear[] = {
+        { 0, S("NICK alice\r\nUSER alice 0 * :Alice\r\n") },
+        { 1, S(":irc.example.net 001 alice :Welcome to the network\r\n") },
+        { 0, S("JOIN #tls\r\n") },
+    };
+    CHECK(clear, 6667, { STARTTLS_PENDING, STARTTLS_PROTO_IRC, NULL, 0, NULL, 0, "" });
+}
+
 /* ---- SOCKS ---- */
 
 static void test_socks4(void **state)
@@ -1486,6 +1551,8 @@ static void test_protocol_names(void **state)
     assert_string_equal(starttls_protocol_name(STARTTLS_PROTO_HTTP_CONNECT), "http");
     assert_string_equal(starttls_protocol_name(STARTTLS_PROTO_SOCKS4), "socks");
     assert_string_equal(starttls_protocol_name(STARTTLS_PROTO_SOCKS5), "socks");
+    assert_string_equal(starttls_protocol_name(STARTTLS_PROTO_IRC), "irc");
+    assert_string_equal(starttls_protocol_name(STARTTLS_PROTO_IRC_NOTICE), "irc");
     assert_null(starttls_protocol_name((enum starttls_proto)99));
 }
 
@@ -1558,6 +1625,12 @@ static void test_sniff_openings(void **state)
         { 0, B(rdp_cr), 3389, 2, STARTTLS_PROTO_RDP },
         { 0, B(socks4_req), 1080, 2, STARTTLS_PROTO_SOCKS4 },
         { 0, B(socks5_hello), 1080, 2, STARTTLS_PROTO_SOCKS5 },
+        { 0, S("STARTTLS\r\n"), 6667, 10, STARTTLS_PROTO_IRC },
+        { 0, S("CAP LS 302\r\n"), 6667, 4, STARTTLS_PROTO_IRC },
+        { 0, S("nick alice\r\n"), 6667, 5, STARTTLS_PROTO_IRC },
+        { 1, S(":irc.example.net NOTICE * :*** Looking up your hostname\r\n"), 6667, 13, STARTTLS_PROTO_IRC_NOTICE },
+        { 1, S(":irc.local NOTICE * :hello\r\n"), 6667, 11, STARTTLS_PROTO_IRC_NOTICE },
+        { 1, S("NOTICE AUTH :*** Processing connection\r\n"), 6667, 7, STARTTLS_PROTO_IRC_NOTICE },
     };
     for (size_t i = 0; i < sizeof o / sizeof o[0]; i++) {
         /* Every prefix, the empty one and the whole opening included. */
@@ -1703,6 +1776,7 @@ int main(void)
         cmocka_unit_test(test_tds_refused),
         cmocka_unit_test(test_rdp),
         cmocka_unit_test(test_http_connect),
+        cmocka_unit_test(test_irc),
         cmocka_unit_test(test_socks4),
         cmocka_unit_test(test_socks5),
         cmocka_unit_test(test_bounds),

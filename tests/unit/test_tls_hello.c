@@ -14,11 +14,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dissect/names.h"
 #include "dissect/tls_hello.h"
+#include "dissect/tls_stream.h"
 #include "output/fingerprint.h"
 #include "test_util.h"
 
@@ -378,6 +380,25 @@ static void test_client_hello_lying_lengths(void **state)
     free(c);
 }
 
+static void expect_ja3(const struct tls_client_report *c, const char *hex)
+{
+    uint8_t md5[16];
+    assert_true(fp_ja3_client(c, md5));
+    char got[33];
+    for (size_t i = 0; i < 16; i++)
+        snprintf(got + 2 * i, 3, "%02x", md5[i]);
+    assert_string_equal(got, hex);
+    char s[FP_JA3_STRING_MAX];
+    assert_int_equal(fp_ja3_client_string(c, s, sizeof s), 0); /* the whole string is not kept */
+}
+
+static void expect_ja4(const struct tls_client_report *c, const char *want)
+{
+    char ja4[FP_JA4_SIZE];
+    assert_int_equal(fp_ja4_client(c, ja4), strlen(want));
+    assert_string_equal(ja4, want);
+}
+
 /* Appends big-endian 16-bit values. */
 static size_t put16(uint8_t *p, size_t off, uint16_t v)
 {
@@ -461,12 +482,23 @@ static void test_client_hello_long_extension_lists(void **state)
     assert_true(c->signature_algorithms.more);
     assert_int_equal(c->signature_schemes.n, TLS_MAX_SIGALGS * 2);
     assert_true(c->signature_schemes.more);
+    /* Counted whole, and fingerprinted whole (the expected values are
+     * Python's hashlib over the JA3/JA4 strings of these lists). */
+    assert_int_equal(c->supported_versions.offered, nver);
+    assert_int_equal(c->supported_groups.offered, ngroups);
+    assert_int_equal(c->signature_algorithms.offered, nsig);
+    assert_int_equal(c->signature_schemes.offered, nsig);
+    assert_true(c->whole_fp);
+    expect_ja3(c, "69e10c213dcedc930f72915bcfe538fd"); /* 771,4865,43-10-13,256-...-355, */
+    expect_ja4(c, "t00i010300_0f2cb44170f4_64828c6e573b"); /* highest version 0x7f13: a draft, "00" */
     free(c);
     free(p);
 }
 
-/* 600 suites do not fit TLS_MAX_CIPHERS = 512: counted, and no fingerprint
- * is computed from a partial list. */
+/* 600 suites do not fit TLS_MAX_CIPHERS = 512: the first 512 are kept and
+ * all 600 counted; the fingerprints are those of the whole list (expected
+ * values: Python's hashlib over "771,256-257-...-855,4096,," and over JA4's
+ * sorted lists). A list longer than its array is not malformed. */
 static void test_client_hello_too_many_ciphers(void **state)
 {
     (void)state;
@@ -475,23 +507,45 @@ static void test_client_hello_too_many_ciphers(void **state)
     assert_true(c->parsed);
     assert_int_equal(c->ciphers.n, TLS_MAX_CIPHERS);
     assert_true(c->ciphers.more);
+    assert_int_equal(c->ciphers.offered, 600);
     assert_int_equal(c->ciphers.v[0], 0x0100);
     assert_int_equal(c->ciphers.v[TLS_MAX_CIPHERS - 1], 0x0100 + TLS_MAX_CIPHERS - 1);
-    assert_false(fp_ja3_client(c, (uint8_t[16]){ 0 }));
-    assert_int_equal(fp_ja4_client(c, (char[FP_JA4_SIZE]){ 0 }), 0); /* "" */
+    assert_true(c->whole_fp);
+    expect_ja3(c, "9a284de030028be4ed45e8faded145da");
+    expect_ja4(c, "t12i990100_d58474451c07_405101758459");
     free(c);
 }
 
+/* 70 extensions (0x1000..0x1045): 64 kept, 70 counted, fingerprinted whole. */
 static void test_client_hello_too_many_extensions(void **state)
 {
     (void)state;
     struct tls_client_report *c = new_client();
     parse_big_hello(2, 70, c);
+    assert_true(c->parsed);
     assert_int_equal(c->extensions.n, TLS_MAX_EXTENSIONS);
     assert_true(c->extensions.more);
+    assert_int_equal(c->extensions.offered, 70);
     assert_int_equal(c->extensions.v[TLS_MAX_EXTENSIONS - 1], 0x1000 + TLS_MAX_EXTENSIONS - 1);
-    assert_false(fp_ja3_client(c, (uint8_t[16]){ 0 }));
-    assert_int_equal(fp_ja4_client(c, (char[FP_JA4_SIZE]){ 0 }), 0); /* "" */
+    expect_ja3(c, "80651cc39785d19d2cb648141a832f7e");
+    expect_ja4(c, "t12i027000_9429a0ef570d_1d010dbf9ad9");
+    free(c);
+}
+
+/* Within the arrays nothing is computed at parse time: the writer's
+ * fingerprints come from the arrays (the common case costs nothing). */
+static void test_client_hello_lists_within_arrays(void **state)
+{
+    (void)state;
+    struct tls_client_report *c = new_client();
+    parse_big_hello(TLS_MAX_CIPHERS, TLS_MAX_EXTENSIONS, c);
+    assert_false(c->ciphers.more);
+    assert_false(c->extensions.more);
+    assert_int_equal(c->ciphers.offered, TLS_MAX_CIPHERS);
+    assert_int_equal(c->extensions.offered, TLS_MAX_EXTENSIONS);
+    assert_false(c->whole_fp);
+    uint8_t md5[16];
+    assert_true(fp_ja3_client(c, md5));
     free(c);
 }
 
@@ -1010,7 +1064,7 @@ static void test_server_hello_two_alpn_names(void **state)
 static void test_server_hello_too_many_extensions(void **state)
 {
     (void)state;
-    enum { NEXT = 70 };
+    enum { NEXT = 100 };
     size_t n = SH_NO_EXT_LEN + 2 + 4 * NEXT;
     uint8_t *buf = calloc(1, n);
     assert_non_null(buf);
@@ -1025,7 +1079,15 @@ static void test_server_hello_too_many_extensions(void **state)
     assert_int_equal(tls_parse_server_hello(span_make(buf, n), s, NULL, 0), TLS_PARSE_OK);
     assert_int_equal(s->extensions.n, TLS_MAX_EXTENSIONS);
     assert_true(s->extensions.more);
-    assert_false(fp_ja3s(s, (uint8_t[16]){ 0 }));
+    assert_int_equal(s->extensions.offered, NEXT);
+    /* JA3S over all 100: Python's hashlib.md5 of "771,49199,8192-8193-...-8291". */
+    uint8_t md5[16];
+    assert_true(fp_ja3s(s, md5));
+    static const uint8_t want[16] = { 0x0f, 0x43, 0x20, 0x66, 0x86, 0x3e, 0x5f, 0xad,
+                                      0xb8, 0x14, 0x31, 0xbf, 0x68, 0x6e, 0xa3, 0xd2 };
+    assert_memory_equal(md5, want, 16);
+    char str[FP_JA3S_STRING_MAX];
+    assert_int_equal(fp_ja3s_string(s, str, sizeof str), 0); /* not kept */
     free(buf);
     free(s);
 }
@@ -1364,6 +1426,90 @@ static void test_cipher_kx(void **state)
     assert_null(tls_kx_name(TLS_KX_UNKNOWN));
 }
 
+/* ---- a hello behind a prefix ------------------------------------------- */
+
+/* A ClientHello record header and the first bytes of its hello. */
+static const uint8_t ch_record_head[] = {
+    0x16, 0x03, 0x01, 0x00, 0xb6, /* handshake record, TLS 1.0, length 182 */
+    0x01, 0x00, 0x00, 0xb2,       /* ClientHello, length 178 */
+    0x03, 0x03,                   /* legacy_version */
+};
+
+static size_t find_in_copy(const uint8_t *p, size_t n, uint8_t hs_type)
+{
+    uint8_t *copy = test_exact_copy(p, n);
+    size_t at = tls_find_hello(span_make(copy, n), hs_type);
+    free(copy);
+    return at;
+}
+
+static void test_find_hello_after_prefix(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    memcpy(buf, "TUNNEL x:443\r\n\r\n", 16);
+    memcpy(buf + 16, ch_record_head, sizeof ch_record_head);
+    size_t n = 16 + sizeof ch_record_head;
+    assert_int_equal(find_in_copy(buf, n, TLS_HS_CLIENT_HELLO), 16);
+    assert_int_equal(find_in_copy(buf, n, TLS_HS_SERVER_HELLO), 0);
+    /* Every strict prefix that cuts the header and the hello's version
+     * byte finds nothing: all ten bytes are checked. */
+    for (size_t k = 0; k < 16 + 10; k++)
+        assert_int_equal(find_in_copy(buf, k, TLS_HS_CLIENT_HELLO), 0);
+    /* A stream that begins with the record has no prefix. */
+    assert_int_equal(find_in_copy(ch_record_head, sizeof ch_record_head, TLS_HS_CLIENT_HELLO), 0);
+
+    /* Each field that makes it implausible. */
+    static const struct { size_t off; uint8_t value; } bad[] = {
+        { 0, 0x17 },  /* application data */
+        { 1, 0x02 },  /* major version 2 */
+        { 3, 0x48 },  /* record length over 2^14 + 2048 */
+        { 5, 0x0b },  /* Certificate, not ClientHello */
+        { 8, 0x20 },  /* hello length 32: below a minimal hello */
+        { 7, 0x01 },  /* hello of 434 bytes claimed... */
+        { 9, 0x02 },  /* hello version major 2 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint8_t b[64];
+        memcpy(b, buf, n);
+        b[16 + bad[i].off] = bad[i].value;
+        size_t want = bad[i].off == 7 ? 16 : 0; /* ...is longer than its record: continued, still plausible */
+        assert_int_equal(find_in_copy(b, n, TLS_HS_CLIENT_HELLO), want);
+    }
+    /* A hello shorter than its record is not a ClientHello (alone in its record). */
+    buf[16 + 8] = 0xa0;
+    assert_int_equal(find_in_copy(buf, n, TLS_HS_CLIENT_HELLO), 0);
+}
+
+/* The scan is bounded: a hello beginning at TLS_PREFIX_SCAN_MAX is not found. */
+static void test_find_hello_bounded(void **state)
+{
+    (void)state;
+    size_t n = TLS_PREFIX_SCAN_MAX + sizeof ch_record_head;
+    uint8_t *buf = calloc(1, n);
+    assert_non_null(buf);
+    memcpy(buf + TLS_PREFIX_SCAN_MAX - 1, ch_record_head, sizeof ch_record_head);
+    assert_int_equal(find_in_copy(buf, n, TLS_HS_CLIENT_HELLO), TLS_PREFIX_SCAN_MAX - 1);
+    memset(buf, 0, n);
+    memcpy(buf + TLS_PREFIX_SCAN_MAX, ch_record_head, sizeof ch_record_head);
+    assert_int_equal(find_in_copy(buf, n, TLS_HS_CLIENT_HELLO), 0);
+    free(buf);
+}
+
+/* A ServerHello shares its record with the messages after it. */
+static void test_find_server_hello(void **state)
+{
+    (void)state;
+    static const uint8_t p[] = {
+        'O', 'K', '\r', '\n',
+        0x16, 0x03, 0x03, 0x0b, 0x00, /* handshake record of 2816 bytes (ServerHello, Certificate, ...) */
+        0x02, 0x00, 0x00, 0x4d,       /* ServerHello, length 77 */
+        0x03, 0x03,
+    };
+    assert_int_equal(find_in_copy(p, sizeof p, TLS_HS_SERVER_HELLO), 4);
+    assert_int_equal(find_in_copy(p, sizeof p, TLS_HS_CLIENT_HELLO), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1375,6 +1521,7 @@ int main(void)
         cmocka_unit_test(test_client_hello_lying_lengths),
         cmocka_unit_test(test_client_hello_too_many_ciphers),
         cmocka_unit_test(test_client_hello_too_many_extensions),
+        cmocka_unit_test(test_client_hello_lists_within_arrays),
         cmocka_unit_test(test_client_hello_flag_extensions),
         cmocka_unit_test(test_client_hello_long_sni_and_alpn),
         cmocka_unit_test(test_sslv2_hello_fields),
@@ -1389,6 +1536,9 @@ int main(void)
         cmocka_unit_test(test_server_hello_draft22_key_share_40),
         cmocka_unit_test(test_server_hello_two_alpn_names),
         cmocka_unit_test(test_server_hello_too_many_extensions),
+        cmocka_unit_test(test_find_hello_after_prefix),
+        cmocka_unit_test(test_find_hello_bounded),
+        cmocka_unit_test(test_find_server_hello),
         cmocka_unit_test(test_ske_ecdhe),
         cmocka_unit_test(test_ske_dhe_tls12),
         cmocka_unit_test(test_ske_dhe_tls10),

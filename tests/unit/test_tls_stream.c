@@ -977,11 +977,83 @@ static void test_message_size_limit(void **state)
     assert_int_equal(tls_stream_feed(&t, span_make(buf, n), &ev), TLS_STREAM_RECORDS);
     assert_true(t.truncated);
     assert_false(t.malformed);
+    assert_int_equal(t.not_kept, 1u << TLS_HS_CERTIFICATE); /* the line names it */
     assert_int_equal(count_handshakes(l, TLS_HS_CERTIFICATE), 0);
     assert_int_equal(count_handshakes(l, TLS_HS_SERVER_HELLO_DONE), 1);
     assert_null(t.buf); /* skipped by counting, never buffered */
     tls_stream_release(&t);
     expect_pool_empty();
+    free(buf);
+    free(l);
+}
+
+/* A 339 KB certificate chain (one seen in the wild) in TCP-sized pieces:
+ * kept whole under the default limit; with a smaller one (tlsscope
+ * --max-message) skipped by counting and named in `not_kept`. */
+static void test_message_limit_configurable(void **state)
+{
+    (void)state;
+    size_t len = 339 * 1000, n;
+    uint8_t *buf = build_big_flight(len, &n);
+    struct log *l = new_log(WANT_SERVER);
+    struct tls_stream_events ev = events_for(l);
+    struct tls_stream s = { .pool = &test_pool };
+    for (size_t at = 0; at < n; at += 1448)
+        feed_copy(&s, buf + at, n - at < 1448 ? n - at : 1448, &ev);
+    assert_false(s.truncated);
+    assert_int_equal(s.not_kept, 0);
+    assert_int_equal(count_handshakes(l, TLS_HS_CERTIFICATE), 1);
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->ev[i].kind == EV_HANDSHAKE && l->ev[i].type == TLS_HS_CERTIFICATE) {
+            assert_int_equal(l->ev[i].n, len);
+            assert_int_equal(l->ev[i].hash, pattern_hash(len));
+        }
+    }
+    tls_stream_release(&s);
+    expect_pool_empty();
+
+    /* The limit is inclusive: exactly `len` is kept, one byte less is not. */
+    for (uint32_t limit = (uint32_t)len; limit + 2 > len; limit--) {
+        reset_log(l, WANT_SERVER);
+        struct tls_stream t = { .pool = &test_pool, .max_message = limit };
+        for (size_t at = 0; at < n; at += 1448)
+            feed_copy(&t, buf + at, n - at < 1448 ? n - at : 1448, &ev);
+        bool kept = limit >= len;
+        assert_int_equal(t.truncated, !kept);
+        assert_int_equal(t.not_kept, kept ? 0u : 1u << TLS_HS_CERTIFICATE);
+        assert_int_equal(count_handshakes(l, TLS_HS_CERTIFICATE), kept ? 1 : 0);
+        assert_int_equal(count_handshakes(l, TLS_HS_SERVER_HELLO_DONE), 1);
+        tls_stream_release(&t);
+        expect_pool_empty();
+    }
+    free(buf);
+    free(l);
+}
+
+/* A message under the limit that the buffer budget cannot hold is dropped
+ * the same way, and named the same way. */
+static void test_message_over_budget(void **state)
+{
+    (void)state;
+    struct bufpool small;
+    bufpool_init(&small, 64 * 1024);
+    size_t n;
+    uint8_t *buf = build_big_flight(100000, &n);
+    struct log *l = new_log(WANT_SERVER);
+    struct tls_stream_events ev = events_for(l);
+    struct tls_stream s = { .pool = &small };
+    for (size_t at = 0; at < n; at += 1448)
+        feed_copy(&s, buf + at, n - at < 1448 ? n - at : 1448, &ev);
+    assert_true(s.truncated);
+    assert_int_equal(s.not_kept, 1u << TLS_HS_CERTIFICATE);
+    assert_int_equal(count_handshakes(l, TLS_HS_CERTIFICATE), 0);
+    assert_int_equal(count_handshakes(l, TLS_HS_SERVER_HELLO_DONE), 1);
+    tls_stream_release(&s);
+    struct bufpool_stats st;
+    bufpool_get_stats(&small, &st);
+    assert_int_equal(st.in_use, 0);
+    assert_true(st.denied > 0);
+    bufpool_release_all(&small);
     free(buf);
     free(l);
 }
@@ -1032,6 +1104,8 @@ int main(void)
         cmocka_unit_test(test_sslv2_server_session),
         cmocka_unit_test(test_sslv2_client_tls_server),
         cmocka_unit_test(test_message_size_limit),
+        cmocka_unit_test(test_message_limit_configurable),
+        cmocka_unit_test(test_message_over_budget),
         cmocka_unit_test(test_big_message_content),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
