@@ -32,6 +32,12 @@ enum {
 
 #define QUIC_PROTOCOL "quic"
 
+/* RFC 9000 14.1: a client pads every datagram carrying an Initial to this. */
+#define QUIC_MIN_INITIAL_DATAGRAM 1200u
+/* RFC 9000 7.2: the client's first Destination Connection ID is at least
+ * 8 bytes long. */
+#define QUIC_MIN_CLIENT_DCID 8u
+
 uint64_t quic_varint(struct span *s)
 {
     uint8_t b0 = span_u8(s);
@@ -275,6 +281,7 @@ static void initial_packet(struct quic_dissector *q, struct quic_conn *c, const 
             memcpy(c->keys, k, sizeof k);
             c->keys_ok = true;
             c->version = version;
+            c->dcid_note = quic_dcid_note(dcid);
             if (largest > c->largest_pn[0])
                 c->largest_pn[0] = largest;
         }
@@ -347,6 +354,49 @@ static void read_datagram(struct quic_dissector *q, struct quic_conn *c, const s
         else if (type == QUIC_PKT_HANDSHAKE)
             c->handshake_seen[dir] = true;
     }
+}
+
+uint32_t quic_dcid_note(struct span dcid)
+{
+    /* FNV-1a over the length and the bytes: two DCIDs of one 4-tuple
+     * colliding only makes a new connection look like the old one. */
+    uint32_t h = 2166136261u ^ (uint32_t)dcid.n;
+    h *= 16777619u;
+    while (dcid.n > 0)
+        h = (h ^ span_u8(&dcid)) * 16777619u;
+    return h ? h : 1;
+}
+
+bool quic_reopens(struct quic_dissector *q, struct span datagram, uint32_t note)
+{
+    if (datagram.n < QUIC_MIN_INITIAL_DATAGRAM)
+        return false;
+    struct span s = datagram;
+    const uint8_t *start = s.p;
+    uint8_t first = span_u8(&s);
+    uint32_t version = span_u32(&s);
+    struct span dcid = span_vec8(&s);
+    (void)span_vec8(&s); /* source connection ID */
+    if (!span_ok(&s) || (first & 0xc0) != 0xc0 || !quic_version_known(version) ||
+        packet_type(version, first) != QUIC_PKT_INITIAL || dcid.n < QUIC_MIN_CLIENT_DCID ||
+        dcid.n > QUIC_MAX_CID_LEN || quic_dcid_note(dcid) == note)
+        return false;
+    uint64_t token_len = quic_varint(&s);
+    if (!span_has(&s, token_len))
+        return false;
+    span_skip(&s, (size_t)token_len);
+    uint64_t length = quic_varint(&s);
+    if (!span_ok(&s) || length > s.n)
+        return false;
+    size_t pn_offset = (size_t)(s.p - start);
+    struct span pkt = span_take(&datagram, pn_offset + (size_t)length);
+    struct quic_keys k[2];
+    int64_t largest = -1;
+    uint8_t plain[QUIC_MAX_PLAINTEXT];
+    size_t plain_len = 0;
+    q->st.reopen_checks++;
+    return quic_initial_keys(version, dcid, &k[0], &k[1]) &&
+           quic_unprotect(&k[0], &largest, pkt, pn_offset, plain, &plain_len);
 }
 
 static void finish(struct quic_dissector *q, struct quic_conn *c, struct conn_meta *meta, enum conn_reason reason)

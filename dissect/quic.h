@@ -63,6 +63,7 @@ struct quic_stats {
     uint64_t version_negotiations;
     uint64_t connection_closes;  /* CONNECTION_CLOSE frames read in Initials */
     uint64_t given_up;           /* flows given up without a ClientHello */
+    uint64_t reopen_checks;      /* Initials decrypted to tell a new connection on a decided 4-tuple */
 };
 
 struct quic_crypto_stream {
@@ -92,6 +93,7 @@ struct quic_conn {
     bool version_negotiation_seen;
     bool closed;                 /* a CONNECTION_CLOSE was read */
     uint32_t datagrams;
+    uint32_t dcid_note;          /* quic_dcid_note of the DCID the keys came from, 0 before keys */
 };
 
 struct quic_dissector {
@@ -116,6 +118,22 @@ void quic_close(struct quic_dissector *q, struct quic_conn *c, struct conn_meta 
 
 /* Frees the CRYPTO buffers. */
 void quic_end(struct quic_dissector *q, struct quic_conn *c);
+
+/* What identifies a connection after its line is written, for the flow's
+ * tombstone (flow.consumer_note): a hash of the client's Destination
+ * Connection ID its Initial keys came from (never 0). */
+uint32_t quic_dcid_note(struct span dcid);
+
+/* Does this client datagram, on a 4-tuple whose QUIC connection is decided
+ * (`note` from quic_dcid_note, 0 when it had no keys), open a new
+ * connection? RFC 9000 7.2 and 17.2.2: a client's first Initial carries a
+ * Destination Connection ID of its own choice (8 bytes at least), keys its
+ * protection from it (RFC 9001 5.2), and fills a datagram of at least 1200
+ * bytes (14.1). Late packets of the old connection fail it cheaply: short
+ * headers, Handshake packets, small datagrams; its Initials either carry the
+ * same DCID (a retransmitted ClientHello) or the server's chosen one, whose
+ * keys do not open them. Only a candidate past those checks is decrypted. */
+bool quic_reopens(struct quic_dissector *q, struct span datagram, uint32_t note);
 
 /* RFC 9000 16: a variable-length integer; poisons `s` when cut short. */
 uint64_t quic_varint(struct span *s);

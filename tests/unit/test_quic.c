@@ -653,6 +653,75 @@ static void test_version_negotiation(void **state)
     assert_int_equal(x->emitted, 0);
 }
 
+/* A client's first Initial of `total` bytes keyed by `dcid` (8 bytes),
+ * carrying the RFC ClientHello and PADDING. */
+static size_t first_initial(uint8_t *out, const uint8_t dcid[8], const struct quic_keys *k, size_t total)
+{
+    uint8_t payload[PKT_MAX];
+    size_t pl = crypto_frame(payload, 0, rfc9001_client_hello, sizeof rfc9001_client_hello);
+    size_t overhead = 22 + 16; /* seal's header with an 8-byte DCID, the AEAD tag */
+    memset(payload + pl, 0, total - overhead - pl);
+    return seal(out, 1, 0, k, dcid, 8, 0, payload, total - overhead);
+}
+
+/* A decided connection's 4-tuple reused: only a client Initial of 1200
+ * bytes or more, keyed by a DCID other than the old one's and opened by the
+ * keys of its own DCID, is a new connection. Late packets of the old one
+ * are not: its retransmitted first Initial, its Initials to the server's
+ * chosen DCID, Handshake packets, short datagrams. */
+static void test_reopens(void **state)
+{
+    struct run *x = *state;
+    uint8_t pkt[64];
+    size_t n = handshake_packet(pkt);
+    assert_int_equal(datagram(x, DIR_C2S, rfc9001_client_initial, sizeof rfc9001_client_initial), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, rfc9001_server_initial, sizeof rfc9001_server_initial), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, pkt, n), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_C2S, pkt, n), CONN_DONE);
+    uint32_t note = x->c->dcid_note;
+    assert_int_equal(note, quic_dcid_note(span_make(rfc_dcid, sizeof rfc_dcid)));
+    assert_int_not_equal(note, 0);
+
+    assert_false(quic_reopens(&x->q, span_make(rfc9001_client_initial, sizeof rfc9001_client_initial), note));
+    assert_int_equal(x->q.st.reopen_checks, 0);
+
+    static const uint8_t new_dcid[8] = { 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18 };
+    struct quic_keys k[2];
+    assert_true(quic_initial_keys(1, span_make(new_dcid, sizeof new_dcid), &k[0], &k[1]));
+    uint8_t dgram[PKT_MAX];
+    n = first_initial(dgram, new_dcid, &k[0], 1200);
+    assert_int_equal(n, 1200);
+    uint8_t *b = test_exact_copy(dgram, n);
+    assert_true(quic_reopens(&x->q, span_make(b, n), note));
+    free(b);
+    assert_int_equal(x->q.st.reopen_checks, 1);
+    /* The same new connection's own note: a retransmission of it. */
+    assert_false(quic_reopens(&x->q, span_make(dgram, n), quic_dcid_note(span_make(new_dcid, 8))));
+    /* One byte short of RFC 9000 14.1's minimum: not even decrypted. */
+    n = first_initial(dgram, new_dcid, &k[0], 1199);
+    assert_false(quic_reopens(&x->q, span_make(dgram, n), note));
+    assert_int_equal(x->q.st.reopen_checks, 1);
+    /* The old connection's Initial to the server's chosen DCID (an ACK
+     * coalesced with its Handshake packet): that DCID's keys do not open it. */
+    static const uint8_t server_cid[8] = { 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28 };
+    n = first_initial(dgram, server_cid, &x->keys[0], 1200);
+    assert_false(quic_reopens(&x->q, span_make(dgram, n), note));
+    assert_int_equal(x->q.st.reopen_checks, 2);
+    /* A Handshake packet of the new DCID, padded: not an Initial. */
+    n = first_initial(dgram, new_dcid, &k[0], 1200);
+    dgram[0] = (uint8_t)((dgram[0] & ~0x30) | 0x20);
+    assert_false(quic_reopens(&x->q, span_make(dgram, n), note));
+    assert_int_equal(x->q.st.reopen_checks, 2);
+
+    /* The new connection, begun afresh, reads its hello and notes its DCID. */
+    quic_end(&x->q, x->c);
+    quic_begin(&x->q, x->c);
+    n = first_initial(dgram, new_dcid, &k[0], 1200);
+    assert_int_equal(datagram(x, DIR_C2S, dgram, n), CONN_CONTINUE);
+    expect_rfc_client_hello(&x->c->report.client);
+    assert_int_equal(x->c->dcid_note, quic_dcid_note(span_make(new_dcid, sizeof new_dcid)));
+}
+
 static void test_sniff(void **state)
 {
     (void)state;
@@ -780,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_unprotect_rfc_packets),
         cmocka_unit_test(test_protect_rfc_packets),
         cmocka_unit_test(test_sniff),
+        cmocka_unit_test_setup_teardown(test_reopens, setup, teardown),
         cmocka_unit_test(test_varint),
         T(test_rfc_connection),
         T(test_split_scrambled_repeated),
