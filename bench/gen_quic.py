@@ -299,7 +299,9 @@ def main():
                     client, cport, server = ended.pop(rnd.randrange(len(ended)))
                 else:
                     client = f"10.{rnd.randrange(1, 255)}.{rnd.randrange(256)}.{rnd.randrange(1, 255)}"
-                    cport, server = rnd.randrange(1024, 65536), rnd.choice(servers)
+                    # The dynamic range (RFC 6335 6), as clients draw from:
+                    # no tunnel port (GTP-U 2152, VXLAN 4789) decoded as one.
+                    cport, server = rnd.randrange(49152, 65536), rnd.choice(servers)
                     # A 4-tuple still open would merge two connections: draw again.
                     if any(c.client == client and c.cport == cport and c.server == server for c, _ in open_conns):
                         continue

@@ -125,16 +125,19 @@ static enum flow_verdict udp_data(struct engine *e, struct flow *f, union udp_at
 {
     enum conn_verdict v = f->consumer_tag == UDP_QUIC ? quic_datagram(&e->quic, &a->quic, &f->meta, dir, data)
                                                       : dtls_datagram(&e->dtls, &a->dtls, &f->meta, dir, data);
-    if (f->consumer_tag == UDP_QUIC)
-        f->consumer_note = a->quic.dcid_note; /* outlives the attachment: udp_reopens reads it */
+    /* Outlives the attachment: udp_reopens reads it. */
+    f->consumer_note = f->consumer_tag == UDP_QUIC ? a->quic.dcid_note : a->dtls.random_note;
     return v == CONN_DONE ? FLOW_VERDICT_DONE : FLOW_VERDICT_CONTINUE;
 }
 
-/* A client reusing the 4-tuple of a decided QUIC connection: its new
- * connection gets its own line (quic_reopens). */
+/* A client reusing the 4-tuple of a decided QUIC connection or DTLS
+ * association: the new one gets its own line (quic_reopens, dtls_reopens;
+ * a DTLS peer that lost its state may be either side). */
 static bool udp_reopens(struct engine *e, const struct flow *f, int dir, struct span payload)
 {
-    return f->consumer_tag == UDP_QUIC && dir == DIR_C2S && quic_reopens(&e->quic, payload, f->consumer_note);
+    if (f->consumer_tag == UDP_QUIC)
+        return dir == DIR_C2S && quic_reopens(&e->quic, payload, f->consumer_note);
+    return f->consumer_tag == UDP_DTLS && dtls_reopens(payload, f->consumer_note);
 }
 
 static void udp_close(struct engine *e, struct flow *f, union udp_attach *a, enum conn_reason reason)

@@ -258,6 +258,45 @@ static bool read_frames(struct quic_dissector *q, struct quic_conn *c, int dir, 
     return true;
 }
 
+/* ---- version negotiation ---------------------------------------------------- */
+
+/* A client Initial's version, kept when it differs from the one before. */
+static void client_version(struct quic_conn *c, uint32_t version)
+{
+    if (c->client_versions_n > 0 && c->client_versions[c->client_versions_n - 1] == version)
+        return;
+    if (c->client_versions_n < TLS_QUIC_VERSIONS_MAX)
+        c->client_versions[c->client_versions_n++] = version;
+}
+
+/* RFC 9000 17.2.1: after the connection IDs, the rest of the datagram is a
+ * list of 32-bit versions. RFC 9000 6.2: a client discards one that lists
+ * the version it chose (an attacker's downgrade, or a late packet), and any
+ * after it has processed another packet from the server, or a first one. */
+static void version_negotiation(struct quic_dissector *q, struct quic_conn *c, struct span versions)
+{
+    uint32_t chosen = c->client_versions_n > 0 ? c->client_versions[c->client_versions_n - 1] : 0;
+    bool ok = !c->version_negotiation_seen && !c->server_initial_seen && versions.n > 0 && versions.n % 4 == 0;
+    for (struct span s = versions; ok && s.n > 0;)
+        ok = span_u32(&s) != chosen;
+    if (!ok) {
+        q->st.version_negotiations_ignored++;
+        return;
+    }
+    c->version_negotiation_seen = true;
+    q->st.version_negotiations++;
+    struct tls_server_report *srv = &c->report.server;
+    while (versions.n > 0) {
+        uint32_t v = span_u32(&versions);
+        if (version_reserved(v))
+            continue; /* greasing (RFC 9000 15), as GREASE is left out of every list */
+        if (srv->quic_versions_n < TLS_QUIC_VERSIONS_MAX)
+            srv->quic_versions[srv->quic_versions_n++] = v;
+        else
+            srv->quic_versions_more = true;
+    }
+}
+
 /* ---- packets ----------------------------------------------------------------- */
 
 /* One Initial packet. The client's keys come from the Destination
@@ -281,7 +320,7 @@ static void initial_packet(struct quic_dissector *q, struct quic_conn *c, const 
             memcpy(c->keys, k, sizeof k);
             c->keys_ok = true;
             c->version = version;
-            c->dcid_note = quic_dcid_note(dcid);
+            c->dcid_note = dq_note(dcid);
             if (largest > c->largest_pn[0])
                 c->largest_pn[0] = largest;
         }
@@ -318,12 +357,12 @@ static void read_datagram(struct quic_dissector *q, struct quic_conn *c, const s
         }
         if (version == 0) {
             /* Version Negotiation fills the datagram. */
-            if (dir == DIR_S2C && !c->version_negotiation_seen) {
-                c->version_negotiation_seen = true;
-                q->st.version_negotiations++;
-            }
+            if (dir == DIR_S2C)
+                version_negotiation(q, c, s);
             return;
         }
+        if (dir == DIR_C2S)
+            client_version(c, version);
         if (!quic_version_known(version))
             return;
         enum quic_packet_type type = packet_type(version, first);
@@ -356,17 +395,6 @@ static void read_datagram(struct quic_dissector *q, struct quic_conn *c, const s
     }
 }
 
-uint32_t quic_dcid_note(struct span dcid)
-{
-    /* FNV-1a over the length and the bytes: two DCIDs of one 4-tuple
-     * colliding only makes a new connection look like the old one. */
-    uint32_t h = 2166136261u ^ (uint32_t)dcid.n;
-    h *= 16777619u;
-    while (dcid.n > 0)
-        h = (h ^ span_u8(&dcid)) * 16777619u;
-    return h ? h : 1;
-}
-
 bool quic_reopens(struct quic_dissector *q, struct span datagram, uint32_t note)
 {
     if (datagram.n < QUIC_MIN_INITIAL_DATAGRAM)
@@ -379,7 +407,7 @@ bool quic_reopens(struct quic_dissector *q, struct span datagram, uint32_t note)
     (void)span_vec8(&s); /* source connection ID */
     if (!span_ok(&s) || (first & 0xc0) != 0xc0 || !quic_version_known(version) ||
         packet_type(version, first) != QUIC_PKT_INITIAL || dcid.n < QUIC_MIN_CLIENT_DCID ||
-        dcid.n > QUIC_MAX_CID_LEN || quic_dcid_note(dcid) == note)
+        dcid.n > QUIC_MAX_CID_LEN || dq_note(dcid) == note)
         return false;
     uint64_t token_len = quic_varint(&s);
     if (!span_has(&s, token_len))
@@ -402,6 +430,10 @@ bool quic_reopens(struct quic_dissector *q, struct span datagram, uint32_t note)
 static void finish(struct quic_dissector *q, struct quic_conn *c, struct conn_meta *meta, enum conn_reason reason)
 {
     c->report.client.quic_version = c->client_hello_version;
+    if (c->version_negotiation_seen) {
+        memcpy(c->report.client.quic_versions, c->client_versions, sizeof c->client_versions);
+        c->report.client.quic_versions_n = c->client_versions_n;
+    }
     if (c->crypto[0].dropped || c->crypto[1].dropped)
         c->report.truncated_why |= TLS_TRUNCATED_MESSAGE;
     dq_emit(q->d, &c->hs, &c->report, meta, QUIC_PROTOCOL, reason);
@@ -437,7 +469,9 @@ enum conn_verdict quic_datagram(struct quic_dissector *q, struct quic_conn *c, s
 void quic_close(struct quic_dissector *q, struct quic_conn *c, struct conn_meta *meta, enum conn_reason reason)
 {
     struct tls_report *r = &c->report;
-    if (!r->client.seen && !r->server.seen)
+    /* A client refused by Version Negotiation in a version whose Initials
+     * cannot be read, that gave up or never came back: still a line. */
+    if (!r->client.seen && !r->server.seen && !c->version_negotiation_seen)
         return;
     tls_hs_closed(r, false, false);
     finish(q, c, meta, reason);

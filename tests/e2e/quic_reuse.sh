@@ -18,7 +18,7 @@ fi
 mkdir -p "$out"
 "$py" "$src/bench/gen_quic.py" --out "$out/reuse.pcap" --manifest "$out/reuse.manifest.jsonl" \
     --connections 60 --concurrency 3 --reuse-per-mille 500 --seed 7
-"$bin" -r "$out/reuse.pcap" -w "$out/reuse.jsonl" --stats 2>"$out/reuse.stats.json"
+"$bin" -r "$out/reuse.pcap" --force -w "$out/reuse.jsonl" --stats 2>"$out/reuse.stats.json"
 "$py" "$src/bench/check_manifest.py" "$out/reuse.manifest.jsonl" "$out/reuse.jsonl"
 "$py" - "$out/reuse.manifest.jsonl" "$out/reuse.stats.json" <<'PY'
 import collections, json, sys
