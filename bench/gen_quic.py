@@ -13,7 +13,10 @@ sees (RFC 9000, RFC 9001):
     packet, or, for a few, a CONNECTION_CLOSE carrying a TLS alert
     (handshake_failure), or no answer at all;
   - the client's Initial ACK coalesced with its Handshake packet, padded;
-  - some short-header 1-RTT datagrams both ways.
+  - some short-header 1-RTT datagrams both ways;
+  - for --vn-per-mille of them, a first Initial in a reserved version
+    (RFC 9000 15, unreadable), the server's Version Negotiation offering
+    1 and 2 (and a reserved one), then the connection in version 1.
 Initial packets are really protected (AES-128-GCM, AES header protection)
 with keys derived from each connection's first Destination Connection ID
 as RFC 9001 5.2 says (RFC 9369 3.3 for v2), so tlsscope must decrypt them;
@@ -26,7 +29,7 @@ port): each is its own connection, its own manifest entry and line.
 Everything derives from --seed, so the same arguments give the same bytes.
 
 usage: gen_quic.py --out FILE --manifest FILE [--connections N] [--seed N]
-                   [--concurrency N] [--reuse-per-mille N]
+                   [--concurrency N] [--reuse-per-mille N] [--vn-per-mille N]
 Needs the `cryptography` package (python3-cryptography).
 """
 import argparse
@@ -187,10 +190,14 @@ class Connection:
     """One QUIC connection as a list of datagrams (direction, bytes), and
     its manifest entry."""
 
-    def __init__(self, rnd, client, cport, server):
+    def __init__(self, rnd, client, cport, server, vn_per_mille):
         self.client, self.cport, self.server = client, cport, server
         r = rnd.random()
         self.version = V1 if r < 0.85 else (V2 if r < 0.95 else DRAFT29)
+        self.refused = None
+        if rnd.randrange(1000) < vn_per_mille:
+            self.version = V1
+            self.refused = 0x0A0A0A0A | rnd.randrange(16) << 28 | rnd.randrange(16) << 12
         self.mlkem = rnd.random() < 0.4
         r = rnd.random()
         self.fate = "established" if r < 0.95 else ("alert" if r < 0.98 else "silent")
@@ -200,6 +207,16 @@ class Connection:
         v = self.version
         hello = client_hello(rnd, self.name, self.mlkem)
         d = []
+        if self.refused:
+            # RFC 9000 6, 17.2.1: an Initial in a version the server does not
+            # speak, padded; the server answers with the versions it does,
+            # its CIDs the client's swapped; the client starts over in 1.
+            rest = long_header_rest(self.refused, dcid, cscid, b"")
+            d.append((0, bytes([0xC0 | rnd.randrange(16)]) + rest + varint(1100) + rnd.randbytes(1100)))
+            d[-1] = (0, d[-1][1] + bytes(max(0, MIN_DATAGRAM - len(d[-1][1]))))
+            offered = struct.pack(">III", V1, 0x5A6A7A8A, V2)
+            d.append((1, bytes([0x80 | rnd.randrange(128)]) + struct.pack(">I", 0) + bytes([8]) + cscid +
+                      bytes([8]) + dcid + offered))
         # The client's first flight: one Initial, or two when the hello does
         # not fit in one (sent in either order).
         room = MIN_DATAGRAM - 60
@@ -250,6 +267,11 @@ class Connection:
             m["tls.cipher"] = None
         if self.outcome == "alert":
             m["tls.alert.description"] = "handshake_failure"
+        if self.refused:
+            m["tls.client.quic_versions"] = [f"0x{self.refused:08x}", "1"]
+            m["tls.server.quic_versions"] = ["1", "2"]
+        else:
+            m["tls.client.quic_versions"] = m["tls.server.quic_versions"] = None
         return m
 
 
@@ -284,6 +306,8 @@ def main():
     ap.add_argument("--concurrency", type=int, default=200)
     ap.add_argument("--reuse-per-mille", type=int, default=20,
                     help="new connections that reuse the 4-tuple of one just ended")
+    ap.add_argument("--vn-per-mille", type=int, default=10,
+                    help="connections whose first Initial is refused by Version Negotiation")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     servers = [f"198.51.100.{i}" for i in range(1, 33)]
@@ -305,7 +329,7 @@ def main():
                     # A 4-tuple still open would merge two connections: draw again.
                     if any(c.client == client and c.cport == cport and c.server == server for c, _ in open_conns):
                         continue
-                c = Connection(rnd, client, cport, server)
+                c = Connection(rnd, client, cport, server, a.vn_per_mille)
                 man.write(json.dumps(c.manifest()) + "\n")
                 open_conns.append([c, 0])
                 made += 1

@@ -405,9 +405,14 @@ bool quic_reopens(struct quic_dissector *q, struct span datagram, uint32_t note)
     uint32_t version = span_u32(&s);
     struct span dcid = span_vec8(&s);
     (void)span_vec8(&s); /* source connection ID */
-    if (!span_ok(&s) || (first & 0xc0) != 0xc0 || !quic_version_known(version) ||
-        packet_type(version, first) != QUIC_PKT_INITIAL || dcid.n < QUIC_MIN_CLIENT_DCID ||
-        dcid.n > QUIC_MAX_CID_LEN || dq_note(dcid) == note)
+    if (!span_ok(&s) || (first & 0xc0) != 0xc0 || dcid.n < QUIC_MIN_CLIENT_DCID || dcid.n > QUIC_MAX_CID_LEN ||
+        dq_note(dcid) == note)
+        return false;
+    /* A reserved version forces Version Negotiation (RFC 9000 15): nothing
+     * to decrypt, and only a connection's first Initial carries one. */
+    if (version_reserved(version))
+        return true;
+    if (!quic_version_known(version) || packet_type(version, first) != QUIC_PKT_INITIAL)
         return false;
     uint64_t token_len = quic_varint(&s);
     if (!span_has(&s, token_len))

@@ -135,7 +135,9 @@ void quic_end(struct quic_dissector *q, struct quic_conn *c);
  * bytes (14.1). Late packets of the old connection fail it cheaply: short
  * headers, Handshake packets, small datagrams; its Initials either carry the
  * same DCID (a retransmitted ClientHello) or the server's chosen one, whose
- * keys do not open them. Only a candidate past those checks is decrypted. */
+ * keys do not open them. Only a candidate past those checks is decrypted.
+ * A long header in a reserved version (RFC 9000 15: a client forcing
+ * Version Negotiation) with another DCID opens one too, undecrypted. */
 bool quic_reopens(struct quic_dissector *q, struct span datagram, uint32_t note);
 
 /* RFC 9000 16: a variable-length integer; poisons `s` when cut short. */

@@ -821,6 +821,17 @@ static void test_reopens(void **state)
     assert_false(quic_reopens(&x->q, span_make(dgram, n), note));
     assert_int_equal(x->q.st.reopen_checks, 2);
 
+    /* A reserved version (RFC 9000 15) forcing Version Negotiation: a new
+     * connection's first Initial, undecrypted; not with the old DCID. */
+    memset(dgram, 0, 1200);
+    static const uint8_t probe[] = { 0xc3, 0x1a, 0x2a, 0x3a, 0x4a, 0x08 }; /* long header, version, DCID length */
+    memcpy(dgram, probe, sizeof probe);
+    memcpy(dgram + sizeof probe, new_dcid, 8);
+    assert_true(quic_reopens(&x->q, span_make(dgram, 1200), note));
+    assert_false(quic_reopens(&x->q, span_make(dgram, 1200), dq_note(span_make(new_dcid, 8))));
+    assert_false(quic_reopens(&x->q, span_make(dgram, 1199), note));
+    assert_int_equal(x->q.st.reopen_checks, 2);
+
     /* The new connection, begun afresh, reads its hello and notes its DCID. */
     quic_end(&x->q, x->c);
     quic_begin(&x->q, x->c);
