@@ -207,7 +207,14 @@ static bool read_frames(struct quic_dissector *q, struct quic_conn *c, int dir, 
         if (google && type == QUIC_FRAME_CRYPTO_GOOGLE)
             type = QUIC_FRAME_CRYPTO;
         switch (type) {
-        case QUIC_FRAME_PADDING:
+        case QUIC_FRAME_PADDING: {
+            /* A client pads each Initial to 1200 bytes (RFC 9000 14.1) with
+             * a thousand one-byte frames: pass the run at once. */
+            uint8_t b = 0;
+            while (span_peek(&p, 0, &b) && b == QUIC_FRAME_PADDING)
+                span_skip(&p, 1);
+            break;
+        }
         case QUIC_FRAME_PING:
             break;
         case QUIC_FRAME_ACK:
