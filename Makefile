@@ -82,8 +82,9 @@ asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
 # Throughput against the libpcap floor and the peers, plus a manifest check;
-# needs GNU time as well (installed by deps like the rest).
-bench: PACKAGES += time
+# needs GNU time as well (installed by deps like the rest), and Python's
+# cryptography for the QUIC capture's protected Initials (bench/gen_quic.py).
+bench: PACKAGES += time python3-cryptography
 bench: deps
 	bench/run.sh
 

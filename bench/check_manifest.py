@@ -10,7 +10,9 @@ A field whose value is null must be absent from tlsscope's line (tlsscope
 leaves unknown values out, never writes null).
 
 Every manifest entry must match exactly one output line by its 4-tuple, and
-every field it lists must be equal. Output lines that no manifest entry
+every field it lists must be equal. Entries sharing a 4-tuple (a client
+reusing its port for a new connection) match that 4-tuple's lines in order,
+one each: there must be as many lines as entries. Output lines that no manifest entry
 claims are failures too. Prints "N passed, M failed" and exits 1 on any
 failure.
 """
@@ -65,35 +67,42 @@ def main():
                 continue
             lines.setdefault(tuple_of(obj), []).append(obj)
 
+    with open(manifest_path, encoding="utf-8") as f:
+        entries = [json.loads(text) for text in f]
+    per_key = {}
+    for want in entries:
+        key = tuple_of(want)
+        per_key[key] = per_key.get(key, 0) + 1
     passed = failed = 0
     claimed = set()
-    with open(manifest_path, encoding="utf-8") as f:
-        for n, text in enumerate(f, 1):
-            want = json.loads(text)
-            key = tuple_of(want)
-            claimed.add(key)
-            got = lines.get(key, [])
-            problems = []
-            if len(got) != 1:
-                problems.append(f"{len(got)} output lines for this connection, expected 1")
-            else:
-                for field, value in want.items():
-                    if field in ("source.ip", "source.port", "destination.ip", "destination.port"):
-                        continue
-                    have = get(got[0], field)
-                    if value is None:
-                        if have is not MISSING:
-                            problems.append(f"{field}: expected absent, got {json.dumps(have)}")
-                    elif have is MISSING:
-                        problems.append(f"{field}: expected {json.dumps(value)}, absent")
-                    elif have != value:
-                        problems.append(f"{field}: expected {json.dumps(value)}, got {json.dumps(have)}")
-            if problems:
-                failed += 1
-                if failed <= SHOW:
-                    print(f"FAIL {manifest_path}:{n} {key[0]}:{key[1]} -> {key[2]}:{key[3]}: " + "; ".join(problems))
-            else:
-                passed += 1
+    seen = {}
+    for n, want in enumerate(entries, 1):
+        key = tuple_of(want)
+        claimed.add(key)
+        nth = seen.get(key, 0)
+        seen[key] = nth + 1
+        got = lines.get(key, [])
+        problems = []
+        if len(got) != per_key[key]:
+            problems.append(f"{len(got)} output lines for this connection, expected {per_key[key]}")
+        else:
+            for field, value in want.items():
+                if field in ("source.ip", "source.port", "destination.ip", "destination.port"):
+                    continue
+                have = get(got[nth], field)
+                if value is None:
+                    if have is not MISSING:
+                        problems.append(f"{field}: expected absent, got {json.dumps(have)}")
+                elif have is MISSING:
+                    problems.append(f"{field}: expected {json.dumps(value)}, absent")
+                elif have != value:
+                    problems.append(f"{field}: expected {json.dumps(value)}, got {json.dumps(have)}")
+        if problems:
+            failed += 1
+            if failed <= SHOW:
+                print(f"FAIL {manifest_path}:{n} {key[0]}:{key[1]} -> {key[2]}:{key[3]}: " + "; ".join(problems))
+        else:
+            passed += 1
 
     unclaimed = [k for k in lines if k not in claimed]
     for k in unclaimed[:SHOW]:

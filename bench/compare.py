@@ -3,7 +3,7 @@
 
 usage: compare.py BEFORE_RESULTS_JSON AFTER_RESULTS_JSON
 
-For each capture (handshake, bulk) and each tlsscope run over the whole file
+For each capture (handshake, bulk, quic) and each tlsscope run over the whole file
 (-w /dev/null, --no-ndpi, -w file): wall and CPU seconds, connections and
 packets per second, wall time over the no-op libpcap pass ("x no-op"), CPU
 time over the no-op pass's, and peak RSS; then callgrind's instructions per
@@ -74,7 +74,7 @@ def main():
     metrics = (("wall s", "wall_s", "s"), ("CPU s", "cpu_s", "s"), ("conn/s", "connections_per_s", "rate"),
                ("pkt/s", "packets_per_s", "rate"), ("x no-op (wall)", "ratio_wall", "x"),
                ("x no-op (CPU)", "ratio_cpu", "x"), ("peak RSS", "max_rss_kb", "mb"))
-    for profile in ("handshake", "bulk"):
+    for profile in ("handshake", "bulk", "quic"):
         for tool in ("noop", "tlsscope", "tlsscope_no_ndpi", "tlsscope_file"):
             b, a = rb.get((profile, tool)), ra.get((profile, tool))
             if not b and not a:
@@ -86,7 +86,7 @@ def main():
                 vb, va = (b or {}).get(key), (a or {}).get(key)
                 rows.append((profile, label, title, vb, va, kind))
     cb, ca = callgrind(before), callgrind(after)
-    for profile in ("handshake", "bulk"):
+    for profile in ("handshake", "bulk", "quic"):
         b, a = cb.get(profile, {}), ca.get(profile, {})
         if not b and not a:
             continue

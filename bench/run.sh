@@ -7,12 +7,21 @@
 #              exchange, a couple of application records)
 #   bulk       about 11,700 connections, most bytes application data
 #              (lognormal records per connection, mean 36)
+# and a QUIC capture (bench/gen_quic.py, Python with `cryptography`):
+#   quic       50,000 QUIC connections (v1, some v2 and draft-29; 40% with
+#              an X25519MLKEM768 key share, their ClientHello over two
+#              Initials; server Initial + Handshake, 1-RTT datagrams), the
+#              Initials really protected with keys from each connection's
+#              DCID, so tlsscope decrypts every one; 2% of the connections
+#              reuse the 4-tuple of one just decided
 # tlsscope's lines over each capture are checked against the generator's
 # manifest (bench/check_manifest.py): a mismatch fails the run. On a small
 # capture of each profile, the manifest itself is checked against tshark's
 # reading (bench/tshark_manifest.py) and callgrind counts instructions per
 # packet and per connection, and what the fingerprints and certificate
-# parsing cost (bench/callgrind_share.py).
+# parsing cost (bench/callgrind_share.py); over the QUIC capture, what
+# Initial decryption costs per connection (quic_initial_keys: keys from the
+# DCID; quic_unprotect: header protection and AES-128-GCM).
 # `make bench` runs this. Results: a table on stdout, bench/out/results.json;
 # bench/compare.py BEFORE AFTER puts two results.json side by side.
 #
@@ -27,6 +36,10 @@
 # Environment (all optional):
 #   BENCH_BYTES            size of each capture, bytes (default 1073741824 = 1 GiB;
 #                          e.g. BENCH_BYTES=50000000 for a quick run)
+#   BENCH_QUIC_CONNECTIONS connections in the QUIC capture (default 50000)
+#   BENCH_CALLGRIND_QUIC_CONNECTIONS  connections in its callgrind capture (default 5000)
+#   BENCH_PROFILES         captures to measure (default "handshake bulk quic"; quic
+#                          is left out, with a note, when Python lacks cryptography)
 #   BENCH_SEED             generator seed (default 1)
 #   BENCH_REPEAT           timed runs per measurement, the median is reported (default 3)
 #   BENCH_CALLGRIND_BYTES  size of each callgrind capture (default 20000000; 0 skips)
@@ -45,6 +58,9 @@ BYTES=${BENCH_BYTES:-1073741824}
 SEED=${BENCH_SEED:-1}
 REPEAT=${BENCH_REPEAT:-3}
 CG_BYTES=${BENCH_CALLGRIND_BYTES:-20000000}
+QUIC_CONNS=${BENCH_QUIC_CONNECTIONS:-50000}
+CG_QUIC_CONNS=${BENCH_CALLGRIND_QUIC_CONNECTIONS:-5000}
+PROFILES=${BENCH_PROFILES:-handshake bulk quic}
 TSHARK_BYTES=${BENCH_TSHARK_BYTES:-200000000}
 PEERS=${BENCH_PEERS:-1}
 BUILD=${BENCH_BUILD:-build-bench}
@@ -64,6 +80,11 @@ for tool in cmake python3; do
     command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (make deps)" >&2; exit 1; }
 done
 
+if [[ " $PROFILES " == *" quic "* ]] && ! python3 -c 'import cryptography' 2>/dev/null; then
+    say "quic capture skipped: Python's cryptography package is missing (apt-get install python3-cryptography)"
+    PROFILES=${PROFILES//quic/}
+fi
+
 mkdir -p "$OUT"
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RUNS=$OUT/runs.tsv
@@ -81,18 +102,24 @@ NOOP=$BUILD/bench/noop_read
 
 # gen NAME PROFILE BYTES: bench/out/NAME.pcap and NAME.manifest.jsonl, kept
 # when they exist with the same parameters and the same generator source.
+# The quic profile counts connections, not bytes.
 gen() {
     local name=$1 profile=$2 bytes=$3
     local pcap=$OUT/$name.pcap manifest=$OUT/$name.manifest.jsonl params=$OUT/$name.params
-    local want
-    want="profile=$profile bytes=$bytes seed=$SEED gen=$(sha256sum bench/gen_capture.c | cut -c1-16)"
+    local want src=bench/gen_capture.c
+    [[ $profile == quic ]] && src=bench/gen_quic.py
+    want="profile=$profile bytes=$bytes seed=$SEED gen=$(sha256sum $src | cut -c1-16)"
     if [[ -s $pcap && -s $manifest && -f $params && "$(cat "$params")" == "$want" ]]; then
         say "capture $pcap: up to date ($want)"
         return
     fi
     say "capture $pcap: generating ($want)"
     rm -f "$params"
-    "$GEN" --profile "$profile" --bytes "$bytes" --seed "$SEED" --out "$pcap" --manifest "$manifest"
+    if [[ $profile == quic ]]; then
+        python3 bench/gen_quic.py --connections "$bytes" --seed "$SEED" --out "$pcap" --manifest "$manifest"
+    else
+        "$GEN" --profile "$profile" --bytes "$bytes" --seed "$SEED" --out "$pcap" --manifest "$manifest"
+    fi
     echo "$want" >"$params"
 }
 
@@ -151,8 +178,8 @@ check() {
     fi
 }
 
-for profile in handshake bulk; do
-    gen "$profile" "$profile" "$BYTES"
+for profile in $PROFILES; do
+    if [[ $profile == quic ]]; then gen quic quic "$QUIC_CONNS"; else gen "$profile" "$profile" "$BYTES"; fi
     pcap=$OUT/$profile.pcap
     cat "$pcap" >/dev/null # into the page cache: measure the tools, not the disk
 
@@ -164,7 +191,7 @@ for profile in handshake bulk; do
     say "$profile: tlsscope --no-ndpi -w /dev/null"
     timed "$profile" tlsscope_no_ndpi "$pcap" "$TLSSCOPE" --no-ndpi -r "$pcap" -w /dev/null
     say "$profile: tlsscope -w file (checked against the manifest)"
-    timed "$profile" tlsscope_file "$pcap" "$TLSSCOPE" -r "$pcap" -w "$OUT/$profile.tlsscope.jsonl"
+    timed "$profile" tlsscope_file "$pcap" "$TLSSCOPE" -r "$pcap" --force -w "$OUT/$profile.tlsscope.jsonl"
     "$TLSSCOPE" -r "$pcap" -w /dev/null --stats 2>"$OUT/$profile.stats.json"
     check "$profile: manifest check" "$OUT/$profile.check.txt" \
         python3 bench/check_manifest.py "$OUT/$profile.manifest.jsonl" "$OUT/$profile.tlsscope.jsonl"
@@ -201,21 +228,28 @@ CG=""
 if ((CG_BYTES > 0)) && command -v valgrind >/dev/null; then
     # What starting and stopping costs (nDPI's tables, ...), to subtract:
     # over 20 MB it is a large part of the whole.
-    head -c 24 "$OUT/handshake.pcap" >"$OUT/callgrind-empty.pcap"
+    first=($PROFILES)
+    head -c 24 "$OUT/${first[0]}.pcap" >"$OUT/callgrind-empty.pcap"
     valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-empty.tlsscope.out" \
         "$TLSSCOPE" -r "$OUT/callgrind-empty.pcap" -w /dev/null 2>"$OUT/callgrind-empty.tlsscope.log"
     valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-empty.noop.out" \
         "$NOOP" "$OUT/callgrind-empty.pcap" >/dev/null 2>"$OUT/callgrind-empty.noop.log"
 fi
 if ((CG_BYTES > 0)); then
-    for profile in handshake bulk; do
+    for profile in $PROFILES; do
         cg=$OUT/callgrind-$profile
-        gen "callgrind-$profile" "$profile" "$CG_BYTES"
-        "$TLSSCOPE" -r "$cg.pcap" -w "$cg.tlsscope.jsonl"
+        if [[ $profile == quic ]]; then
+            gen "callgrind-$profile" quic "$CG_QUIC_CONNS"
+        else
+            gen "callgrind-$profile" "$profile" "$CG_BYTES"
+        fi
+        "$TLSSCOPE" -r "$cg.pcap" --force -w "$cg.tlsscope.jsonl"
         check "$cg: manifest check" "$cg.check.txt" \
             python3 bench/check_manifest.py "$cg.manifest.jsonl" "$cg.tlsscope.jsonl"
         # The manifest is the ground truth: check it against Wireshark's reading.
-        if command -v tshark >/dev/null; then
+        if [[ $profile == quic ]]; then
+            : # tshark_manifest.py reads TCP; the QUIC manifest is checked against tlsscope only
+        elif command -v tshark >/dev/null; then
             check "generator vs tshark on $cg.pcap" "$cg.tshark_check.txt" \
                 python3 bench/tshark_manifest.py "$cg.pcap" "$cg.manifest.jsonl"
         else
@@ -228,7 +262,8 @@ if ((CG_BYTES > 0)); then
                 "$TLSSCOPE" -r "$cg.pcap" -w /dev/null 2>"$cg.tlsscope.log"
             valgrind --tool=callgrind --callgrind-out-file="$cg.noop.out" \
                 "$NOOP" "$cg.pcap" >"$cg.noop.txt" 2>"$cg.noop.log"
-            python3 bench/callgrind_share.py "$cg.tlsscope.out" fp_ja3 fp_ja4 x509_ >"$cg.share.json"
+            python3 bench/callgrind_share.py "$cg.tlsscope.out" fp_ja3 fp_ja4 x509_ quic_initial_keys \
+                quic_unprotect quic_datagram >"$cg.share.json"
             callgrind_annotate --inclusive=yes "$cg.tlsscope.out" >"$cg.annotate.txt" 2>&1 || true
             CG=yes
         else
@@ -280,7 +315,7 @@ def median(key):
     }
 
 captures = []
-for profile in ("handshake", "bulk"):
+for profile in ("handshake", "bulk", "quic"):
     pcap = os.path.join(out, profile + ".pcap")
     if (profile, "noop", pcap) not in runs:
         continue
@@ -347,7 +382,7 @@ def distinct(path, *keys):
     return n, {k: {"connections_with": sum(c.values()), "distinct": len(c)} for k, c in seen.items()}
 
 callgrind = {}
-for profile in ("handshake", "bulk") if cg else ():
+for profile in ("handshake", "bulk", "quic") if cg else ():
     base = os.path.join(out, "callgrind-" + profile)
     if not os.path.exists(base + ".tlsscope.out"):
         continue
@@ -364,6 +399,8 @@ for profile in ("handshake", "bulk") if cg else ():
         tshark_check = open(base + ".tshark_check.txt").read().strip().splitlines()[-1]
     groups = {}
     for prefix, g in share["groups"].items():
+        if not g["calls"] and not g["ir"]:
+            continue  # a group this capture never enters (QUIC over TCP, x509 over QUIC)
         groups[prefix + "*"] = {"ir": g["ir"], "calls": g["calls"], "share": g["ir"] / t_ir,
                                 "share_less_startup": g["ir"] / (t_ir - t_fixed),
                                 "ir_per_connection": g["ir"] / conns,
@@ -385,6 +422,16 @@ for profile in ("handshake", "bulk") if cg else ():
         "groups": groups, "annotate_inclusive": share["annotate"], "distinct": seen,
         "generator_vs_tshark": tshark_check,
     }
+    # QUIC: what decrypting Initials costs (keys from the DCID, header
+    # protection and AES-128-GCM), per connection and against all of it.
+    dec = [groups[g] for g in ("quic_initial_keys*", "quic_unprotect*") if g in groups]
+    if dec:
+        ir = sum(g["ir"] for g in dec)
+        callgrind[profile]["initial_decryption"] = {
+            "ir": ir, "ir_per_connection": ir / conns, "share": ir / t_ir,
+            "share_less_startup": ir / (t_ir - t_fixed),
+            "keys_ir_per_call": groups.get("quic_initial_keys*", {}).get("ir_per_call"),
+            "unprotect_ir_per_call": groups.get("quic_unprotect*", {}).get("ir_per_call")}
 
 cpu_model = "unknown"
 mem_kb = None
@@ -458,6 +505,12 @@ for profile, c in callgrind.items():
         print(f"    {name:<8} inclusive {g['share'] * 100:5.1f}% of tlsscope ({g['share_less_startup'] * 100:.1f}% less "
               f"startup), {g['ir_per_connection']:.0f}"
               f" instructions/connection{per_call}")
+    if "initial_decryption" in c:
+        dc = c["initial_decryption"]
+        print(f"    Initial decryption (quic_initial_keys + quic_unprotect): {dc['ir_per_connection']:.0f} "
+              f"instructions/connection, {dc['share'] * 100:.1f}% of tlsscope ({dc['share_less_startup'] * 100:.1f}% "
+              f"less startup); {dc['keys_ir_per_call'] or 0:.0f} per key derivation, "
+              f"{dc['unprotect_ir_per_call'] or 0:.0f} per Initial packet opened")
     d = c["distinct"]
     print("    distinct over " + str(c["connections"]) + " connections: " + ", ".join(
         f"{k.rsplit('.', 1)[-1]} {v['distinct']} of {v['connections_with']}" for k, v in d.items()))

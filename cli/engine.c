@@ -125,7 +125,19 @@ static enum flow_verdict udp_data(struct engine *e, struct flow *f, union udp_at
 {
     enum conn_verdict v = f->consumer_tag == UDP_QUIC ? quic_datagram(&e->quic, &a->quic, &f->meta, dir, data)
                                                       : dtls_datagram(&e->dtls, &a->dtls, &f->meta, dir, data);
+    /* Outlives the attachment: udp_reopens reads it. */
+    f->consumer_note = f->consumer_tag == UDP_QUIC ? a->quic.dcid_note : a->dtls.random_note;
     return v == CONN_DONE ? FLOW_VERDICT_DONE : FLOW_VERDICT_CONTINUE;
+}
+
+/* A client reusing the 4-tuple of a decided QUIC connection or DTLS
+ * association: the new one gets its own line (quic_reopens, dtls_reopens;
+ * a DTLS peer that lost its state may be either side). */
+static bool udp_reopens(struct engine *e, const struct flow *f, int dir, struct span payload)
+{
+    if (f->consumer_tag == UDP_QUIC)
+        return dir == DIR_C2S && quic_reopens(&e->quic, payload, f->consumer_note);
+    return f->consumer_tag == UDP_DTLS && dtls_reopens(payload, f->consumer_note);
 }
 
 static void udp_close(struct engine *e, struct flow *f, union udp_attach *a, enum conn_reason reason)
@@ -199,6 +211,11 @@ static void consumer_close(void *ctx, struct flow *f, void *attach, enum conn_re
     conn_close(ctx, attach, &f->meta, reason, f->rst_seen, f->fin_seen[0] || f->fin_seen[1]);
 }
 
+static bool consumer_reopens(void *ctx, const struct flow *f, int dir, struct span payload)
+{
+    return is_udp(f) && udp_reopens(engine_of(ctx), f, dir, payload);
+}
+
 static void consumer_detach(void *ctx, const struct flow *f, void *attach)
 {
     if (is_udp(f)) {
@@ -219,6 +236,7 @@ static struct flow_consumer dissector_consumer(struct conn_dissector *d)
         .on_packet = consumer_packet,
         .on_data = consumer_data,
         .on_close = consumer_close,
+        .reopens = consumer_reopens,
         .on_detach = consumer_detach,
     };
     return c;
@@ -497,7 +515,8 @@ bool engine_had_loss(const struct engine *e)
     X("created", fs->created) X("peak_active", fs->peak_active) X("evicted", fs->evicted)                       \
     X("sessions_evicted", fs->sessions_evicted) X("peak_sessions", fs->peak_sessions) X("expired", fs->expired) \
     X("closed", fs->closed) X("packets_after_decision", fs->packets_done) X("accepted", fs->accepted)           \
-    X("rejected", fs->rejected) X("need_more", fs->need_more) X("max_flows", e->cfg.max_flows)                  \
+    X("rejected", fs->rejected) X("need_more", fs->need_more) X("reopened", fs->reopened)                       \
+    X("max_flows", e->cfg.max_flows)                                                                          \
     X("max_sessions", e->cfg.max_sessions) X("table_bytes", flow_table_budget_bytes(e->flows))
 #define REASM_STATS(X)                                                                                           \
     X("in_order", fs->reasm.in_order) X("out_of_order", fs->reasm.out_of_order)                                 \
@@ -525,7 +544,8 @@ bool engine_had_loss(const struct engine *e)
     X("datagrams", q->datagrams) X("initials", q->initials) X("decrypted", q->decrypted)                        \
     X("undecryptable", q->undecryptable) X("malformed", q->malformed) X("crypto_dropped", q->crypto_dropped)    \
     X("retries", q->retries) X("version_negotiations", q->version_negotiations)                                 \
-    X("connection_closes", q->connection_closes) X("given_up", q->given_up)
+    X("connection_closes", q->connection_closes) X("given_up", q->given_up)                                     \
+    X("reopen_checks", q->reopen_checks)
 #define DTLS_STATS(X)                                                                                            \
     X("datagrams", ds->datagrams) X("records", ds->records) X("encrypted_records", ds->encrypted_records)       \
     X("malformed", ds->malformed) X("fragments", ds->fragments) X("retransmissions", ds->retransmissions)       \

@@ -38,6 +38,25 @@ int dtls_sniff(struct span datagram)
     return 2;
 }
 
+bool dtls_reopens(struct span datagram, uint32_t note)
+{
+    struct span s = datagram;
+    uint8_t type = span_u8(&s);
+    uint16_t version = span_u16(&s);
+    uint16_t epoch = span_u16(&s);
+    span_skip(&s, 6);                   /* sequence_number */
+    struct span rec = span_vec16(&s);
+    uint8_t msg_type = span_u8(&rec);
+    span_skip(&rec, 3);                 /* length */
+    uint16_t message_seq = span_u16(&rec);
+    uint32_t fragment_offset = span_u24(&rec);
+    span_skip(&rec, 3);                 /* fragment_length */
+    span_skip(&rec, 2);                 /* client_version */
+    struct span random = span_take(&rec, 32);
+    return span_ok(&s) && span_ok(&rec) && type == TLS_CT_HANDSHAKE && dtls_version(version) && epoch == 0 &&
+           msg_type == TLS_HS_CLIENT_HELLO && message_seq == 0 && fragment_offset == 0 && dq_note(random) != note;
+}
+
 void dtls_begin(struct dtls_dissector *x, struct dtls_conn *c)
 {
     memset(c, 0, sizeof *c);
@@ -80,7 +99,10 @@ static struct tls_hs_step client_hello(struct dtls_dissector *x, struct dtls_con
                                        uint16_t record_version)
 {
     struct span s = body;
-    span_skip(&s, 2 + 32);              /* client_version, random */
+    span_skip(&s, 2);                   /* client_version */
+    struct span random = span_take(&s, 32);
+    if (span_ok(&s))
+        c->random_note = dq_note(random);
     span_vec8(&s);                      /* session_id */
     size_t head = body.n - s.n;         /* what precedes the cookie */
     span_vec8(&s);                      /* cookie */

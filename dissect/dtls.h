@@ -83,6 +83,7 @@ struct dtls_conn {
     struct tls_handshake hs;
     struct dtls_dir dir[2];
     bool cookie_exchange;        /* a HelloVerifyRequest came */
+    uint32_t random_note;        /* dq_note of the ClientHello's random, 0 before one */
     uint32_t datagrams;
 };
 
@@ -97,6 +98,17 @@ struct dtls_dissector {
 int dtls_sniff(struct span datagram);
 
 void dtls_begin(struct dtls_dissector *x, struct dtls_conn *c);
+
+/* Does this datagram, on a 4-tuple whose DTLS association is decided
+ * (`note`: dq_note of its ClientHello's random, 0 when none was seen), open
+ * a new one? RFC 6347 4.2.8 (and RFC 9147 5.8 for 1.3): a ClientHello in
+ * epoch 0 with message_seq 0 on an established association is a client
+ * that lost its state starting over, to be handled as a new handshake. Its
+ * random tells it from the old association's retransmitted hello, and from
+ * the hello answering a HelloVerifyRequest, which repeats the random (RFC
+ * 6347 4.2.1). Records of a later epoch (the old association's traffic) and
+ * other protocols sharing the flow (SRTP, STUN) fail on their first bytes. */
+bool dtls_reopens(struct span datagram, uint32_t note);
 
 /* One datagram of direction `dir`: CONN_DONE once the line was written (or
  * the flow given up). */

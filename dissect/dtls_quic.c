@@ -31,6 +31,15 @@ bool dq_ranges_add(struct dq_range *r, uint8_t *n, uint8_t cap, uint32_t start, 
     return true;
 }
 
+uint32_t dq_note(struct span bytes)
+{
+    /* FNV-1a over the length and the bytes. */
+    uint32_t h = (2166136261u ^ (uint32_t)bytes.n) * 16777619u;
+    while (bytes.n > 0)
+        h = (h ^ span_u8(&bytes)) * 16777619u;
+    return h ? h : 1;
+}
+
 void dq_emit(struct conn_dissector *d, const struct tls_handshake *h, struct tls_report *r, struct conn_meta *meta,
              const char *protocol, enum conn_reason reason)
 {

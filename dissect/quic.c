@@ -32,6 +32,12 @@ enum {
 
 #define QUIC_PROTOCOL "quic"
 
+/* RFC 9000 14.1: a client pads every datagram carrying an Initial to this. */
+#define QUIC_MIN_INITIAL_DATAGRAM 1200u
+/* RFC 9000 7.2: the client's first Destination Connection ID is at least
+ * 8 bytes long. */
+#define QUIC_MIN_CLIENT_DCID 8u
+
 uint64_t quic_varint(struct span *s)
 {
     uint8_t b0 = span_u8(s);
@@ -201,7 +207,14 @@ static bool read_frames(struct quic_dissector *q, struct quic_conn *c, int dir, 
         if (google && type == QUIC_FRAME_CRYPTO_GOOGLE)
             type = QUIC_FRAME_CRYPTO;
         switch (type) {
-        case QUIC_FRAME_PADDING:
+        case QUIC_FRAME_PADDING: {
+            /* A client pads each Initial to 1200 bytes (RFC 9000 14.1) with
+             * a thousand one-byte frames: pass the run at once. */
+            uint8_t b = 0;
+            while (span_peek(&p, 0, &b) && b == QUIC_FRAME_PADDING)
+                span_skip(&p, 1);
+            break;
+        }
         case QUIC_FRAME_PING:
             break;
         case QUIC_FRAME_ACK:
@@ -252,6 +265,45 @@ static bool read_frames(struct quic_dissector *q, struct quic_conn *c, int dir, 
     return true;
 }
 
+/* ---- version negotiation ---------------------------------------------------- */
+
+/* A client Initial's version, kept when it differs from the one before. */
+static void client_version(struct quic_conn *c, uint32_t version)
+{
+    if (c->client_versions_n > 0 && c->client_versions[c->client_versions_n - 1] == version)
+        return;
+    if (c->client_versions_n < TLS_QUIC_VERSIONS_MAX)
+        c->client_versions[c->client_versions_n++] = version;
+}
+
+/* RFC 9000 17.2.1: after the connection IDs, the rest of the datagram is a
+ * list of 32-bit versions. RFC 9000 6.2: a client discards one that lists
+ * the version it chose (an attacker's downgrade, or a late packet), and any
+ * after it has processed another packet from the server, or a first one. */
+static void version_negotiation(struct quic_dissector *q, struct quic_conn *c, struct span versions)
+{
+    uint32_t chosen = c->client_versions_n > 0 ? c->client_versions[c->client_versions_n - 1] : 0;
+    bool ok = !c->version_negotiation_seen && !c->server_initial_seen && versions.n > 0 && versions.n % 4 == 0;
+    for (struct span s = versions; ok && s.n > 0;)
+        ok = span_u32(&s) != chosen;
+    if (!ok) {
+        q->st.version_negotiations_ignored++;
+        return;
+    }
+    c->version_negotiation_seen = true;
+    q->st.version_negotiations++;
+    struct tls_server_report *srv = &c->report.server;
+    while (versions.n > 0) {
+        uint32_t v = span_u32(&versions);
+        if (version_reserved(v))
+            continue; /* greasing (RFC 9000 15), as GREASE is left out of every list */
+        if (srv->quic_versions_n < TLS_QUIC_VERSIONS_MAX)
+            srv->quic_versions[srv->quic_versions_n++] = v;
+        else
+            srv->quic_versions_more = true;
+    }
+}
+
 /* ---- packets ----------------------------------------------------------------- */
 
 /* One Initial packet. The client's keys come from the Destination
@@ -275,6 +327,7 @@ static void initial_packet(struct quic_dissector *q, struct quic_conn *c, const 
             memcpy(c->keys, k, sizeof k);
             c->keys_ok = true;
             c->version = version;
+            c->dcid_note = dq_note(dcid);
             if (largest > c->largest_pn[0])
                 c->largest_pn[0] = largest;
         }
@@ -311,12 +364,12 @@ static void read_datagram(struct quic_dissector *q, struct quic_conn *c, const s
         }
         if (version == 0) {
             /* Version Negotiation fills the datagram. */
-            if (dir == DIR_S2C && !c->version_negotiation_seen) {
-                c->version_negotiation_seen = true;
-                q->st.version_negotiations++;
-            }
+            if (dir == DIR_S2C)
+                version_negotiation(q, c, s);
             return;
         }
+        if (dir == DIR_C2S)
+            client_version(c, version);
         if (!quic_version_known(version))
             return;
         enum quic_packet_type type = packet_type(version, first);
@@ -349,9 +402,50 @@ static void read_datagram(struct quic_dissector *q, struct quic_conn *c, const s
     }
 }
 
+bool quic_reopens(struct quic_dissector *q, struct span datagram, uint32_t note)
+{
+    if (datagram.n < QUIC_MIN_INITIAL_DATAGRAM)
+        return false;
+    struct span s = datagram;
+    const uint8_t *start = s.p;
+    uint8_t first = span_u8(&s);
+    uint32_t version = span_u32(&s);
+    struct span dcid = span_vec8(&s);
+    (void)span_vec8(&s); /* source connection ID */
+    if (!span_ok(&s) || (first & 0xc0) != 0xc0 || dcid.n < QUIC_MIN_CLIENT_DCID || dcid.n > QUIC_MAX_CID_LEN ||
+        dq_note(dcid) == note)
+        return false;
+    /* A reserved version forces Version Negotiation (RFC 9000 15): nothing
+     * to decrypt, and only a connection's first Initial carries one. */
+    if (version_reserved(version))
+        return true;
+    if (!quic_version_known(version) || packet_type(version, first) != QUIC_PKT_INITIAL)
+        return false;
+    uint64_t token_len = quic_varint(&s);
+    if (!span_has(&s, token_len))
+        return false;
+    span_skip(&s, (size_t)token_len);
+    uint64_t length = quic_varint(&s);
+    if (!span_ok(&s) || length > s.n)
+        return false;
+    size_t pn_offset = (size_t)(s.p - start);
+    struct span pkt = span_take(&datagram, pn_offset + (size_t)length);
+    struct quic_keys k[2];
+    int64_t largest = -1;
+    uint8_t plain[QUIC_MAX_PLAINTEXT];
+    size_t plain_len = 0;
+    q->st.reopen_checks++;
+    return quic_initial_keys(version, dcid, &k[0], &k[1]) &&
+           quic_unprotect(&k[0], &largest, pkt, pn_offset, plain, &plain_len);
+}
+
 static void finish(struct quic_dissector *q, struct quic_conn *c, struct conn_meta *meta, enum conn_reason reason)
 {
     c->report.client.quic_version = c->client_hello_version;
+    if (c->version_negotiation_seen) {
+        memcpy(c->report.client.quic_versions, c->client_versions, sizeof c->client_versions);
+        c->report.client.quic_versions_n = c->client_versions_n;
+    }
     if (c->crypto[0].dropped || c->crypto[1].dropped)
         c->report.truncated_why |= TLS_TRUNCATED_MESSAGE;
     dq_emit(q->d, &c->hs, &c->report, meta, QUIC_PROTOCOL, reason);
@@ -387,7 +481,9 @@ enum conn_verdict quic_datagram(struct quic_dissector *q, struct quic_conn *c, s
 void quic_close(struct quic_dissector *q, struct quic_conn *c, struct conn_meta *meta, enum conn_reason reason)
 {
     struct tls_report *r = &c->report;
-    if (!r->client.seen && !r->server.seen)
+    /* A client refused by Version Negotiation in a version whose Initials
+     * cannot be read, that gave up or never came back: still a line. */
+    if (!r->client.seen && !r->server.seen && !c->version_negotiation_seen)
         return;
     tls_hs_closed(r, false, false);
     finish(q, c, meta, reason);

@@ -13,7 +13,10 @@
  * handed on once all bytes before its end are there.
  *
  * Also read: Retry (RFC 9000 17.2.5: the client's next Initials use a new
- * Destination Connection ID, so new keys), Version Negotiation (17.2.1),
+ * Destination Connection ID, so new keys), Version Negotiation (6, 17.2.1:
+ * the versions the server offers, and those the client's Initials used, go
+ * on the line; one listing the client's own version is discarded, as a
+ * client must, RFC 9000 6.2),
  * CONNECTION_CLOSE in an Initial (19.19; a TLS alert is the error code
  * 0x0100 + alert, RFC 9001 4.8), Handshake packets (their presence only:
  * they are protected with keys the observer lacks).
@@ -60,9 +63,11 @@ struct quic_stats {
     uint64_t malformed;          /* packets or frames that did not parse */
     uint64_t crypto_dropped;     /* CRYPTO pieces beyond QUIC_CRYPTO_MAX or the range table */
     uint64_t retries;            /* Retry packets */
-    uint64_t version_negotiations;
+    uint64_t version_negotiations;       /* taken: answering the client's Initial */
+    uint64_t version_negotiations_ignored; /* listing the client's version, late, repeated or malformed */
     uint64_t connection_closes;  /* CONNECTION_CLOSE frames read in Initials */
     uint64_t given_up;           /* flows given up without a ClientHello */
+    uint64_t reopen_checks;      /* Initials decrypted to tell a new connection on a decided 4-tuple */
 };
 
 struct quic_crypto_stream {
@@ -89,9 +94,14 @@ struct quic_conn {
     bool server_initial_seen;
     bool handshake_seen[2];      /* Handshake packets per direction */
     bool retry_seen;
-    bool version_negotiation_seen;
+    bool version_negotiation_seen; /* one was taken (quic_versions in report.server) */
+    /* The versions of the client's Initials, in the order it used them
+     * (reported only after a Version Negotiation). */
+    uint32_t client_versions[TLS_QUIC_VERSIONS_MAX];
+    uint8_t client_versions_n;
     bool closed;                 /* a CONNECTION_CLOSE was read */
     uint32_t datagrams;
+    uint32_t dcid_note;          /* dq_note of the DCID the keys came from, 0 before keys */
 };
 
 struct quic_dissector {
@@ -116,6 +126,19 @@ void quic_close(struct quic_dissector *q, struct quic_conn *c, struct conn_meta 
 
 /* Frees the CRYPTO buffers. */
 void quic_end(struct quic_dissector *q, struct quic_conn *c);
+
+/* Does this client datagram, on a 4-tuple whose QUIC connection is decided
+ * (`note`: dq_note of the DCID its keys came from, 0 when it had none), open a new
+ * connection? RFC 9000 7.2 and 17.2.2: a client's first Initial carries a
+ * Destination Connection ID of its own choice (8 bytes at least), keys its
+ * protection from it (RFC 9001 5.2), and fills a datagram of at least 1200
+ * bytes (14.1). Late packets of the old connection fail it cheaply: short
+ * headers, Handshake packets, small datagrams; its Initials either carry the
+ * same DCID (a retransmitted ClientHello) or the server's chosen one, whose
+ * keys do not open them. Only a candidate past those checks is decrypted.
+ * A long header in a reserved version (RFC 9000 15: a client forcing
+ * Version Negotiation) with another DCID opens one too, undecrypted. */
+bool quic_reopens(struct quic_dissector *q, struct span datagram, uint32_t note);
 
 /* RFC 9000 16: a variable-length integer; poisons `s` when cut short. */
 uint64_t quic_varint(struct span *s);

@@ -1,11 +1,11 @@
 /* quic_crypto.c - see quic_crypto.h. */
 #include "dissect/quic_crypto.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/params.h>
 
 #define QUIC_SALT_LEN 20
@@ -89,40 +89,61 @@ bool quic_version_is_google(uint32_t version)
     return version == QUIC_GOOGLE_T050 || version == QUIC_GOOGLE_T051;
 }
 
-/* HKDF (RFC 5869) through libcrypto's EVP_KDF, in one mode. The algorithm
- * is fetched once (and kept to the end of the process): fetching it for each
- * of a connection's nine derivations tripled the cost of its keys (about
- * 90 us against 30 us with OpenSSL 3.0). */
-static bool hkdf(int mode, const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
-                 const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
+/* libcrypto's algorithms, fetched once for the process (OpenSSL 3 looks an
+ * algorithm up by name on every init that is handed a legacy EVP_CIPHER or
+ * a digest name: that lookup was most of what a connection's keys cost).
+ * The HMAC context is a template, keyed once so it can be duplicated; each
+ * derivation works on its own copy, so worker threads share nothing
+ * mutable. */
+static struct {
+    EVP_MAC_CTX *hmac;           /* HMAC-SHA256 template */
+    EVP_CIPHER *gcm, *ecb;       /* AES-128-GCM, AES-128-ECB */
+} algs;
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+
+static void algs_fetch(void)
 {
-    static EVP_KDF *kdf;
-    if (!kdf && !(kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)))
-        return false;
-    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
-    if (!ctx)
-        return false;
-    OSSL_PARAM params[6];
-    size_t n = 0;
-    params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
-    if (salt)
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
-    if (info)
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len);
-    params[n] = OSSL_PARAM_construct_end();
-    bool ok = EVP_KDF_derive(ctx, out, out_len, params) > 0;
-    EVP_KDF_CTX_free(ctx);
-    return ok;
+    static const uint8_t dummy_key[1] = { 0 };
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *t = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac); /* the context keeps its own reference */
+    OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+                            OSSL_PARAM_construct_end() };
+    if (t && EVP_MAC_init(t, dummy_key, sizeof dummy_key, params) > 0)
+        algs.hmac = t;
+    else
+        EVP_MAC_CTX_free(t);
+    algs.gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+    algs.ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
 }
 
-/* HKDF-Expand-Label (RFC 8446 7.1) with an empty context: the label is
- * prefixed "tls13 " and the output length is part of the info. */
-static bool expand_label(const uint8_t secret[QUIC_SECRET_LEN], const char *label, uint8_t *out, size_t out_len)
+static bool algs_ready(void)
 {
-    uint8_t info[2 + 1 + 255 + 1];
+    return pthread_once(&algs_once, algs_fetch) == 0 && algs.hmac && algs.gcm && algs.ecb;
+}
+
+/* HMAC-SHA256 (RFC 2104) of a || b under `key`, on `mac` (a copy of the
+ * template: keying it again keeps its digest). */
+static bool hmac(EVP_MAC_CTX *mac, const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len,
+                 const uint8_t *b, size_t b_len, uint8_t out[QUIC_SECRET_LEN])
+{
+    size_t n = 0;
+    return EVP_MAC_init(mac, key, key_len, NULL) > 0 && EVP_MAC_update(mac, a, a_len) > 0 &&
+           (b_len == 0 || EVP_MAC_update(mac, b, b_len) > 0) && EVP_MAC_final(mac, out, &n, QUIC_SECRET_LEN) > 0 &&
+           n == QUIC_SECRET_LEN;
+}
+
+/* HKDF-Expand-Label (RFC 8446 7.1; RFC 5869 2.3) with an empty context:
+ * the label is prefixed "tls13 " and the output length is part of the
+ * info. Every output here fits in one SHA-256 block of HKDF-Expand (at most
+ * 32 bytes), so it is T(1) = HMAC(secret, info || 0x01), truncated. */
+static bool expand_label(EVP_MAC_CTX *mac, const uint8_t secret[QUIC_SECRET_LEN], const char *label, uint8_t *out,
+                         size_t out_len)
+{
+    uint8_t info[2 + 1 + 255 + 1 + 1];
     size_t label_len = strlen(label), n = 0;
+    if (out_len > QUIC_SECRET_LEN || label_len > 255 - 6)
+        return false;
     info[n++] = (uint8_t)(out_len >> 8);
     info[n++] = (uint8_t)out_len;
     info[n++] = (uint8_t)(6 + label_len);
@@ -131,33 +152,42 @@ static bool expand_label(const uint8_t secret[QUIC_SECRET_LEN], const char *labe
     memcpy(info + n, label, label_len);
     n += label_len;
     info[n++] = 0; /* context */
-    return hkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, secret, QUIC_SECRET_LEN, info, n, out, out_len);
+    info[n++] = 1; /* HKDF-Expand's block counter */
+    uint8_t t1[QUIC_SECRET_LEN];
+    if (!hmac(mac, secret, QUIC_SECRET_LEN, info, n, NULL, 0, t1))
+        return false;
+    memcpy(out, t1, out_len);
+    return true;
 }
 
 /* key, iv and hp of one direction from its secret; v2 renames the labels
  * (RFC 9369 3.3.2). */
-static bool derive_keys(struct quic_keys *k, bool v2)
+static bool derive_keys(EVP_MAC_CTX *mac, struct quic_keys *k, bool v2)
 {
-    return expand_label(k->secret, v2 ? "quicv2 key" : "quic key", k->key, QUIC_KEY_LEN) &&
-           expand_label(k->secret, v2 ? "quicv2 iv" : "quic iv", k->iv, QUIC_IV_LEN) &&
-           expand_label(k->secret, v2 ? "quicv2 hp" : "quic hp", k->hp, QUIC_KEY_LEN);
+    return expand_label(mac, k->secret, v2 ? "quicv2 key" : "quic key", k->key, QUIC_KEY_LEN) &&
+           expand_label(mac, k->secret, v2 ? "quicv2 iv" : "quic iv", k->iv, QUIC_IV_LEN) &&
+           expand_label(mac, k->secret, v2 ? "quicv2 hp" : "quic hp", k->hp, QUIC_KEY_LEN);
 }
 
 bool quic_initial_keys(uint32_t version, struct span dcid, struct quic_keys *client, struct quic_keys *server)
 {
     const uint8_t *salt = quic_salt(version);
-    if (!salt || !span_ok(&dcid) || dcid.n > QUIC_MAX_CID_LEN)
+    if (!salt || !span_ok(&dcid) || dcid.n > QUIC_MAX_CID_LEN || !algs_ready())
         return false;
-    uint8_t initial_secret[QUIC_SECRET_LEN];
-    /* An empty DCID is legal (the client chose none): HKDF takes an empty key. */
+    EVP_MAC_CTX *mac = EVP_MAC_CTX_dup(algs.hmac);
+    if (!mac)
+        return false;
+    /* HKDF-Extract (RFC 5869 2.2): the salt keys HMAC over the DCID; an
+     * empty DCID is legal (the client chose none). */
     static const uint8_t none[1] = { 0 };
-    if (!hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, QUIC_SALT_LEN, dcid.n ? dcid.p : none, dcid.n, NULL, 0,
-              initial_secret, QUIC_SECRET_LEN))
-        return false;
+    uint8_t initial_secret[QUIC_SECRET_LEN];
     bool v2 = quic_version_is_v2(version);
-    return expand_label(initial_secret, "client in", client->secret, QUIC_SECRET_LEN) &&
-           expand_label(initial_secret, "server in", server->secret, QUIC_SECRET_LEN) && derive_keys(client, v2) &&
-           derive_keys(server, v2);
+    bool ok = hmac(mac, salt, QUIC_SALT_LEN, dcid.n ? dcid.p : none, dcid.n, NULL, 0, initial_secret) &&
+              expand_label(mac, initial_secret, "client in", client->secret, QUIC_SECRET_LEN) &&
+              expand_label(mac, initial_secret, "server in", server->secret, QUIC_SECRET_LEN) &&
+              derive_keys(mac, client, v2) && derive_keys(mac, server, v2);
+    EVP_MAC_CTX_free(mac);
+    return ok;
 }
 
 bool quic_hp_mask(const struct quic_keys *k, const uint8_t sample[QUIC_SAMPLE_LEN], uint8_t mask[5])
@@ -165,7 +195,7 @@ bool quic_hp_mask(const struct quic_keys *k, const uint8_t sample[QUIC_SAMPLE_LE
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     uint8_t block[QUIC_SAMPLE_LEN + 16];
     int n = 0;
-    bool ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_128_ecb(), NULL, k->hp, NULL) > 0 &&
+    bool ok = ctx && algs_ready() && EVP_EncryptInit_ex(ctx, algs.ecb, NULL, k->hp, NULL) > 0 &&
               EVP_CIPHER_CTX_set_padding(ctx, 0) > 0 &&
               EVP_EncryptUpdate(ctx, block, &n, sample, QUIC_SAMPLE_LEN) > 0 && n == QUIC_SAMPLE_LEN;
     EVP_CIPHER_CTX_free(ctx);
@@ -190,7 +220,7 @@ bool quic_aead_open(const struct quic_keys *k, uint64_t pn, const uint8_t *aad, 
     int n = 0;
     uint8_t tag[QUIC_TAG_LEN];
     memcpy(tag, ct + pt_len, QUIC_TAG_LEN);
-    bool ok = ctx && EVP_DecryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, NULL, NULL) > 0 &&
+    bool ok = ctx && algs_ready() && EVP_DecryptInit_ex(ctx, algs.gcm, NULL, NULL, NULL) > 0 &&
               EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, QUIC_IV_LEN, NULL) > 0 &&
               EVP_DecryptInit_ex(ctx, NULL, NULL, k->key, nonce) > 0 &&
               EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) > 0 &&
@@ -271,7 +301,7 @@ size_t quic_protect(const struct quic_keys *k, uint64_t pn, const uint8_t *heade
     memcpy(out, header, header_len);
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     int n = 0;
-    bool ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, NULL, NULL) > 0 &&
+    bool ok = ctx && algs_ready() && EVP_EncryptInit_ex(ctx, algs.gcm, NULL, NULL, NULL) > 0 &&
               EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, QUIC_IV_LEN, NULL) > 0 &&
               EVP_EncryptInit_ex(ctx, NULL, NULL, k->key, nonce) > 0 &&
               EVP_EncryptUpdate(ctx, NULL, &n, header, (int)header_len) > 0 &&

@@ -33,6 +33,7 @@
 #define TLS_MAX_ALPN 32          /* QUIC clients offer one per draft: 18 and more */
 #define TLS_ALPN_BYTES 256       /* ALPN names, each stored length-prefixed */
 #define TLS_SNI_BYTES 256        /* a DNS name is at most 253 octets */
+#define TLS_QUIC_VERSIONS_MAX 16 /* versions one Version Negotiation lists (servers list a handful) */
 
 /* A list of 16-bit code points in wire order, GREASE included (writers drop
  * GREASE; fingerprints treat it as their specifications say). `offered`
@@ -50,6 +51,11 @@ struct tls_client_report {
     /* QUIC: the version of the client's Initial that carried the first
      * ClientHello (tls.client.quic_version); 0 for TLS over TCP. */
     uint32_t quic_version;
+    /* QUIC, after a Version Negotiation: the versions of the client's
+     * Initials in the order it used them, the one the server refused first
+     * (tls.client.quic_versions); empty without a Version Negotiation. */
+    uint32_t quic_versions[TLS_QUIC_VERSIONS_MAX];
+    uint8_t quic_versions_n;
     bool dtls;                   /* over DTLS: versions are DTLS's, JA4 starts 'd' */
     uint8_t session_id_len;
     /* Cipher suites; SSLv2 hellos carry 3-byte cipher kinds, hence 32 bits. */
@@ -105,6 +111,12 @@ struct tls_client_report {
 
 struct tls_server_report {
     bool seen;                   /* ServerHello (or SSLv2 SERVER-HELLO) seen */
+    /* QUIC: the versions a Version Negotiation packet offered, in wire
+     * order, reserved (greasing) ones left out (tls.server.quic_versions);
+     * quic_versions_more: it listed more than the array holds. */
+    uint32_t quic_versions[TLS_QUIC_VERSIONS_MAX];
+    uint8_t quic_versions_n;
+    bool quic_versions_more;
     bool parsed;
     bool hello_retry_request;    /* a HelloRetryRequest came first */
     bool hello_verify_request;   /* DTLS: a HelloVerifyRequest (cookie exchange) came first */

@@ -626,12 +626,18 @@ static void flow_touch(struct flow_table *t, struct flow *f)
 static void udp_packet(struct flow_table *t, const struct pkt *p, const struct flow_key *key, int sender,
                        uint32_t h, uint32_t idx)
 {
-    struct flow *f;
-    if (idx == FLOW_NONE) {
+    struct flow *f = idx == FLOW_NONE ? NULL : &t->flows[idx];
+    if (f && f->state == FLOW_DONE && t->consumer.reopens &&
+        t->consumer.reopens(t->consumer.ctx, f, sender == f->client_side ? DIR_C2S : DIR_S2C, p->payload)) {
+        /* Its line was written (or it was not TLS) when it was decided. */
+        flow_release(t, f);
+        t->st.reopened++;
+        f = NULL;
+    }
+    if (!f) {
         f = flow_new(t, p, key, h);
         set_roles(f, sender);
     } else {
-        f = &t->flows[idx];
         flow_touch(t, f);
     }
     int dir = count_packet(f, sender, p);

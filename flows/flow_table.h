@@ -84,6 +84,10 @@ struct flow {
     uint64_t rst_deadline_us;
     uint8_t udp_asks;           /* UDP: datagrams shown to accept so far (FLOW_UDP_ASKS at most) */
     uint8_t consumer_tag;       /* the consumer's own note on the flow, set by its accept (0 at first) */
+    /* The consumer's note on the connection a decided UDP flow carried (kept
+     * after its attachment is released): what tells a new connection on the
+     * same 4-tuple from a late packet of the old one (flow_consumer.reopens). */
+    uint32_t consumer_note;
     /* Before the consumer accepts the flow: the first in-order bytes of each
      * direction, whether they followed a gap, and which direction's came
      * first (they are delivered in that order once it accepts). */
@@ -141,6 +145,13 @@ struct flow_consumer {
     enum flow_verdict (*on_data)(void *ctx, struct flow *f, void *attach, int dir, struct span data, bool gap);
     /* The flow ends (or is evicted) while still attached: write what is known. */
     void (*on_close)(void *ctx, struct flow *f, void *attach, enum conn_reason reason);
+    /* A datagram of a decided UDP flow (a tombstone until it idles out):
+     * true when it opens a new connection on the same 4-tuple (a client
+     * reusing its port), so the decided flow is forgotten and the datagram
+     * opens a new flow, asked to `accept` like any first datagram. Must be
+     * cheap for the late packets of the old connection: they cost only this
+     * and a lookup. NULL: never. */
+    bool (*reopens)(void *ctx, const struct flow *f, int dir, struct span payload);
     /* Frees what the attachment holds (buffers); called before the slot is
      * reused. `f` tells what kind of flow it was (f->meta.transport). */
     void (*on_detach)(void *ctx, const struct flow *f, void *attach);
@@ -168,6 +179,7 @@ struct flow_stats {
     uint64_t accepted;           /* flows the consumer accepted (given an attachment) */
     uint64_t rejected;           /* flows it turned away on their first bytes */
     uint64_t need_more;          /* flows it asked to see more of before answering */
+    uint64_t reopened;           /* decided UDP flows a new connection on the same 4-tuple replaced */
     struct tcp_reasm_stats reasm;
 };
 

@@ -7,7 +7,8 @@
  *
  * Input: [flags:1] (bit 0: a small buffer budget, fragments refused) then
  * chunks (fuzz_util.h: [flags:1] [length:2] [bytes]), each one datagram,
- * direction in bit 0.
+ * direction in bit 0. Each datagram is also shown to dtls_reopens, as a
+ * decided flow's tombstone would show it, with the association's note.
  *
  * Checks: each datagram is an exact-size heap copy freed right after the
  * call; once a call returns CONN_DONE no more is fed, at most one line is
@@ -56,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t *copy = fuzz_dup(ch.p, ch.n);
         meta.packets[ch.dir]++;
         meta.bytes[ch.dir] += ch.n;
+        (void)dtls_reopens(span_make(copy, ch.n), c->random_note);
         done = dtls_datagram(&x, c, &meta, ch.dir, span_make(copy, ch.n)) == CONN_DONE;
         free(copy);
     }

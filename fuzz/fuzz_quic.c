@@ -13,7 +13,9 @@
  * (fuzz_util.h: [flags:1] [length:2] [bytes]), direction in bit 0. Bit 4:
  * seal the bytes as an Initial's payload; bit 5: append to the datagram
  * being built (coalesced packets) instead of sending it; bit 6: the packet
- * sealed is a Handshake packet's header (only its presence counts).
+ * sealed is a Handshake packet's header (only its presence counts). Each
+ * client datagram is also shown to quic_reopens, as a decided flow's
+ * tombstone would show it, with the connection's note.
  *
  * Checks: each datagram is an exact-size heap copy freed right after the
  * call; once a call returns CONN_DONE no more is fed, at most one line is
@@ -119,6 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t *copy = fuzz_dup(dgram, len);
         meta.packets[ch.dir]++;
         meta.bytes[ch.dir] += len;
+        if (ch.dir == DIR_C2S && quic_reopens(&q, span_make(copy, len), c->dcid_note))
+            FUZZ_CHECK(len >= 1200, "a new connection in a datagram of %zu bytes", len);
         enum conn_verdict v = quic_datagram(&q, c, &meta, ch.dir, span_make(copy, len));
         free(copy);
         len = 0;

@@ -371,17 +371,35 @@ static void put_ja3(struct json_writer *w, const struct json_key *hash_key, cons
     json_str(w, string_key, s);
 }
 
-/* tls.client.quic_version: `1`, `2`, `draft-NN`, else 8 hex digits
- * (SCHEMA.md "QUIC versions"). */
-static void put_quic_version(struct json_writer *w, uint32_t v)
+/* A QUIC version: `1`, `2`, `draft-NN`, else 8 hex digits (SCHEMA.md
+ * "QUIC versions"), under `key` (NULL in a list). */
+static void put_quic_version_as(struct json_writer *w, const struct json_key *key, uint32_t v)
 {
     char buf[16];
     if (v == 1 || v == 0x6b3343cfu)
-        json_str(w, JSON_KEY("quic_version"), v == 1 ? "1" : "2");
+        json_str(w, key, v == 1 ? "1" : "2");
     else if ((v & 0xffffff00u) == 0xff000000u)
-        json_strn(w, JSON_KEY("quic_version"), buf, (size_t)snprintf(buf, sizeof buf, "draft-%u", v & 0xffu));
+        json_strn(w, key, buf, (size_t)snprintf(buf, sizeof buf, "draft-%u", v & 0xffu));
     else
-        json_strn(w, JSON_KEY("quic_version"), buf, (size_t)snprintf(buf, sizeof buf, "0x%08x", v));
+        json_strn(w, key, buf, (size_t)snprintf(buf, sizeof buf, "0x%08x", v));
+}
+
+/* tls.client.quic_version. */
+static void put_quic_version(struct json_writer *w, uint32_t v)
+{
+    put_quic_version_as(w, JSON_KEY("quic_version"), v);
+}
+
+/* tls.client.quic_versions, tls.server.quic_versions: around a QUIC
+ * Version Negotiation, the versions each side used or offered. */
+static void put_quic_versions(struct json_writer *w, const uint32_t *v, size_t n)
+{
+    if (n == 0)
+        return;
+    json_array_begin(w, JSON_KEY("quic_versions"));
+    for (size_t i = 0; i < n; i++)
+        put_quic_version_as(w, NULL, v[i]);
+    json_array_end(w);
 }
 
 /* One list of a hello as the line names it, and whether it was cut. */
@@ -457,15 +475,25 @@ static void put_truncated_messages(struct json_writer *w, uint32_t not_kept)
 static void put_client(struct json_writer *w, struct memo *memo, const struct tls_client_report *c,
                        const struct x509_report *cert, uint32_t not_kept, uint16_t skipped)
 {
-    if (!c->seen && !not_kept)
+    if (!c->seen && !not_kept && c->quic_versions_n == 0)
         return;
     json_object_begin(w, JSON_KEY("client"));
     if (skipped)
         json_u64(w, JSON_KEY("skipped_bytes"), skipped);
+    if (!c->seen) {
+        /* What surrounds a hello never read: a QUIC client refused by
+         * Version Negotiation in a version whose Initials cannot be read
+         * (its versions), a ClientHello too large to keep (its name). */
+        put_quic_versions(w, c->quic_versions, c->quic_versions_n);
+        put_truncated_messages(w, not_kept);
+        json_object_end(w);
+        return;
+    }
     if (c->record_version)
         put_version(w, JSON_KEY("record_version"), c->record_version);
     if (c->quic_version)
         put_quic_version(w, c->quic_version);
+    put_quic_versions(w, c->quic_versions, c->quic_versions_n);
     if (c->legacy_version)
         put_version(w, JSON_KEY("legacy_version"), c->legacy_version);
     if (c->has_supported_versions)
@@ -528,7 +556,7 @@ static void put_server(struct json_writer *w, struct memo *memo, const struct tl
                        const struct x509_report *cert, enum findings_name_match name_match,
                        const struct tls_sslv2_report *v2, uint32_t not_kept, uint16_t skipped)
 {
-    if (!s->seen && !s->ske_seen && !cert->parsed && !not_kept)
+    if (!s->seen && !s->ske_seen && !cert->parsed && !not_kept && s->quic_versions_n == 0)
         return;
     json_object_begin(w, JSON_KEY("server"));
     if (skipped)
@@ -559,6 +587,7 @@ static void put_server(struct json_writer *w, struct memo *memo, const struct tl
         if (kx != TLS_KX_TLS13)
             json_str(w, JSON_KEY("key_exchange"), tls_kx_name(kx)); /* nothing for an unknown one */
     }
+    put_quic_versions(w, s->quic_versions, s->quic_versions_n);
     if (s->dh_prime_bits) {
         json_object_begin(w, JSON_KEY("dh"));
         json_u64(w, JSON_KEY("prime_bits"), s->dh_prime_bits);

@@ -829,6 +829,37 @@ static void test_line_does_not_fit(void **state)
     free(r);
 }
 
+/* QUIC Version Negotiation: the versions each side used or offered, as
+ * SCHEMA.md writes QUIC versions; with no readable hello (the client's
+ * version unknown), the client object holds its versions only. */
+static void test_quic_versions(void **state)
+{
+    (void)state;
+    struct conn_meta m;
+    example_meta(&m);
+    struct tls_report *r = new_report();
+    r->client.quic_versions[0] = 0x1a2a3a4a;
+    r->client.quic_versions_n = 1;
+    r->server.quic_versions[0] = 1;
+    r->server.quic_versions[1] = 0x6b3343cf;
+    r->server.quic_versions[2] = 0xff00001d;
+    r->server.quic_versions_n = 3;
+    size_t n = format(&m, r);
+    assert_has(n, "\"client\":{\"quic_versions\":[\"0x1a2a3a4a\"]},"
+                  "\"server\":{\"quic_versions\":[\"1\",\"2\",\"draft-29\"]}");
+    assert_lacks(n, "ja3");
+
+    r->client.seen = true;
+    r->client.legacy_version = 0x0303;
+    r->client.quic_version = 0xff00001d;
+    r->client.quic_versions[0] = 0xff00001d;
+    r->client.quic_versions[1] = 1;
+    r->client.quic_versions_n = 2;
+    n = format(&m, r);
+    assert_has(n, "\"client\":{\"quic_version\":\"draft-29\",\"quic_versions\":[\"draft-29\",\"1\"],");
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -843,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_offered_versions),
         cmocka_unit_test(test_legacy_client_line),
         cmocka_unit_test(test_certificate_expired_before_1970),
+        cmocka_unit_test(test_quic_versions),
         cmocka_unit_test(test_sslv2_session_line),
         cmocka_unit_test(test_kx_signature_and_renegotiation),
         cmocka_unit_test(test_vlan_and_flags),

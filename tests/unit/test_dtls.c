@@ -431,6 +431,49 @@ static void test_unified_header_and_give_up(void **state)
     assert_int_equal(x->emitted, 0);
 }
 
+/* A decided association's 4-tuple reused (RFC 6347 4.2.8): a ClientHello
+ * in epoch 0, message_seq 0, with a random other than the old hello's is a
+ * new association; the old one's retransmitted hello, its hello answering
+ * the HelloVerifyRequest (same random, RFC 6347 4.2.1), records of a later
+ * epoch, a later fragment and SRTP are not. */
+static void test_reopens(void **state)
+{
+    struct run *x = *state;
+    uint8_t first[BUF], d[BUF];
+    size_t nf = hs_record(first, 1, 0xfeff, 0, client_hello_body, sizeof client_hello_body);
+    assert_int_equal(datagram(x, DIR_C2S, first, nf), CONN_CONTINUE);
+    uint32_t note = x->c->random_note;
+    assert_int_equal(note, dq_note(span_make(client_hello_body + 2, 32)));
+    size_t n = hs_record(d, 3, 0xfeff, 0, hello_verify_body, sizeof hello_verify_body);
+    assert_int_equal(datagram(x, DIR_S2C, d, n), CONN_CONTINUE);
+    size_t nc = hs_record(d, 1, 0xfefd, 1, client_hello_cookie_body, sizeof client_hello_cookie_body);
+    assert_int_equal(datagram(x, DIR_C2S, d, nc), CONN_CONTINUE);
+    assert_int_equal(x->c->random_note, note);
+
+    assert_false(dtls_reopens(span_make(first, nf), note));
+    assert_false(dtls_reopens(span_make(d, nc), note));
+    assert_true(dtls_reopens(span_make(first, nf), 0)); /* no hello was seen before */
+
+    uint8_t body[sizeof client_hello_body];
+    memcpy(body, client_hello_body, sizeof body);
+    body[2] ^= 0xff; /* another random */
+    n = hs_record(d, 1, 0xfefd, 0, body, sizeof body);
+    uint8_t *b = test_exact_copy(d, n);
+    assert_true(dtls_reopens(span_make(b, n), note));
+    /* Every strict prefix falls short of the random. */
+    for (size_t k = 0; k < 13 + 12 + 2 + 32; k++)
+        assert_false(dtls_reopens(span_make(b, k), note));
+    free(b);
+    d[4] = 1; /* epoch 1: encrypted, the old association's */
+    assert_false(dtls_reopens(span_make(d, n), note));
+    uint8_t frag[BUF];
+    size_t fn = hs_fragment(frag, 1, 0, body, sizeof body, 10, sizeof body - 10);
+    n = record(d, 22, 0xfefd, 0, 5, frag, fn);
+    assert_false(dtls_reopens(span_make(d, n), note));
+    static const uint8_t srtp[] = { 0x80, 0x60, 0x00, 0x01, 0, 0, 0, 1, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0 };
+    assert_false(dtls_reopens(span_make(srtp, sizeof srtp), note));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -446,6 +489,7 @@ int main(void)
         T(test_lying_lengths),
         T(test_prefixes),
         T(test_unified_header_and_give_up),
+        T(test_reopens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,6 +66,11 @@ struct fake {
     struct data_ev data[MAX_EVENTS];
     size_t nclose;
     struct close_ev close[MAX_EVENTS];
+    /* reopens: true for a datagram from the client starting with this
+     * (NULL: never); each call's direction is kept. */
+    const char *reopen_prefix;
+    int reopen_calls;
+    int reopen_dir[16];
 };
 
 static struct fake *fk;
@@ -149,6 +154,17 @@ static void fake_detach(void *ctx, const struct flow *f, void *attach)
     k->detaches++;
 }
 
+static bool fake_reopens(void *ctx, const struct flow *f, int dir, struct span payload)
+{
+    struct fake *k = ctx;
+    assert_int_equal(f->state, FLOW_DONE);
+    if (k->reopen_calls < 16)
+        k->reopen_dir[k->reopen_calls] = dir;
+    k->reopen_calls++;
+    size_t n = k->reopen_prefix ? strlen(k->reopen_prefix) : 0;
+    return n > 0 && dir == DIR_C2S && payload.n >= n && memcmp(payload.p, k->reopen_prefix, n) == 0;
+}
+
 static struct flow_consumer consumer(void)
 {
     struct flow_consumer c = {
@@ -158,6 +174,7 @@ static struct flow_consumer consumer(void)
         .on_attach = fake_attach,
         .on_data = fake_data,
         .on_close = fake_close,
+        .reopens = fake_reopens,
         .on_detach = fake_detach,
     };
     return c;
@@ -1436,6 +1453,53 @@ static void test_udp_eviction(void **state)
     flow_table_free(t);
 }
 
+/* A decided UDP flow stays as a tombstone: its late datagrams are shown to
+ * reopens only, from either side, and cost a lookup. A datagram reopens
+ * says is a new connection replaces it: a fresh flow, asked to accept,
+ * attached, with its own counters and first timestamp. */
+static void test_udp_tombstone_reopened(void **state)
+{
+    (void)state;
+    struct flow_table *t = gated(16, 16);
+    fk->accept_fixed = FLOW_ACCEPT;
+    fk->accept_fixed_set = true;
+    fk->done_after = 1;
+    fk->reopen_prefix = "NEW";
+    udp(t, 1000, CLI, 50000, SRV, 443, "first hello");
+    udp(t, 2000, SRV, 443, CLI, 50000, "NEW from the server");
+    udp(t, 3000, CLI, 50000, SRV, 443, "late");
+    const struct flow_stats *st = flow_table_stats(t);
+    assert_int_equal(st->packets_done, 2);
+    assert_int_equal(st->reopened, 0);
+    assert_int_equal(fk->reopen_calls, 2);
+    assert_int_equal(fk->reopen_dir[0], DIR_S2C);
+    assert_int_equal(fk->reopen_dir[1], DIR_C2S);
+
+    udp(t, 4000, CLI, 50000, SRV, 443, "NEW hello");
+    assert_int_equal(st->reopened, 1);
+    assert_int_equal(st->created, 2);
+    assert_int_equal(st->active, 1);
+    assert_int_equal(fk->accept_calls, 2);
+    assert_int_equal(fk->attaches, 2);
+    assert_int_equal(fk->ndata, 2);
+    assert_int_equal(fk->data[1].id, 2);
+    assert_int_equal(fk->data[1].dir, DIR_C2S);
+    assert_memory_equal(fk->data[1].bytes, "NEW hello", 9);
+    /* The new flow's counters start from its own first datagram. */
+    assert_int_equal(fk->data[1].f->meta.packets[DIR_C2S], 1);
+    assert_int_equal(fk->data[1].f->meta.packets[DIR_S2C], 0);
+    assert_int_equal(fk->data[1].f->meta.first_ts_us, 4000);
+
+    /* The new connection, decided too, is a tombstone in its turn. */
+    udp(t, 5000, CLI, 50000, SRV, 443, "late again");
+    assert_int_equal(st->packets_done, 3);
+    assert_int_equal(st->reopened, 1);
+    flow_table_flush(t, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(fk->nclose, 0);
+    assert_int_equal(fk->detaches, 2);
+    flow_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1479,6 +1543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_udp_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_peer_is_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_eviction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_tombstone_reopened, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -628,8 +628,10 @@ static void test_connection_close_transport(void **state)
     assert_int_equal(x->last_reason, CONN_REASON_IDLE_TIMEOUT);
 }
 
-/* Version Negotiation is counted; a first Initial with a reserved version
- * is sniffed as QUIC. */
+/* Version Negotiation answering a first Initial with a reserved version
+ * (one no server speaks, RFC 9000 15): its versions are taken, the
+ * reserved one it lists as well left out; the client gives up, nothing of
+ * its Initials is readable, and still the line says what each side spoke. */
 static void test_version_negotiation(void **state)
 {
     struct run *x = *state;
@@ -641,6 +643,7 @@ static void test_version_negotiation(void **state)
         0x80, 0x00, 0x00, 0x00, 0x00, /* long header, version 0 */
         0x00, 0x00,                   /* DCID, SCID empty */
         0x00, 0x00, 0x00, 0x01,       /* supported: 1 */
+        0x5a, 0x6a, 0x7a, 0x8a,       /* a reserved one (greasing) */
         0x6b, 0x33, 0x43, 0xcf,       /* and 2 */
     };
     assert_true(quic_sniff(span_make(probe, sizeof probe)));
@@ -648,9 +651,194 @@ static void test_version_negotiation(void **state)
     assert_int_equal(datagram(x, DIR_S2C, vn, sizeof vn), CONN_CONTINUE);
     assert_true(x->c->version_negotiation_seen);
     assert_int_equal(x->q.st.version_negotiations, 1);
-    /* No hello yet: closing writes nothing. */
-    quic_close(&x->q, x->c, &x->meta, CONN_REASON_END_OF_INPUT);
+    /* A second one is discarded (RFC 9000 6.2: only the first counts). */
+    assert_int_equal(datagram(x, DIR_S2C, vn, sizeof vn), CONN_CONTINUE);
+    assert_int_equal(x->q.st.version_negotiations, 1);
+    assert_int_equal(x->q.st.version_negotiations_ignored, 1);
     assert_int_equal(x->emitted, 0);
+    quic_close(&x->q, x->c, &x->meta, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(x->emitted, 1);
+    assert_false(x->last.client.seen);
+    assert_int_equal(x->last.client.quic_version, 0);
+    assert_int_equal(x->last.client.quic_versions_n, 1);
+    assert_int_equal(x->last.client.quic_versions[0], 0x1a2a3a4a);
+    assert_int_equal(x->last.server.quic_versions_n, 2);
+    assert_int_equal(x->last.server.quic_versions[0], 1);
+    assert_int_equal(x->last.server.quic_versions[1], 0x6b3343cf);
+    assert_false(x->last.server.quic_versions_more);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_INCOMPLETE);
+}
+
+/* RFC 9000 6.2: a Version Negotiation listing the version the client chose
+ * is discarded (a forged downgrade, or a late packet), as is one whose list
+ * is not whole 32-bit versions, or empty. */
+static void test_version_negotiation_discarded(void **state)
+{
+    struct run *x = *state;
+    static const uint8_t lists_v1[] = {
+        0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* version 0, DCID, SCID empty */
+        0x6b, 0x33, 0x43, 0xcf,                   /* 2 */
+        0x00, 0x00, 0x00, 0x01,                   /* 1: the client's own */
+    };
+    static const uint8_t ragged[] = {
+        0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x6b, 0x33, 0x43, 0xcf, 0x00, 0x00, /* 2, then two bytes */
+    };
+    static const uint8_t empty[] = { 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+    assert_int_equal(datagram(x, DIR_C2S, rfc9001_client_initial, sizeof rfc9001_client_initial), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, lists_v1, sizeof lists_v1), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, ragged, sizeof ragged), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, empty, sizeof empty), CONN_CONTINUE);
+    assert_false(x->c->version_negotiation_seen);
+    assert_int_equal(x->q.st.version_negotiations, 0);
+    assert_int_equal(x->q.st.version_negotiations_ignored, 3);
+    quic_close(&x->q, x->c, &x->meta, CONN_REASON_END_OF_INPUT);
+    assert_int_equal(x->emitted, 1);
+    assert_int_equal(x->last.client.quic_version, 1);
+    assert_int_equal(x->last.client.quic_versions_n, 0);
+    assert_int_equal(x->last.server.quic_versions_n, 0);
+}
+
+/* The client's draft-29 hello is refused for version 1; it comes back in
+ * version 1 (the same DCID, so new keys only for the new version) and the
+ * handshake completes: one line, the hello's version as the client first
+ * chose it, both versions the client used, the one the server offered. A
+ * Version Negotiation after the server's Initial is discarded. */
+static void test_version_negotiation_retried(void **state)
+{
+    struct run *x = *state;
+    static const uint8_t vn[] = {
+        0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* version 0, DCID, SCID empty */
+        0x00, 0x00, 0x00, 0x01,                   /* 1 */
+    };
+    struct quic_keys k29[2];
+    assert_true(quic_initial_keys(0xff00001d, span_make(rfc_dcid, sizeof rfc_dcid), &k29[0], &k29[1]));
+    uint8_t payload[PKT_MAX], dgram[PKT_MAX];
+    size_t pl = crypto_frame(payload, 0, rfc9001_client_hello, sizeof rfc9001_client_hello);
+    memset(payload + pl, 0, 1000);
+    size_t n = seal(dgram, 0xff00001d, 0, &k29[0], rfc_dcid, sizeof rfc_dcid, 0, payload, pl + 1000);
+    assert_int_equal(datagram(x, DIR_C2S, dgram, n), CONN_CONTINUE);
+    assert_int_equal(x->c->client_hello_version, 0xff00001d);
+    assert_int_equal(datagram(x, DIR_S2C, vn, sizeof vn), CONN_CONTINUE);
+    assert_true(x->c->version_negotiation_seen);
+    assert_int_equal(datagram(x, DIR_C2S, rfc9001_client_initial, sizeof rfc9001_client_initial), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, rfc9001_server_initial, sizeof rfc9001_server_initial), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, vn, sizeof vn), CONN_CONTINUE);
+    assert_int_equal(x->q.st.version_negotiations, 1);
+    assert_int_equal(x->q.st.version_negotiations_ignored, 1);
+    uint8_t pkt[64];
+    n = handshake_packet(pkt);
+    assert_int_equal(datagram(x, DIR_S2C, pkt, n), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_C2S, pkt, n), CONN_DONE);
+    assert_int_equal(x->emitted, 1);
+    assert_int_equal(x->last.outcome, TLS_OUTCOME_ESTABLISHED);
+    expect_rfc_client_hello(&x->last.client);
+    assert_int_equal(x->last.client.quic_version, 0xff00001d);
+    assert_int_equal(x->last.client.quic_versions_n, 2);
+    assert_int_equal(x->last.client.quic_versions[0], 0xff00001d);
+    assert_int_equal(x->last.client.quic_versions[1], 1);
+    assert_int_equal(x->last.server.quic_versions_n, 1);
+    assert_int_equal(x->last.server.quic_versions[0], 1);
+    assert_int_equal(x->last.server.cipher, 0x1301);
+}
+
+/* More versions than the report holds: the first TLS_QUIC_VERSIONS_MAX are
+ * kept, and that more came is said. */
+static void test_version_negotiation_many(void **state)
+{
+    struct run *x = *state;
+    uint8_t vn[7 + 4 * (TLS_QUIC_VERSIONS_MAX + 3)] = { 0x80, 0, 0, 0, 0, 0, 0 };
+    for (size_t i = 0; i < TLS_QUIC_VERSIONS_MAX + 3; i++) {
+        vn[7 + 4 * i] = 0xff;           /* draft-(i + 1): never the client's v1 */
+        vn[7 + 4 * i + 3] = (uint8_t)(i + 1);
+    }
+    assert_int_equal(datagram(x, DIR_C2S, rfc9001_client_initial, sizeof rfc9001_client_initial), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, vn, sizeof vn), CONN_CONTINUE);
+    const struct tls_server_report *s = &x->c->report.server;
+    assert_int_equal(s->quic_versions_n, TLS_QUIC_VERSIONS_MAX);
+    assert_int_equal(s->quic_versions[0], 0xff000001);
+    assert_int_equal(s->quic_versions[TLS_QUIC_VERSIONS_MAX - 1], 0xff000000 | TLS_QUIC_VERSIONS_MAX);
+    assert_true(s->quic_versions_more);
+}
+
+/* A client's first Initial of `total` bytes keyed by `dcid` (8 bytes),
+ * carrying the RFC ClientHello and PADDING. */
+static size_t first_initial(uint8_t *out, const uint8_t dcid[8], const struct quic_keys *k, size_t total)
+{
+    uint8_t payload[PKT_MAX];
+    size_t pl = crypto_frame(payload, 0, rfc9001_client_hello, sizeof rfc9001_client_hello);
+    size_t overhead = 22 + 16; /* seal's header with an 8-byte DCID, the AEAD tag */
+    memset(payload + pl, 0, total - overhead - pl);
+    return seal(out, 1, 0, k, dcid, 8, 0, payload, total - overhead);
+}
+
+/* A decided connection's 4-tuple reused: only a client Initial of 1200
+ * bytes or more, keyed by a DCID other than the old one's and opened by the
+ * keys of its own DCID, is a new connection. Late packets of the old one
+ * are not: its retransmitted first Initial, its Initials to the server's
+ * chosen DCID, Handshake packets, short datagrams. */
+static void test_reopens(void **state)
+{
+    struct run *x = *state;
+    uint8_t pkt[64];
+    size_t n = handshake_packet(pkt);
+    assert_int_equal(datagram(x, DIR_C2S, rfc9001_client_initial, sizeof rfc9001_client_initial), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, rfc9001_server_initial, sizeof rfc9001_server_initial), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_S2C, pkt, n), CONN_CONTINUE);
+    assert_int_equal(datagram(x, DIR_C2S, pkt, n), CONN_DONE);
+    uint32_t note = x->c->dcid_note;
+    assert_int_equal(note, dq_note(span_make(rfc_dcid, sizeof rfc_dcid)));
+    assert_int_not_equal(note, 0);
+
+    assert_false(quic_reopens(&x->q, span_make(rfc9001_client_initial, sizeof rfc9001_client_initial), note));
+    assert_int_equal(x->q.st.reopen_checks, 0);
+
+    static const uint8_t new_dcid[8] = { 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18 };
+    struct quic_keys k[2];
+    assert_true(quic_initial_keys(1, span_make(new_dcid, sizeof new_dcid), &k[0], &k[1]));
+    uint8_t dgram[PKT_MAX];
+    n = first_initial(dgram, new_dcid, &k[0], 1200);
+    assert_int_equal(n, 1200);
+    uint8_t *b = test_exact_copy(dgram, n);
+    assert_true(quic_reopens(&x->q, span_make(b, n), note));
+    free(b);
+    assert_int_equal(x->q.st.reopen_checks, 1);
+    /* The same new connection's own note: a retransmission of it. */
+    assert_false(quic_reopens(&x->q, span_make(dgram, n), dq_note(span_make(new_dcid, 8))));
+    /* One byte short of RFC 9000 14.1's minimum: not even decrypted. */
+    n = first_initial(dgram, new_dcid, &k[0], 1199);
+    assert_false(quic_reopens(&x->q, span_make(dgram, n), note));
+    assert_int_equal(x->q.st.reopen_checks, 1);
+    /* The old connection's Initial to the server's chosen DCID (an ACK
+     * coalesced with its Handshake packet): that DCID's keys do not open it. */
+    static const uint8_t server_cid[8] = { 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28 };
+    n = first_initial(dgram, server_cid, &x->keys[0], 1200);
+    assert_false(quic_reopens(&x->q, span_make(dgram, n), note));
+    assert_int_equal(x->q.st.reopen_checks, 2);
+    /* A Handshake packet of the new DCID, padded: not an Initial. */
+    n = first_initial(dgram, new_dcid, &k[0], 1200);
+    dgram[0] = (uint8_t)((dgram[0] & ~0x30) | 0x20);
+    assert_false(quic_reopens(&x->q, span_make(dgram, n), note));
+    assert_int_equal(x->q.st.reopen_checks, 2);
+
+    /* A reserved version (RFC 9000 15) forcing Version Negotiation: a new
+     * connection's first Initial, undecrypted; not with the old DCID. */
+    memset(dgram, 0, 1200);
+    static const uint8_t probe[] = { 0xc3, 0x1a, 0x2a, 0x3a, 0x4a, 0x08 }; /* long header, version, DCID length */
+    memcpy(dgram, probe, sizeof probe);
+    memcpy(dgram + sizeof probe, new_dcid, 8);
+    assert_true(quic_reopens(&x->q, span_make(dgram, 1200), note));
+    assert_false(quic_reopens(&x->q, span_make(dgram, 1200), dq_note(span_make(new_dcid, 8))));
+    assert_false(quic_reopens(&x->q, span_make(dgram, 1199), note));
+    assert_int_equal(x->q.st.reopen_checks, 2);
+
+    /* The new connection, begun afresh, reads its hello and notes its DCID. */
+    quic_end(&x->q, x->c);
+    quic_begin(&x->q, x->c);
+    n = first_initial(dgram, new_dcid, &k[0], 1200);
+    assert_int_equal(datagram(x, DIR_C2S, dgram, n), CONN_CONTINUE);
+    expect_rfc_client_hello(&x->c->report.client);
+    assert_int_equal(x->c->dcid_note, dq_note(span_make(new_dcid, sizeof new_dcid)));
 }
 
 static void test_sniff(void **state)
@@ -780,6 +968,10 @@ int main(void)
         cmocka_unit_test(test_unprotect_rfc_packets),
         cmocka_unit_test(test_protect_rfc_packets),
         cmocka_unit_test(test_sniff),
+        cmocka_unit_test_setup_teardown(test_reopens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_negotiation_discarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_negotiation_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_negotiation_many, setup, teardown),
         cmocka_unit_test(test_varint),
         T(test_rfc_connection),
         T(test_split_scrambled_repeated),
