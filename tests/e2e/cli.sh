@@ -139,5 +139,15 @@ done
 "$bin" -r "$imaps" --fields "tls..x" > /dev/null 2> "$tmp/err"; rc=$?
 check "a bad --fields list is a usage error" '[ $rc -eq 2 ] && grep -q "an empty name between dots" "$tmp/err"'
 
+# Every option --help names is documented in the README and the man page.
+top="$samples/.."
+undocumented=""
+for o in $("$bin" --help 2>&1 | grep -o -- "--[a-z][a-z-]*" | sort -u); do
+    grep -q -- "\`$o" "$top/README.md" || undocumented="$undocumented README:$o"
+    grep -q -- "$(printf '%s' "$o" | sed 's/-/\\\\-/g')" "$top/man/tlsscope.1" || undocumented="$undocumented man:$o"
+done
+check "every option of --help is in the README and the man page${undocumented:+ (missing:$undocumented)}" \
+    '[ -z "$undocumented" ]'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
