@@ -218,9 +218,10 @@ static struct span skip_server_prefix(struct conn *c, struct span data, bool gap
  * hello, as programs do): after a first client piece of no protocol
  * followed here and no hello, the client's next pieces are searched for
  * the hello's record, over at most TLS_PREFIX_SCAN_MAX bytes in all, while
- * the dialogue path goes on as always (it has given up, so the connection
+ * the dialogue path goes on as always (once it has given up, the connection
  * ends as it did without the search unless a hello comes). The search ends
- * at the server's first bytes or a gap. prefix_seen counts the bytes passed
+ * at the server's first bytes, a gap, or a dialogue the client's bytes
+ * turn out to open. prefix_seen counts the bytes passed
  * (0: no search), prefix_tail keeps their last ones. */
 static void client_prefix_keep(struct conn *c, struct span data)
 {
@@ -286,7 +287,8 @@ static bool client_prefix_find(const struct conn *c, struct span data, size_t *a
 static struct span client_prefix_next(struct conn_dissector *d, struct conn *c, const struct conn_meta *meta,
                                       int dir, struct span data, bool gap)
 {
-    bool searching = dir == DIR_C2S && !gap && c->mode == CONN_MODE_STARTTLS;
+    bool searching = dir == DIR_C2S && !gap && c->mode == CONN_MODE_STARTTLS &&
+                     starttls_protocol(&c->starttls) == STARTTLS_PROTO_NONE;
     size_t at = 0;
     if (!searching || !client_prefix_find(c, data, &at)) {
         if (searching)
@@ -327,7 +329,7 @@ static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *me
             c->mode = CONN_MODE_STARTTLS;
             starttls_init(&c->starttls, meta->server_port);
             if (dir == DIR_C2S && !gap && client_prefix_may_start(data) &&
-                starttls_sniff(DIR_C2S, data, meta->server_port) == STARTTLS_SNIFF_NO)
+                starttls_sniff(DIR_C2S, data, meta->server_port) != STARTTLS_SNIFF_YES)
                 client_prefix_keep(c, data);
         }
     } else if (c->prefix_seen > 0) {
@@ -644,7 +646,11 @@ enum conn_verdict conn_data(struct conn_dissector *d, struct conn *c, struct con
 void conn_packet(struct conn_dissector *d, struct conn *c, const struct conn_meta *meta, int dir,
                  struct span ip_packet, struct span payload, uint64_t ts_us)
 {
-    if (!d->classifier || c->classify.decided || c->mode == CONN_MODE_IMPLICIT || c->prefix_seen > 0)
+    if (!d->classifier || c->classify.decided || c->mode == CONN_MODE_IMPLICIT)
+        return;
+    /* Searching for a client prefix's hello where the dialogue has given
+     * up: nDPI would get nothing it did before the search. */
+    if (c->prefix_seen > 0 && starttls_verdict(&c->starttls) == STARTTLS_NOT_STARTTLS)
         return;
     /* Implicit TLS is classified from the hello we parse (classify_tls, at
      * finish); nDPI gets the packets of everything else, from the first, but
@@ -669,7 +675,7 @@ void conn_close(struct conn_dissector *d, struct conn *c, struct conn_meta *meta
         d->st.proxy_health_checks++;
     /* A client prefix whose hello never came: not TLS, as it was judged
      * at its first piece before the search existed. */
-    if (c->prefix_seen > 0 && !r->client.seen)
+    if (c->prefix_seen > 0 && !r->client.seen && starttls_verdict(&c->starttls) == STARTTLS_NOT_STARTTLS)
         d->st.not_tls++;
     if (!r->client.seen && !r->server.seen) {
         if (d->classifier)

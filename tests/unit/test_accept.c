@@ -255,6 +255,61 @@ static void test_not_tls(void **state)
     assert_int_equal(accept_first_bytes(DIR_C2S, span_poisoned(), 443), ACCEPT_NO);
 }
 
+/* A prefix written alone, its ClientHello in the next segment: the gate
+ * sees the client's first bytes joined, however they were cut, up to
+ * ACCEPT_PREFIX_MAX. A prefix of 4 bytes is YES once the hello's first ten
+ * bytes are there; one of 11 once the window is full (the record header
+ * in its last five bytes); before that NEED_MORE. From the server, or
+ * with a record that is no ClientHello, it is NO. */
+static void test_prefix_alone(void **state)
+{
+    (void)state;
+    static const uint8_t hello[] = {
+        0x16, 0x03, 0x01, 0x00, 0xb6, /* handshake record, 182 bytes */
+        0x01, 0x00, 0x00, 0xb2,       /* ClientHello, 178 bytes */
+        0x03, 0x03, 0x5a, 0x5b, 0x5c, /* client_version TLS 1.2, random... */
+    };
+    static const struct {
+        const char *prefix;
+        size_t n, yes_from;
+    } cases[] = {
+        { "\x00\x01\x00\x2c", 4, 4 + 10 },
+        { "X-TUNNEL/1\n", 11, ACCEPT_PREFIX_MAX },
+        { "VENDOR-HDR:\x02\x00", 13, ACCEPT_PREFIX_MAX },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t in[32];
+        size_t len = cases[i].n + sizeof hello;
+        memcpy(in, cases[i].prefix, cases[i].n);
+        memcpy(in + cases[i].n, hello, sizeof hello);
+        for (size_t k = 1; k <= len; k++) {
+            enum accept_verdict want = k >= cases[i].yes_from ? ACCEPT_YES : ACCEPT_NEED_MORE;
+            if (judge(DIR_C2S, in, k, 9000) != want)
+                fail_msg("prefix %zu: %zu bytes", i, k);
+        }
+        assert_int_equal(judge(DIR_S2C, in, len, 9000), ACCEPT_NO);
+        /* A Certificate where the hello would be, when the window shows
+         * its type (the 4-byte prefix): NO. */
+        in[cases[i].n + 5] = 0x0b;
+        if (cases[i].n + 5 < ACCEPT_PREFIX_MAX)
+            assert_int_equal(judge(DIR_C2S, in, len, 9000), ACCEPT_NO);
+    }
+    /* A prefix of 14 bytes leaves two of the header in the window: too few. */
+    uint8_t far[ACCEPT_PREFIX_MAX];
+    memset(far, 'p', sizeof far);
+    memcpy(far + 14, hello, 2);
+    assert_int_equal(judge(DIR_C2S, far, sizeof far, 9000), ACCEPT_NO);
+    /* Short bytes of no protocol, then more that begin no record: NEED_MORE
+     * on the first payload, NO once the window is full. */
+    assert_int_equal(judge(DIR_C2S, "hi\r\n", 4, 9000), ACCEPT_NEED_MORE);
+    assert_int_equal(judge(DIR_C2S, "hi\r\nhow are you?", 16, 9000), ACCEPT_NO);
+    /* The window's last three bytes may begin the record; two are too few. */
+    assert_int_equal(judge(DIR_C2S, "hi there, you\x16\x03\x01", 16, 9000), ACCEPT_YES);
+    assert_int_equal(judge(DIR_C2S, "hi there, yo\x16\x03\x01\x00", 16, 9000), ACCEPT_YES);
+    assert_int_equal(judge(DIR_C2S, "hi there, you!\x16\x03", 16, 9000), ACCEPT_NO);
+    assert_int_equal(judge(DIR_C2S, "hi there, you\x16\x03\x05", 16, 9000), ACCEPT_NO);
+}
+
 /* The bound the flow table relies on: no first bytes are still undecided
  * at ACCEPT_PREFIX_MAX. Checked over every opening byte, followed by each
  * byte that kept the longest prefix alive in the cases above. */
@@ -333,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_proxy_headers),
         cmocka_unit_test(test_starttls_openings),
         cmocka_unit_test(test_not_tls),
+        cmocka_unit_test(test_prefix_alone),
         cmocka_unit_test(test_decided_within_prefix_max),
         cmocka_unit_test(test_verdicts_settle),
     };
