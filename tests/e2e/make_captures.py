@@ -527,6 +527,58 @@ def prefix_not_a_hello(o, rng):
     o.frames = frames_ether(c.segs)
 
 
+@capture("prefix_alone_vendor.pcap")
+def prefix_alone_vendor(o, rng):
+    """A client that writes its 4-byte framing (a version and a length) with
+    one write and its ClientHello with the next: the prefix in a segment of
+    its own. The gate holds it until the hello's record shows; followed from
+    the hello, the prefix length reported."""
+    c = Conn("192.0.2.54", 45104, "198.51.100.54", 8443).handshake()
+    prefix = b"\x00\x01\x00\x2c"
+    h = hello12(rng)
+    c.send(C2S, prefix)
+    c.send(C2S, h.record())
+    tls12_rest(c, rng, alpn="h2")
+    o.frames = frames_ether(c.segs)
+    o.exp(c, merge(tls12_expect(h, alpn="h2"), {"tls.client.skipped_bytes": len(prefix)}))
+    o.check(o.expect[-1]["match"], absent=["tls.server.skipped_bytes", "tls.server_plaintext", "tls.starttls"])
+
+
+@capture("prefix_alone_both_sides.pcap")
+def prefix_alone_both_sides(o, rng):
+    """An 11-byte tunnel greeting in a segment of its own, then the
+    ClientHello; the relay answers with its own line in a segment of its
+    own, then the ServerHello. Both prefixes skipped and reported; no
+    plaintext-server finding."""
+    c = Conn("192.0.2.55", 45105, "198.51.100.55", 9000).handshake()
+    prefix = b"X-TUNNEL/1\n"
+    answer = b"X-TUNNEL/1 OK\n"
+    assert len(prefix) == 11
+    h = hello12(rng)
+    c.send(C2S, prefix)
+    c.send(C2S, h.record())
+    c.send(S2C, answer)
+    tls12_rest(c, rng, alpn="h2")
+    o.frames = frames_ether(c.segs)
+    o.exp(c, merge(tls12_expect(h, alpn="h2"), {"tls.client.skipped_bytes": len(prefix),
+                                                "tls.server.skipped_bytes": len(answer)}))
+    o.check(o.expect[-1]["match"], absent=["tls.server_plaintext", "tls.starttls"],
+            lacks={"tls.findings[].id": ["plaintext-server"]})
+
+
+@capture("prefix_alone_not_tls.pcap")
+def prefix_alone_not_tls(o, rng):
+    """A short client first payload of no protocol, then more bytes that
+    begin no TLS record, then the server's answer: held, then decided not
+    TLS; no line."""
+    c = Conn("192.0.2.56", 45106, "198.51.100.56", 9000).handshake()
+    c.send(C2S, b"PING\n")
+    c.send(C2S, b"status please, all of it\n")
+    c.send(S2C, b"PONG all good\n")
+    c.close()
+    o.frames = frames_ether(c.segs)
+
+
 # ===========================================================================
 # tunnels: the same TLS 1.2 connection inside each encapsulation
 
