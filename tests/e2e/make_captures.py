@@ -506,10 +506,16 @@ def prefix_tunnel_both_sides(o, rng):
     h = hello12(rng)
     c.send(C2S, request + h.record())
     c.send(S2C, answer)
+    prefixes_both_sides_rest(o, c, h, rng, len(request), len(answer))
+
+
+def prefixes_both_sides_rest(o, c, h, rng, client_prefix, server_prefix):
+    """The rest of a TLS 1.2 connection after both sides' prefixes, and its
+    line: both prefixes reported, no plaintext-server finding."""
     tls12_rest(c, rng, alpn="h2")
     o.frames = frames_ether(c.segs)
-    o.exp(c, merge(tls12_expect(h, alpn="h2"), {"tls.client.skipped_bytes": len(request),
-                                                "tls.server.skipped_bytes": len(answer)}))
+    o.exp(c, merge(tls12_expect(h, alpn="h2"), {"tls.client.skipped_bytes": client_prefix,
+                                                "tls.server.skipped_bytes": server_prefix}))
     o.check(o.expect[-1]["match"], absent=["tls.server_plaintext", "tls.starttls"],
             lacks={"tls.findings[].id": ["plaintext-server"]})
 
@@ -558,12 +564,7 @@ def prefix_alone_both_sides(o, rng):
     c.send(C2S, prefix)
     c.send(C2S, h.record())
     c.send(S2C, answer)
-    tls12_rest(c, rng, alpn="h2")
-    o.frames = frames_ether(c.segs)
-    o.exp(c, merge(tls12_expect(h, alpn="h2"), {"tls.client.skipped_bytes": len(prefix),
-                                                "tls.server.skipped_bytes": len(answer)}))
-    o.check(o.expect[-1]["match"], absent=["tls.server_plaintext", "tls.starttls"],
-            lacks={"tls.findings[].id": ["plaintext-server"]})
+    prefixes_both_sides_rest(o, c, h, rng, len(prefix), len(answer))
 
 
 @capture("prefix_alone_not_tls.pcap")
