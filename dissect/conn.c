@@ -281,6 +281,25 @@ static bool client_prefix_find(const struct conn *c, struct span data, size_t *a
     return off > 0;
 }
 
+static void ignore_tls(void *ctx, int dir, struct span bytes)
+{
+    (void)ctx;
+    (void)dir;
+    (void)bytes;
+}
+
+/* Whether the client's bytes so far and `data` open a dialogue (the
+ * dialogue path has not given up on them yet): then what follows is its,
+ * as without the search. Judged on a copy, before the piece is fed. */
+static bool client_prefix_opens_dialogue(const struct conn *c, struct span data)
+{
+    if (starttls_verdict(&c->starttls) != STARTTLS_PENDING)
+        return false;
+    struct starttls probe = c->starttls;
+    starttls_feed(&probe, DIR_C2S, data, ignore_tls, NULL);
+    return starttls_protocol(&probe) != STARTTLS_PROTO_NONE;
+}
+
 /* The search on a piece after the first: the piece's bytes from the
  * hello's record on (the connection then implicit TLS, its prefix in
  * skipped_bytes), or the piece as it was. */
@@ -288,7 +307,7 @@ static struct span client_prefix_next(struct conn_dissector *d, struct conn *c, 
                                       int dir, struct span data, bool gap)
 {
     bool searching = dir == DIR_C2S && !gap && c->mode == CONN_MODE_STARTTLS &&
-                     starttls_protocol(&c->starttls) == STARTTLS_PROTO_NONE;
+                     starttls_protocol(&c->starttls) == STARTTLS_PROTO_NONE && !client_prefix_opens_dialogue(c, data);
     size_t at = 0;
     if (!searching || !client_prefix_find(c, data, &at)) {
         if (searching)
@@ -466,13 +485,6 @@ static void client_start(struct conn_dissector *d, struct conn *c, struct conn_m
     } else {
         route(d, c, meta, DIR_C2S, data, gap);
     }
-}
-
-static void ignore_tls(void *ctx, int dir, struct span bytes)
-{
-    (void)ctx;
-    (void)dir;
-    (void)bytes;
 }
 
 int conn_guess(int dir, struct span payload, uint16_t server_port)

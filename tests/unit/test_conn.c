@@ -398,6 +398,24 @@ static void test_prefix_alone_without_hello(void **state)
     assert_int_equal(x->d.st.not_tls, 3);
 }
 
+/* A dialogue's opening cut short is not a prefix: an HTTP CONNECT whose
+ * first four bytes came alone, then the rest of the request with the
+ * ClientHello pipelined behind it, is the dialogue's, as without the search. */
+static void test_prefix_alone_not_a_dialogue(void **state)
+{
+    struct run *x = *state;
+    x->meta.server_port = 3128;
+    static const char req[] = "ECT example.com:443 HTTP/1.1\r\n\r\n";
+    uint8_t in[sizeof req - 1 + sizeof ch_record];
+    memcpy(in, req, sizeof req - 1);
+    memcpy(in + sizeof req - 1, ch_record, sizeof ch_record);
+    assert_int_equal(feed(x, DIR_C2S, STR("CONN"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_C2S, in, sizeof in, 0), CONN_CONTINUE);
+    assert_int_equal(x->c->mode, CONN_MODE_STARTTLS);
+    assert_int_equal(x->c->report.context.skipped_bytes[DIR_C2S], 0);
+    assert_int_not_equal(starttls_protocol(&x->c->starttls), STARTTLS_PROTO_NONE);
+}
+
 /* The search is bounded: once TLS_PREFIX_SCAN_MAX bytes have passed with
  * no hello the connection is decided not TLS; a hello just inside the bound
  * is followed. */
@@ -756,6 +774,7 @@ int main(void)
         T(test_prefix_alone_both_sides),
         T(test_prefix_alone_without_hello),
         T(test_prefix_alone_bounded),
+        T(test_prefix_alone_not_a_dialogue),
         T(test_proxy_v1_rejected_split),
         T(test_proxy_v1_rejected_split_everywhere),
         T(test_proxy_v1_rejected_without_end),
