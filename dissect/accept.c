@@ -95,6 +95,37 @@ static enum accept_verdict dialogue(int dir, struct span s, uint16_t server_port
     }
 }
 
+/* A handshake record carrying a ClientHello begins at `s`: judged byte by
+ * byte on what of its first ten bytes (record header, handshake type and
+ * length, the hello's major version) is there, and only from its third byte
+ * on, so that a stray 0x16 at the window's end is not taken for one. */
+static bool client_hello_start(struct span s)
+{
+    uint8_t b;
+    if (!span_has(&s, 3) || tls_record(s) == ACCEPT_NO || !span_peek(&s, 0, &b) || b != TLS_CT_HANDSHAKE)
+        return false;
+    return (!span_peek(&s, 5, &b) || b == TLS_HS_CLIENT_HELLO) && (!span_peek(&s, 9, &b) || b == 3);
+}
+
+/* The client's prefix sent alone, its ClientHello record in a later
+ * segment: the bytes of no protocol are NEED_MORE until ACCEPT_PREFIX_MAX,
+ * then YES when such a record begins after a prefix of 1 to
+ * ACCEPT_PREFIX_MAX - 3 bytes. Only the first ACCEPT_PREFIX_MAX bytes are
+ * looked at, so the verdict is the same however the segments were cut. */
+static enum accept_verdict client_split_prefix(struct span first)
+{
+    if (first.n < ACCEPT_PREFIX_MAX)
+        return ACCEPT_NEED_MORE;
+    struct span window = span_take(&first, ACCEPT_PREFIX_MAX);
+    for (size_t k = 1; k + 3 <= ACCEPT_PREFIX_MAX; k++) {
+        struct span at = window;
+        span_skip(&at, k);
+        if (client_hello_start(at))
+            return ACCEPT_YES;
+    }
+    return ACCEPT_NO;
+}
+
 enum accept_verdict accept_first_bytes(int dir, struct span first, uint16_t server_port)
 {
     if (!span_ok(&first))
@@ -119,7 +150,7 @@ enum accept_verdict accept_first_bytes(int dir, struct span first, uint16_t serv
     /* Last, and bounded (TLS_PREFIX_SCAN_MAX bytes, once per flow): a
      * client's ClientHello behind a prefix of no protocol followed here,
      * which conn.c skips. */
-    if (best == ACCEPT_NO && dir == DIR_C2S && tls_find_hello(first, TLS_HS_CLIENT_HELLO) > 0)
-        best = ACCEPT_YES;
+    if (best == ACCEPT_NO && dir == DIR_C2S)
+        best = tls_find_hello(first, TLS_HS_CLIENT_HELLO) > 0 ? ACCEPT_YES : client_split_prefix(first);
     return best;
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "dissect/accept.h"
 #include "dissect/proxy_proto.h"
 #include "dissect/tls_hello.h"
 
@@ -213,6 +214,122 @@ static struct span skip_server_prefix(struct conn *c, struct span data, bool gap
     return data;
 }
 
+/* A client prefix sent alone (one write for the prefix, another for the
+ * hello, as programs do): after a first client piece of no protocol
+ * followed here and no hello, the client's next pieces are searched for
+ * the hello's record, over at most TLS_PREFIX_SCAN_MAX bytes in all, while
+ * the dialogue path goes on as always (once it has given up, the connection
+ * ends as it did without the search unless a hello comes). The search ends
+ * at the server's first bytes, a gap, or a dialogue the client's bytes
+ * turn out to open. prefix_seen counts the bytes passed
+ * (0: no search), prefix_tail keeps their last ones. */
+static void client_prefix_keep(struct conn *c, struct span data)
+{
+    size_t seen = c->prefix_seen + data.n;
+    if (seen >= TLS_PREFIX_SCAN_MAX) {
+        c->prefix_seen = 0;
+        return;
+    }
+    uint8_t joined[2 * CONN_PREFIX_TAIL];
+    size_t n = c->prefix_tail_len;
+    memcpy(joined, c->prefix_tail, n);
+    size_t k = data.n < CONN_PREFIX_TAIL ? data.n : CONN_PREFIX_TAIL;
+    memcpy(joined + n, data.p + data.n - k, k);
+    n += k;
+    size_t keep = n < CONN_PREFIX_TAIL ? n : CONN_PREFIX_TAIL;
+    memcpy(c->prefix_tail, joined + n - keep, keep);
+    c->prefix_tail_len = (uint8_t)keep;
+    c->prefix_seen = (uint16_t)seen;
+}
+
+/* Whether a first client piece may be a prefix sent alone: short (as the
+ * accept gate holds it, accept.h), or a handshake record may begin in its
+ * last bytes, its hello cut off. A longer piece of no protocol with
+ * neither (a request, a banner) is decided as before. */
+static bool client_prefix_may_start(struct span data)
+{
+    if (data.n < ACCEPT_PREFIX_MAX)
+        return true;
+    struct span tail = data;
+    span_skip(&tail, data.n - CONN_PREFIX_TAIL);
+    for (size_t i = 0; i < CONN_PREFIX_TAIL; i++) {
+        uint8_t b0, b1;
+        if (span_peek(&tail, i, &b0) && b0 == TLS_CT_HANDSHAKE && (!span_peek(&tail, i + 1, &b1) || b1 == 3))
+            return true;
+    }
+    return false;
+}
+
+/* Where the hello's record begins, counted from the kept tail's first
+ * byte: in the tail, at the piece's first byte, or later in the piece. */
+static bool client_prefix_find(const struct conn *c, struct span data, size_t *at)
+{
+    /* The tail and the piece's first ten bytes, led by a byte of filler:
+     * tls_find_hello looks at offsets from 1 (0 is a stream that is TLS). */
+    uint8_t look[1 + CONN_PREFIX_TAIL + CONN_PREFIX_TAIL + 1] = { 0 };
+    size_t t = c->prefix_tail_len;
+    memcpy(look + 1, c->prefix_tail, t);
+    size_t k = data.n < CONN_PREFIX_TAIL + 1 ? data.n : CONN_PREFIX_TAIL + 1;
+    memcpy(look + 1 + t, data.p, k);
+    size_t off = tls_find_hello(span_make(look, 1 + t + k), TLS_HS_CLIENT_HELLO);
+    if (off > 0 && off - 1 <= t) {
+        *at = off - 1;
+        return true;
+    }
+    off = tls_find_hello(data, TLS_HS_CLIENT_HELLO);
+    *at = t + off;
+    return off > 0;
+}
+
+static void ignore_tls(void *ctx, int dir, struct span bytes)
+{
+    (void)ctx;
+    (void)dir;
+    (void)bytes;
+}
+
+/* Whether the client's bytes so far and `data` open a dialogue (the
+ * dialogue path has not given up on them yet): then what follows is its,
+ * as without the search. Judged on a copy, before the piece is fed. */
+static bool client_prefix_opens_dialogue(const struct conn *c, struct span data)
+{
+    if (starttls_verdict(&c->starttls) != STARTTLS_PENDING)
+        return false;
+    struct starttls probe = c->starttls;
+    starttls_feed(&probe, DIR_C2S, data, ignore_tls, NULL);
+    return starttls_protocol(&probe) != STARTTLS_PROTO_NONE;
+}
+
+/* The search on a piece after the first: the piece's bytes from the
+ * hello's record on (the connection then implicit TLS, its prefix in
+ * skipped_bytes), or the piece as it was. */
+static struct span client_prefix_next(struct conn_dissector *d, struct conn *c, const struct conn_meta *meta,
+                                      int dir, struct span data, bool gap)
+{
+    bool searching = dir == DIR_C2S && !gap && c->mode == CONN_MODE_STARTTLS &&
+                     starttls_protocol(&c->starttls) == STARTTLS_PROTO_NONE && !client_prefix_opens_dialogue(c, data);
+    size_t at = 0;
+    if (!searching || !client_prefix_find(c, data, &at)) {
+        if (searching)
+            client_prefix_keep(c, data);
+        else
+            c->prefix_seen = 0;
+        return data;
+    }
+    size_t t = c->prefix_tail_len;
+    size_t skipped = c->prefix_seen - t + at;
+    c->prefix_seen = 0;
+    if (skipped >= TLS_PREFIX_SCAN_MAX)
+        return data;
+    c->mode = CONN_MODE_IMPLICIT;
+    c->report.context.skipped_bytes[DIR_C2S] = (uint16_t)skipped;
+    if (at < t)
+        tls_stage(d, c, meta, DIR_C2S, span_make(c->prefix_tail + at, t - at), false);
+    else
+        span_skip(&data, at - t);
+    return data;
+}
+
 /* Routes one piece of a direction's stream (after any PROXY header). */
 static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *meta, int dir, struct span data,
                   bool gap)
@@ -230,7 +347,14 @@ static void route(struct conn_dissector *d, struct conn *c, struct conn_meta *me
         } else {
             c->mode = CONN_MODE_STARTTLS;
             starttls_init(&c->starttls, meta->server_port);
+            if (dir == DIR_C2S && !gap && client_prefix_may_start(data) &&
+                starttls_sniff(DIR_C2S, data, meta->server_port) != STARTTLS_SNIFF_YES)
+                client_prefix_keep(c, data);
         }
+    } else if (c->prefix_seen > 0) {
+        data = client_prefix_next(d, c, meta, dir, data, gap);
+        if (data.n == 0)
+            return;
     }
     if (dir == DIR_S2C && c->mode == CONN_MODE_IMPLICIT) {
         data = skip_server_prefix(c, data, gap);
@@ -361,13 +485,6 @@ static void client_start(struct conn_dissector *d, struct conn *c, struct conn_m
     } else {
         route(d, c, meta, DIR_C2S, data, gap);
     }
-}
-
-static void ignore_tls(void *ctx, int dir, struct span bytes)
-{
-    (void)ctx;
-    (void)dir;
-    (void)bytes;
 }
 
 int conn_guess(int dir, struct span payload, uint16_t server_port)
@@ -516,7 +633,8 @@ enum conn_verdict conn_data(struct conn_dissector *d, struct conn *c, struct con
             finish(d, c, meta, CONN_REASON_STARTTLS_REFUSED);
             return CONN_DONE;
         }
-        if (v == STARTTLS_NOT_STARTTLS && !r->client.seen && !r->server.seen) {
+        /* Not while a client prefix's hello may still come. */
+        if (v == STARTTLS_NOT_STARTTLS && !r->client.seen && !r->server.seen && c->prefix_seen == 0) {
             d->st.not_tls++;
             return CONN_DONE;
         }
@@ -542,6 +660,10 @@ void conn_packet(struct conn_dissector *d, struct conn *c, const struct conn_met
 {
     if (!d->classifier || c->classify.decided || c->mode == CONN_MODE_IMPLICIT)
         return;
+    /* Searching for a client prefix's hello where the dialogue has given
+     * up: nDPI would get nothing it did before the search. */
+    if (c->prefix_seen > 0 && starttls_verdict(&c->starttls) == STARTTLS_NOT_STARTTLS)
+        return;
     /* Implicit TLS is classified from the hello we parse (classify_tls, at
      * finish); nDPI gets the packets of everything else, from the first, but
      * only once a dialogue may follow: a first payload the prelude will give
@@ -563,6 +685,10 @@ void conn_close(struct conn_dissector *d, struct conn *c, struct conn_meta *meta
      * server accepts connections (a LOCAL one was counted when read). */
     if (r->context.proxy_version && !c->proxy_local && !c->spoke[DIR_C2S])
         d->st.proxy_health_checks++;
+    /* A client prefix whose hello never came: not TLS, as it was judged
+     * at its first piece before the search existed. */
+    if (c->prefix_seen > 0 && !r->client.seen && starttls_verdict(&c->starttls) == STARTTLS_NOT_STARTTLS)
+        d->st.not_tls++;
     if (!r->client.seen && !r->server.seen) {
         if (d->classifier)
             classify_finish(d->classifier, &c->classify);

@@ -71,6 +71,10 @@ enum conn_mode {
  * header split across segments is not followed. */
 #define CONN_PROXY_PEEK_MAX 536
 
+/* A hello's record is told by its first ten bytes (tls_find_hello): a
+ * client prefix's last nine are kept in case one begins there. */
+#define CONN_PREFIX_TAIL 9
+
 /* Per connection; zeroed is a new one. */
 struct conn {
     struct tls_report report;
@@ -82,6 +86,9 @@ struct conn {
     bool proxy_checked;          /* the client stream's start was examined for PROXY */
     bool proxy_local;            /* it was a v2 LOCAL header (counted as a health check) */
     bool server_prefix_done;     /* after a client prefix: the server's own prefix is behind (conn.c) */
+    uint8_t prefix_tail_len;     /* bytes in prefix_tail */
+    uint16_t prefix_seen;        /* client bytes of a prefix sent alone, while its hello may follow (conn.c) */
+    uint8_t prefix_tail[CONN_PREFIX_TAIL]; /* their last bytes: a hello's record may begin in them */
     uint16_t proxy_have;         /* bytes held in proxy_buf */
     uint8_t proxy_buf[CONN_PROXY_PEEK_MAX];
     struct starttls starttls;

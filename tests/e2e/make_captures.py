@@ -506,10 +506,16 @@ def prefix_tunnel_both_sides(o, rng):
     h = hello12(rng)
     c.send(C2S, request + h.record())
     c.send(S2C, answer)
+    prefixes_both_sides_rest(o, c, h, rng, len(request), len(answer))
+
+
+def prefixes_both_sides_rest(o, c, h, rng, client_prefix, server_prefix):
+    """The rest of a TLS 1.2 connection after both sides' prefixes, and its
+    line: both prefixes reported, no plaintext-server finding."""
     tls12_rest(c, rng, alpn="h2")
     o.frames = frames_ether(c.segs)
-    o.exp(c, merge(tls12_expect(h, alpn="h2"), {"tls.client.skipped_bytes": len(request),
-                                                "tls.server.skipped_bytes": len(answer)}))
+    o.exp(c, merge(tls12_expect(h, alpn="h2"), {"tls.client.skipped_bytes": client_prefix,
+                                                "tls.server.skipped_bytes": server_prefix}))
     o.check(o.expect[-1]["match"], absent=["tls.server_plaintext", "tls.starttls"],
             lacks={"tls.findings[].id": ["plaintext-server"]})
 
@@ -523,6 +529,53 @@ def prefix_not_a_hello(o, rng):
     body = b"\x16\x03\x01\x00\x40\x0b\x00\x00\x3c\x03" + bytes(60)
     c.send(C2S, b"POST /upload HTTP/1.1\r\nHost: example.com\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
     c.send(S2C, b"HTTP/1.1 204 No Content\r\n\r\n")
+    c.close()
+    o.frames = frames_ether(c.segs)
+
+
+@capture("prefix_alone_vendor.pcap")
+def prefix_alone_vendor(o, rng):
+    """A client that writes its 4-byte framing (a version and a length) with
+    one write and its ClientHello with the next: the prefix in a segment of
+    its own. The gate holds it until the hello's record shows; followed from
+    the hello, the prefix length reported."""
+    c = Conn("192.0.2.54", 45104, "198.51.100.54", 8443).handshake()
+    prefix = b"\x00\x01\x00\x2c"
+    h = hello12(rng)
+    c.send(C2S, prefix)
+    c.send(C2S, h.record())
+    tls12_rest(c, rng, alpn="h2")
+    o.frames = frames_ether(c.segs)
+    o.exp(c, merge(tls12_expect(h, alpn="h2"), {"tls.client.skipped_bytes": len(prefix)}))
+    o.check(o.expect[-1]["match"], absent=["tls.server.skipped_bytes", "tls.server_plaintext", "tls.starttls"])
+
+
+@capture("prefix_alone_both_sides.pcap")
+def prefix_alone_both_sides(o, rng):
+    """An 11-byte tunnel greeting in a segment of its own, then the
+    ClientHello; the relay answers with its own line in a segment of its
+    own, then the ServerHello. Both prefixes skipped and reported; no
+    plaintext-server finding."""
+    c = Conn("192.0.2.55", 45105, "198.51.100.55", 9000).handshake()
+    prefix = b"X-TUNNEL/1\n"
+    answer = b"X-TUNNEL/1 OK\n"
+    assert len(prefix) == 11
+    h = hello12(rng)
+    c.send(C2S, prefix)
+    c.send(C2S, h.record())
+    c.send(S2C, answer)
+    prefixes_both_sides_rest(o, c, h, rng, len(prefix), len(answer))
+
+
+@capture("prefix_alone_not_tls.pcap")
+def prefix_alone_not_tls(o, rng):
+    """A short client first payload of no protocol, then more bytes that
+    begin no TLS record, then the server's answer: held, then decided not
+    TLS; no line."""
+    c = Conn("192.0.2.56", 45106, "198.51.100.56", 9000).handshake()
+    c.send(C2S, b"PING\n")
+    c.send(C2S, b"status please, all of it\n")
+    c.send(S2C, b"PONG all good\n")
     c.close()
     o.frames = frames_ether(c.segs)
 

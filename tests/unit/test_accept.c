@@ -66,10 +66,26 @@ struct verdict_case {
     enum accept_verdict want;
 };
 
+/* Client bytes no rule takes: NEED_MORE while shorter than
+ * ACCEPT_PREFIX_MAX (they may be a prefix sent alone, its hello to come),
+ * NO once filled up to it with bytes that begin no record. */
+static void assert_client_no(const void *p, size_t n, uint16_t port)
+{
+    uint8_t full[ACCEPT_PREFIX_MAX];
+    assert_true(n > 0 && n < sizeof full);
+    assert_int_equal(judge(DIR_C2S, p, n, port), ACCEPT_NEED_MORE);
+    memcpy(full, p, n);
+    memset(full + n, 'x', sizeof full - n);
+    assert_int_equal(judge(DIR_C2S, full, sizeof full, port), ACCEPT_NO);
+}
+
+/* A client case wanting NO is checked as assert_client_no does. */
 static void check_cases(const struct verdict_case *c, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (judge(c[i].dir, c[i].bytes, c[i].n, 443) != c[i].want)
+        if (c[i].dir == DIR_C2S && c[i].want == ACCEPT_NO)
+            assert_client_no(c[i].bytes, c[i].n, 443);
+        else if (judge(c[i].dir, c[i].bytes, c[i].n, 443) != c[i].want)
             fail_msg("case %zu: %zu bytes from dir %d", i, c[i].n, c[i].dir);
     }
 }
@@ -78,9 +94,10 @@ static void test_tls_record_wrong_bytes(void **state)
 {
     (void)state;
     static const struct verdict_case cases[] = {
-        /* From the client each wrong byte decides at once: content types
-         * around 20..24 at the first byte, a major version other than 3 at
-         * the second, a minor version above 4 (TLS 1.3 is 3.4) at the third. */
+        /* From the client each wrong byte settles it (after the bytes a
+         * prefix sent alone may take): content types around 20..24 at the
+         * first byte, a major version other than 3 at the second, a minor
+         * version above 4 (TLS 1.3 is 3.4) at the third. */
         { DIR_C2S, "\x13", 1, ACCEPT_NO },
         { DIR_C2S, "\x19", 1, ACCEPT_NO },
         { DIR_C2S, "\x16\x02", 2, ACCEPT_NO },
@@ -127,11 +144,11 @@ static void test_sslv2_client_hello(void **state)
     static const uint8_t v3[] = { 0x80, 0x46, 0x01, 0x03, 0x01 };
     assert_opening(DIR_C2S, v3, 4, 443);
     /* major version 5 is neither SSLv2 nor SSLv3-compatible */
-    assert_int_equal(judge(DIR_C2S, "\x80\x2e\x01\x05", 4, 443), ACCEPT_NO);
+    assert_client_no("\x80\x2e\x01\x05", 4, 443);
     /* no high bit: not a 2-byte SSLv2 header (and not a TLS record either) */
-    assert_int_equal(judge(DIR_C2S, "\x00\x2e\x01\x00", 4, 443), ACCEPT_NO);
+    assert_client_no("\x00\x2e\x01\x00", 4, 443);
     /* message type 2 (CLIENT-MASTER-KEY) cannot come first */
-    assert_int_equal(judge(DIR_C2S, "\x80\x2e\x02\x00", 4, 443), ACCEPT_NO);
+    assert_client_no("\x80\x2e\x02\x00", 4, 443);
 }
 
 static void test_sslv2_server_hello(void **state)
@@ -187,11 +204,11 @@ static void test_proxy_headers(void **state)
     assert_opening(DIR_C2S, v2, 12, 443);
     assert_int_equal(judge(DIR_C2S, v2, sizeof v2, 443), ACCEPT_YES);
     /* "PROXY" must be followed by a space; the v2 signature must be whole. */
-    assert_int_equal(judge(DIR_C2S, "PROXYX", 6, 443), ACCEPT_NO);
+    assert_client_no("PROXYX", 6, 443);
     uint8_t b[12];
     memcpy(b, v2, 12);
     b[11] = 0x0b;
-    assert_int_equal(judge(DIR_C2S, b, 12, 443), ACCEPT_NO);
+    assert_client_no(b, 12, 443);
 }
 
 static void test_starttls_openings(void **state)
@@ -206,7 +223,7 @@ static void test_starttls_openings(void **state)
     assert_opening(DIR_C2S, pg, sizeof pg, 5432);
     assert_opening(DIR_C2S, (const uint8_t *)"CONNECT example.com:443 HTTP/1.1\r\n", 8, 3128);
     /* A greeting is a server's: from the client it is nothing. */
-    assert_int_equal(judge(DIR_C2S, "220 ", 4, 25), ACCEPT_NO);
+    assert_client_no("220 ", 4, 25);
     /* A reply code no dialogue greets with. */
     assert_int_equal(judge(DIR_S2C, "500 ", 4, 25), ACCEPT_NO);
 }
@@ -215,7 +232,7 @@ static void test_not_tls(void **state)
 {
     (void)state;
     assert_int_equal(judge(DIR_C2S, "GET / HTTP/1.1\r\n", 16, 80), ACCEPT_NO);
-    assert_int_equal(judge(DIR_C2S, "G", 1, 80), ACCEPT_NO);
+    assert_client_no("G", 1, 80);
     assert_int_equal(judge(DIR_C2S, "SSH-2.0-OpenSSH_9.6\r\n", 21, 22), ACCEPT_NO);
     assert_int_equal(judge(DIR_S2C, "HTTP/1.1 200 OK\r\n", 17, 80), ACCEPT_NO);
     /* Two bytes could still begin a MySQL greeting (a 3-byte length):
@@ -236,6 +253,61 @@ static void test_not_tls(void **state)
     /* Nothing yet, and a poisoned span. */
     assert_int_equal(accept_first_bytes(DIR_C2S, span_make(NULL, 0), 443), ACCEPT_NEED_MORE);
     assert_int_equal(accept_first_bytes(DIR_C2S, span_poisoned(), 443), ACCEPT_NO);
+}
+
+/* A prefix written alone, its ClientHello in the next segment: the gate
+ * sees the client's first bytes joined, however they were cut, up to
+ * ACCEPT_PREFIX_MAX. A prefix of 4 bytes is YES once the hello's first ten
+ * bytes are there; one of 11 once the window is full (the record header
+ * in its last five bytes); before that NEED_MORE. From the server, or
+ * with a record that is no ClientHello, it is NO. */
+static void test_prefix_alone(void **state)
+{
+    (void)state;
+    static const uint8_t hello[] = {
+        0x16, 0x03, 0x01, 0x00, 0xb6, /* handshake record, 182 bytes */
+        0x01, 0x00, 0x00, 0xb2,       /* ClientHello, 178 bytes */
+        0x03, 0x03, 0x5a, 0x5b, 0x5c, /* client_version TLS 1.2, random... */
+    };
+    static const struct {
+        const char *prefix;
+        size_t n, yes_from;
+    } cases[] = {
+        { "\x00\x01\x00\x2c", 4, 4 + 10 },
+        { "X-TUNNEL/1\n", 11, ACCEPT_PREFIX_MAX },
+        { "VENDOR-HDR:\x02\x00", 13, ACCEPT_PREFIX_MAX },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t in[32];
+        size_t len = cases[i].n + sizeof hello;
+        memcpy(in, cases[i].prefix, cases[i].n);
+        memcpy(in + cases[i].n, hello, sizeof hello);
+        for (size_t k = 1; k <= len; k++) {
+            enum accept_verdict want = k >= cases[i].yes_from ? ACCEPT_YES : ACCEPT_NEED_MORE;
+            if (judge(DIR_C2S, in, k, 9000) != want)
+                fail_msg("prefix %zu: %zu bytes", i, k);
+        }
+        assert_int_equal(judge(DIR_S2C, in, len, 9000), ACCEPT_NO);
+        /* A Certificate where the hello would be, when the window shows
+         * its type (the 4-byte prefix): NO. */
+        in[cases[i].n + 5] = 0x0b;
+        if (cases[i].n + 5 < ACCEPT_PREFIX_MAX)
+            assert_int_equal(judge(DIR_C2S, in, len, 9000), ACCEPT_NO);
+    }
+    /* A prefix of 14 bytes leaves two of the header in the window: too few. */
+    uint8_t far[ACCEPT_PREFIX_MAX];
+    memset(far, 'p', sizeof far);
+    memcpy(far + 14, hello, 2);
+    assert_int_equal(judge(DIR_C2S, far, sizeof far, 9000), ACCEPT_NO);
+    /* Short bytes of no protocol, then more that begin no record: NEED_MORE
+     * on the first payload, NO once the window is full. */
+    assert_int_equal(judge(DIR_C2S, "hi\r\n", 4, 9000), ACCEPT_NEED_MORE);
+    assert_int_equal(judge(DIR_C2S, "hi\r\nhow are you?", 16, 9000), ACCEPT_NO);
+    /* The window's last three bytes may begin the record; two are too few. */
+    assert_int_equal(judge(DIR_C2S, "hi there, you\x16\x03\x01", 16, 9000), ACCEPT_YES);
+    assert_int_equal(judge(DIR_C2S, "hi there, yo\x16\x03\x01\x00", 16, 9000), ACCEPT_YES);
+    assert_int_equal(judge(DIR_C2S, "hi there, you!\x16\x03", 16, 9000), ACCEPT_NO);
+    assert_int_equal(judge(DIR_C2S, "hi there, you\x16\x03\x05", 16, 9000), ACCEPT_NO);
 }
 
 /* The bound the flow table relies on: no first bytes are still undecided
@@ -316,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_proxy_headers),
         cmocka_unit_test(test_starttls_openings),
         cmocka_unit_test(test_not_tls),
+        cmocka_unit_test(test_prefix_alone),
         cmocka_unit_test(test_decided_within_prefix_max),
         cmocka_unit_test(test_verdicts_settle),
     };

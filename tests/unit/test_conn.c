@@ -13,6 +13,7 @@
 
 #include "dissect/conn.h"
 #include "dissect/proxy_proto.h"
+#include "dissect/tls_hello.h"
 
 /* ---- stream bytes -------------------------------------------------------- */
 
@@ -316,6 +317,135 @@ static void test_proxy_v1_rejected_split_everywhere(void **state)
     assert_true(x->c->report.client.parsed);
 }
 
+/* A vendor's prefix written on its own, then the ClientHello: cut at every
+ * byte boundary into two pieces and at every pair of boundaries into three,
+ * the hello is read and the prefix counted, whether a cut falls in the
+ * prefix, in the hello's first ten bytes or later. */
+static void assert_prefix_split_everywhere(struct run *x, const uint8_t *prefix, size_t n)
+{
+    uint8_t in[16 + sizeof ch_record];
+    assert_true(n <= 16);
+    memcpy(in, prefix, n);
+    memcpy(in + n, ch_record, sizeof ch_record);
+    size_t len = n + sizeof ch_record;
+    for (size_t cut = 1; cut < len; cut++) {
+        for (size_t cut2 = cut + 1; cut2 <= len; cut2++) {
+            restart(x);
+            assert_int_equal(feed(x, DIR_C2S, in, cut, 0), CONN_CONTINUE);
+            assert_int_equal(feed(x, DIR_C2S, in + cut, cut2 - cut, 0), CONN_CONTINUE);
+            if (cut2 < len)
+                assert_int_equal(feed(x, DIR_C2S, in + cut2, len - cut2, 0), CONN_CONTINUE);
+            if (x->c->report.context.skipped_bytes[DIR_C2S] != n || !x->c->report.client.parsed)
+                fail_msg("prefix of %zu cut at %zu and %zu: skipped %u", n, cut, cut2,
+                         x->c->report.context.skipped_bytes[DIR_C2S]);
+            assert_int_equal(x->c->mode, CONN_MODE_IMPLICIT);
+            assert_int_equal(x->c->report.client.legacy_version, 0x0303);
+            assert_int_equal(x->c->report.client.ciphers.n, 2);
+        }
+    }
+}
+
+static void test_prefix_alone_split_everywhere(void **state)
+{
+    struct run *x = *state;
+    static const uint8_t four[] = { 0x00, 0x01, 0x00, 0x2c };
+    assert_prefix_split_everywhere(x, four, sizeof four);
+    assert_prefix_split_everywhere(x, (const uint8_t *)"X-TUNNEL/1\n", 11);
+}
+
+/* The whole connection: the client's prefix, then its hello, the server's
+ * own prefix in a segment of its own, then its flight. One line, both
+ * prefixes counted. */
+static void test_prefix_alone_both_sides(void **state)
+{
+    struct run *x = *state;
+    assert_int_equal(feed(x, DIR_C2S, STR("X-TUNNEL/1\n"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_C2S, ch_record, sizeof ch_record, 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_S2C, STR("OK\n"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_S2C, server_flight, sizeof server_flight, 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_C2S, ccs_finished, sizeof ccs_finished, 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_S2C, ccs_finished, sizeof ccs_finished, 0), CONN_DONE);
+    assert_established(x);
+    assert_int_equal(x->last.context.skipped_bytes[DIR_C2S], 11);
+    assert_int_equal(x->last.context.skipped_bytes[DIR_S2C], 3);
+}
+
+/* Short client bytes of no protocol, then more that hold no hello: the
+ * search goes on (no line, nothing skipped) until the server speaks, and
+ * the connection is then not TLS, as it was before the search. A hello
+ * after the server spoke is not taken for the end of a prefix. */
+static void test_prefix_alone_without_hello(void **state)
+{
+    struct run *x = *state;
+    x->meta.server_port = 9000;
+    assert_int_equal(feed(x, DIR_C2S, STR("hi\r\n"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_C2S, STR("how are you today?\r\n"), 0), CONN_CONTINUE);
+    assert_int_equal(x->c->report.context.skipped_bytes[DIR_C2S], 0);
+    assert_int_equal(x->d.st.not_tls, 0);
+    assert_int_equal(feed(x, DIR_S2C, STR("fine\r\n"), 0), CONN_DONE);
+    assert_int_equal(x->d.st.not_tls, 1);
+    assert_int_equal(x->emitted, 0);
+    assert_int_equal(x->c->mode, CONN_MODE_STARTTLS);
+    /* Closed while searching: not TLS either, no line. */
+    restart(x);
+    assert_int_equal(feed(x, DIR_C2S, STR("hi\r\n"), 0), CONN_CONTINUE);
+    conn_close(&x->d, x->c, &x->meta, CONN_REASON_FIN, false, true);
+    assert_int_equal(x->d.st.not_tls, 2);
+    assert_int_equal(x->emitted, 0);
+    /* A long first piece of no protocol is decided at once, as before. */
+    restart(x);
+    assert_int_equal(feed(x, DIR_C2S, STR("hello there, this is not TLS\r\n"), 0), CONN_DONE);
+    assert_int_equal(x->d.st.not_tls, 3);
+}
+
+/* A dialogue's opening cut short is not a prefix: an HTTP CONNECT whose
+ * first four bytes came alone, then the rest of the request with the
+ * ClientHello pipelined behind it, is the dialogue's, as without the search. */
+static void test_prefix_alone_not_a_dialogue(void **state)
+{
+    struct run *x = *state;
+    x->meta.server_port = 3128;
+    static const char req[] = "ECT example.com:443 HTTP/1.1\r\n\r\n";
+    uint8_t in[sizeof req - 1 + sizeof ch_record];
+    memcpy(in, req, sizeof req - 1);
+    memcpy(in + sizeof req - 1, ch_record, sizeof ch_record);
+    assert_int_equal(feed(x, DIR_C2S, STR("CONN"), 0), CONN_CONTINUE);
+    assert_int_equal(feed(x, DIR_C2S, in, sizeof in, 0), CONN_CONTINUE);
+    assert_int_equal(x->c->mode, CONN_MODE_STARTTLS);
+    assert_int_equal(x->c->report.context.skipped_bytes[DIR_C2S], 0);
+    assert_int_not_equal(starttls_protocol(&x->c->starttls), STARTTLS_PROTO_NONE);
+}
+
+/* The search is bounded: once TLS_PREFIX_SCAN_MAX bytes have passed with
+ * no hello the connection is decided not TLS; a hello just inside the bound
+ * is followed. */
+static void test_prefix_alone_bounded(void **state)
+{
+    struct run *x = *state;
+    static uint8_t filler[1000];
+    memset(filler, 'z', sizeof filler);
+    for (int inside = 0; inside < 2; inside++) {
+        restart(x);
+        x->d.st.not_tls = 0;
+        enum conn_verdict v = feed(x, DIR_C2S, STR("hi\r\n"), 0);
+        size_t seen = 4;
+        size_t upto = inside ? TLS_PREFIX_SCAN_MAX - 1 : TLS_PREFIX_SCAN_MAX;
+        while (seen < upto && v == CONN_CONTINUE) {
+            size_t k = upto - seen < sizeof filler ? upto - seen : sizeof filler;
+            v = feed(x, DIR_C2S, filler, k, 0);
+            seen += k;
+        }
+        if (!inside) {
+            assert_int_equal(v, CONN_DONE);
+            assert_int_equal(x->d.st.not_tls, 1);
+            continue;
+        }
+        assert_int_equal(feed(x, DIR_C2S, ch_record, sizeof ch_record, 0), CONN_CONTINUE);
+        assert_true(x->c->report.client.parsed);
+        assert_int_equal(x->c->report.context.skipped_bytes[DIR_C2S], TLS_PREFIX_SCAN_MAX - 1);
+    }
+}
+
 /* A rejected line with no CRLF within the 107 bytes a line may take is held
  * no longer than that: the bytes are the stream (no ClientHello in them), the
  * line still says the header was invalid. */
@@ -419,8 +549,13 @@ static void test_not_tls_records(void **state)
 {
     struct run *x = *state;
     static const uint8_t bad[] = { 0x16, 0x03, 0x01, 0xff, 0xff }; /* length over 2^14 + 2048 */
-    assert_int_equal(feed(x, DIR_C2S, bad, sizeof bad, 0), CONN_DONE);
+    /* So short, it may be a prefix sent alone: decided when the server
+     * answers without a ClientHello having come. */
+    assert_int_equal(feed(x, DIR_C2S, bad, sizeof bad, 0), CONN_CONTINUE);
+    assert_int_equal(x->d.st.not_tls, 0);
+    assert_int_equal(feed(x, DIR_S2C, STR("HTTP/1.1 400 Bad Request\r\n"), 0), CONN_DONE);
     assert_int_equal(x->d.st.not_tls, 1);
+    assert_int_equal(x->c->report.context.skipped_bytes[DIR_C2S], 0);
     assert_int_equal(x->d.st.malformed_records, 0); /* it never carried TLS */
 }
 
@@ -635,6 +770,11 @@ int main(void)
         T(test_proxy_v1_then_tls),
         T(test_proxy_v2_rejected_is_skipped),
         T(test_proxy_v1_rejected_is_skipped),
+        T(test_prefix_alone_split_everywhere),
+        T(test_prefix_alone_both_sides),
+        T(test_prefix_alone_without_hello),
+        T(test_prefix_alone_bounded),
+        T(test_prefix_alone_not_a_dialogue),
         T(test_proxy_v1_rejected_split),
         T(test_proxy_v1_rejected_split_everywhere),
         T(test_proxy_v1_rejected_without_end),
